@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import { ConfigError, describeError } from '../../errors/index.js';
+import { createLogger } from '../../logging/index.js';
+import { openPlatform } from '../../platform/index.js';
+import { buildApp, startServer } from '../../server/index.js';
+import { LATEST_SCHEMA_VERSION, currentSchemaVersion } from '../../storage/index.js';
+import { EXIT, loadCliConfig, reportFailure } from '../context.js';
+
+interface UpOptions {
+  host?: string;
+  port?: string;
+}
+
+export function registerUpCommand(program: Command): void {
+  program
+    .command('up')
+    .description('start the whole platform in one process: API, web UI and every component')
+    .option('--host <host>', 'address to listen on (MLOPS_HOST, default 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (MLOPS_PORT, default 8000)')
+    .action(async (options: UpOptions) => {
+      process.exitCode = await runUp(options);
+    });
+}
+
+async function runUp(options: UpOptions): Promise<number> {
+  let shutdown: ((reason: string) => Promise<void>) | undefined;
+  try {
+    const config = loadCliConfig({ MLOPS_HOST: options.host, MLOPS_PORT: options.port });
+    const logger = createLogger(config.log);
+    const platform = await openPlatform(config, logger, { migrate: config.database.autoMigrate });
+    try {
+      const version = await currentSchemaVersion(platform.database.db);
+      if (version !== LATEST_SCHEMA_VERSION) {
+        throw new ConfigError(
+          `the database schema is ${version ?? 'empty'} but this version needs ${LATEST_SCHEMA_VERSION}: run \`mlops db migrate\` (MLOPS_DATABASE_AUTO_MIGRATE is off)`,
+          { field: 'MLOPS_DATABASE_AUTO_MIGRATE' },
+        );
+      }
+      const app = await buildApp(platform);
+      const server = await startServer(app, platform).catch((error: NodeJS.ErrnoException) => {
+        throw listenError(error, config.server.host, config.server.port);
+      });
+      shutdown = server.shutdown;
+      process.stdout.write(
+        `\nmovie-mlops is up: web UI ${server.url}/  API docs ${server.url}/docs  (Ctrl-C stops it)\n\n`,
+      );
+    } catch (error) {
+      await platform.close();
+      throw error;
+    }
+  } catch (error) {
+    return reportFailure(error);
+  }
+  await waitForSignal(shutdown);
+  return EXIT.OK;
+}
+
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (error.code === 'EADDRINUSE') {
+    return new ConfigError(`MLOPS_PORT: port ${port} on ${host} is already in use; stop what uses it or pick another port`, {
+      field: 'MLOPS_PORT',
+    });
+  }
+  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND' || error.code === 'EACCES') {
+    return new ConfigError(`MLOPS_HOST: cannot listen on ${host}:${port} (${describeError(error)})`, { field: 'MLOPS_HOST' });
+  }
+  return error;
+}
+
+/** Resolves once SIGINT or SIGTERM has shut the server down; a second signal exits at once. */
+function waitForSignal(shutdown: ((reason: string) => Promise<void>) | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals > 1) process.exit(130);
+      void shutdown?.(signal).then(resolve, resolve);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

@@ -1,0 +1,41 @@
+import { type Config, type Environment, loadConfig } from '../config/index.js';
+import { ConfigError, describeError, isMlopsError } from '../errors/index.js';
+import { createLogger, type Logger } from '../logging/index.js';
+
+/** Exit codes of the `mlops` command. */
+export const EXIT = { OK: 0, FAILURE: 1, CONFIG: 2 } as const;
+
+/** Loads the configuration with command-line overrides applied as if they were environment variables. */
+export function loadCliConfig(overrides: Environment = {}): Config {
+  const defined = Object.entries(overrides).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  return loadConfig({ env: { ...process.env, ...Object.fromEntries(defined) } });
+}
+
+/** A logger for commands whose output is on stdout: log lines go to stderr, warnings and up only. */
+export function createCommandLogger(config: Config): Logger {
+  return createLogger({
+    level: config.log.level === 'info' ? 'warn' : config.log.level,
+    format: config.log.format,
+    destination: process.stderr,
+  });
+}
+
+/**
+ * Reports a failed command on stderr as `mlops: <message>` (one line per problem, no stack trace unless
+ * MLOPS_LOG_LEVEL is debug or trace) and returns the exit code: 2 for configuration, 1 otherwise.
+ */
+export function reportFailure(error: unknown): number {
+  const message = isMlopsError(error) ? error.message : describeError(error);
+  for (const line of message.split('\n')) process.stderr.write(`mlops: ${line}\n`);
+  if (['debug', 'trace'].includes(process.env.MLOPS_LOG_LEVEL ?? '') && error instanceof Error && error.stack) {
+    process.stderr.write(`${error.stack}\n`);
+  }
+  return isConfigurationProblem(error) ? EXIT.CONFIG : EXIT.FAILURE;
+}
+
+function isConfigurationProblem(error: unknown): boolean {
+  return (
+    error instanceof ConfigError ||
+    (isMlopsError(error) && (error.code === 'MLOPS_ERR_HOME_LOCKED' || error.code === 'MLOPS_ERR_STORAGE_CORRUPT'))
+  );
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { VERSION } from '../version.js';
+import { registerDbCommands } from './commands/db.js';
+import { registerStatusCommand } from './commands/status.js';
+import { registerUpCommand } from './commands/up.js';
+import { EXIT, reportFailure } from './context.js';
+
+const program = new Command('mlops')
+  .description('movie-mlops: collect data, train, track, serve and monitor movie recommenders')
+  .version(VERSION, '-v, --version')
+  .showHelpAfterError('(run `mlops --help` for usage)')
+  .addHelpText(
+    'after',
+    `
+Configuration comes from environment variables and an optional .env file (see .env.template).
+
+Examples:
+  mlops up                       start everything on http://127.0.0.1:8000
+  MLOPS_PORT=9000 mlops up       the same on another port
+  mlops status                   check every component of the running platform
+  mlops db migrate               apply schema migrations (PostgreSQL deployments)`,
+  );
+
+registerUpCommand(program);
+registerStatusCommand(program);
+registerDbCommands(program);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.exitCode = reportFailure(error) || EXIT.FAILURE;
+});

@@ -1,0 +1,67 @@
+/** The typed configuration every part of the platform reads. Built once by `loadConfig()`. */
+export interface Config {
+  /** Root folder of the embedded backends (database, artifacts). */
+  home: string;
+  server: ServerConfig;
+  log: LogConfig;
+  database: DatabaseConfig;
+  artifacts: ArtifactStoreConfig;
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Largest request body accepted, in bytes. */
+  bodyLimitBytes: number;
+  /** How long shutdown waits for in-flight requests before closing anyway. */
+  shutdownTimeoutMs: number;
+}
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+export interface LogConfig {
+  level: LogLevel;
+  /** `auto` is pretty on a terminal and JSON otherwise. */
+  format: 'auto' | 'json' | 'pretty';
+}
+
+export type DatabaseConfig = PgliteDatabaseConfig | PostgresDatabaseConfig;
+
+interface DatabaseCommonConfig {
+  /** Apply pending migrations when the server starts (otherwise `mlops db migrate` does it). */
+  autoMigrate: boolean;
+}
+
+export interface PgliteDatabaseConfig extends DatabaseCommonConfig {
+  type: 'pglite';
+  /** Folder holding the embedded Postgres data directory. */
+  dataDir: string;
+}
+
+export interface PostgresDatabaseConfig extends DatabaseCommonConfig {
+  type: 'postgres';
+  url: string;
+  /** The environment variable the URL came from, so errors can name it. */
+  urlSource: string;
+  poolSize: number;
+  connectTimeoutMs: number;
+}
+
+export type ArtifactStoreConfig = LocalArtifactStoreConfig | S3ArtifactStoreConfig;
+
+export interface LocalArtifactStoreConfig {
+  type: 'local';
+  root: string;
+}
+
+export interface S3ArtifactStoreConfig {
+  type: 's3';
+  bucket: string;
+  /** Key prefix inside the bucket ('' for the bucket root); never starts with '/'. */
+  prefix: string;
+  endpoint: string | undefined;
+  region: string;
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+  forcePathStyle: boolean;
+}

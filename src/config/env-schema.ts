@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+/** Unset and blank variables both mean "use the default". */
+function optional<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema.optional());
+}
+
+const text = () => optional(z.string().trim());
+
+const integer = (min: number, max: number) => {
+  const problem = `must be a whole number from ${min} to ${max}`;
+  return optional(
+    z
+      .string()
+      .trim()
+      .regex(/^-?\d+$/, { error: problem })
+      .transform(Number)
+      .pipe(z.number().int().min(min, { error: problem }).max(max, { error: problem })),
+  );
+};
+
+const choice = <const T extends readonly [string, ...string[]]>(values: T) =>
+  optional(z.enum(values, { error: `must be one of ${values.join(', ')}` }));
+
+const flag = () =>
+  optional(
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .refine((value) => ['1', 'true', 'yes', 'on', '0', 'false', 'no', 'off'].includes(value), {
+        error: 'must be true or false',
+      })
+      .transform((value) => ['1', 'true', 'yes', 'on'].includes(value)),
+  );
+
+const urlWithProtocol = (protocols: string[], problem: string) =>
+  optional(
+    z
+      .string()
+      .trim()
+      .refine(
+        (value) => {
+          try {
+            const url = new URL(value);
+            return protocols.includes(url.protocol) && url.hostname !== '';
+          } catch {
+            return false;
+          }
+        },
+        { error: problem },
+      ),
+  );
+
+/**
+ * Every environment variable the platform reads, with its type. `.env.template` documents each one,
+ * and a test keeps the two in step.
+ */
+export const ENV_SCHEMA = z.object({
+  MLOPS_HOME: text(),
+  MLOPS_ENV_FILE: text(),
+  MLOPS_HOST: text(),
+  MLOPS_PORT: integer(0, 65535),
+  MLOPS_BODY_LIMIT_BYTES: integer(1024, 1 << 30),
+  MLOPS_SHUTDOWN_TIMEOUT_SECONDS: integer(0, 3600),
+  MLOPS_LOG_LEVEL: choice(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+  MLOPS_LOG_FORMAT: choice(['auto', 'json', 'pretty']),
+
+  MLOPS_DATABASE_BACKEND: choice(['pglite', 'postgres']),
+  MLOPS_DATABASE_URL: urlWithProtocol(
+    ['postgres:', 'postgresql:'],
+    'must be a URL like postgres://user:password@host:5432/database',
+  ),
+  MLOPS_DATABASE_AUTO_MIGRATE: flag(),
+  MLOPS_DATABASE_POOL_SIZE: integer(1, 1000),
+  MLOPS_DATABASE_CONNECT_TIMEOUT_SECONDS: integer(1, 600),
+  POSTGRES_HOST: text(),
+  POSTGRES_PORT: integer(1, 65535),
+  POSTGRES_USER: text(),
+  POSTGRES_PASSWORD: optional(z.string()),
+  POSTGRES_DB: text(),
+
+  MLOPS_ARTIFACT_BACKEND: choice(['local', 's3']),
+  MLOPS_ARTIFACT_ROOT: text(),
+  S3_BUCKET: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+        error: 'must be a bucket name of 3-63 lowercase letters, digits, dots and hyphens',
+      }),
+  ),
+  S3_PREFIX: text(),
+  S3_ENDPOINT_URL: urlWithProtocol(['http:', 'https:'], 'must be an http:// or https:// URL'),
+  S3_REGION: text(),
+  S3_ACCESS_KEY_ID: text(),
+  S3_SECRET_ACCESS_KEY: optional(z.string()),
+  S3_FORCE_PATH_STYLE: flag(),
+});
+
+export type ParsedEnv = z.infer<typeof ENV_SCHEMA>;
+
+/** Names of every variable in the schema, for `.env.template` checks and docs. */
+export const ENV_VARIABLES = Object.keys(ENV_SCHEMA.shape) as (keyof ParsedEnv)[];
+
+/** Variables whose values are secret: never echoed back in error messages or logs. */
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['POSTGRES_PASSWORD', 'S3_SECRET_ACCESS_KEY']);

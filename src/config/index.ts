@@ -1,0 +1,14 @@
+export type {
+  ArtifactStoreConfig,
+  Config,
+  DatabaseConfig,
+  LocalArtifactStoreConfig,
+  LogConfig,
+  LogLevel,
+  PgliteDatabaseConfig,
+  PostgresDatabaseConfig,
+  S3ArtifactStoreConfig,
+  ServerConfig,
+} from './config.js';
+export { ENV_VARIABLES, SECRET_VARIABLES } from './env-schema.js';
+export { type Environment, type LoadConfigOptions, loadConfig, redactUrlPassword } from './load-config.js';

@@ -1,0 +1,143 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import type { z } from 'zod';
+import { ConfigError } from '../errors/index.js';
+import type { ArtifactStoreConfig, Config, DatabaseConfig } from './config.js';
+import { ENV_SCHEMA, type ParsedEnv, SECRET_VARIABLES } from './env-schema.js';
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+export interface LoadConfigOptions {
+  /** Variables to read; defaults to `process.env`. */
+  env?: Environment;
+  /** Folder that relative paths and the default `.env` file are resolved against. */
+  cwd?: string;
+}
+
+/**
+ * Reads the configuration from environment variables, with an optional `.env` file underneath them
+ * (`MLOPS_ENV_FILE`, default `<cwd>/.env`; variables already set win). Every problem is reported at once,
+ * one line per variable, in a `ConfigError` whose `field` names the first bad variable.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const parsed = ENV_SCHEMA.safeParse(withEnvFile(options.env ?? process.env, cwd), { reportInput: true });
+  if (!parsed.success) throw toConfigError(parsed.error.issues);
+
+  const env = parsed.data;
+  const problems: Problem[] = [];
+  const home = path.resolve(cwd, env.MLOPS_HOME ?? '.mlops');
+  const config: Config = {
+    home,
+    server: {
+      host: env.MLOPS_HOST ?? '127.0.0.1',
+      port: env.MLOPS_PORT ?? 8000,
+      bodyLimitBytes: env.MLOPS_BODY_LIMIT_BYTES ?? 1 << 20,
+      shutdownTimeoutMs: (env.MLOPS_SHUTDOWN_TIMEOUT_SECONDS ?? 10) * 1000,
+    },
+    log: { level: env.MLOPS_LOG_LEVEL ?? 'info', format: env.MLOPS_LOG_FORMAT ?? 'auto' },
+    database: buildDatabaseConfig(env, home, problems),
+    artifacts: buildArtifactConfig(env, home, cwd, problems),
+  };
+  if (problems.length > 0) throw toConfigError(problems);
+  return config;
+}
+
+interface Problem {
+  path: PropertyKey[];
+  message: string;
+  input?: unknown;
+}
+
+function withEnvFile(env: Environment, cwd: string): Environment {
+  const file = path.resolve(cwd, env.MLOPS_ENV_FILE ?? '.env');
+  if (!existsSync(file)) {
+    if (env.MLOPS_ENV_FILE !== undefined) {
+      throw new ConfigError(`MLOPS_ENV_FILE: file ${file} does not exist`, { field: 'MLOPS_ENV_FILE' });
+    }
+    return env;
+  }
+  const defined = Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  return { ...parseDotenv(readFileSync(file)), ...Object.fromEntries(defined) };
+}
+
+function buildDatabaseConfig(env: ParsedEnv, home: string, problems: Problem[]): DatabaseConfig {
+  const backend =
+    env.MLOPS_DATABASE_BACKEND ??
+    (env.MLOPS_DATABASE_URL !== undefined || env.POSTGRES_HOST !== undefined ? 'postgres' : 'pglite');
+  const autoMigrate = env.MLOPS_DATABASE_AUTO_MIGRATE ?? true;
+  if (backend === 'pglite') return { type: 'pglite', dataDir: path.join(home, 'db'), autoMigrate };
+
+  const common = {
+    type: 'postgres' as const,
+    autoMigrate,
+    poolSize: env.MLOPS_DATABASE_POOL_SIZE ?? 10,
+    connectTimeoutMs: (env.MLOPS_DATABASE_CONNECT_TIMEOUT_SECONDS ?? 5) * 1000,
+  };
+  if (env.MLOPS_DATABASE_URL !== undefined) {
+    return { ...common, url: env.MLOPS_DATABASE_URL, urlSource: 'MLOPS_DATABASE_URL' };
+  }
+  if (env.POSTGRES_HOST === undefined) {
+    problems.push({
+      path: ['MLOPS_DATABASE_URL'],
+      message: 'is required when MLOPS_DATABASE_BACKEND=postgres (or set POSTGRES_HOST and friends)',
+    });
+    return { ...common, url: '', urlSource: 'MLOPS_DATABASE_URL' };
+  }
+  const url = new URL('postgres://localhost');
+  url.hostname = env.POSTGRES_HOST;
+  url.port = String(env.POSTGRES_PORT ?? 5432);
+  url.username = encodeURIComponent(env.POSTGRES_USER ?? 'postgres');
+  url.password = encodeURIComponent(env.POSTGRES_PASSWORD ?? '');
+  url.pathname = `/${encodeURIComponent(env.POSTGRES_DB ?? 'mlops')}`;
+  return { ...common, url: url.toString(), urlSource: 'POSTGRES_HOST' };
+}
+
+function buildArtifactConfig(env: ParsedEnv, home: string, cwd: string, problems: Problem[]): ArtifactStoreConfig {
+  const backend = env.MLOPS_ARTIFACT_BACKEND ?? (env.S3_BUCKET === undefined ? 'local' : 's3');
+  if (backend === 'local') {
+    const root = env.MLOPS_ARTIFACT_ROOT;
+    return { type: 'local', root: root === undefined ? path.join(home, 'artifacts') : path.resolve(cwd, root) };
+  }
+  if (env.S3_BUCKET === undefined) {
+    problems.push({ path: ['S3_BUCKET'], message: 'is required when MLOPS_ARTIFACT_BACKEND=s3' });
+  }
+  if ((env.S3_ACCESS_KEY_ID === undefined) !== (env.S3_SECRET_ACCESS_KEY === undefined)) {
+    const missing = env.S3_ACCESS_KEY_ID === undefined ? 'S3_ACCESS_KEY_ID' : 'S3_SECRET_ACCESS_KEY';
+    problems.push({ path: [missing], message: 'must be set together with the other S3 credential variable' });
+  }
+  return {
+    type: 's3',
+    bucket: env.S3_BUCKET ?? '',
+    prefix: (env.S3_PREFIX ?? '').replace(/^\/+|\/+$/g, ''),
+    endpoint: env.S3_ENDPOINT_URL,
+    region: env.S3_REGION ?? 'us-east-1',
+    accessKeyId: env.S3_ACCESS_KEY_ID,
+    secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+    forcePathStyle: env.S3_FORCE_PATH_STYLE ?? env.S3_ENDPOINT_URL !== undefined,
+  };
+}
+
+function toConfigError(issues: readonly (Problem | z.core.$ZodIssue)[]): ConfigError {
+  const lines = issues.map((issue) => {
+    const variable = String(issue.path[0] ?? 'environment');
+    const input = 'input' in issue ? issue.input : undefined;
+    const got =
+      typeof input === 'string' && !SECRET_VARIABLES.has(variable) ? ` (got ${JSON.stringify(redactUrlPassword(input))})` : '';
+    return `${variable} ${issue.message}${got}`;
+  });
+  return new ConfigError(lines.join('\n'), { field: String(issues[0]?.path[0] ?? 'environment') });
+}
+
+/** Hides the password of a URL, for messages and logs. Anything else comes back unchanged. */
+export function redactUrlPassword(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password === '') return value;
+    url.password = '***';
+    return url.toString();
+  } catch {
+    return value;
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The one catalog of error codes. Codes are stable: clients and docs depend on them, so never rename one;
+ * add a new code instead. Every code must be documented in docs/errors.md (a test checks this).
+ */
+export const ERROR_CATALOG = {
+  MLOPS_ERR_REQUEST_VALIDATION: {
+    status: 400,
+    summary: 'A request body, query string or path parameter failed validation.',
+  },
+  MLOPS_ERR_REQUEST_MALFORMED_BODY: {
+    status: 400,
+    summary: 'The request body could not be parsed (for example malformed JSON).',
+  },
+  MLOPS_ERR_REQUEST_BODY_TOO_LARGE: {
+    status: 413,
+    summary: 'The request body is larger than the configured limit (MLOPS_BODY_LIMIT_BYTES).',
+  },
+  MLOPS_ERR_REQUEST_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    summary: 'The request Content-Type is not accepted by this route.',
+  },
+  MLOPS_ERR_ROUTE_NOT_FOUND: { status: 404, summary: 'No route matches the method and path.' },
+  MLOPS_ERR_NOT_FOUND: { status: 404, summary: 'The requested resource does not exist.' },
+  MLOPS_ERR_CONFLICT: { status: 409, summary: 'The request conflicts with the current state of a resource.' },
+  MLOPS_ERR_CONFIG_INVALID: {
+    status: 500,
+    summary: 'A configuration variable has a bad value; start-up stops with exit code 2.',
+  },
+  MLOPS_ERR_HOME_LOCKED: {
+    status: 409,
+    summary: 'Another mlops process is using the same MLOPS_HOME with the embedded database.',
+  },
+  MLOPS_ERR_STORAGE_UNAVAILABLE: {
+    status: 503,
+    summary: 'The metadata database or the artifact store cannot be reached.',
+  },
+  MLOPS_ERR_STORAGE_CORRUPT: {
+    status: 500,
+    summary: 'Stored data cannot be read back as written (for example a damaged embedded database).',
+  },
+  MLOPS_ERR_ARTIFACT_KEY_INVALID: {
+    status: 400,
+    summary: 'An artifact key is empty, absolute, contains "..", or would escape the store root.',
+  },
+  MLOPS_ERR_ARTIFACT_NOT_FOUND: { status: 404, summary: 'No artifact is stored under the key.' },
+  MLOPS_ERR_SHUTTING_DOWN: { status: 503, summary: 'The server is shutting down and takes no new requests.' },
+  MLOPS_ERR_INTERNAL: { status: 500, summary: 'An unexpected error; the server log has the details.' },
+} as const satisfies Record<string, { status: number; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;

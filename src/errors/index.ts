@@ -1,0 +1,12 @@
+export { ERROR_CATALOG, type ErrorCode } from './catalog.js';
+export {
+  ConfigError,
+  ConflictError,
+  describeError,
+  type ErrorBody,
+  isMlopsError,
+  MlopsError,
+  NotFoundError,
+  UnavailableError,
+  ValidationError,
+} from './errors.js';

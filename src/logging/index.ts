@@ -1,0 +1,1 @@
+export { type CreateLoggerOptions, componentLogger, createLogger, type Logger } from './logger.js';

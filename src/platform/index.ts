@@ -1,0 +1,2 @@
+export { type ComponentHealth, checkReadiness, type HealthCheck, type ReadinessReport } from './health.js';
+export { type OpenPlatformOptions, openPlatform, type Platform } from './platform.js';

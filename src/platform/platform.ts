@@ -1,0 +1,127 @@
+import type { Config } from '../config/index.js';
+import { describeError, MlopsError } from '../errors/index.js';
+import { componentLogger, type Logger } from '../logging/index.js';
+import {
+  type ArtifactStore,
+  currentSchemaVersion,
+  LATEST_SCHEMA_VERSION,
+  listMigrations,
+  type MetadataDatabase,
+  migrateToLatest,
+  openArtifactStore,
+  openDatabase,
+} from '../storage/index.js';
+import { checkReadiness, type HealthCheck, type ReadinessReport } from './health.js';
+
+/**
+ * Everything a running platform holds: configuration, logger, metadata database and artifact store.
+ * The server and the CLI build one with `openPlatform()` and hand it to the capabilities they call.
+ */
+export interface Platform {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly database: MetadataDatabase;
+  readonly artifacts: ArtifactStore;
+  /** The components `/ready` reports on; later stages add theirs with `addHealthCheck`. */
+  readonly healthChecks: readonly HealthCheck[];
+  addHealthCheck(check: HealthCheck): void;
+  readiness(): Promise<ReadinessReport>;
+  /** Closes the artifact store and the database (flushing the embedded one to disk). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface OpenPlatformOptions {
+  /** Apply pending migrations while opening (default true). */
+  migrate?: boolean;
+}
+
+/** Opens the storage the configuration names, migrating the database first unless told not to. */
+export async function openPlatform(config: Config, logger: Logger, options: OpenPlatformOptions = {}): Promise<Platform> {
+  const log = componentLogger(logger, 'PLATFORM', 'platform');
+  const database = await openDatabase(config.database, componentLogger(logger, 'STORAGE', 'storage.database'));
+  let artifacts: ArtifactStore | undefined;
+  try {
+    if (options.migrate ?? true) await migrateToLatest(database.db, componentLogger(logger, 'STORAGE', 'storage.migrate'));
+    artifacts = await openArtifactStore(config.artifacts);
+    await artifacts.ping();
+  } catch (error) {
+    await artifacts?.close();
+    await database.close();
+    throw error;
+  }
+  log.info(
+    { action: 'OPEN', database: database.backend, artifacts: artifacts.backend },
+    `storage ready: ${database.backend} database at ${database.location}, ${artifacts.backend} artifacts at ${artifacts.location}`,
+  );
+  return new RunningPlatform(config, logger, database, artifacts);
+}
+
+class RunningPlatform implements Platform {
+  private readonly checks: HealthCheck[];
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    readonly config: Config,
+    readonly logger: Logger,
+    readonly database: MetadataDatabase,
+    readonly artifacts: ArtifactStore,
+  ) {
+    this.checks = [databaseCheck(database), artifactCheck(artifacts)];
+  }
+
+  get healthChecks(): readonly HealthCheck[] {
+    return this.checks;
+  }
+
+  addHealthCheck(check: HealthCheck): void {
+    if (this.checks.some((existing) => existing.name === check.name)) {
+      throw new MlopsError('MLOPS_ERR_CONFLICT', `a health check named ${check.name} is already registered`);
+    }
+    this.checks.push(check);
+  }
+
+  readiness(): Promise<ReadinessReport> {
+    return checkReadiness(this.checks);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.artifacts.close().catch((error: unknown) => this.logCloseError('artifacts', error));
+      await this.database.close().catch((error: unknown) => this.logCloseError('database', error));
+    })();
+    return this.closing;
+  }
+
+  private logCloseError(what: string, error: unknown): void {
+    this.logger.error({ component: 'PLATFORM', action: 'CLOSE', err: error }, `closing the ${what} failed: ${describeError(error)}`);
+  }
+}
+
+function databaseCheck(database: MetadataDatabase): HealthCheck {
+  return {
+    name: 'database',
+    backend: database.backend,
+    location: database.location,
+    async check() {
+      await database.ping();
+      const version = await currentSchemaVersion(database.db);
+      if (version !== LATEST_SCHEMA_VERSION) {
+        const pending = (await listMigrations(database.db)).filter((migration) => migration.executedAt === undefined);
+        throw new Error(`${pending.length} migration(s) pending (schema ${version ?? 'empty'}): run \`mlops db migrate\``);
+      }
+      return `schema ${version}`;
+    },
+  };
+}
+
+function artifactCheck(artifacts: ArtifactStore): HealthCheck {
+  return {
+    name: 'artifacts',
+    backend: artifacts.backend,
+    location: artifacts.location,
+    async check() {
+      await artifacts.ping();
+      return 'writable';
+    },
+  };
+}

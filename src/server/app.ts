@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, LogController, type RawServerDefault } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Logger } from '../logging/index.js';
+import type { Platform } from '../platform/index.js';
+import { SERVICE_NAME, VERSION } from '../version.js';
+import { registerErrorHandling, sendError } from './error-handler.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { registerWebUi } from './web-ui.js';
+
+export type App = FastifyInstance<RawServerDefault, never, never, Logger, ZodTypeProvider> & {
+  /** Set when shutdown begins: new requests are answered 503 while in-flight ones finish. */
+  mlopsShutdown: { isShuttingDown: boolean };
+};
+
+export interface BuildAppOptions {
+  /** Folder of the built web UI; defaults to `web/dist`. */
+  webDir?: string;
+}
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+const QUIET_PATHS = new Set(['/health', '/ready', '/metrics']);
+
+/**
+ * Assembles the HTTP application: validation, errors, request ids and logs, OpenAPI at `/docs`, the
+ * capability routes and the web UI. It does not listen: `startServer()` does, and tests use `inject()`.
+ */
+export async function buildApp(platform: Platform, options: BuildAppOptions = {}): Promise<App> {
+  const log = platform.logger.child({ component: 'HTTP', logger: 'mlops.server' });
+  const app = Fastify({
+    loggerInstance: log,
+    bodyLimit: platform.config.server.bodyLimitBytes,
+    // One line per request comes from the onResponse hook below, in the house format.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    return503OnClosing: false,
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
+    },
+  }).withTypeProvider<ZodTypeProvider>() as unknown as App;
+
+  app.decorate('mlopsShutdown', { isShuttingDown: false });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app as unknown as FastifyInstance);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (app.mlopsShutdown.isShuttingDown) {
+      reply.header('connection', 'close');
+      return sendError(reply, request, 503, {
+        error_code: 'MLOPS_ERR_SHUTTING_DOWN',
+        message: 'the server is shutting down; retry against another replica or after restart',
+      });
+    }
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const path = request.url.split('?')[0] ?? request.url;
+    const entry = {
+      action: 'REQUEST',
+      method: request.method,
+      path,
+      status: reply.statusCode,
+      duration_ms: Math.round(reply.elapsedTime * 100) / 100,
+    };
+    if (QUIET_PATHS.has(path) && reply.statusCode < 400) request.log.debug(entry, 'request');
+    else request.log.info(entry, 'request');
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: `${SERVICE_NAME} API`,
+        version: VERSION,
+        description: 'The movie-mlops platform: data, features, training, tracking, serving, monitoring, events.',
+      },
+      tags: [{ name: 'platform', description: 'Health and readiness' }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  await app.register(healthRoutes(platform));
+  await registerWebUi(app as unknown as FastifyInstance, options.webDir);
+  return app;
+}

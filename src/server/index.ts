@@ -1,0 +1,3 @@
+export { type App, type BuildAppOptions, buildApp } from './app.js';
+export { type RunningServer, startServer } from './listen.js';
+export { WEB_DIST_DIR } from './web-ui.js';

@@ -1,0 +1,36 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/** The built React app: `web/dist`, the same relative place from `src/server` and `dist/server`. */
+export const WEB_DIST_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+
+/** Paths the UI never owns, so an unknown one there is an API 404, not the app. */
+const API_PATHS = /^\/(api|docs|health|ready|metrics|mlflow|get-online-features)(\/|$|\?)/;
+
+/**
+ * Serves the web UI at `/` and its deep links (any other GET asking for HTML gets `index.html`, and the
+ * app routes it). Without a build, `/` explains how to make one instead of failing silently.
+ */
+export async function registerWebUi(app: FastifyInstance, webDir = WEB_DIST_DIR): Promise<boolean> {
+  const index = path.join(webDir, 'index.html');
+  if (!existsSync(index)) {
+    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+      reply
+        .code(503)
+        .type('text/plain; charset=utf-8')
+        .send('The web UI is not built. Run `npm run build` (npm install does it too), then restart.\n'),
+    );
+    return false;
+  }
+  await app.register(fastifyStatic, { root: webDir, wildcard: false, index: ['index.html'], schemaHide: true });
+  app.get('/*', { schema: { hide: true } }, async (request: FastifyRequest, reply: FastifyReply) => {
+    if (API_PATHS.test(request.url) || !(request.headers.accept ?? '').includes('text/html')) {
+      return reply.callNotFound();
+    }
+    return reply.type('text/html; charset=utf-8').sendFile('index.html');
+  });
+  return true;
+}

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as platformMeta from './0001-platform-meta.js';
+
+/**
+ * Every migration, in order. Names are `NNNN-<what>`; never edit one that has shipped: add the next.
+ * They are listed here rather than read from the folder so the compiled package needs no file scanning.
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-platform-meta': platformMeta,
+};

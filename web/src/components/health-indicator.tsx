@@ -1,0 +1,20 @@
+import { fetchReadiness } from '../api/client';
+import { usePolling } from '../api/use-polling';
+
+/** A dot in the header: green when every component is up, amber when one is down, red when the server is gone. */
+export function HealthIndicator() {
+  const { data, error } = usePolling(fetchReadiness, 10_000);
+  const state = error !== undefined ? 'offline' : data === undefined ? 'unknown' : data.status;
+  const label = {
+    ready: 'All components up',
+    not_ready: 'A component is down',
+    offline: 'Server unreachable',
+    unknown: 'Checking…',
+  }[state];
+  return (
+    <output className={`health-indicator health-${state}`} aria-live="polite" title={label}>
+      <span className="dot" aria-hidden="true" />
+      <span className="health-label">{label}</span>
+    </output>
+  );
+}
