@@ -7,7 +7,9 @@ export const EXIT = { OK: 0, FAILURE: 1, CONFIG: 2 } as const;
 
 /** Loads the configuration with command-line overrides applied as if they were environment variables. */
 export function loadCliConfig(overrides: Environment = {}): Config {
-  const defined = Object.entries(overrides).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  const defined = Object.entries(overrides).filter(
+    (entry): entry is [string, string] => entry[1] !== undefined,
+  );
   return loadConfig({ env: { ...process.env, ...Object.fromEntries(defined) } });
 }
 
@@ -27,7 +29,11 @@ export function createCommandLogger(config: Config): Logger {
 export function reportFailure(error: unknown): number {
   const message = isMlopsError(error) ? error.message : describeError(error);
   for (const line of message.split('\n')) process.stderr.write(`mlops: ${line}\n`);
-  if (['debug', 'trace'].includes(process.env.MLOPS_LOG_LEVEL ?? '') && error instanceof Error && error.stack) {
+  if (
+    ['debug', 'trace'].includes(process.env.MLOPS_LOG_LEVEL ?? '') &&
+    error instanceof Error &&
+    error.stack
+  ) {
     process.stderr.write(`${error.stack}\n`);
   }
   return isConfigurationProblem(error) ? EXIT.CONFIG : EXIT.FAILURE;
@@ -36,6 +42,7 @@ export function reportFailure(error: unknown): number {
 function isConfigurationProblem(error: unknown): boolean {
   return (
     error instanceof ConfigError ||
-    (isMlopsError(error) && (error.code === 'MLOPS_ERR_HOME_LOCKED' || error.code === 'MLOPS_ERR_STORAGE_CORRUPT'))
+    (isMlopsError(error) &&
+      (error.code === 'MLOPS_ERR_HOME_LOCKED' || error.code === 'MLOPS_ERR_STORAGE_CORRUPT'))
   );
 }

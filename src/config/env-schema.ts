@@ -2,7 +2,10 @@ import { z } from 'zod';
 
 /** Unset and blank variables both mean "use the default". */
 function optional<T extends z.ZodType>(schema: T) {
-  return z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema.optional());
+  return z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    schema.optional(),
+  );
 }
 
 const text = () => optional(z.string().trim());

@@ -94,11 +94,19 @@ function buildDatabaseConfig(env: ParsedEnv, home: string, problems: Problem[]):
   return { ...common, url: url.toString(), urlSource: 'POSTGRES_HOST' };
 }
 
-function buildArtifactConfig(env: ParsedEnv, home: string, cwd: string, problems: Problem[]): ArtifactStoreConfig {
+function buildArtifactConfig(
+  env: ParsedEnv,
+  home: string,
+  cwd: string,
+  problems: Problem[],
+): ArtifactStoreConfig {
   const backend = env.MLOPS_ARTIFACT_BACKEND ?? (env.S3_BUCKET === undefined ? 'local' : 's3');
   if (backend === 'local') {
     const root = env.MLOPS_ARTIFACT_ROOT;
-    return { type: 'local', root: root === undefined ? path.join(home, 'artifacts') : path.resolve(cwd, root) };
+    return {
+      type: 'local',
+      root: root === undefined ? path.join(home, 'artifacts') : path.resolve(cwd, root),
+    };
   }
   if (env.S3_BUCKET === undefined) {
     problems.push({ path: ['S3_BUCKET'], message: 'is required when MLOPS_ARTIFACT_BACKEND=s3' });
@@ -124,7 +132,9 @@ function toConfigError(issues: readonly (Problem | z.core.$ZodIssue)[]): ConfigE
     const variable = String(issue.path[0] ?? 'environment');
     const input = 'input' in issue ? issue.input : undefined;
     const got =
-      typeof input === 'string' && !SECRET_VARIABLES.has(variable) ? ` (got ${JSON.stringify(redactUrlPassword(input))})` : '';
+      typeof input === 'string' && !SECRET_VARIABLES.has(variable)
+        ? ` (got ${JSON.stringify(redactUrlPassword(input))})`
+        : '';
     return `${variable} ${issue.message}${got}`;
   });
   return new ConfigError(lines.join('\n'), { field: String(issues[0]?.path[0] ?? 'environment') });

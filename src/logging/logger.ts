@@ -14,17 +14,23 @@ export interface CreateLoggerOptions extends LogConfig {
  * (CONVENTIONS.md), pretty-printed when `format` is `pretty`, or `auto` on a terminal.
  */
 export function createLogger(options: CreateLoggerOptions): Logger {
-  const isPretty = options.format === 'pretty' || (options.format === 'auto' && process.stdout.isTTY === true);
+  const isPretty =
+    options.format === 'pretty' || (options.format === 'auto' && process.stdout.isTTY === true);
   const destination =
     options.destination ??
-    (isPretty ? pinoPretty({ colorize: true, ignore: 'pid,hostname', sync: true }) : pino.destination({ sync: false }));
+    (isPretty
+      ? pinoPretty({ colorize: true, ignore: 'pid,hostname', sync: true })
+      : pino.destination({ sync: false }));
   return pino(
     {
       name: 'mlops',
       level: options.level,
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: ['*.password', '*.secretAccessKey', '*.authorization', 'req.headers.authorization'], censor: '***' },
+      redact: {
+        paths: ['*.password', '*.secretAccessKey', '*.authorization', 'req.headers.authorization'],
+        censor: '***',
+      },
     },
     destination,
   );

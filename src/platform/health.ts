@@ -32,7 +32,10 @@ const CHECK_TIMEOUT_MS = 3000;
 /** Runs every check at once, each bounded in time; the report is ready only when all are up. */
 export async function checkReadiness(checks: readonly HealthCheck[]): Promise<ReadinessReport> {
   const components = await Promise.all(checks.map(runCheck));
-  return { status: components.every((component) => component.status === 'up') ? 'ready' : 'not_ready', components };
+  return {
+    status: components.every((component) => component.status === 'up') ? 'ready' : 'not_ready',
+    components,
+  };
 }
 
 async function runCheck(check: HealthCheck): Promise<ComponentHealth> {

@@ -36,12 +36,20 @@ export interface OpenPlatformOptions {
 }
 
 /** Opens the storage the configuration names, migrating the database first unless told not to. */
-export async function openPlatform(config: Config, logger: Logger, options: OpenPlatformOptions = {}): Promise<Platform> {
+export async function openPlatform(
+  config: Config,
+  logger: Logger,
+  options: OpenPlatformOptions = {},
+): Promise<Platform> {
   const log = componentLogger(logger, 'PLATFORM', 'platform');
-  const database = await openDatabase(config.database, componentLogger(logger, 'STORAGE', 'storage.database'));
+  const database = await openDatabase(
+    config.database,
+    componentLogger(logger, 'STORAGE', 'storage.database'),
+  );
   let artifacts: ArtifactStore | undefined;
   try {
-    if (options.migrate ?? true) await migrateToLatest(database.db, componentLogger(logger, 'STORAGE', 'storage.migrate'));
+    if (options.migrate ?? true)
+      await migrateToLatest(database.db, componentLogger(logger, 'STORAGE', 'storage.migrate'));
     artifacts = await openArtifactStore(config.artifacts);
     await artifacts.ping();
   } catch (error) {
@@ -93,7 +101,10 @@ class RunningPlatform implements Platform {
   }
 
   private logCloseError(what: string, error: unknown): void {
-    this.logger.error({ component: 'PLATFORM', action: 'CLOSE', err: error }, `closing the ${what} failed: ${describeError(error)}`);
+    this.logger.error(
+      { component: 'PLATFORM', action: 'CLOSE', err: error },
+      `closing the ${what} failed: ${describeError(error)}`,
+    );
   }
 }
 
@@ -106,10 +117,19 @@ function databaseCheck(database: MetadataDatabase): HealthCheck {
       await database.ping();
       const version = await currentSchemaVersion(database.db);
       if (version !== LATEST_SCHEMA_VERSION) {
-        const pending = (await listMigrations(database.db)).filter((migration) => migration.executedAt === undefined);
-        throw new Error(`${pending.length} migration(s) pending (schema ${version ?? 'empty'}): run \`mlops db migrate\``);
+        const pending = (await listMigrations(database.db)).filter(
+          (migration) => migration.executedAt === undefined,
+        );
+        throw new Error(
+          `${pending.length} migration(s) pending (schema ${version ?? 'empty'}): run \`mlops db migrate\``,
+        );
       }
-      return `schema ${version}`;
+      const instance = await database.db
+        .selectFrom('platform_meta')
+        .select('value')
+        .where('key', '=', 'instance_id')
+        .executeTakeFirst();
+      return `schema ${version}, instance ${String(instance?.value ?? 'unknown')}`;
     },
   };
 }

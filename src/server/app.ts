@@ -79,7 +79,8 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
       info: {
         title: `${SERVICE_NAME} API`,
         version: VERSION,
-        description: 'The movie-mlops platform: data, features, training, tracking, serving, monitoring, events.',
+        description:
+          'The movie-mlops platform: data, features, training, tracking, serving, monitoring, events.',
       },
       tags: [{ name: 'platform', description: 'Health and readiness' }],
     },

@@ -30,7 +30,10 @@ export function sendError(
   status: number,
   body: ErrorBody,
 ): FastifyReply {
-  return reply.code(status).type('application/json; charset=utf-8').send({ ...body, request_id: request.id });
+  return reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .send({ ...body, request_id: request.id });
 }
 
 function toErrorResponse(error: FastifyError): { status: number; body: ErrorBody } {
@@ -68,7 +71,11 @@ function toErrorResponse(error: FastifyError): { status: number; body: ErrorBody
   if (error instanceof SyntaxError || (error.statusCode === 400 && /JSON/i.test(error.message))) {
     return {
       status: 400,
-      body: { error_code: 'MLOPS_ERR_REQUEST_MALFORMED_BODY', message: `malformed JSON body: ${error.message}`, field: 'body' },
+      body: {
+        error_code: 'MLOPS_ERR_REQUEST_MALFORMED_BODY',
+        message: `malformed JSON body: ${error.message}`,
+        field: 'body',
+      },
     };
   }
   const status = error.statusCode ?? 500;

@@ -36,7 +36,10 @@ export async function startServer(app: App, platform: Platform): Promise<Running
       );
       clearTimeout(timer);
       if (outcome === 'timeout') {
-        log.warn({ action: 'SHUTDOWN', timeout_ms: shutdownTimeoutMs }, 'in-flight requests did not finish in time');
+        log.warn(
+          { action: 'SHUTDOWN', timeout_ms: shutdownTimeoutMs },
+          'in-flight requests did not finish in time',
+        );
         app.server.closeAllConnections();
       }
       await platform.close();

@@ -25,7 +25,12 @@ export async function registerWebUi(app: FastifyInstance, webDir = WEB_DIST_DIR)
     );
     return false;
   }
-  await app.register(fastifyStatic, { root: webDir, wildcard: false, index: ['index.html'], schemaHide: true });
+  await app.register(fastifyStatic, {
+    root: webDir,
+    wildcard: false,
+    index: ['index.html'],
+    schemaHide: true,
+  });
   app.get('/*', { schema: { hide: true } }, async (request: FastifyRequest, reply: FastifyReply) => {
     if (API_PATHS.test(request.url) || !(request.headers.accept ?? '').includes('text/html')) {
       return reply.callNotFound();

@@ -53,8 +53,12 @@ async function runStatus(options: StatusOptions): Promise<number> {
       `${component.latency_ms} ms`,
       component.detail,
     ]);
-    process.stdout.write(`${report.service} ${report.version} at ${baseUrl}: ${report.status.replace('_', ' ')}\n`);
-    process.stdout.write(`${formatTable(['component', 'status', 'backend', 'location', 'latency', 'detail'], rows)}\n`);
+    process.stdout.write(
+      `${report.service} ${report.version} at ${baseUrl}: ${report.status.replace('_', ' ')}\n`,
+    );
+    process.stdout.write(
+      `${formatTable(['component', 'status', 'backend', 'location', 'latency', 'detail'], rows)}\n`,
+    );
   }
   return report.status === 'ready' ? EXIT.OK : EXIT.FAILURE;
 }
@@ -62,6 +66,7 @@ async function runStatus(options: StatusOptions): Promise<number> {
 function defaultUrl(): string {
   const { host, port } = loadCliConfig().server;
   // A server bound to every interface is reached on loopback.
-  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+  const reachable =
+    host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
   return `http://${reachable}:${port}`;
 }

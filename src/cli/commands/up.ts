@@ -3,7 +3,7 @@ import { ConfigError, describeError } from '../../errors/index.js';
 import { createLogger } from '../../logging/index.js';
 import { openPlatform } from '../../platform/index.js';
 import { buildApp, startServer } from '../../server/index.js';
-import { LATEST_SCHEMA_VERSION, currentSchemaVersion } from '../../storage/index.js';
+import { currentSchemaVersion, LATEST_SCHEMA_VERSION } from '../../storage/index.js';
 import { EXIT, loadCliConfig, reportFailure } from '../context.js';
 
 interface UpOptions {
@@ -57,12 +57,17 @@ async function runUp(options: UpOptions): Promise<number> {
 
 function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
   if (error.code === 'EADDRINUSE') {
-    return new ConfigError(`MLOPS_PORT: port ${port} on ${host} is already in use; stop what uses it or pick another port`, {
-      field: 'MLOPS_PORT',
-    });
+    return new ConfigError(
+      `MLOPS_PORT: port ${port} on ${host} is already in use; stop what uses it or pick another port`,
+      {
+        field: 'MLOPS_PORT',
+      },
+    );
   }
   if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND' || error.code === 'EACCES') {
-    return new ConfigError(`MLOPS_HOST: cannot listen on ${host}:${port} (${describeError(error)})`, { field: 'MLOPS_HOST' });
+    return new ConfigError(`MLOPS_HOST: cannot listen on ${host}:${port} (${describeError(error)})`, {
+      field: 'MLOPS_HOST',
+    });
   }
   return error;
 }

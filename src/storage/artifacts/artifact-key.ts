@@ -33,8 +33,10 @@ function findKeyProblem(key: string): string | undefined {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(key)) return 'must not contain control characters';
   const segments = key.split('/');
-  if (segments.some((segment) => segment === '')) return 'must not contain empty segments ("//" or a trailing "/")';
-  if (segments.some((segment) => segment === '.' || segment === '..')) return 'must not contain "." or ".." segments';
+  if (segments.some((segment) => segment === ''))
+    return 'must not contain empty segments ("//" or a trailing "/")';
+  if (segments.some((segment) => segment === '.' || segment === '..'))
+    return 'must not contain "." or ".." segments';
   if (segments[0] === RESERVED_PREFIX) return `must not start with the reserved folder "${RESERVED_PREFIX}/"`;
   return undefined;
 }
@@ -45,7 +47,11 @@ function invalidKey(key: string, problem: string, field: string): MlopsError {
 }
 
 export function artifactNotFound(key: string): MlopsError {
-  return new MlopsError('MLOPS_ERR_ARTIFACT_NOT_FOUND', `no artifact is stored under key ${JSON.stringify(key)}`, {
-    field: 'key',
-  });
+  return new MlopsError(
+    'MLOPS_ERR_ARTIFACT_NOT_FOUND',
+    `no artifact is stored under key ${JSON.stringify(key)}`,
+    {
+      field: 'key',
+    },
+  );
 }

@@ -13,11 +13,16 @@ export function isInMemoryBody(body: ArtifactBody): body is Buffer | Uint8Array 
 }
 
 export function toBuffer(body: Buffer | Uint8Array | string): Buffer {
-  return typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return typeof body === 'string'
+    ? Buffer.from(body, 'utf8')
+    : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
 /** Streams `body` into `file` (fsynced), hashing on the way; resolves with size and SHA-256. */
-export async function writeHashed(body: ArtifactBody, file: string): Promise<{ size: number; sha256: string }> {
+export async function writeHashed(
+  body: ArtifactBody,
+  file: string,
+): Promise<{ size: number; sha256: string }> {
   const hash = createHash('sha256');
   let size = 0;
   const meter = new Transform({
@@ -36,6 +41,7 @@ export async function writeHashed(body: ArtifactBody, file: string): Promise<{ s
 /** SHA-256 of a file or stream, read in chunks. */
 export async function hashStream(source: Readable | string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of typeof source === 'string' ? createReadStream(source) : source) hash.update(chunk as Buffer);
+  for await (const chunk of typeof source === 'string' ? createReadStream(source) : source)
+    hash.update(chunk as Buffer);
   return hash.digest('hex');
 }

@@ -5,8 +5,19 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { LocalArtifactStoreConfig } from '../../config/index.js';
 import { ConflictError } from '../../errors/index.js';
-import { artifactNotFound, RESERVED_PREFIX, validateArtifactKey, validateArtifactPrefix } from './artifact-key.js';
-import type { ArtifactBody, ArtifactInfo, ArtifactListing, ArtifactStore, PutOptions } from './artifact-store.js';
+import {
+  artifactNotFound,
+  RESERVED_PREFIX,
+  validateArtifactKey,
+  validateArtifactPrefix,
+} from './artifact-key.js';
+import type {
+  ArtifactBody,
+  ArtifactInfo,
+  ArtifactListing,
+  ArtifactStore,
+  PutOptions,
+} from './artifact-store.js';
 import { hashStream, writeHashed } from './hashing.js';
 
 interface SidecarMeta {
@@ -42,11 +53,18 @@ export class LocalArtifactStore implements ArtifactStore {
       await this.mkdirFor(key, target);
       await rename(tmpFile, target).catch((error: NodeJS.ErrnoException) => {
         throw error.code === 'EISDIR' || error.code === 'ENOTEMPTY' || error.code === 'EEXIST'
-          ? new ConflictError(`artifact key "${key}" is a folder of other artifacts in the local store`, { field: 'key' })
+          ? new ConflictError(`artifact key "${key}" is a folder of other artifacts in the local store`, {
+              field: 'key',
+            })
           : error;
       });
       const { mtime } = await stat(target);
-      await this.writeMeta(key, { sha256, size, mtime_ms: mtime.getTime(), content_type: options.contentType });
+      await this.writeMeta(key, {
+        sha256,
+        size,
+        mtime_ms: mtime.getTime(),
+        content_type: options.contentType,
+      });
       return { key, size, sha256, lastModified: mtime, contentType: options.contentType };
     } finally {
       await unlink(tmpFile).catch(() => {});
@@ -86,7 +104,13 @@ export class LocalArtifactStore implements ArtifactStore {
       meta = { sha256: await hashStream(file), size: fileStat.size, mtime_ms: fileStat.mtime.getTime() };
       await this.writeMeta(key, meta);
     }
-    return { key, size: fileStat.size, sha256: meta.sha256, lastModified: fileStat.mtime, contentType: meta.content_type };
+    return {
+      key,
+      size: fileStat.size,
+      sha256: meta.sha256,
+      lastModified: fileStat.mtime,
+      contentType: meta.content_type,
+    };
   }
 
   async list(prefix = ''): Promise<ArtifactListing[]> {
@@ -119,7 +143,10 @@ export class LocalArtifactStore implements ArtifactStore {
     await unlink(file);
     await unlink(this.metaPath(key)).catch(() => {});
     await this.removeEmptyParents(path.dirname(file), this.root);
-    await this.removeEmptyParents(path.dirname(this.metaPath(key)), path.join(this.root, RESERVED_PREFIX, 'meta'));
+    await this.removeEmptyParents(
+      path.dirname(this.metaPath(key)),
+      path.join(this.root, RESERVED_PREFIX, 'meta'),
+    );
     return true;
   }
 
@@ -145,17 +172,23 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 
   private metaPath(key: string): string {
-    return path.join(this.root, RESERVED_PREFIX, 'meta', ...key.split('/')) + '.json';
+    return `${path.join(this.root, RESERVED_PREFIX, 'meta', ...key.split('/'))}.json`;
   }
 
   private async mkdirFor(key: string, target: string): Promise<void> {
     try {
       await mkdir(path.dirname(target), { recursive: true });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOTDIR' || (error as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new ConflictError(`artifact key "${key}" lies under another artifact's key in the local store`, {
-          field: 'key',
-        });
+      if (
+        (error as NodeJS.ErrnoException).code === 'ENOTDIR' ||
+        (error as NodeJS.ErrnoException).code === 'EEXIST'
+      ) {
+        throw new ConflictError(
+          `artifact key "${key}" lies under another artifact's key in the local store`,
+          {
+            field: 'key',
+          },
+        );
       }
       throw error;
     }

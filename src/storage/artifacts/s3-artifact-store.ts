@@ -6,8 +6,19 @@ import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3ArtifactStoreConfig } from '../../config/index.js';
 import { ConfigError, describeError, UnavailableError } from '../../errors/index.js';
-import { artifactNotFound, RESERVED_PREFIX, validateArtifactKey, validateArtifactPrefix } from './artifact-key.js';
-import type { ArtifactBody, ArtifactInfo, ArtifactListing, ArtifactStore, PutOptions } from './artifact-store.js';
+import {
+  artifactNotFound,
+  RESERVED_PREFIX,
+  validateArtifactKey,
+  validateArtifactPrefix,
+} from './artifact-key.js';
+import type {
+  ArtifactBody,
+  ArtifactInfo,
+  ArtifactListing,
+  ArtifactStore,
+  PutOptions,
+} from './artifact-store.js';
 import { hashStream, isInMemoryBody, sha256Hex, toBuffer, writeHashed } from './hashing.js';
 
 type S3Module = typeof import('@aws-sdk/client-s3');
@@ -73,7 +84,9 @@ export class S3ArtifactStore implements ArtifactStore {
   async stream(key: string): Promise<Readable> {
     validateArtifactKey(key);
     try {
-      const answer = await this.client.send(new this.s3.GetObjectCommand({ Bucket: this.config.bucket, Key: this.objectKey(key) }));
+      const answer = await this.client.send(
+        new this.s3.GetObjectCommand({ Bucket: this.config.bucket, Key: this.objectKey(key) }),
+      );
       if (!(answer.Body instanceof Readable)) throw new Error('the S3 response has no readable body');
       return answer.Body;
     } catch (error) {
@@ -84,7 +97,9 @@ export class S3ArtifactStore implements ArtifactStore {
   async stat(key: string): Promise<ArtifactInfo | undefined> {
     validateArtifactKey(key);
     try {
-      const head = await this.client.send(new this.s3.HeadObjectCommand({ Bucket: this.config.bucket, Key: this.objectKey(key) }));
+      const head = await this.client.send(
+        new this.s3.HeadObjectCommand({ Bucket: this.config.bucket, Key: this.objectKey(key) }),
+      );
       // Objects written by other tools carry no hash: compute it from the content.
       const sha256 = head.Metadata?.sha256 ?? (await hashStream(await this.stream(key)));
       return {
@@ -130,7 +145,9 @@ export class S3ArtifactStore implements ArtifactStore {
     // S3 answers a delete of a missing key with success, so ask first to report what happened.
     if ((await this.headExists(key)) === false) return false;
     try {
-      await this.client.send(new this.s3.DeleteObjectCommand({ Bucket: this.config.bucket, Key: this.objectKey(key) }));
+      await this.client.send(
+        new this.s3.DeleteObjectCommand({ Bucket: this.config.bucket, Key: this.objectKey(key) }),
+      );
       return true;
     } catch (error) {
       throw this.mapError(error, key);
@@ -143,14 +160,20 @@ export class S3ArtifactStore implements ArtifactStore {
       await this.client.send(new this.s3.HeadBucketCommand({ Bucket: this.config.bucket }));
     } catch (error) {
       if (isNotFound(error)) {
-        throw new ConfigError(`S3_BUCKET: bucket "${this.config.bucket}" does not exist at ${this.endpointName()}`, {
-          field: 'S3_BUCKET',
-        });
+        throw new ConfigError(
+          `S3_BUCKET: bucket "${this.config.bucket}" does not exist at ${this.endpointName()}`,
+          {
+            field: 'S3_BUCKET',
+          },
+        );
       }
-      throw new UnavailableError(`cannot reach the S3 artifact store at ${this.endpointName()}: ${describeS3Error(error)}`, {
-        field: this.config.endpoint === undefined ? 'S3_BUCKET' : 'S3_ENDPOINT_URL',
-        cause: error,
-      });
+      throw new UnavailableError(
+        `cannot reach the S3 artifact store at ${this.endpointName()}: ${describeS3Error(error)}`,
+        {
+          field: this.config.endpoint === undefined ? 'S3_BUCKET' : 'S3_ENDPOINT_URL',
+          cause: error,
+        },
+      );
     }
     return performance.now() - startedAt;
   }
@@ -188,7 +211,9 @@ export class S3ArtifactStore implements ArtifactStore {
   private async headExists(key: string): Promise<boolean> {
     validateArtifactKey(key);
     try {
-      await this.client.send(new this.s3.HeadObjectCommand({ Bucket: this.config.bucket, Key: this.objectKey(key) }));
+      await this.client.send(
+        new this.s3.HeadObjectCommand({ Bucket: this.config.bucket, Key: this.objectKey(key) }),
+      );
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
@@ -212,9 +237,12 @@ export class S3ArtifactStore implements ArtifactStore {
 
   private mapError(error: unknown, key: string): unknown {
     if (isNotFound(error)) return artifactNotFound(key);
-    return new UnavailableError(`S3 artifact store at ${this.endpointName()} failed: ${describeS3Error(error)}`, {
-      cause: error,
-    });
+    return new UnavailableError(
+      `S3 artifact store at ${this.endpointName()} failed: ${describeS3Error(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

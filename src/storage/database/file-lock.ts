@@ -22,7 +22,7 @@ export class FileLock {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         const owner = readOwner(file);
-        if (owner !== undefined && owner !== process.pid && isProcessAlive(owner)) {
+        if (owner !== undefined && isProcessAlive(owner)) {
           throw new MlopsError(
             'MLOPS_ERR_HOME_LOCKED',
             `${what} is in use by another mlops process (pid ${owner}); stop it first, or point MLOPS_HOME elsewhere`,

@@ -25,13 +25,20 @@ function createMigrator(db: MetadataDb): Migrator {
  */
 export async function migrateToLatest(db: MetadataDb, logger: Logger): Promise<string[]> {
   const { error, results }: MigrationResultSet = await createMigrator(db).migrateToLatest();
-  const applied = (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
-  for (const name of applied) logger.info({ action: 'MIGRATE', migration: name }, `applied migration ${name}`);
+  const applied = (results ?? [])
+    .filter((result) => result.status === 'Success')
+    .map((result) => result.migrationName);
+  for (const name of applied)
+    logger.info({ action: 'MIGRATE', migration: name }, `applied migration ${name}`);
   if (error !== undefined) {
     const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
-    throw new MlopsError('MLOPS_ERR_STORAGE_UNAVAILABLE', `migration ${failed} failed: ${describeError(error)}`, {
-      cause: error,
-    });
+    throw new MlopsError(
+      'MLOPS_ERR_STORAGE_UNAVAILABLE',
+      `migration ${failed} failed: ${describeError(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   return applied;
 }

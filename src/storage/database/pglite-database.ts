@@ -18,7 +18,10 @@ const INIT_SUFFIX = '.init-';
  * side folder and renamed into place only once complete, so a process killed during creation leaves
  * nothing half-made. A lock file keeps a second process from opening the same folder.
  */
-export async function openPgliteDatabase(config: PgliteDatabaseConfig, logger: Logger): Promise<MetadataDatabase> {
+export async function openPgliteDatabase(
+  config: PgliteDatabaseConfig,
+  logger: Logger,
+): Promise<MetadataDatabase> {
   const dataDir = config.dataDir;
   await mkdir(path.dirname(dataDir), { recursive: true });
   const lock = FileLock.acquire(`${dataDir}.lock`, `the embedded database ${dataDir}`);
@@ -42,14 +45,20 @@ export async function openPgliteDatabase(config: PgliteDatabaseConfig, logger: L
 
 async function createDataDir(dataDir: string, logger: Logger): Promise<void> {
   const startedAt = Date.now();
-  logger.info({ action: 'CREATE_DATABASE', data_dir: dataDir }, 'creating the embedded database (first start)');
+  logger.info(
+    { action: 'CREATE_DATABASE', data_dir: dataDir },
+    'creating the embedded database (first start)',
+  );
   const initDir = `${dataDir}${INIT_SUFFIX}${process.pid}`;
   await rm(initDir, { recursive: true, force: true });
   const pglite = new PGlite(initDir);
   await pglite.waitReady;
   await pglite.close();
   await rename(initDir, dataDir);
-  logger.info({ action: 'CREATE_DATABASE', duration_ms: Date.now() - startedAt }, 'embedded database created');
+  logger.info(
+    { action: 'CREATE_DATABASE', duration_ms: Date.now() - startedAt },
+    'embedded database created',
+  );
 }
 
 async function openExisting(dataDir: string): Promise<PGlite> {

@@ -22,7 +22,10 @@ export async function openPostgresDatabase(config: PostgresDatabaseConfig): Prom
   });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
-  const database = new PostgresDatabase(new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) }), config);
+  const database = new PostgresDatabase(
+    new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) }),
+    config,
+  );
   try {
     await database.ping();
   } catch (error) {

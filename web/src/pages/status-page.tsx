@@ -35,7 +35,10 @@ export function StatusPage() {
 
       {report && (
         <>
-          <div className={`banner ${report.status === 'ready' ? 'banner-ok' : 'banner-warn'}`} data-testid="overall-status">
+          <div
+            className={`banner ${report.status === 'ready' ? 'banner-ok' : 'banner-warn'}`}
+            data-testid="overall-status"
+          >
             {report.status === 'ready'
               ? `All ${report.components.length} components are up.`
               : `${report.components.filter((c) => c.status === 'down').length} of ${report.components.length} components are down.`}

@@ -1,0 +1,161 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logging/index.js';
+import {
+  currentSchemaVersion,
+  LATEST_SCHEMA_VERSION,
+  type MetadataDatabase,
+  migrateToLatest,
+  openDatabase,
+} from '../../src/storage/index.js';
+import { createPostgresDatabase, createTestHome, serviceValue } from '../helpers/services.js';
+import { runDatabaseContract } from './database.contract.js';
+
+const quiet = createLogger({ level: 'silent', format: 'json' });
+
+let pgliteHome = '';
+runDatabaseContract('pglite', {
+  async openEmpty() {
+    pgliteHome = mkdtempSync(path.join(tmpdir(), 'mlops-db-'));
+    return openDatabase({ type: 'pglite', dataDir: path.join(pgliteHome, 'db'), autoMigrate: true }, quiet);
+  },
+  async dispose() {
+    rmSync(pgliteHome, { recursive: true, force: true });
+  },
+});
+
+let dropPostgres: (() => Promise<void>) | undefined;
+runDatabaseContract('postgres', {
+  async openEmpty() {
+    const created = await createPostgresDatabase();
+    dropPostgres = created.drop;
+    return openDatabase(postgresConfig(created.url), quiet);
+  },
+  async dispose() {
+    await dropPostgres?.();
+  },
+});
+
+function postgresConfig(url: string) {
+  return {
+    type: 'postgres' as const,
+    url,
+    urlSource: 'MLOPS_DATABASE_URL',
+    poolSize: 4,
+    connectTimeoutMs: 3000,
+    autoMigrate: true,
+  };
+}
+
+describe('embedded database (pglite) specifics', () => {
+  it('keeps data across close and reopen', async () => {
+    const { home, remove } = createTestHome();
+    const config = { type: 'pglite' as const, dataDir: path.join(home, 'db'), autoMigrate: true };
+    const first = await openDatabase(config, quiet);
+    await first.db.insertInto('platform_meta').values({ key: 'persisted', value: '"yes"' }).execute();
+    await first.close();
+    const second = await openDatabase(config, quiet);
+    const row = await second.db
+      .selectFrom('platform_meta')
+      .select('value')
+      .where('key', '=', 'persisted')
+      .executeTakeFirst();
+    expect(row?.value).toBe('yes');
+    await second.close();
+    remove();
+  });
+
+  it('refuses a second opener while the first holds the folder, naming MLOPS_HOME', async () => {
+    const { home, remove } = createTestHome();
+    const config = { type: 'pglite' as const, dataDir: path.join(home, 'db'), autoMigrate: true };
+    const first = await openDatabase(config, quiet);
+    await expect(openDatabase(config, quiet)).rejects.toMatchObject({
+      code: 'MLOPS_ERR_HOME_LOCKED',
+      field: 'MLOPS_HOME',
+    });
+    await first.close();
+    const again = await openDatabase(config, quiet);
+    await again.close();
+    remove();
+  });
+
+  it('takes over a lock left by a process that was killed', async () => {
+    const { home, remove } = createTestHome();
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    const deadPid = child.pid ?? 0;
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    writeFileSync(path.join(home, 'db.lock'), String(deadPid));
+    const database = await openDatabase(
+      { type: 'pglite', dataDir: path.join(home, 'db'), autoMigrate: true },
+      quiet,
+    );
+    expect(await currentSchemaVersion(database.db)).toBe(LATEST_SCHEMA_VERSION);
+    await database.close();
+    remove();
+  });
+
+  it('deletes an abandoned half-created database folder and creates a fresh one', async () => {
+    const { home, remove } = createTestHome({ withDatabase: false });
+    mkdirSync(path.join(home, 'db.init-999999'), { recursive: true });
+    writeFileSync(path.join(home, 'db.init-999999', 'partial'), 'half written');
+    const database = await openDatabase(
+      { type: 'pglite', dataDir: path.join(home, 'db'), autoMigrate: true },
+      quiet,
+    );
+    expect(existsSync(path.join(home, 'db.init-999999'))).toBe(false);
+    expect(existsSync(path.join(home, 'db', 'PG_VERSION'))).toBe(true);
+    await database.close();
+    remove();
+  });
+
+  it('refuses a folder that is not a database instead of overwriting it', async () => {
+    const { home, remove } = createTestHome({ withDatabase: false });
+    mkdirSync(path.join(home, 'db'));
+    writeFileSync(path.join(home, 'db', 'notes.txt'), 'precious');
+    await expect(
+      openDatabase({ type: 'pglite', dataDir: path.join(home, 'db'), autoMigrate: true }, quiet),
+    ).rejects.toMatchObject({ code: 'MLOPS_ERR_STORAGE_CORRUPT' });
+    expect(existsSync(path.join(home, 'db', 'notes.txt'))).toBe(true);
+    remove();
+  });
+});
+
+describe('postgres specifics', () => {
+  it('applies migrations once when two replicas migrate at the same moment', async () => {
+    const created = await createPostgresDatabase();
+    const replicas: MetadataDatabase[] = await Promise.all([
+      openDatabase(postgresConfig(created.url), quiet),
+      openDatabase(postgresConfig(created.url), quiet),
+    ]);
+    const results = await Promise.all(replicas.map((replica) => migrateToLatest(replica.db, quiet)));
+    expect(results.flat().filter((name) => name === LATEST_SCHEMA_VERSION)).toHaveLength(1);
+    for (const replica of replicas) await replica.close();
+    await created.drop();
+  });
+
+  it('names the variable and hides the password when the server refuses connections', async () => {
+    const url = 'postgres://mlops:supersecret@127.0.0.1:9/mlops';
+    const failure = openDatabase(postgresConfig(url), quiet);
+    await expect(failure).rejects.toMatchObject({
+      code: 'MLOPS_ERR_CONFIG_INVALID',
+      field: 'MLOPS_DATABASE_URL',
+    });
+    await expect(failure).rejects.toThrow(
+      /cannot connect to PostgreSQL at postgres:\/\/mlops:\*\*\*@127\.0\.0\.1:9\/mlops/,
+    );
+    await expect(failure).rejects.not.toThrow(/supersecret/);
+  });
+
+  it('reports a missing database by name', async () => {
+    const good = new URL(serviceValue('MLOPS_TEST_POSTGRES_URL'));
+    const wrongDatabase = new URL(good);
+    wrongDatabase.pathname = '/no_such_database';
+    await expect(openDatabase(postgresConfig(wrongDatabase.toString()), quiet)).rejects.toThrow(
+      /MLOPS_DATABASE_URL: cannot connect.*no_such_database.*does not exist/,
+    );
+  });
+});

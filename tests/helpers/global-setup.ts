@@ -1,0 +1,60 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { createLogger } from '../../src/logging/index.js';
+import { migrateToLatest, openDatabase } from '../../src/storage/index.js';
+
+const REPO = path.resolve(import.meta.dirname, '../..');
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A migrated embedded database folder; copy it rather than creating one (5 s each). */
+    pgliteTemplateDir: string;
+    services: Record<string, string>;
+  }
+}
+
+/**
+ * Before any test: starts the real engines the suites need (PostgreSQL, S3-compatible storage) through
+ * scripts/run_local_services.sh, installs the browser for end-to-end tests, and builds a migrated
+ * embedded-database template. Any failure stops the run: a missing engine is an error, never a skip.
+ */
+export default async function setup(project: TestProject): Promise<() => void> {
+  execFileSync('bash', [path.join(REPO, 'scripts/run_local_services.sh'), 'up', 'postgres', 's3'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  execFileSync('bash', [path.join(REPO, 'scripts/setup_e2e_browser.sh')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  project.provide('services', readServiceEnv());
+
+  const scratch = mkdtempSync(path.join(tmpdir(), 'mlops-test-template-'));
+  const dataDir = path.join(scratch, 'db');
+  const cached = path.join(REPO, 'node_modules/.cache/mlops-test/pglite-template');
+  if (existsSync(path.join(cached, 'PG_VERSION'))) {
+    cpSync(cached, dataDir, { recursive: true });
+  }
+  const logger = createLogger({ level: 'warn', format: 'json' });
+  const database = await openDatabase({ type: 'pglite', dataDir, autoMigrate: true }, logger);
+  await migrateToLatest(database.db, logger);
+  await database.close();
+  mkdirSync(path.dirname(cached), { recursive: true });
+  rmSync(cached, { recursive: true, force: true });
+  cpSync(dataDir, cached, { recursive: true });
+  project.provide('pgliteTemplateDir', dataDir);
+
+  return () => rmSync(scratch, { recursive: true, force: true });
+}
+
+function readServiceEnv(): Record<string, string> {
+  const file = path.join(process.env.MLOPS_SERVICES_DIR ?? path.join(REPO, '.services'), 'env');
+  const values: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const match = /^export ([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (match?.[1] !== undefined && match[2] !== undefined)
+      values[match[1]] = match[2].replace(/^['"]|['"]$/g, '');
+  }
+  return values;
+}
