@@ -14,8 +14,8 @@ describe('error catalog', () => {
     }
   });
 
-  it('follows the MLOPS_ERR_<AREA>_<WHAT> naming', () => {
-    for (const code of Object.keys(ERROR_CATALOG)) expect(code).toMatch(/^MLOPS_ERR_[A-Z]+(_[A-Z]+)+$/);
+  it('follows the MLOPS_ERR_<AREA>_<WHAT> naming (generic codes have no area)', () => {
+    for (const code of Object.keys(ERROR_CATALOG)) expect(code).toMatch(/^MLOPS_ERR_[A-Z]+(_[A-Z]+)*$/);
   });
 
   it('serialises to the wire shape and back', () => {

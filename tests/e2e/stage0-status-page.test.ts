@@ -76,6 +76,8 @@ describe('status page in a real browser', () => {
     const alert = page.getByRole('alert');
     await alert.waitFor();
     expect(await alert.textContent()).toMatch(/Cannot read the platform status/);
+    expect(await page.getByTestId('overall-status').textContent()).toMatch(/^Last known state/);
+    await expect.poll(() => page.locator('.health-indicator').textContent()).toContain('Server unreachable');
     expect(await page.getByTestId('component-database').isVisible()).toBe(true);
     await page.screenshot({ path: screenshotPath('status-server-down'), fullPage: true });
   });

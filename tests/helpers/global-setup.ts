@@ -22,13 +22,27 @@ declare module 'vitest' {
  * embedded-database template. Any failure stops the run: a missing engine is an error, never a skip.
  */
 export default async function setup(project: TestProject): Promise<() => void> {
-  execFileSync('bash', [path.join(REPO, 'scripts/run_local_services.sh'), 'up', 'postgres', 's3'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  // Engines given from outside (CI service containers) are used as they are; the rest are started here.
+  const external = Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] => entry[0].startsWith('MLOPS_TEST_') && entry[1] !== undefined,
+    ),
+  );
+  const toStart = [
+    ...(external.MLOPS_TEST_POSTGRES_URL === undefined ? ['postgres'] : []),
+    ...(external.MLOPS_TEST_S3_ENDPOINT === undefined ? ['s3'] : []),
+  ];
+  let started: Record<string, string> = {};
+  if (toStart.length > 0) {
+    execFileSync('bash', [path.join(REPO, 'scripts/run_local_services.sh'), 'up', ...toStart], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    started = readServiceEnv();
+  }
   execFileSync('bash', [path.join(REPO, 'scripts/setup_e2e_browser.sh')], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  project.provide('services', readServiceEnv());
+  project.provide('services', { ...started, ...external });
 
   const scratch = mkdtempSync(path.join(tmpdir(), 'mlops-test-template-'));
   const dataDir = path.join(scratch, 'db');

@@ -1,9 +1,8 @@
-import { fetchReadiness } from '../api/client';
-import { usePolling } from '../api/use-polling';
+import { useReadiness } from '../api/readiness-context';
 
 /** A dot in the header: green when every component is up, amber when one is down, red when the server is gone. */
 export function HealthIndicator() {
-  const { data, error } = usePolling(fetchReadiness, 10_000);
+  const { data, error } = useReadiness();
   const state = error !== undefined ? 'offline' : data === undefined ? 'unknown' : data.status;
   const label = {
     ready: 'All components up',

@@ -1,13 +1,13 @@
-import { type ComponentHealth, fetchHealth, fetchReadiness } from '../api/client';
+import { type ComponentHealth, fetchHealth } from '../api/client';
+import { useReadiness } from '../api/readiness-context';
 import { usePolling } from '../api/use-polling';
-
-const REFRESH_MS = 5000;
 
 /** Component health, as `mlops status` prints it, refreshed every few seconds. */
 export function StatusPage() {
-  const readiness = usePolling(fetchReadiness, REFRESH_MS);
-  const health = usePolling(fetchHealth, REFRESH_MS);
+  const readiness = useReadiness();
+  const health = usePolling(fetchHealth, readiness.refreshMs);
   const report = readiness.data;
+  const isStale = readiness.error !== undefined;
 
   return (
     <section className="page" aria-labelledby="status-title">
@@ -36,18 +36,23 @@ export function StatusPage() {
       {report && (
         <>
           <div
-            className={`banner ${report.status === 'ready' ? 'banner-ok' : 'banner-warn'}`}
+            className={`banner ${isStale ? 'banner-stale' : report.status === 'ready' ? 'banner-ok' : 'banner-warn'}`}
             data-testid="overall-status"
           >
-            {report.status === 'ready'
-              ? `All ${report.components.length} components are up.`
-              : `${report.components.filter((c) => c.status === 'down').length} of ${report.components.length} components are down.`}
-            <span className="muted small">
-              {' '}
-              Checked {readiness.updatedAt?.toLocaleTimeString() ?? ''}, every {REFRESH_MS / 1000} s.
-            </span>
+            {isStale
+              ? `Last known state, from ${readiness.updatedAt?.toLocaleTimeString() ?? 'earlier'}:`
+              : report.status === 'ready'
+                ? `All ${report.components.length} components are up.`
+                : `${report.components.filter((c) => c.status === 'down').length} of ${report.components.length} components are down.`}
+            {!isStale && (
+              <span className="muted small">
+                {' '}
+                Checked {readiness.updatedAt?.toLocaleTimeString() ?? ''}, every {readiness.refreshMs / 1000}{' '}
+                s.
+              </span>
+            )}
           </div>
-          <ul className="component-grid" aria-label="Components">
+          <ul className={`component-grid${isStale ? ' stale' : ''}`} aria-label="Components">
             {report.components.map((component) => (
               <ComponentCard key={component.name} component={component} />
             ))}
