@@ -177,7 +177,7 @@ describe('mlops up on PostgreSQL and S3', () => {
     const migrate = await runCli(['db', 'migrate'], env);
     expect(migrate.code).toBe(0);
     expect(migrate.stdout).toMatch(
-      /applied 1 migration\(s\) to postgres database postgres:\/\/mlops:\*\*\*@/,
+      /applied 1 migration\(s\) to postgres database at postgres:\/\/mlops:\*\*\*@/,
     );
 
     const up = startCli(['up'], env);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, type Dirent } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -88,7 +88,7 @@ export class LocalArtifactStore implements ArtifactStore {
         await handle.close();
         throw artifactNotFound(key);
       }
-      return createReadStream('', { fd: handle.fd, autoClose: true });
+      return handle.createReadStream();
     } catch (error) {
       throw this.mapMissing(error, key);
     }

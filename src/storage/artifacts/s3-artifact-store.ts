@@ -42,6 +42,9 @@ export class S3ArtifactStore implements ArtifactStore {
 
   /** Loads the AWS SDK (only now, so the embedded path never does) and builds the client. */
   static async create(config: S3ArtifactStoreConfig): Promise<S3ArtifactStore> {
+    // The SDK warns on every start that releases from 2027 will need Node 22; the version we pin runs on
+    // Node 20, so the notice is noise for our users (who can still turn it back on by setting the variable).
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     const s3 = await import('@aws-sdk/client-s3');
     const client = new s3.S3Client({
       region: config.region,
@@ -133,7 +136,8 @@ export class S3ArtifactStore implements ArtifactStore {
         });
       for (const object of page.Contents ?? []) {
         const key = this.keyOf(object.Key ?? '');
-        if (key === undefined || key.startsWith(`${RESERVED_PREFIX}/`)) continue;
+        // Keys ending in '/' are folder markers (S3 consoles, filesystem-backed servers), not artifacts.
+        if (key === undefined || key.endsWith('/') || key.startsWith(`${RESERVED_PREFIX}/`)) continue;
         listings.push({ key, size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0) });
       }
       continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
