@@ -81,6 +81,15 @@ wait_for() { # wait_for <service> <seconds> <command...>
   done
 }
 
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Refuses to start on a port something else holds: its answers would be taken for ours.
+require_free_port() { # require_free_port <service> <port> <variable>
+  if port_in_use "$2"; then
+    die "port $2 for $1 is taken by a process this script did not start (another checkout's services?); stop it or set $3"
+  fi
+}
+
 stop_service() {
   local service="$1" pid
   if ! pid="$(running_pid "$service")"; then
@@ -157,6 +166,7 @@ up_postgres() {
   if running_pid postgres >/dev/null; then
     log "postgres already running"
   else
+    require_free_port postgres "$POSTGRES_PORT" MLOPS_TEST_POSTGRES_PORT
     log "starting PostgreSQL on 127.0.0.1:$POSTGRES_PORT"
     as_postgres_user "$bin/postgres" -D "$dir/data" -p "$POSTGRES_PORT" -c listen_addresses=127.0.0.1 \
       -c unix_socket_directories="$dir" -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
@@ -188,6 +198,7 @@ up_redis() {
     log "redis already running"
     return 0
   fi
+  require_free_port redis "$REDIS_PORT" MLOPS_TEST_REDIS_PORT
   log "starting Redis on 127.0.0.1:$REDIS_PORT"
   cat >"$dir/redis.conf" <<EOF
 bind 127.0.0.1
@@ -227,6 +238,7 @@ up_s3() {
     log "s3 already running"
     return 0
   fi
+  require_free_port s3 "$S3_PORT" MLOPS_TEST_S3_PORT
   log "starting s3proxy on 127.0.0.1:$S3_PORT"
   cat >"$dir/s3proxy.conf" <<EOF
 s3proxy.endpoint=http://127.0.0.1:$S3_PORT
