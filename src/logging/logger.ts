@@ -19,7 +19,15 @@ export function createLogger(options: CreateLoggerOptions): Logger {
   const destination =
     options.destination ??
     (isPretty
-      ? pinoPretty({ colorize: true, ignore: 'pid,hostname', sync: true })
+      ? pinoPretty({
+          colorize: true,
+          sync: true,
+          singleLine: true,
+          translateTime: 'HH:MM:ss.l',
+          // The seed's "COMPONENT ACTION details" line, with the remaining fields after it.
+          messageFormat: '{component} {action} {msg}',
+          ignore: 'pid,hostname,name,logger,component,action',
+        })
       : pino.destination({ sync: false }));
   return pino(
     {
