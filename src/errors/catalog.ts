@@ -43,6 +43,19 @@ export const ERROR_CATALOG = {
     summary: 'An artifact key is empty, absolute, contains "..", or would escape the store root.',
   },
   MLOPS_ERR_ARTIFACT_NOT_FOUND: { status: 404, summary: 'No artifact is stored under the key.' },
+  MLOPS_ERR_DATA_INVALID: {
+    status: 400,
+    summary: 'An input data file or response is malformed; the message names the file and line, or the URL.',
+  },
+  MLOPS_ERR_DATA_VALIDATION_FAILED: {
+    status: 422,
+    summary: 'A dataset failed a critical expectation; the validation report lists which.',
+  },
+  MLOPS_ERR_TMDB_AUTH: { status: 502, summary: 'TMDB rejected the API key (HTTP 401): TMDB_API_KEY is wrong.' },
+  MLOPS_ERR_TMDB_UNAVAILABLE: {
+    status: 502,
+    summary: 'TMDB kept failing (429, 5xx or network errors) after every retry.',
+  },
   MLOPS_ERR_SHUTTING_DOWN: { status: 503, summary: 'The server is shutting down and takes no new requests.' },
   MLOPS_ERR_INTERNAL: { status: 500, summary: 'An unexpected error; the server log has the details.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
