@@ -1,6 +1,8 @@
 import { type Config, type Environment, loadConfig } from '../config/index.js';
+import type { DataContext } from '../data/index.js';
 import { ConfigError, describeError, isMlopsError } from '../errors/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
+import { openPlatform, type Platform } from '../platform/index.js';
 
 /** Exit codes of the `mlops` command. */
 export const EXIT = { OK: 0, FAILURE: 1, CONFIG: 2 } as const;
@@ -24,7 +26,8 @@ export function createCommandLogger(config: Config): Logger {
 
 /**
  * Reports a failed command on stderr as `mlops: <message>` (one line per problem, no stack trace unless
- * MLOPS_LOG_LEVEL is debug or trace) and returns the exit code: 2 for configuration, 1 otherwise.
+ * MLOPS_LOG_LEVEL is debug or trace) and returns the exit code: 2 for configuration or a bad option,
+ * 1 otherwise.
  */
 export function reportFailure(error: unknown): number {
   const message = isMlopsError(error) ? error.message : describeError(error);
@@ -42,7 +45,39 @@ export function reportFailure(error: unknown): number {
 function isConfigurationProblem(error: unknown): boolean {
   return (
     error instanceof ConfigError ||
+    (isMlopsError(error) && error.code === 'MLOPS_ERR_REQUEST_VALIDATION') ||
     (isMlopsError(error) &&
       (error.code === 'MLOPS_ERR_HOME_LOCKED' || error.code === 'MLOPS_ERR_STORAGE_CORRUPT'))
   );
+}
+
+/**
+ * Runs a command body with an open platform (storage migrated as configured) and closes it afterwards,
+ * returning the exit code; failures are reported by `reportFailure`.
+ */
+export async function withPlatform(work: (platform: Platform) => Promise<unknown>): Promise<number> {
+  try {
+    const config = loadCliConfig();
+    const platform = await openPlatform(config, createCommandLogger(config), {
+      migrate: config.database.autoMigrate,
+    });
+    try {
+      const code = await work(platform);
+      return typeof code === 'number' ? code : EXIT.OK;
+    } finally {
+      await platform.close();
+    }
+  } catch (error) {
+    return reportFailure(error);
+  }
+}
+
+/** What the data capability needs from an open platform. */
+export function dataContext(platform: Platform): DataContext {
+  return {
+    db: platform.database.db,
+    artifacts: platform.artifacts,
+    home: platform.config.home,
+    logger: platform.logger,
+  };
 }

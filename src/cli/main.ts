@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { registerDataCommands } from './commands/data.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerUpCommand } from './commands/up.js';
@@ -19,12 +20,15 @@ Examples:
   mlops up                       start everything on http://127.0.0.1:8000
   MLOPS_PORT=9000 mlops up       the same on another port
   mlops status                   check every component of the running platform
-  mlops db migrate               apply schema migrations (PostgreSQL deployments)`,
+  mlops db migrate               apply schema migrations (PostgreSQL deployments)
+  mlops data generate --seed 7   synthetic catalogue and watch log, offline
+  mlops data versions            every dataset version, newest first`,
   );
 
 registerUpCommand(program);
 registerStatusCommand(program);
 registerDbCommands(program);
+registerDataCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.exitCode = reportFailure(error) || EXIT.FAILURE;

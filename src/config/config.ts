@@ -6,6 +6,16 @@ export interface Config {
   log: LogConfig;
   database: DatabaseConfig;
   artifacts: ArtifactStoreConfig;
+  data: DataConfig;
+}
+
+export interface DataConfig {
+  /** Generate the synthetic demo catalogue and watch log on the first `mlops up` when no data exists. */
+  isDemoDataOnFirstStart: boolean;
+  /** TMDB v3 API key for `mlops data crawl`; undefined when not set. */
+  tmdbApiKey: string | undefined;
+  /** TMDB API base URL (a local server in tests). */
+  tmdbBaseUrl: string;
 }
 
 export interface ServerConfig {

@@ -99,6 +99,10 @@ export const ENV_SCHEMA = z.object({
   S3_ACCESS_KEY_ID: text(),
   S3_SECRET_ACCESS_KEY: optional(z.string()),
   S3_FORCE_PATH_STYLE: flag(),
+
+  MLOPS_DEMO_DATA: flag(),
+  TMDB_API_KEY: optional(z.string().trim()),
+  TMDB_BASE_URL: urlWithProtocol(['http:', 'https:'], 'must be an http:// or https:// URL'),
 });
 
 export type ParsedEnv = z.infer<typeof ENV_SCHEMA>;
@@ -107,4 +111,8 @@ export type ParsedEnv = z.infer<typeof ENV_SCHEMA>;
 export const ENV_VARIABLES = Object.keys(ENV_SCHEMA.shape) as (keyof ParsedEnv)[];
 
 /** Variables whose values are secret: never echoed back in error messages or logs. */
-export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['POSTGRES_PASSWORD', 'S3_SECRET_ACCESS_KEY']);
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
+  'POSTGRES_PASSWORD',
+  'S3_SECRET_ACCESS_KEY',
+  'TMDB_API_KEY',
+]);

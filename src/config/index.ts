@@ -2,6 +2,7 @@ export type {
   ArtifactStoreConfig,
   Config,
   DatabaseConfig,
+  DataConfig,
   LocalArtifactStoreConfig,
   LogConfig,
   LogLevel,

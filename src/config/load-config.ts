@@ -39,6 +39,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     log: { level: env.MLOPS_LOG_LEVEL ?? 'info', format: env.MLOPS_LOG_FORMAT ?? 'auto' },
     database: buildDatabaseConfig(env, home, problems),
     artifacts: buildArtifactConfig(env, home, cwd, problems),
+    data: {
+      isDemoDataOnFirstStart: env.MLOPS_DEMO_DATA ?? true,
+      tmdbApiKey: env.TMDB_API_KEY,
+      tmdbBaseUrl: (env.TMDB_BASE_URL ?? 'https://api.themoviedb.org/3').replace(/\/+$/, ''),
+    },
   };
   if (problems.length > 0) throw toConfigError(problems);
   return config;

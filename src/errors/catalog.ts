@@ -51,7 +51,10 @@ export const ERROR_CATALOG = {
     status: 422,
     summary: 'A dataset failed a critical expectation; the validation report lists which.',
   },
-  MLOPS_ERR_TMDB_AUTH: { status: 502, summary: 'TMDB rejected the API key (HTTP 401): TMDB_API_KEY is wrong.' },
+  MLOPS_ERR_TMDB_AUTH: {
+    status: 502,
+    summary: 'TMDB rejected the API key (HTTP 401): TMDB_API_KEY is wrong.',
+  },
   MLOPS_ERR_TMDB_UNAVAILABLE: {
     status: 502,
     summary: 'TMDB kept failing (429, 5xx or network errors) after every retry.',

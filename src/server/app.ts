@@ -12,6 +12,7 @@ import type { Logger } from '../logging/index.js';
 import type { Platform } from '../platform/index.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
 import { registerErrorHandling, sendError } from './error-handler.js';
+import { dataRoutes } from './routes/data-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { registerWebUi } from './web-ui.js';
 
@@ -82,13 +83,17 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
         description:
           'The movie-mlops platform: data, features, training, tracking, serving, monitoring, events.',
       },
-      tags: [{ name: 'platform', description: 'Health and readiness' }],
+      tags: [
+        { name: 'platform', description: 'Health and readiness' },
+        { name: 'data', description: 'The movie catalogue and versioned datasets (stages 1 and 3)' },
+      ],
     },
     transform: jsonSchemaTransform,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   await app.register(healthRoutes(platform));
+  await app.register(dataRoutes(platform));
   await registerWebUi(app as unknown as FastifyInstance, options.webDir);
   return app;
 }

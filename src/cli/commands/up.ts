@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
+import { ensureDemoData } from '../../data/index.js';
 import { ConfigError, describeError } from '../../errors/index.js';
 import { createLogger } from '../../logging/index.js';
 import { openPlatform } from '../../platform/index.js';
 import { buildApp, startServer } from '../../server/index.js';
 import { currentSchemaVersion, LATEST_SCHEMA_VERSION } from '../../storage/index.js';
-import { EXIT, loadCliConfig, reportFailure } from '../context.js';
+import { dataContext, EXIT, loadCliConfig, reportFailure } from '../context.js';
 
 interface UpOptions {
   host?: string;
@@ -36,6 +37,7 @@ async function runUp(options: UpOptions): Promise<number> {
           { field: 'MLOPS_DATABASE_AUTO_MIGRATE' },
         );
       }
+      if (config.data.isDemoDataOnFirstStart) await ensureDemoData(dataContext(platform));
       const app = await buildApp(platform);
       const server = await startServer(app, platform).catch((error: NodeJS.ErrnoException) => {
         throw listenError(error, config.server.host, config.server.port);

@@ -157,14 +157,14 @@ describe('synthetic watch log', () => {
     const at = Date.UTC(2026, 3, 1);
     const plain = makeLog(42).log;
     const drifted = makeLog(42, { at, tasteShift: 0.8, popularityShift: 0.5 }).log;
-    const before = (log: typeof plain) => {
+    const countBeforeDrift = (log: typeof plain) => {
       const counts = new Map<number, number>();
       for (let row = 0; row < log.length; row++)
         if ((log.timestamp[row] ?? 0) < at)
           counts.set(log.content_id[row] ?? 0, (counts.get(log.content_id[row] ?? 0) ?? 0) + 1);
       return counts;
     };
-    const after = (log: typeof plain) => {
+    const countAfterDrift = (log: typeof plain) => {
       const counts = new Map<number, number>();
       for (let row = 0; row < log.length; row++)
         if ((log.timestamp[row] ?? 0) >= at)
@@ -182,8 +182,8 @@ describe('synthetic watch log', () => {
       const ta = top(a);
       return [...top(b)].filter((movie) => ta.has(movie)).length / 50;
     };
-    expect(overlap(before(plain), before(drifted))).toBeGreaterThan(0.8);
-    expect(overlap(after(plain), after(drifted))).toBeLessThan(0.6);
+    expect(overlap(countBeforeDrift(plain), countBeforeDrift(drifted))).toBeGreaterThan(0.8);
+    expect(overlap(countAfterDrift(plain), countAfterDrift(drifted))).toBeLessThan(0.6);
   });
 });
 

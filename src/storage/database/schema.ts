@@ -6,6 +6,53 @@ import type { ColumnType } from 'kysely';
  */
 export interface DatabaseSchema {
   platform_meta: PlatformMetaTable;
+  dataset_versions: DatasetVersionsTable;
+  lineage_edges: LineageEdgesTable;
+  movies: MoviesTable;
+}
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+/** One content-addressed version of a dataset (the id is the SHA-256 of its file). */
+export interface DatasetVersionsTable {
+  version_id: string;
+  dataset: string;
+  format: string;
+  artifact_key: string;
+  size_bytes: number;
+  row_count: number | null;
+  source: string;
+  params: Json<Record<string, unknown>>;
+  code_revision: string;
+  validation: ColumnType<unknown | null, string | null | undefined, string | null>;
+  is_valid: boolean | null;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+/** "parent was used to make child": dataset → dataset, dataset → features → run → model version. */
+export interface LineageEdgesTable {
+  parent_kind: string;
+  parent_id: string;
+  child_kind: string;
+  child_id: string;
+  created_at: CreatedAt;
+}
+
+/** The current catalogue, loaded from the latest catalogue dataset version, for the movie API. */
+export interface MoviesTable {
+  movie_id: number;
+  title: string;
+  overview: string;
+  genres: Json<string[]>;
+  release_date: string | null;
+  popularity: number;
+  vote_average: number;
+  vote_count: number;
+  poster_path: string | null;
+  source: string;
+  dataset_version: string;
 }
 
 /** Facts about this installation: instance id, when it was created. One row per key. */

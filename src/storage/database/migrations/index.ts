@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as platformMeta from './0001-platform-meta.js';
+import * as datasetsLineageMovies from './0002-datasets-lineage-movies.js';
 
 /**
  * Every migration, in order. Names are `NNNN-<what>`; never edit one that has shipped: add the next.
@@ -7,4 +8,5 @@ import * as platformMeta from './0001-platform-meta.js';
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-platform-meta': platformMeta,
+  '0002-datasets-lineage-movies': datasetsLineageMovies,
 };

@@ -1,0 +1,252 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import {
+  formatReport,
+  generateSyntheticData,
+  type PublishResult,
+  publicMovies,
+  publishDatasets,
+  readMovieLens,
+  toInteractionColumns,
+  validateStoredDataset,
+} from '../../data/index.js';
+import {
+  checkoutDatasetVersion,
+  lineageOf,
+  listDatasetVersions,
+  resolveDatasetVersion,
+} from '../../lineage/index.js';
+import { dataContext, EXIT, withPlatform } from '../context.js';
+import { parseOptions } from '../options.js';
+import { createProgressBar } from '../progress.js';
+import { formatTable } from '../table.js';
+
+const wholeNumber = (min: number, max: number) =>
+  z.coerce
+    .number({ error: `must be a whole number from ${min} to ${max}` })
+    .int({ error: `must be a whole number from ${min} to ${max}` })
+    .min(min, { error: `must be a whole number from ${min} to ${max}` })
+    .max(max, { error: `must be a whole number from ${min} to ${max}` });
+const share = z.coerce
+  .number({ error: 'must be a number from 0 to 1' })
+  .min(0, { error: 'must be a number from 0 to 1' })
+  .max(1, { error: 'must be a number from 0 to 1' });
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d\d-\d\d$/, { error: 'must be a date like 2026-01-31' })
+  .refine((value) => !Number.isNaN(Date.parse(value)), { error: 'is not a real date' });
+
+const GenerateOptions = z.object({
+  users: wholeNumber(1, 10_000_000),
+  movies: wholeNumber(1, 1_000_000),
+  interactions: wholeNumber(1, 200_000_000),
+  seed: wholeNumber(0, 2 ** 32 - 1),
+  endDate: isoDate,
+  days: wholeNumber(1, 3650),
+  driftDate: isoDate.optional(),
+  driftTaste: share,
+  driftPopularity: share,
+  csv: z.boolean().default(false),
+});
+
+export function registerDataCommands(program: Command): void {
+  const data = program
+    .command('data')
+    .description('collect, generate, import, validate and version datasets (stage 1 and 3)');
+
+  data
+    .command('generate')
+    .description(
+      'generate a synthetic catalogue and watch log with real taste signal, offline and deterministic',
+    )
+    .option('--users <n>', 'number of users', '6000')
+    .option('--movies <n>', 'number of movies', '4000')
+    .option('--interactions <n>', 'number of watch events', '1000000')
+    .option('--seed <n>', 'random seed: the same seed gives the same data', '42')
+    .option('--end-date <date>', 'last day of the watch log (UTC)', new Date().toISOString().slice(0, 10))
+    .option('--days <n>', 'days the watch log spans', '180')
+    .option(
+      '--drift-date <date>',
+      'from this day on, shift tastes and popularity (see --drift-taste, --drift-popularity)',
+    )
+    .option('--drift-taste <share>', 'how far user tastes move after the drift date, 0-1', '0.5')
+    .option(
+      '--drift-popularity <share>',
+      'share of the catalogue whose popularity is reshuffled after the drift date, 0-1',
+      '0.3',
+    )
+    .option('--csv', 'also write data/processed/watch_log.csv (the reference format)')
+    .action(async (raw: Record<string, unknown>) => {
+      process.exitCode = await withPlatform(async (platform) => {
+        const options = parseOptions(GenerateOptions, raw);
+        const bar = createProgressBar('generating watch log', 'rows');
+        const startedAt = performance.now();
+        const { movies, watchLog } = generateSyntheticData({
+          ...options,
+          ...(options.driftDate === undefined
+            ? {}
+            : {
+                drift: {
+                  date: options.driftDate,
+                  tasteShift: options.driftTaste,
+                  popularityShift: options.driftPopularity,
+                },
+              }),
+          onProgress: (done, total) => bar.update(done, total),
+        });
+        bar.stop();
+        const generatedIn = performance.now() - startedAt;
+        const result = await publishDatasets(dataContext(platform), {
+          source: 'synthetic',
+          params: { generator: 'synthetic', ...options },
+          movies: publicMovies(movies),
+          watchLog,
+          writeCsv: options.csv,
+        });
+        printPublished(
+          result,
+          `generated ${movies.length} movies and ${watchLog.length} interactions in ${(generatedIn / 1000).toFixed(1)} s`,
+        );
+      });
+    });
+
+  const importCommand = data.command('import').description('import real datasets');
+  importCommand
+    .command('movielens <dir>')
+    .description('import MovieLens ratings and movies (ml-100k, ml-latest-small or ml-1m layout)')
+    .action(async (dir: string) => {
+      process.exitCode = await withPlatform(async (platform) => {
+        const imported = await readMovieLens(dir);
+        const result = await publishDatasets(dataContext(platform), {
+          source: 'movielens',
+          params: { importer: 'movielens', layout: imported.layout, dir },
+          movies: imported.movies,
+          watchLog: toInteractionColumns(imported.interactions),
+        });
+        printPublished(
+          result,
+          `imported ${imported.layout}: ${imported.movies.length} movies, ${imported.interactions.length} ratings`,
+        );
+      });
+    });
+
+  data
+    .command('validate <dataset-or-version>')
+    .description(
+      'run the declared expectations on a dataset (its latest version) or a version; exit 1 on a critical failure',
+    )
+    .option('--json', 'print the report as JSON')
+    .action(async (reference: string, options: { json?: boolean }) => {
+      process.exitCode = await withPlatform(async (platform) => {
+        const { version, report } = await validateStoredDataset(dataContext(platform), reference);
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify({ version_id: version.version_id, ...report }, null, 2)}\n`
+            : `${formatReport(report, version.version_id)}\n`,
+        );
+        return report.passed ? EXIT.OK : EXIT.FAILURE;
+      });
+    });
+
+  data
+    .command('versions')
+    .description('list dataset versions, newest first')
+    .option('--dataset <name>', 'only this dataset (movies, watch_log, tmdb_popular_raw)')
+    .option('--json', 'print as JSON')
+    .action(async (options: { dataset?: string; json?: boolean }) => {
+      process.exitCode = await withPlatform(async (platform) => {
+        const versions = await listDatasetVersions(
+          platform.database.db,
+          options.dataset === undefined ? {} : { dataset: options.dataset },
+        );
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify(versions, null, 2)}\n`);
+          return;
+        }
+        if (versions.length === 0) {
+          process.stdout.write('no dataset versions yet: run `mlops data generate` (or crawl / import)\n');
+          return;
+        }
+        process.stdout.write(
+          `${formatTable(
+            ['version', 'dataset', 'source', 'rows', 'size', 'valid', 'written'],
+            versions.map((version) => [
+              version.version_id.slice(0, 12),
+              version.dataset,
+              version.source,
+              version.row_count ?? '',
+              formatBytes(version.size_bytes),
+              version.is_valid === null ? '?' : version.is_valid ? 'yes' : 'NO',
+              new Date(version.updated_at).toISOString().replace('T', ' ').slice(0, 19),
+            ]),
+          )}\n`,
+        );
+      });
+    });
+
+  data
+    .command('show <version>')
+    .description('show one version: parameters, code revision, validation and lineage')
+    .option('--json', 'print as JSON')
+    .action(async (reference: string, options: { json?: boolean }) => {
+      process.exitCode = await withPlatform(async (platform) => {
+        const version = await resolveDatasetVersion(platform.database.db, reference);
+        const lineage = await lineageOf(platform.database.db, 'dataset', version.version_id);
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify({ ...version, lineage }, null, 2)}\n`);
+          return;
+        }
+        const lines = [
+          `version       ${version.version_id}`,
+          `dataset       ${version.dataset} (${version.format}, ${version.row_count ?? '?'} rows, ${formatBytes(version.size_bytes)})`,
+          `source        ${version.source}`,
+          `code revision ${version.code_revision}`,
+          `artifact      ${version.artifact_key}`,
+          `written       ${new Date(version.created_at).toISOString()} (last ${new Date(version.updated_at).toISOString()})`,
+          `parameters    ${JSON.stringify(version.params)}`,
+          `made from     ${lineage.ancestors.map((node) => `${node.kind} ${node.id.slice(0, 12)}`).join(' <- ') || '(nothing)'}`,
+          `used by       ${lineage.children.map((node) => `${node.kind} ${node.id.slice(0, 12)}`).join(', ') || '(nothing yet)'}`,
+        ];
+        const report = version.validation as Parameters<typeof formatReport>[0] | null;
+        process.stdout.write(
+          `${lines.join('\n')}\n${report ? formatReport(report, version.version_id) : 'validation    not run'}\n`,
+        );
+      });
+    });
+
+  data
+    .command('checkout <version> <dir>')
+    .description('copy a version (verified by its SHA-256) into a folder, with a manifest')
+    .action(async (reference: string, dir: string) => {
+      process.exitCode = await withPlatform(async (platform) => {
+        const version = await resolveDatasetVersion(platform.database.db, reference);
+        const file = await checkoutDatasetVersion(
+          { db: platform.database.db, artifacts: platform.artifacts },
+          version,
+          dir,
+        );
+        process.stdout.write(
+          `checked out ${version.dataset} ${version.version_id.slice(0, 12)} to ${file}\n`,
+        );
+      });
+    });
+}
+
+function printPublished(result: PublishResult, headline: string): void {
+  const lines = [headline];
+  for (const dataset of [result.movies, result.watchLog]) {
+    if (dataset === undefined) continue;
+    const state = dataset.isNew ? 'new version' : 'unchanged (same content as before)';
+    const valid = dataset.report === undefined ? '' : dataset.report.passed ? ', valid' : ', INVALID';
+    lines.push(
+      `  ${dataset.version.dataset.padEnd(10)} ${dataset.version.version_id.slice(0, 12)}  ${state}${valid}`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+}

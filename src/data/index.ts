@@ -1,0 +1,25 @@
+export { getMovie, listGenres, type MovieQuery, type MovieRow, queryMovies } from './catalogue-store.js';
+export {
+  type DataContext,
+  hasCatalogue,
+  type PublishedDataset,
+  type PublishInput,
+  type PublishResult,
+  publishDatasets,
+  validateStoredDataset,
+} from './data-service.js';
+export { DEMO_DATA_OPTIONS, ensureDemoData } from './demo-data.js';
+export { formatReport, SUITES, type ValidationReport } from './expectations/index.js';
+export { type MovieLensData, type MovieLensLayout, readMovieLens } from './movielens/movielens-import.js';
+export { readMoviesParquet, writeInteractionsParquet, writeMoviesParquet } from './parquet.js';
+export {
+  type InteractionColumns,
+  type InteractionRecord,
+  type MovieRecord,
+  toInteractionColumns,
+} from './records.js';
+export {
+  generateSyntheticData,
+  publicMovies,
+  type SyntheticOptions,
+} from './synthetic/generate-synthetic.js';

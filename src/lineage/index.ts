@@ -1,0 +1,15 @@
+export { codeRevision } from './code-revision.js';
+export {
+  checkoutDatasetVersion,
+  type DatasetVersion,
+  type Lineage,
+  type LineageDependencies,
+  latestDatasetVersion,
+  lineageOf,
+  listDatasetVersions,
+  type RecordDatasetInput,
+  recordDatasetVersion,
+  resolveDatasetVersion,
+  saveValidation,
+} from './dataset-versions.js';
+export { hashFile } from './hash-file.js';
