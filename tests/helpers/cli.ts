@@ -13,7 +13,14 @@ export interface CliResult {
 
 /** The environment a test gives the CLI: only what it sets plus PATH, so the developer's own variables never leak in. */
 function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, MLOPS_LOG_FORMAT: 'json', ...env };
+  // Demo data costs seconds per start: tests that want it turn it back on.
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    MLOPS_LOG_FORMAT: 'json',
+    MLOPS_DEMO_DATA: 'false',
+    ...env,
+  };
 }
 
 /** Runs `mlops <args>` from the sources to completion. */

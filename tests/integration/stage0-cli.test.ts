@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LATEST_SCHEMA_VERSION } from '../../src/storage/index.js';
 import { freePort, runCli, startCli } from '../helpers/cli.js';
 import { createPostgresDatabase, createTestHome, serviceValue } from '../helpers/services.js';
 
@@ -131,7 +132,10 @@ describe('mlops up on the embedded defaults', () => {
     const after = await readiness(port);
     expect(after.status).toBe('ready');
     // Same instance id before and after: the stored data survived the kill.
-    expect(after.components[0]?.detail).toMatch(/^schema 0001-platform-meta, instance [0-9a-f-]{36}$/);
+    expect(after.components[0]?.detail).toBe(
+      `schema ${LATEST_SCHEMA_VERSION}, instance ${after.components[0]?.detail.split('instance ')[1]}`,
+    );
+    expect(after.components[0]?.detail).toMatch(/instance [0-9a-f-]{36}$/);
     expect(after.components[0]?.detail).toBe(JSON.parse(before.stdout).components[0].detail);
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
@@ -144,9 +148,13 @@ describe('mlops db', () => {
     const { home, remove } = createTestHome({ withDatabase: false });
     const first = await runCli(['db', 'migrate'], { MLOPS_HOME: home });
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/applied 1 migration\(s\) to pglite database .*: 0001-platform-meta/);
+    expect(first.stdout).toMatch(
+      new RegExp(
+        `applied \\d+ migration\\(s\\) to pglite database .*: 0001-platform-meta, .*${LATEST_SCHEMA_VERSION}`,
+      ),
+    );
     const second = await runCli(['db', 'migrate'], { MLOPS_HOME: home });
-    expect(second.stdout).toMatch(/is up to date \(schema 0001-platform-meta\)/);
+    expect(second.stdout).toContain(`is up to date (schema ${LATEST_SCHEMA_VERSION})`);
     const status = await runCli(['db', 'status'], { MLOPS_HOME: home });
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/0001-platform-meta\s+│\s+\d{4}-\d\d-\d\dT/);
@@ -177,7 +185,7 @@ describe('mlops up on PostgreSQL and S3', () => {
     const migrate = await runCli(['db', 'migrate'], env);
     expect(migrate.code).toBe(0);
     expect(migrate.stdout).toMatch(
-      /applied 1 migration\(s\) to postgres database at postgres:\/\/mlops:\*\*\*@/,
+      /applied \d+ migration\(s\) to postgres database at postgres:\/\/mlops:\*\*\*@/,
     );
 
     const up = startCli(['up'], env);

@@ -63,7 +63,7 @@ describe('HTTP server', () => {
     expect(body.components[0]).toMatchObject({
       status: 'up',
       backend: 'pglite',
-      detail: expect.stringMatching(/^schema 0001/),
+      detail: expect.stringMatching(/^schema \d{4}-[a-z-]+, instance /),
     });
     expect(body.components[1]).toMatchObject({ status: 'up', backend: 'local', detail: 'writable' });
   });
