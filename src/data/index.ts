@@ -23,3 +23,6 @@ export {
   publicMovies,
   type SyntheticOptions,
 } from './synthetic/generate-synthetic.js';
+export { type CrawlAndPublishOptions, crawlAndPublish } from './tmdb/crawl-and-publish.js';
+export { TmdbClient, type TmdbClientOptions } from './tmdb/tmdb-client.js';
+export { type CrawlProgress, type CrawlResult, crawlTmdb, readCrawlState } from './tmdb/tmdb-crawler.js';

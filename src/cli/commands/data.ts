@@ -1,15 +1,18 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import {
+  crawlAndPublish,
   formatReport,
   generateSyntheticData,
   type PublishResult,
   publicMovies,
   publishDatasets,
   readMovieLens,
+  TmdbClient,
   toInteractionColumns,
   validateStoredDataset,
 } from '../../data/index.js';
+import { ConfigError } from '../../errors/index.js';
 import {
   checkoutDatasetVersion,
   lineageOf,
@@ -47,6 +50,29 @@ const GenerateOptions = z.object({
   driftTaste: share,
   driftPopularity: share,
   csv: z.boolean().default(false),
+});
+
+const CrawlOptions = z.object({
+  pages: z
+    .string()
+    .regex(/^\d+(-\d+)?$/, { error: 'must be a page or a range like 1-50' })
+    .transform((value) => {
+      const [from, to] = value.split('-').map(Number);
+      return { from: from ?? 1, to: to ?? from ?? 1 };
+    })
+    .refine((range) => range.from >= 1 && range.to >= range.from && range.to <= 500, {
+      error: 'must lie within 1-500, first page first',
+    }),
+  language: z
+    .string()
+    .regex(/^[a-z]{2}(-[A-Z]{2})?$/, { error: 'must be a language code like ko-KR or en-US' }),
+  region: z.string().regex(/^[A-Z]{2}$/, { error: 'must be a two-letter region code like KR' }),
+  rps: z.coerce
+    .number({ error: 'must be a number from 1 to 50' })
+    .min(1, { error: 'must be a number from 1 to 50' })
+    .max(50, { error: 'must be a number from 1 to 50' }),
+  details: z.boolean(),
+  fresh: z.boolean().default(false),
 });
 
 export function registerDataCommands(program: Command): void {
@@ -107,6 +133,70 @@ export function registerDataCommands(program: Command): void {
           result,
           `generated ${movies.length} movies and ${watchLog.length} interactions in ${(generatedIn / 1000).toFixed(1)} s`,
         );
+      });
+    });
+
+  data
+    .command('crawl')
+    .description(
+      'crawl popular movies, details and genres from the TMDB API (needs TMDB_API_KEY); resumes an interrupted crawl',
+    )
+    .option('--pages <range>', 'page range, e.g. 1-50 (TMDB serves 1-500)', '1-3')
+    .option('--language <code>', 'TMDB language', 'ko-KR')
+    .option('--region <code>', 'TMDB region', 'KR')
+    .option('--rps <n>', 'requests per second at most', '20')
+    .option('--no-details', 'skip the per-movie details requests')
+    .option('--fresh', 'start a new snapshot instead of resuming an unfinished one')
+    .action(async (raw: Record<string, unknown>) => {
+      process.exitCode = await withPlatform(async (platform) => {
+        const options = parseOptions(CrawlOptions, raw);
+        const apiKey = platform.config.data.tmdbApiKey;
+        if (apiKey === undefined) {
+          throw new ConfigError(
+            'TMDB_API_KEY is not set: get a key at https://www.themoviedb.org/settings/api, or use `mlops data generate` to work offline',
+            { field: 'TMDB_API_KEY' },
+          );
+        }
+        const client = new TmdbClient({
+          apiKey,
+          baseUrl: platform.config.data.tmdbBaseUrl,
+          language: options.language,
+          region: options.region,
+          requestsPerSecond: options.rps,
+        });
+        const controller = new AbortController();
+        const onSignal = () => controller.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        const bar = createProgressBar('crawling TMDB', 'steps');
+        try {
+          const { crawl, published, isResumed } = await crawlAndPublish(dataContext(platform), {
+            client,
+            fromPage: options.pages.from,
+            toPage: options.pages.to,
+            withDetails: options.details,
+            isFresh: options.fresh,
+            signal: controller.signal,
+            onProgress: (progress) => bar.update(progress.done, progress.total),
+          });
+          bar.stop();
+          printPublished(
+            published,
+            `${isResumed ? 'resumed and finished' : 'crawled'} pages ${options.pages.from}-${options.pages.to}: ${crawl.pagesFetched} fetched, ${crawl.pagesSkipped} already done, ${crawl.movies.length} movies (snapshot ${crawl.snapshotDir})`,
+          );
+        } catch (error) {
+          bar.stop();
+          if (controller.signal.aborted) {
+            process.stderr.write(
+              'mlops: crawl interrupted; what was fetched is kept: run the same command again to resume\n',
+            );
+            return 130;
+          }
+          throw error;
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
       });
     });
 

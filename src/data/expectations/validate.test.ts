@@ -33,12 +33,23 @@ describe('dataset validation', () => {
 
   it('fails a catalogue with duplicate ids and out-of-range ratings, saying which', async () => {
     const file = path.join(dir, 'bad.parquet');
-    await writeMoviesParquet(file, [movie(), movie({ vote_average: 11 }), movie({ movie_id: 3, source: 'tmdb' })]);
+    await writeMoviesParquet(file, [
+      movie(),
+      movie({ vote_average: 11 }),
+      movie({ movie_id: 3, source: 'tmdb' }),
+    ]);
     const report = await validateParquet(file, MOVIES_SUITE);
     expect(report.passed).toBe(false);
-    const failed = report.results.filter((result) => !result.passed).map((result) => `${result.expectation}:${result.column}`);
-    expect(failed).toEqual(['expect_compound_columns_to_be_unique:movie_id', 'expect_column_values_to_be_between:vote_average']);
-    expect(formatReport(report)).toMatch(/FAIL expect_column_values_to_be_between \[vote_average\]: expected between 0 and 10; observed 1 outside/);
+    const failed = report.results
+      .filter((result) => !result.passed)
+      .map((result) => `${result.expectation}:${result.column}`);
+    expect(failed).toEqual([
+      'expect_compound_columns_to_be_unique:movie_id',
+      'expect_column_values_to_be_between:vote_average',
+    ]);
+    expect(formatReport(report)).toMatch(
+      /FAIL expect_column_values_to_be_between \[vote_average\]: expected between 0 and 10; observed 1 outside/,
+    );
   });
 
   it('reports a warning without failing the dataset', async () => {
@@ -46,17 +57,29 @@ describe('dataset validation', () => {
     await writeMoviesParquet(file, [movie({ release_date: null })]);
     const report = await validateParquet(file, MOVIES_SUITE);
     expect(report.passed).toBe(true);
-    expect(report.results.find((result) => !result.passed)).toMatchObject({ column: 'release_date', severity: 'warning' });
+    expect(report.results.find((result) => !result.passed)).toMatchObject({
+      column: 'release_date',
+      severity: 'warning',
+    });
   });
 
   it('checks freshness of a watch log against the given time', async () => {
     const file = path.join(dir, 'log.parquet');
     const timestamp = Date.UTC(2026, 0, 10);
-    await writeInteractionsParquet(file, toInteractionColumns([{ user_id: 1, content_id: 1, watch_seconds: 100, rating: 8, popularity: 3, timestamp }]));
+    await writeInteractionsParquet(
+      file,
+      toInteractionColumns([
+        { user_id: 1, content_id: 1, watch_seconds: 100, rating: 8, popularity: 3, timestamp },
+      ]),
+    );
     const fresh = await validateParquet(file, WATCH_LOG_SUITE, new Date(Date.UTC(2026, 0, 20)));
-    expect(fresh.results.find((result) => result.expectation === 'expect_column_max_to_be_recent')?.passed).toBe(true);
+    expect(
+      fresh.results.find((result) => result.expectation === 'expect_column_max_to_be_recent')?.passed,
+    ).toBe(true);
     const stale = await validateParquet(file, WATCH_LOG_SUITE, new Date(Date.UTC(2026, 5, 1)));
-    expect(stale.results.find((result) => result.expectation === 'expect_column_max_to_be_recent')).toMatchObject({ passed: false, severity: 'warning' });
+    expect(
+      stale.results.find((result) => result.expectation === 'expect_column_max_to_be_recent'),
+    ).toMatchObject({ passed: false, severity: 'warning' });
     expect(stale.passed).toBe(true);
   });
 

@@ -10,7 +10,8 @@ function folder(files: Record<string, string | Buffer>): string {
   return dir;
 }
 
-const FLAGS = (genres: number[]) => Array.from({ length: 19 }, (_, index) => (genres.includes(index) ? '1' : '0')).join('|');
+const FLAGS = (genres: number[]) =>
+  Array.from({ length: 19 }, (_, index) => (genres.includes(index) ? '1' : '0')).join('|');
 
 describe('MovieLens import', () => {
   it('reads the ml-100k layout, latin-1 titles and genre flags included', async () => {
@@ -24,16 +25,40 @@ describe('MovieLens import', () => {
     const data = await readMovieLens(dir);
     expect(data.layout).toBe('ml-100k');
     expect(data.movies).toEqual([
-      expect.objectContaining({ movie_id: 1, title: 'Toy Story', genres: ['Animation', "Children's", 'Comedy'], release_date: '1995-01-01', popularity: 2, vote_count: 2, vote_average: 8, source: 'movielens' }),
-      expect.objectContaining({ movie_id: 2, title: 'Misérables, Les', genres: ['Drama'], release_date: '1995-12-12', popularity: 1, vote_average: 2 }),
+      expect.objectContaining({
+        movie_id: 1,
+        title: 'Toy Story',
+        genres: ['Animation', "Children's", 'Comedy'],
+        release_date: '1995-01-01',
+        popularity: 2,
+        vote_count: 2,
+        vote_average: 8,
+        source: 'movielens',
+      }),
+      expect.objectContaining({
+        movie_id: 2,
+        title: 'Misérables, Les',
+        genres: ['Drama'],
+        release_date: '1995-12-12',
+        popularity: 1,
+        vote_average: 2,
+      }),
     ]);
     expect(data.interactions).toHaveLength(3);
-    expect(data.interactions[0]).toEqual({ user_id: 22, content_id: 2, watch_seconds: null, rating: 2, popularity: 1, timestamp: 878887116000 });
+    expect(data.interactions[0]).toEqual({
+      user_id: 22,
+      content_id: 2,
+      watch_seconds: null,
+      rating: 2,
+      popularity: 1,
+      timestamp: 878887116000,
+    });
   });
 
   it('reads the ml-1m layout', async () => {
     const dir = folder({
-      'movies.dat': '1::Toy Story (1995)::Animation|Children\'s|Comedy\n2::Jumanji (1995)::Adventure|Children\'s|Fantasy\n',
+      'movies.dat':
+        "1::Toy Story (1995)::Animation|Children's|Comedy\n2::Jumanji (1995)::Adventure|Children's|Fantasy\n",
       'ratings.dat': '1::1::5::978300760\n1::2::3::978302109\n2::1::4::978301968\n',
     });
     const data = await readMovieLens(dir);
@@ -47,25 +72,56 @@ describe('MovieLens import', () => {
 
   it('reads the ml-latest-small layout with quoted CSV titles and half stars', async () => {
     const dir = folder({
-      'movies.csv': 'movieId,title,genres\n1,"American President, The (1995)",Comedy|Drama|Romance\n2,Heat (1995),(no genres listed)\n',
+      'movies.csv':
+        'movieId,title,genres\n1,"American President, The (1995)",Comedy|Drama|Romance\n2,Heat (1995),(no genres listed)\n',
       'ratings.csv': 'userId,movieId,rating,timestamp\n1,1,4.5,964982703\n2,2,0.5,964981247\n',
     });
     const data = await readMovieLens(dir);
     expect(data.layout).toBe('ml-latest-small');
-    expect(data.movies[0]).toMatchObject({ title: 'American President, The', genres: ['Comedy', 'Drama', 'Romance'] });
+    expect(data.movies[0]).toMatchObject({
+      title: 'American President, The',
+      genres: ['Comedy', 'Drama', 'Romance'],
+    });
     expect(data.movies[1]?.genres).toEqual([]);
     expect(data.interactions.map((row) => row.rating)).toEqual([1, 9]);
   });
 
   it.each([
-    [{ 'movies.dat': '1::Toy Story (1995)::Comedy\n', 'ratings.dat': '1::1::5::978300760\n1::1::five::978300761\n' }, /ratings\.dat line 2: rating "five" is not between 0.5 and 5/],
-    [{ 'movies.dat': '1::Toy Story (1995)::Comedy\nbroken line\n', 'ratings.dat': '1::1::5::978300760\n' }, /movies\.dat line 2: expected 3 fields/],
-    [{ 'movies.dat': '1::Toy Story (1995)::Comedy\n', 'ratings.dat': '1::1::5::978300760\n7::1::4\n' }, /ratings\.dat line 2: expected 4 fields/],
-    [{ 'movies.csv': 'movieId,title,genres\n1,"Unclosed (1995),Comedy\n', 'ratings.csv': 'userId,movieId,rating,timestamp\n' }, /movies\.csv line \d+/],
-    [{ 'movies.csv': 'id,name\n1,Heat\n', 'ratings.csv': 'userId,movieId,rating,timestamp\n' }, /movies\.csv line 1: missing column\(s\) movieId, title, genres/],
-    [{ 'movies.dat': '1::Toy Story (1995)::Comedy\n', 'ratings.dat': '1::99::5::978300760\n' }, /refers to movie 99/],
+    [
+      {
+        'movies.dat': '1::Toy Story (1995)::Comedy\n',
+        'ratings.dat': '1::1::5::978300760\n1::1::five::978300761\n',
+      },
+      /ratings\.dat line 2: rating "five" is not between 0.5 and 5/,
+    ],
+    [
+      { 'movies.dat': '1::Toy Story (1995)::Comedy\nbroken line\n', 'ratings.dat': '1::1::5::978300760\n' },
+      /movies\.dat line 2: expected 3 fields/,
+    ],
+    [
+      { 'movies.dat': '1::Toy Story (1995)::Comedy\n', 'ratings.dat': '1::1::5::978300760\n7::1::4\n' },
+      /ratings\.dat line 2: expected 4 fields/,
+    ],
+    [
+      {
+        'movies.csv': 'movieId,title,genres\n1,"Unclosed (1995),Comedy\n',
+        'ratings.csv': 'userId,movieId,rating,timestamp\n',
+      },
+      /movies\.csv line \d+/,
+    ],
+    [
+      { 'movies.csv': 'id,name\n1,Heat\n', 'ratings.csv': 'userId,movieId,rating,timestamp\n' },
+      /movies\.csv line 1: missing column\(s\) movieId, title, genres/,
+    ],
+    [
+      { 'movies.dat': '1::Toy Story (1995)::Comedy\n', 'ratings.dat': '1::99::5::978300760\n' },
+      /refers to movie 99/,
+    ],
     [{ 'readme.txt': 'nothing' }, /is not a MovieLens folder/],
   ])('names the file and line of a bad input (%#)', async (files, message) => {
-    await expect(readMovieLens(folder(files))).rejects.toMatchObject({ code: 'MLOPS_ERR_DATA_INVALID', message: expect.stringMatching(message) });
+    await expect(readMovieLens(folder(files))).rejects.toMatchObject({
+      code: 'MLOPS_ERR_DATA_INVALID',
+      message: expect.stringMatching(message),
+    });
   });
 });
