@@ -14,6 +14,7 @@ import { SERVICE_NAME, VERSION } from '../version.js';
 import { registerErrorHandling, sendError } from './error-handler.js';
 import { dataRoutes } from './routes/data-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { mlflowRoutes } from './routes/mlflow-routes.js';
 import { registerWebUi } from './web-ui.js';
 
 export type App = FastifyInstance<RawServerDefault, never, never, Logger, ZodTypeProvider> & {
@@ -86,6 +87,10 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
       tags: [
         { name: 'platform', description: 'Health and readiness' },
         { name: 'data', description: 'The movie catalogue and versioned datasets (stages 1 and 3)' },
+        {
+          name: 'mlflow',
+          description: 'MLflow-compatible tracking API for the official mlflow client (stage 6)',
+        },
       ],
     },
     transform: jsonSchemaTransform,
@@ -94,6 +99,7 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
 
   await app.register(healthRoutes(platform));
   await app.register(dataRoutes(platform));
+  await app.register(mlflowRoutes(platform));
   await registerWebUi(app as unknown as FastifyInstance, options.webDir);
   return app;
 }

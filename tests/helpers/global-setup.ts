@@ -42,7 +42,13 @@ export default async function setup(project: TestProject): Promise<() => void> {
   execFileSync('bash', [path.join(REPO, 'scripts/setup_e2e_browser.sh')], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  project.provide('services', { ...started, ...external });
+  // The official mlflow client, pinned, for the compatibility suite.
+  const mlflowPython = execFileSync('bash', [path.join(REPO, 'scripts/setup_mlflow_client.sh')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+    .toString()
+    .trim();
+  project.provide('services', { MLOPS_TEST_MLFLOW_PYTHON: mlflowPython, ...started, ...external });
 
   const scratch = mkdtempSync(path.join(tmpdir(), 'mlops-test-template-'));
   const dataDir = path.join(scratch, 'db');

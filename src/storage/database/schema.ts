@@ -1,4 +1,4 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * Tables of the metadata database, as Kysely sees them. Each migration that adds a table adds its
@@ -9,6 +9,48 @@ export interface DatabaseSchema {
   dataset_versions: DatasetVersionsTable;
   lineage_edges: LineageEdgesTable;
   movies: MoviesTable;
+  experiments: ExperimentsTable;
+  experiment_tags: KeyValueTable & { experiment_id: number };
+  runs: RunsTable;
+  run_params: KeyValueTable & { run_id: string };
+  run_tags: KeyValueTable & { run_id: string };
+  run_metrics: MetricsTable;
+  latest_metrics: MetricsTable;
+}
+
+export interface ExperimentsTable {
+  experiment_id: Generated<number>;
+  name: string;
+  artifact_location: string;
+  lifecycle_stage: string;
+  creation_time: number;
+  last_update_time: number;
+}
+
+export interface KeyValueTable {
+  key: string;
+  value: string;
+}
+
+export interface RunsTable {
+  run_id: string;
+  experiment_id: number;
+  run_name: string;
+  user_id: string;
+  status: string;
+  start_time: number;
+  end_time: number | null;
+  artifact_uri: string;
+  lifecycle_stage: string;
+  deleted_time: number | null;
+}
+
+export interface MetricsTable {
+  run_id: string;
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
 }
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>;

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as platformMeta from './0001-platform-meta.js';
 import * as datasetsLineageMovies from './0002-datasets-lineage-movies.js';
+import * as tracking from './0003-tracking.js';
 
 /**
  * Every migration, in order. Names are `NNNN-<what>`; never edit one that has shipped: add the next.
@@ -9,4 +10,5 @@ import * as datasetsLineageMovies from './0002-datasets-lineage-movies.js';
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-platform-meta': platformMeta,
   '0002-datasets-lineage-movies': datasetsLineageMovies,
+  '0003-tracking': tracking,
 };

@@ -1,0 +1,29 @@
+import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
+
+/** Errors of the tracking store; the MLflow routes map them to MLflow's error codes. */
+export const invalid = (message: string, field?: string) =>
+  new ValidationError(message, field === undefined ? {} : { field });
+export const missing = (message: string, field?: string) =>
+  new NotFoundError(message, field === undefined ? {} : { field });
+export const exists = (message: string, field?: string) =>
+  new ConflictError(message, field === undefined ? {} : { field });
+
+const KEY_PATTERN = /^[\w\-. /]+$/;
+export const MAX_KEY_LENGTH = 250;
+export const MAX_PARAM_VALUE_LENGTH = 6000;
+export const MAX_TAG_VALUE_LENGTH = 8000;
+
+/** MLflow's rule for metric, param and tag names: word characters, `-`, `.`, ` `, `/`; no path tricks. */
+export function validateKey(key: unknown, what: string): string {
+  if (typeof key !== 'string' || key.length === 0)
+    throw invalid(`${what} name must be a non-empty string`, 'key');
+  if (key.length > MAX_KEY_LENGTH)
+    throw invalid(`${what} name "${key.slice(0, 40)}…" is longer than ${MAX_KEY_LENGTH} characters`, 'key');
+  if (!KEY_PATTERN.test(key) || key.startsWith('/') || key.split('/').includes('..')) {
+    throw invalid(
+      `invalid ${what} name "${key}": names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ) and slashes (/)`,
+      'key',
+    );
+  }
+  return key;
+}
