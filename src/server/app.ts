@@ -14,6 +14,7 @@ import { SERVICE_NAME, VERSION } from '../version.js';
 import { registerErrorHandling, sendError } from './error-handler.js';
 import { dataRoutes } from './routes/data-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { mlflowArtifactRoutes } from './routes/mlflow-artifact-routes.js';
 import { mlflowRoutes } from './routes/mlflow-routes.js';
 import { registerWebUi } from './web-ui.js';
 
@@ -100,6 +101,7 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
   await app.register(healthRoutes(platform));
   await app.register(dataRoutes(platform));
   await app.register(mlflowRoutes(platform));
+  await app.register(mlflowArtifactRoutes(platform));
   await registerWebUi(app as unknown as FastifyInstance, options.webDir);
   return app;
 }

@@ -143,4 +143,41 @@ check("logging to a run of a deleted experiment refused", error_code(lambda: cli
 client.restore_experiment(experiment_id)
 check("restore_experiment", client.get_experiment(experiment_id).lifecycle_stage == "active")
 check("unknown run", error_code(lambda: client.get_run("0" * 32)) == "RESOURCE_DOES_NOT_EXIST")
+
+# Artifacts through the proxy
+import os
+import tempfile
+
+workdir = tempfile.mkdtemp()
+with open(os.path.join(workdir, "report.json"), "w") as handle:
+    handle.write('{"ndcg": 0.31}')
+os.makedirs(os.path.join(workdir, "model", "weights"))
+with open(os.path.join(workdir, "model", "MLmodel"), "w") as handle:
+    handle.write("flavors: {}\n")
+with open(os.path.join(workdir, "model", "weights", "factors.bin"), "wb") as handle:
+    handle.write(bytes(range(256)) * 4096)
+client.log_artifact(als_id, os.path.join(workdir, "report.json"))
+client.log_artifacts(als_id, os.path.join(workdir, "model"), artifact_path="model")
+top = sorted((f.path, f.is_dir) for f in client.list_artifacts(als_id))
+check("list_artifacts at the root", top == [("model", True), ("report.json", False)], top)
+inner = sorted(f.path for f in client.list_artifacts(als_id, "model"))
+check("list_artifacts in a directory", inner == ["model/MLmodel", "model/weights"], inner)
+target = tempfile.mkdtemp()
+local = mlflow.artifacts.download_artifacts(run_id=als_id, artifact_path="model", dst_path=target)
+with open(os.path.join(local, "weights", "factors.bin"), "rb") as handle:
+    check("download_artifacts returns the same bytes", handle.read() == bytes(range(256)) * 4096)
+with open(mlflow.artifacts.download_artifacts(run_id=als_id, artifact_path="report.json", dst_path=target)) as handle:
+    check("download a single file", handle.read() == '{"ndcg": 0.31}')
+base = f"{uri}/api/2.0/mlflow-artifacts/artifacts"
+for name, path in [
+    ("encoded parent", "%2e%2e/%2e%2e/etc/passwd"),
+    ("double-encoded parent", "1/%252e%252e/x"),
+    ("encoded absolute", "%2Fetc%2Fpasswd"),
+    ("NUL byte", "1/abc%00.txt"),
+    ("backslash", "1/..%5c..%5cx"),
+]:
+    answer = requests.put(f"{base}/{path}", data=b"x", timeout=30)
+    check(f"artifact path refused: {name}", answer.status_code == 400 and answer.json().get("error_code") == "INVALID_PARAMETER_VALUE", f"{answer.status_code} {answer.text[:120]}")
+answer = requests.get(f"{base}/1/none/artifacts/missing.txt", timeout=30)
+check("missing artifact is 404", answer.status_code == 404 and answer.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST")
 print("done", flush=True)

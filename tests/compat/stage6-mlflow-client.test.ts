@@ -34,6 +34,7 @@ async function openOn(
 }
 
 for (const backend of ['pglite', 'postgres'] as const) {
+  // pglite: embedded database and local artifacts; postgres: PostgreSQL and S3 (s3proxy).
   describe(`the official mlflow Python client against our server on ${backend}`, () => {
     let opened: { platform: Platform; dispose(): Promise<void> };
     let server: RunningServer;

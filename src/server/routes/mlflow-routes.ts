@@ -1,9 +1,8 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { isMlopsError } from '../../errors/index.js';
 import type { Platform } from '../../platform/index.js';
+import { listProxiedArtifacts, proxyPathOf } from '../../tracking/artifact-proxy.js';
 import {
   createExperiment,
   createRun,
@@ -25,6 +24,7 @@ import {
   updateRun,
   type ViewType,
 } from '../../tracking/index.js';
+import { setMlflowErrorHandling } from './mlflow-errors.js';
 
 /** int64 fields arrive as numbers, or as numeric strings from some clients. */
 const int64 = z.union([
@@ -58,16 +58,6 @@ const viewType = z
   );
 const orderBy = z.union([z.array(z.string()), z.string().transform((value) => [value])]);
 const metric = z.object({ key: z.string(), value: double, timestamp: int64, step: int64.optional() });
-
-const MLFLOW_ERROR_BY_CODE: Record<string, [number, string]> = {
-  MLOPS_ERR_NOT_FOUND: [404, 'RESOURCE_DOES_NOT_EXIST'],
-  MLOPS_ERR_CONFLICT: [400, 'RESOURCE_ALREADY_EXISTS'],
-  MLOPS_ERR_REQUEST_VALIDATION: [400, 'INVALID_PARAMETER_VALUE'],
-  MLOPS_ERR_REQUEST_MALFORMED_BODY: [400, 'INVALID_PARAMETER_VALUE'],
-  MLOPS_ERR_REQUEST_UNSUPPORTED_MEDIA_TYPE: [400, 'INVALID_PARAMETER_VALUE'],
-  MLOPS_ERR_REQUEST_BODY_TOO_LARGE: [400, 'INVALID_PARAMETER_VALUE'],
-  MLOPS_ERR_STORAGE_UNAVAILABLE: [503, 'TEMPORARILY_UNAVAILABLE'],
-};
 
 /**
  * The MLflow tracking REST API (`/api/2.0/mlflow/...`, also under `/ajax-api/`), with MLflow's field
@@ -332,6 +322,27 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
           };
         },
       );
+      get(
+        'artifacts/list',
+        z.object({
+          run_id: z.string().optional(),
+          run_uuid: z.string().optional(),
+          path: z.string().optional(),
+          page_token: z.string().optional(),
+        }),
+        "List a run's artifacts (one directory level)",
+        async (query) => {
+          const run = await getRun(db, idOf(query));
+          const root = proxyPathOf(run.info.artifact_uri);
+          const relative = (query.path ?? '').replace(/^\/+|\/+$/g, '');
+          const files = await listProxiedArtifacts(
+            platform.artifacts,
+            relative === '' ? root : `${root}/${relative}`,
+            relative,
+          );
+          return { root_uri: run.info.artifact_uri, ...(files.length > 0 ? { files } : {}) };
+        },
+      );
     }
   };
 }
@@ -356,43 +367,4 @@ function serializeMetric(metric: Metric) {
 
 function serializeRun(run: Run) {
   return { ...run, data: { ...run.data, metrics: run.data.metrics.map(serializeMetric) } };
-}
-
-/** Inside this scope errors take MLflow's shape: `{error_code: RESOURCE_DOES_NOT_EXIST, message}`. */
-function setMlflowErrorHandling(app: FastifyInstance): void {
-  // MLflow treats an empty JSON body as {}.
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = String(body);
-    if (text.trim() === '') return done(null, {});
-    try {
-      done(null, JSON.parse(text));
-    } catch (error) {
-      (error as FastifyError).statusCode = 400;
-      done(error as Error, undefined);
-    }
-  });
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    let status = 500;
-    let code = 'INTERNAL_ERROR';
-    let message = 'internal error: the server log has the details';
-    if (isMlopsError(error)) {
-      [status, code] = MLFLOW_ERROR_BY_CODE[error.code] ?? [500, 'INTERNAL_ERROR'];
-      message = error.message;
-    } else if (hasZodFastifySchemaValidationErrors(error)) {
-      status = 400;
-      code = 'INVALID_PARAMETER_VALUE';
-      message = error.validation
-        .map(
-          (issue) =>
-            `${[error.validationContext, ...issue.instancePath.split('/').filter(Boolean)].join('.')}: ${issue.message}`,
-        )
-        .join('; ');
-    } else if ((error.statusCode ?? 500) < 500) {
-      status = 400;
-      code = 'INVALID_PARAMETER_VALUE';
-      message = error.message;
-    }
-    if (status >= 500) request.log.error({ action: 'REQUEST_FAILED', err: error }, error.message);
-    return reply.code(status).send({ error_code: code, message });
-  });
 }

@@ -1,0 +1,84 @@
+import type { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Platform } from '../../platform/index.js';
+import {
+  deleteProxiedArtifact,
+  listProxiedArtifacts,
+  putProxiedArtifact,
+  streamProxiedArtifact,
+} from '../../tracking/artifact-proxy.js';
+import { answerWithMlflowErrors } from './mlflow-errors.js';
+
+/**
+ * MLflow's artifact proxy (`/api/2.0/mlflow-artifacts/artifacts/...`): the client uploads and downloads
+ * run artifacts through the server, which keeps them in the platform's artifact store (local or S3).
+ * Bodies stream straight through, so artifacts may be larger than the JSON body limit.
+ */
+export function mlflowArtifactRoutes(platform: Platform): FastifyPluginAsyncZod {
+  const store = platform.artifacts;
+  return async (app) => {
+    const instance = app as unknown as FastifyInstance;
+    instance.removeAllContentTypeParsers();
+    instance.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    answerWithMlflowErrors(instance);
+    const prefix = '/api/2.0/mlflow-artifacts/artifacts';
+    const hide = { tags: ['mlflow'], hide: false };
+
+    app.put(
+      `${prefix}/*`,
+      { schema: { ...hide, summary: 'Upload an artifact (raw bytes)' } },
+      async (request) => {
+        const path = (request.params as { '*': string })['*'];
+        const body = request.body as Readable | undefined;
+        await putProxiedArtifact(store, path, body ?? Buffer.alloc(0), request.headers['content-type']);
+        return {};
+      },
+    );
+    app.get(
+      `${prefix}/*`,
+      { schema: { ...hide, summary: 'Download an artifact' } },
+      async (request, reply) => {
+        const path = (request.params as { '*': string })['*'];
+        if (path === '')
+          return {
+            files: await listProxiedArtifacts(
+              store,
+              String((request.query as { path?: string }).path ?? ''),
+              '',
+            ),
+          };
+        const { stream, size, contentType } = await streamProxiedArtifact(store, path);
+        const name = path.split('/').at(-1) ?? 'artifact';
+        return reply
+          .header('content-type', contentType ?? 'application/octet-stream')
+          .header('content-length', String(size))
+          .header('content-disposition', `attachment; filename="${name.replace(/["\\]/g, '_')}"`)
+          .send(stream);
+      },
+    );
+    app.get(
+      prefix,
+      {
+        schema: {
+          ...hide,
+          summary: 'List a directory of artifacts',
+          querystring: z.object({ path: z.string().optional() }),
+        },
+      },
+      async (request) => {
+        const files = await listProxiedArtifacts(store, (request.query as { path?: string }).path ?? '', '');
+        return files.length > 0 ? { files } : {};
+      },
+    );
+    app.delete(
+      `${prefix}/*`,
+      { schema: { ...hide, summary: 'Delete an artifact or directory' } },
+      async (request) => {
+        await deleteProxiedArtifact(store, (request.params as { '*': string })['*']);
+        return {};
+      },
+    );
+  };
+}
