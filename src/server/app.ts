@@ -15,6 +15,7 @@ import { registerErrorHandling, sendError } from './error-handler.js';
 import { dataRoutes } from './routes/data-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { mlflowArtifactRoutes } from './routes/mlflow-artifact-routes.js';
+import { mlflowRegistryRoutes } from './routes/mlflow-registry-routes.js';
 import { mlflowRoutes } from './routes/mlflow-routes.js';
 import { registerWebUi } from './web-ui.js';
 
@@ -102,6 +103,7 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
   await app.register(dataRoutes(platform));
   await app.register(mlflowRoutes(platform));
   await app.register(mlflowArtifactRoutes(platform));
+  await app.register(mlflowRegistryRoutes(platform));
   await registerWebUi(app as unknown as FastifyInstance, options.webDir);
   return app;
 }

@@ -16,6 +16,48 @@ export interface DatabaseSchema {
   run_tags: KeyValueTable & { run_id: string };
   run_metrics: MetricsTable;
   latest_metrics: MetricsTable;
+  registered_models: RegisteredModelsTable;
+  registered_model_tags: KeyValueTable & { name: string };
+  model_versions: ModelVersionsTable;
+  model_version_tags: KeyValueTable & { name: string; version: number };
+  registered_model_aliases: { name: string; alias: string; version: number };
+  model_transitions: ModelTransitionsTable;
+}
+
+export interface RegisteredModelsTable {
+  name: string;
+  description: string;
+  user_id: string;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+}
+
+export interface ModelVersionsTable {
+  name: string;
+  version: number;
+  description: string;
+  user_id: string;
+  current_stage: string;
+  source: string;
+  run_id: string | null;
+  run_link: string;
+  status: string;
+  status_message: string;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+}
+
+export interface ModelTransitionsTable {
+  transition_id: Generated<number>;
+  name: string;
+  version: number;
+  /** `stage` or `alias:<name>`. */
+  change: string;
+  from_value: string | null;
+  to_value: string | null;
+  actor: string;
+  reason: string;
+  created_at: number;
 }
 
 export interface ExperimentsTable {

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as platformMeta from './0001-platform-meta.js';
 import * as datasetsLineageMovies from './0002-datasets-lineage-movies.js';
 import * as tracking from './0003-tracking.js';
+import * as modelRegistry from './0004-model-registry.js';
 
 /**
  * Every migration, in order. Names are `NNNN-<what>`; never edit one that has shipped: add the next.
@@ -11,4 +12,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-platform-meta': platformMeta,
   '0002-datasets-lineage-movies': datasetsLineageMovies,
   '0003-tracking': tracking,
+  '0004-model-registry': modelRegistry,
 };

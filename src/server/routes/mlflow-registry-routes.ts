@@ -1,0 +1,318 @@
+import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Platform } from '../../platform/index.js';
+import {
+  createModelVersion,
+  createRegisteredModel,
+  deleteAlias,
+  deleteModelVersion,
+  deleteModelVersionTag,
+  deleteRegisteredModel,
+  deleteRegisteredModelTag,
+  getLatestVersions,
+  getModelVersion,
+  getRegisteredModel,
+  getVersionByAlias,
+  renameRegisteredModel,
+  searchModelVersions,
+  searchRegisteredModels,
+  setAlias,
+  setModelVersionTag,
+  setRegisteredModelTag,
+  transitionStage,
+  updateModelVersion,
+  updateRegisteredModel,
+} from '../../tracking/index.js';
+import { setMlflowErrorHandling } from './mlflow-errors.js';
+
+const keyValue = z.object({ key: z.string(), value: z.string() });
+const int64 = z.union([
+  z.number().int(),
+  z
+    .string()
+    .regex(/^-?\d+$/)
+    .transform(Number),
+]);
+const orderBy = z.union([z.array(z.string()), z.string().transform((value) => [value])]);
+const stringList = z.union([z.array(z.string()), z.string().transform((value) => [value])]);
+const name = z.object({ name: z.string() });
+const nameVersion = z.object({
+  name: z.string(),
+  version: z.union([z.string(), z.number().int().transform(String)]),
+});
+const boolish = z.union([
+  z.boolean(),
+  z.enum(['true', 'false', 'True', 'False']).transform((value) => value.toLowerCase() === 'true'),
+]);
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** The MLflow model registry REST API: registered models, versions, stages, aliases and tags. */
+export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod {
+  const db = platform.database.db;
+  return async (app) => {
+    setMlflowErrorHandling(app as unknown as FastifyInstance);
+    for (const prefix of ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow']) {
+      const hide = prefix.startsWith('/ajax');
+      const rpc = <T extends z.ZodType>(
+        methods: Method[],
+        path: string,
+        input: T,
+        summary: string,
+        handler: (input: z.infer<T>) => Promise<unknown>,
+      ) => {
+        for (const method of methods) {
+          const where = method === 'GET' ? 'querystring' : 'body';
+          app.route({
+            method,
+            url: `${prefix}/${path}`,
+            schema: { [where]: input, tags: ['mlflow'], summary, hide },
+            handler: async (request) =>
+              handler((method === 'GET' ? request.query : request.body) as z.infer<T>),
+          });
+        }
+      };
+
+      rpc(
+        ['POST'],
+        'registered-models/create',
+        name.extend({ tags: z.array(keyValue).optional(), description: z.string().optional() }),
+        'Register a model name',
+        async (body) => ({
+          registered_model: await createRegisteredModel(db, {
+            name: body.name,
+            ...(body.description ? { description: body.description } : {}),
+            ...(body.tags ? { tags: body.tags } : {}),
+          }),
+        }),
+      );
+      rpc(['GET'], 'registered-models/get', name, 'Get a registered model', async (query) => ({
+        registered_model: await getRegisteredModel(db, query.name),
+      }));
+      rpc(
+        ['GET', 'POST'],
+        'registered-models/search',
+        z.object({
+          filter: z.string().optional(),
+          max_results: int64.pipe(z.number().min(1).max(1000)).optional(),
+          order_by: orderBy.optional(),
+          page_token: z.string().optional(),
+        }),
+        'Search registered models',
+        async (input) => {
+          const { models, nextPageToken } = await searchRegisteredModels(db, {
+            filter: input.filter,
+            maxResults: input.max_results ?? 100,
+            pageToken: input.page_token,
+            ...(input.order_by ? { orderBy: input.order_by } : {}),
+          });
+          return {
+            ...(models.length ? { registered_models: models } : {}),
+            ...(nextPageToken ? { next_page_token: nextPageToken } : {}),
+          };
+        },
+      );
+      rpc(
+        ['PATCH'],
+        'registered-models/update',
+        name.extend({ description: z.string().optional() }),
+        'Update a description',
+        async (body) => ({
+          registered_model: await updateRegisteredModel(db, body.name, body.description ?? ''),
+        }),
+      );
+      rpc(
+        ['POST'],
+        'registered-models/rename',
+        name.extend({ new_name: z.string() }),
+        'Rename a registered model',
+        async (body) => ({
+          registered_model: await renameRegisteredModel(db, body.name, body.new_name),
+        }),
+      );
+      rpc(
+        ['DELETE'],
+        'registered-models/delete',
+        name,
+        'Delete a registered model and its versions',
+        async (body) => {
+          await deleteRegisteredModel(db, body.name);
+          return {};
+        },
+      );
+      rpc(
+        ['POST'],
+        'registered-models/set-tag',
+        name.extend(keyValue.shape),
+        'Set a registered model tag',
+        async (body) => {
+          await setRegisteredModelTag(db, body.name, body.key, body.value);
+          return {};
+        },
+      );
+      rpc(
+        ['DELETE'],
+        'registered-models/delete-tag',
+        name.extend({ key: z.string() }),
+        'Delete a registered model tag',
+        async (body) => {
+          await deleteRegisteredModelTag(db, body.name, body.key);
+          return {};
+        },
+      );
+      rpc(
+        ['GET', 'POST'],
+        'registered-models/get-latest-versions',
+        name.extend({ stages: stringList.optional() }),
+        'Latest version per stage',
+        async (input) => ({
+          model_versions: await getLatestVersions(db, input.name, input.stages),
+        }),
+      );
+      rpc(
+        ['POST'],
+        'registered-models/alias',
+        nameVersion.extend({ alias: z.string() }),
+        'Point an alias at a version',
+        async (body) => {
+          await setAlias(db, {
+            name: body.name,
+            alias: body.alias,
+            version: body.version,
+            reason: 'set through the MLflow API',
+          });
+          return {};
+        },
+      );
+      rpc(
+        ['DELETE'],
+        'registered-models/alias',
+        name.extend({ alias: z.string() }),
+        'Delete an alias',
+        async (body) => {
+          await deleteAlias(db, {
+            name: body.name,
+            alias: body.alias,
+            reason: 'deleted through the MLflow API',
+          });
+          return {};
+        },
+      );
+      rpc(
+        ['GET'],
+        'registered-models/alias',
+        name.extend({ alias: z.string() }),
+        'The version an alias points at',
+        async (query) => ({
+          model_version: await getVersionByAlias(db, query.name, query.alias),
+        }),
+      );
+
+      rpc(
+        ['POST'],
+        'model-versions/create',
+        name.extend({
+          source: z.string(),
+          run_id: z.string().optional(),
+          tags: z.array(keyValue).optional(),
+          run_link: z.string().optional(),
+          description: z.string().optional(),
+        }),
+        'Register a new version of a model',
+        async (body) => ({
+          model_version: await createModelVersion(db, {
+            name: body.name,
+            source: body.source,
+            ...(body.run_id ? { runId: body.run_id } : {}),
+            ...(body.run_link ? { runLink: body.run_link } : {}),
+            ...(body.description ? { description: body.description } : {}),
+            ...(body.tags ? { tags: body.tags } : {}),
+          }),
+        }),
+      );
+      rpc(['GET'], 'model-versions/get', nameVersion, 'Get a model version', async (query) => ({
+        model_version: await getModelVersion(db, query.name, query.version),
+      }));
+      rpc(
+        ['GET', 'POST'],
+        'model-versions/search',
+        z.object({
+          filter: z.string().optional(),
+          max_results: int64.pipe(z.number().min(1).max(200_000)).optional(),
+          order_by: orderBy.optional(),
+          page_token: z.string().optional(),
+        }),
+        'Search model versions',
+        async (input) => {
+          const { versions, nextPageToken } = await searchModelVersions(db, {
+            filter: input.filter,
+            maxResults: input.max_results ?? 10_000,
+            pageToken: input.page_token,
+          });
+          return {
+            ...(versions.length ? { model_versions: versions } : {}),
+            ...(nextPageToken ? { next_page_token: nextPageToken } : {}),
+          };
+        },
+      );
+      rpc(
+        ['PATCH'],
+        'model-versions/update',
+        nameVersion.extend({ description: z.string().optional() }),
+        'Update a version description',
+        async (body) => ({
+          model_version: await updateModelVersion(db, body.name, body.version, body.description ?? ''),
+        }),
+      );
+      rpc(['DELETE'], 'model-versions/delete', nameVersion, 'Delete a model version', async (body) => {
+        await deleteModelVersion(db, body.name, body.version);
+        return {};
+      });
+      rpc(
+        ['POST'],
+        'model-versions/transition-stage',
+        nameVersion.extend({ stage: z.string(), archive_existing_versions: boolish.optional() }),
+        'Move a version to a stage',
+        async (body) => ({
+          model_version: await transitionStage(db, {
+            name: body.name,
+            version: body.version,
+            stage: body.stage,
+            archiveExisting: body.archive_existing_versions ?? false,
+            reason: 'transition through the MLflow API',
+          }),
+        }),
+      );
+      rpc(
+        ['GET'],
+        'model-versions/get-download-uri',
+        nameVersion,
+        'Where the version’s files are',
+        async (query) => ({
+          artifact_uri: (await getModelVersion(db, query.name, query.version)).source,
+        }),
+      );
+      rpc(
+        ['POST'],
+        'model-versions/set-tag',
+        nameVersion.extend(keyValue.shape),
+        'Set a model version tag',
+        async (body) => {
+          await setModelVersionTag(db, body.name, body.version, body.key, body.value);
+          return {};
+        },
+      );
+      rpc(
+        ['DELETE'],
+        'model-versions/delete-tag',
+        nameVersion.extend({ key: z.string() }),
+        'Delete a model version tag',
+        async (body) => {
+          await deleteModelVersionTag(db, body.name, body.version, body.key);
+          return {};
+        },
+      );
+    }
+  };
+}
