@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerDbCommands } from './commands/db.js';
+import { registerModelsCommands } from './commands/models.js';
+import { registerRunsCommands } from './commands/runs.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerUpCommand } from './commands/up.js';
 import { EXIT, reportFailure } from './context.js';
@@ -29,6 +31,8 @@ registerUpCommand(program);
 registerStatusCommand(program);
 registerDbCommands(program);
 registerDataCommands(program);
+registerRunsCommands(program);
+registerModelsCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.exitCode = reportFailure(error) || EXIT.FAILURE;

@@ -37,6 +37,18 @@ export {
   updateRegisteredModel,
 } from './model-registry.js';
 export {
+  CHAMPION,
+  DEFAULT_POLICY,
+  decidePromotion,
+  EVALUATION_DATASET_KEY,
+  type PromotionDecision,
+  type PromotionPolicy,
+  parseThreshold,
+  promote,
+  rollback,
+  type Threshold,
+} from './promotion-policy.js';
+export {
   BATCH_LIMITS,
   createRun,
   deleteRunTag,
@@ -54,3 +66,4 @@ export {
   updateRun,
 } from './run-store.js';
 export { parseRunFilter } from './search-runs-filter.js';
+export { ActiveRun, Tracker, type TrackerDependencies } from './tracker.js';

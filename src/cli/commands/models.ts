@@ -1,0 +1,203 @@
+import type { Command } from 'commander';
+import {
+  DEFAULT_POLICY,
+  decidePromotion,
+  getModelVersion,
+  getRegisteredModel,
+  getRun,
+  listTransitions,
+  parseThreshold,
+  promote,
+  rollback,
+  searchRegisteredModels,
+} from '../../tracking/index.js';
+import { EXIT, withPlatform } from '../context.js';
+import { formatTable } from '../table.js';
+import { compareTable } from './runs.js';
+
+const ACTOR = `cli:${process.env.USER ?? 'unknown'}`;
+
+export function registerModelsCommands(program: Command): void {
+  const models = program
+    .command('models')
+    .description('the model registry: list, show, promote, rollback, compare (stage 6)');
+
+  models
+    .command('list')
+    .description('registered models with their champion and latest versions')
+    .action(async () => {
+      process.exitCode = await withPlatform(async (platform) => {
+        const { models: found } = await searchRegisteredModels(platform.database.db, { maxResults: 1000 });
+        if (found.length === 0) {
+          process.stdout.write('no registered models yet\n');
+          return;
+        }
+        process.stdout.write(
+          `${formatTable(
+            ['model', 'champion', 'aliases', 'latest versions', 'description'],
+            found.map((model) => [
+              model.name,
+              model.aliases.find((alias) => alias.alias === 'champion')?.version ?? '-',
+              model.aliases.map((alias) => `${alias.alias}=${alias.version}`).join(', '),
+              model.latest_versions
+                .map((version) => `${version.version} (${version.current_stage})`)
+                .join(', '),
+              model.description,
+            ]),
+          )}\n`,
+        );
+      });
+    });
+
+  models
+    .command('show <name>')
+    .description('one model: versions, stages, aliases and the history of changes')
+    .action(async (name: string) => {
+      process.exitCode = await withPlatform(async (platform) => {
+        const db = platform.database.db;
+        const model = await getRegisteredModel(db, name);
+        const versions = await db
+          .selectFrom('model_versions')
+          .select('version')
+          .where('name', '=', name)
+          .orderBy('version', 'desc')
+          .execute();
+        const rows = [];
+        for (const { version } of versions) {
+          const detail = await getModelVersion(db, name, String(version));
+          rows.push([
+            detail.version,
+            detail.current_stage,
+            detail.aliases.join(', '),
+            detail.run_id.slice(0, 12),
+            detail.description,
+          ]);
+        }
+        const history = (await listTransitions(db, name)).slice(0, 15);
+        process.stdout.write(
+          `${[
+            `${model.name}: ${model.description || '(no description)'}`,
+            formatTable(['version', 'stage', 'aliases', 'run', 'description'], rows),
+            'recent changes:',
+            history.length === 0
+              ? '  (none)'
+              : formatTable(
+                  ['when', 'version', 'change', 'from', 'to', 'by', 'why'],
+                  history.map((change) => [
+                    new Date(Number(change.created_at)).toISOString().replace('T', ' ').slice(0, 19),
+                    change.version,
+                    change.change,
+                    change.from_value ?? '-',
+                    change.to_value ?? '-',
+                    change.actor,
+                    change.reason,
+                  ]),
+                ),
+          ].join('\n')}\n`,
+        );
+      });
+    });
+
+  models
+    .command('promote <name> <version>')
+    .description('make a version the champion if it passes the thresholds and beats the current champion')
+    .option('--metric <name>', 'the metric that decides', DEFAULT_POLICY.metric)
+    .option('--lower-is-better', 'for error metrics like rmse')
+    .option('--min-improvement <delta>', 'how much the candidate must beat the champion by', '0')
+    .option('--threshold <rule...>', 'absolute bars, e.g. ndcg_at_10>=0.05 (repeatable)')
+    .option('--force', 'promote even if the policy says no (recorded as forced)')
+    .option('--reason <text>', 'why, for the history', 'promoted from the CLI')
+    .action(
+      async (
+        name: string,
+        version: string,
+        options: {
+          metric: string;
+          lowerIsBetter?: boolean;
+          minImprovement: string;
+          threshold?: string[];
+          force?: boolean;
+          reason: string;
+        },
+      ) => {
+        process.exitCode = await withPlatform(async (platform) => {
+          const db = platform.database.db;
+          const minImprovement = Number(options.minImprovement);
+          if (!Number.isFinite(minImprovement)) {
+            process.stderr.write(
+              `mlops: --min-improvement must be a number (got "${options.minImprovement}")\n`,
+            );
+            return EXIT.CONFIG;
+          }
+          const decision = await decidePromotion(db, name, version, {
+            metric: options.metric,
+            isHigherBetter: options.lowerIsBetter !== true,
+            minImprovement,
+            thresholds: (options.threshold ?? []).map(parseThreshold),
+          });
+          process.stdout.write(`${decision.reasons.map((reason) => `  ${reason}`).join('\n')}\n`);
+          if (!decision.isPromoted && options.force !== true) {
+            process.stdout.write(
+              `not promoted: version ${version} stays as it is${decision.champion ? `, champion is still ${decision.champion}` : ''}\n`,
+            );
+            return EXIT.FAILURE;
+          }
+          await promote(db, name, version, {
+            actor: ACTOR,
+            reason: decision.isPromoted ? options.reason : `FORCED: ${options.reason}`,
+          });
+          process.stdout.write(
+            `promoted: ${name} version ${version} is now the champion (Production)${decision.champion ? `; version ${decision.champion} archived` : ''}\n`,
+          );
+        });
+      },
+    );
+
+  models
+    .command('rollback <name>')
+    .description('give the champion alias back to the previous champion')
+    .option('--reason <text>', 'why, for the history', 'rolled back from the CLI')
+    .action(async (name: string, options: { reason: string }) => {
+      process.exitCode = await withPlatform(async (platform) => {
+        const { from, to } = await rollback(platform.database.db, name, {
+          actor: ACTOR,
+          reason: options.reason,
+        });
+        process.stdout.write(`rolled back: ${name} champion is version ${to} again (was ${from})\n`);
+      });
+    });
+
+  models
+    .command('compare <name> [versions...]')
+    .description(
+      'the runs behind versions of a model, params and metrics side by side (default: all versions)',
+    )
+    .action(async (name: string, versions: string[]) => {
+      process.exitCode = await withPlatform(async (platform) => {
+        const db = platform.database.db;
+        const chosen =
+          versions.length > 0
+            ? versions
+            : (
+                await db
+                  .selectFrom('model_versions')
+                  .select('version')
+                  .where('name', '=', name)
+                  .orderBy('version')
+                  .execute()
+              ).map((row) => String(row.version));
+        const runs = [];
+        for (const version of chosen) {
+          const detail = await getModelVersion(db, name, version);
+          if (detail.run_id === '') continue;
+          const run = await getRun(db, detail.run_id);
+          runs.push({ ...run, info: { ...run.info, run_name: `v${version} ${detail.current_stage}` } });
+        }
+        if (runs.length === 0) {
+          process.stdout.write('no versions with runs to compare\n');
+          return;
+        }
+        process.stdout.write(`${compareTable(runs)}\n`);
+      });
+    });
+}
