@@ -17,6 +17,7 @@ import { healthRoutes } from './routes/health-routes.js';
 import { mlflowArtifactRoutes } from './routes/mlflow-artifact-routes.js';
 import { mlflowRegistryRoutes } from './routes/mlflow-registry-routes.js';
 import { mlflowRoutes } from './routes/mlflow-routes.js';
+import { registryRoutes } from './routes/registry-routes.js';
 import { registerWebUi } from './web-ui.js';
 
 export type App = FastifyInstance<RawServerDefault, never, never, Logger, ZodTypeProvider> & {
@@ -104,6 +105,7 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
   await app.register(mlflowRoutes(platform));
   await app.register(mlflowArtifactRoutes(platform));
   await app.register(mlflowRegistryRoutes(platform));
+  await app.register(registryRoutes(platform));
   await registerWebUi(app as unknown as FastifyInstance, options.webDir);
   return app;
 }

@@ -1,0 +1,239 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { MlopsError } from '../../errors/index.js';
+import type { Platform } from '../../platform/index.js';
+import {
+  createExperiment,
+  DEFAULT_POLICY,
+  decidePromotion,
+  getExperiment,
+  getModelVersion,
+  getRegisteredModel,
+  getRun,
+  listTransitions,
+  parseThreshold,
+  promote,
+  rollback,
+  searchExperiments,
+  searchRegisteredModels,
+  transitionStage,
+} from '../../tracking/index.js';
+
+const ModelName = z.object({ name: z.string().min(1).max(256) });
+
+/**
+ * The reference system's convenience endpoints under `/mlflow/...` (experiments, models, stage
+ * transitions, promote-to-production), with our promotion policy behind promotion, plus compare and
+ * rollback. Errors use the platform's `{error_code, message}` format.
+ */
+export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
+  const db = platform.database.db;
+  return async (app) => {
+    app.get(
+      '/mlflow/experiments',
+      { schema: { tags: ['registry'], summary: 'Active experiments' } },
+      async () => {
+        const { experiments } = await searchExperiments(db, { viewType: 'ACTIVE_ONLY', maxResults: 1000 });
+        return { experiments, count: experiments.length };
+      },
+    );
+
+    app.post(
+      '/mlflow/experiments',
+      {
+        schema: {
+          tags: ['registry'],
+          summary: 'Create an experiment',
+          body: z.object({
+            name: z.string().min(1).max(500),
+            artifact_location: z.string().optional(),
+            tags: z.record(z.string(), z.string()).optional(),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const { name, artifact_location, tags } = request.body;
+        const id = await createExperiment(db, {
+          name,
+          ...(artifact_location ? { artifactLocation: artifact_location } : {}),
+          tags: Object.entries(tags ?? {}).map(([key, value]) => ({ key, value })),
+        });
+        return reply.code(201).send({ experiment: await getExperiment(db, id) });
+      },
+    );
+
+    app.get(
+      '/mlflow/models',
+      { schema: { tags: ['registry'], summary: 'Registered models with their latest versions and aliases' } },
+      async () => {
+        const { models } = await searchRegisteredModels(db, { maxResults: 1000 });
+        return { models, count: models.length };
+      },
+    );
+
+    app.get(
+      '/mlflow/models/:name',
+      {
+        schema: {
+          tags: ['registry'],
+          summary: 'A registered model, every version and its change history',
+          params: ModelName,
+        },
+      },
+      async (request) => {
+        const model = await getRegisteredModel(db, request.params.name);
+        const numbers = await db
+          .selectFrom('model_versions')
+          .select('version')
+          .where('name', '=', model.name)
+          .orderBy('version', 'desc')
+          .execute();
+        const versions = await Promise.all(
+          numbers.map((row) => getModelVersion(db, model.name, String(row.version))),
+        );
+        return { ...model, versions, history: await listTransitions(db, model.name) };
+      },
+    );
+
+    app.post(
+      '/mlflow/models/stage-transition',
+      {
+        schema: {
+          tags: ['registry'],
+          summary: 'Move a version to a stage (None, Staging, Production, Archived)',
+          body: z.object({
+            model_name: z.string().min(1),
+            version: z.union([z.string().regex(/^\d+$/), z.number().int().positive().transform(String)]),
+            stage: z.enum(['None', 'Staging', 'Production', 'Archived']),
+            archive_existing_versions: z.boolean().default(true),
+            description: z.string().max(2000).optional(),
+          }),
+        },
+      },
+      async (request) => ({
+        model_version: await transitionStage(db, {
+          name: request.body.model_name,
+          version: request.body.version,
+          stage: request.body.stage,
+          archiveExisting: request.body.archive_existing_versions,
+          actor: 'api',
+          reason: request.body.description ?? 'stage transition through /mlflow/models/stage-transition',
+        }),
+      }),
+    );
+
+    app.post(
+      '/mlflow/models/:name/promote-to-production',
+      {
+        schema: {
+          tags: ['registry'],
+          summary:
+            'Promote a version to champion if the promotion policy allows (409 with the reasons if not)',
+          params: ModelName,
+          querystring: z.object({
+            version: z.string().regex(/^\d+$/, { error: 'must be a version number' }),
+          }),
+          body: z
+            .object({
+              metric: z.string().min(1).optional(),
+              lower_is_better: z.boolean().optional(),
+              min_improvement: z.number().finite().optional(),
+              thresholds: z.array(z.string()).max(20).optional(),
+              force: z.boolean().optional(),
+              reason: z.string().max(2000).optional(),
+            })
+            .nullish(),
+        },
+      },
+      async (request) => {
+        const body = request.body ?? {};
+        const decision = await decidePromotion(db, request.params.name, request.query.version, {
+          metric: body.metric ?? DEFAULT_POLICY.metric,
+          isHigherBetter: body.lower_is_better !== true,
+          minImprovement: body.min_improvement ?? DEFAULT_POLICY.minImprovement,
+          thresholds: (body.thresholds ?? []).map(parseThreshold),
+        });
+        if (!decision.isPromoted && body.force !== true) {
+          throw new MlopsError(
+            'MLOPS_ERR_CONFLICT',
+            `version ${request.query.version} was not promoted: ${decision.reasons.join('; ')}`,
+            { field: 'query.version' },
+          );
+        }
+        const reason = body.reason ?? 'promote-to-production';
+        const version = await promote(db, request.params.name, request.query.version, {
+          actor: 'api',
+          reason: decision.isPromoted ? reason : `FORCED: ${reason}`,
+        });
+        return { model_version: version, decision };
+      },
+    );
+
+    app.post(
+      '/mlflow/models/:name/rollback',
+      {
+        schema: {
+          tags: ['registry'],
+          summary: 'Give the champion alias back to the previous champion',
+          params: ModelName,
+          body: z.object({ reason: z.string().max(2000).optional() }).nullish(),
+        },
+      },
+      async (request) =>
+        rollback(db, request.params.name, {
+          actor: 'api',
+          reason: request.body?.reason ?? 'rollback through the API',
+        }),
+    );
+
+    app.get(
+      '/mlflow/models/:name/compare',
+      {
+        schema: {
+          tags: ['registry'],
+          summary: 'Versions side by side: stage, aliases, params and metrics of their runs',
+          params: ModelName,
+          querystring: z.object({
+            versions: z
+              .string()
+              .regex(/^\d+(,\d+)*$/, { error: 'must be version numbers separated by commas' })
+              .optional(),
+          }),
+        },
+      },
+      async (request) => {
+        const name = request.params.name;
+        await getRegisteredModel(db, name);
+        const numbers = request.query.versions
+          ? request.query.versions.split(',')
+          : (
+              await db
+                .selectFrom('model_versions')
+                .select('version')
+                .where('name', '=', name)
+                .orderBy('version')
+                .execute()
+            ).map((row) => String(row.version));
+        const versions = [];
+        for (const number of numbers) {
+          const version = await getModelVersion(db, name, number);
+          const run = version.run_id === '' ? undefined : await getRun(db, version.run_id);
+          versions.push({
+            version: version.version,
+            current_stage: version.current_stage,
+            aliases: version.aliases,
+            run_id: version.run_id,
+            params: Object.fromEntries(run?.data.params.map((param) => [param.key, param.value]) ?? []),
+            metrics: Object.fromEntries(
+              run?.data.metrics.map((metric) => [
+                metric.key,
+                Number.isFinite(metric.value) ? metric.value : String(metric.value),
+              ]) ?? [],
+            ),
+          });
+        }
+        return { name, versions };
+      },
+    );
+  };
+}
