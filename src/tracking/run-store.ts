@@ -10,6 +10,7 @@ import {
   MAX_TAG_VALUE_LENGTH,
   missing,
   validateKey,
+  validateValue,
 } from './tracking-errors.js';
 
 export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
@@ -414,6 +415,7 @@ function validateMetric(metric: Metric): void {
 
 function validateParam(param: KeyValue): void {
   validateKey(param.key, 'param');
+  validateValue(param.value, `param '${param.key}'`);
   if (param.value.length > MAX_PARAM_VALUE_LENGTH) {
     throw invalid(
       `Param value '${param.value.slice(0, 30)}…' had length ${param.value.length}, which exceeded length limit of ${MAX_PARAM_VALUE_LENGTH}`,
@@ -424,6 +426,7 @@ function validateParam(param: KeyValue): void {
 
 function validateTag(tag: KeyValue): void {
   validateKey(tag.key, 'tag');
+  validateValue(tag.value, `tag '${tag.key}'`);
   if (tag.value.length > MAX_TAG_VALUE_LENGTH) {
     throw invalid(
       `Tag value '${tag.value.slice(0, 30)}…' had length ${tag.value.length}, which exceeded length limit of ${MAX_TAG_VALUE_LENGTH}`,

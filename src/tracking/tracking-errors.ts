@@ -13,6 +13,11 @@ export const MAX_KEY_LENGTH = 250;
 export const MAX_PARAM_VALUE_LENGTH = 6000;
 export const MAX_TAG_VALUE_LENGTH = 8000;
 
+/** Values are stored as PostgreSQL text, which cannot hold NUL: refuse it up front with a clear message. */
+export function validateValue(value: string, what: string): void {
+  if (value.includes('\u0000')) throw invalid(`${what} value must not contain NUL characters`, 'value');
+}
+
 /** MLflow's rule for metric, param and tag names: word characters, `-`, `.`, ` `, `/`; no path tricks. */
 export function validateKey(key: unknown, what: string): string {
   if (typeof key !== 'string' || key.length === 0)

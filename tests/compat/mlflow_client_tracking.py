@@ -112,6 +112,9 @@ check("set_terminated", client.get_run(bpr.info.run_id).info.status == "FAILED")
 client.delete_tag(bpr.info.run_id, "dataset")
 check("delete_tag", "dataset" not in client.get_run(bpr.info.run_id).data.tags)
 
+check("NUL in a tag value refused", error_code(lambda: client.set_tag(bpr.info.run_id, "bad", "a\x00b")) == "INVALID_PARAMETER_VALUE")
+check("traversal in a param name refused", error_code(lambda: client.log_param(bpr.info.run_id, "../etc", "x")) == "INVALID_PARAMETER_VALUE")
+
 # Search runs: filters, order_by, pagination
 runs = client.search_runs([experiment_id], filter_string="metrics.ndcg_at_10 > 0.3")
 check("search by metric", [r.info.run_id for r in runs] == [als_id])

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -38,6 +38,21 @@ function s3Config(overrides: Partial<S3ArtifactStoreConfig> = {}): S3ArtifactSto
 runArtifactStoreContract('s3 (s3proxy)', { create: () => S3ArtifactStore.create(s3Config()) });
 
 describe('local artifact store specifics', () => {
+  it('refuses to read or write through a symbolic link that leads outside the store', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'mlops-artifacts-'));
+    const outside = mkdtempSync(path.join(tmpdir(), 'mlops-outside-'));
+    writeFileSync(path.join(outside, 'secret.txt'), 'do not read');
+    symlinkSync(outside, path.join(root, 'linked'));
+    const store = new LocalArtifactStore({ type: 'local', root });
+    const refused = { code: 'MLOPS_ERR_ARTIFACT_KEY_INVALID' };
+    await expect(store.get('linked/secret.txt')).rejects.toMatchObject(refused);
+    await expect(store.stream('linked/secret.txt')).rejects.toMatchObject(refused);
+    await expect(store.put('linked/new.txt', 'x')).rejects.toMatchObject(refused);
+    expect(readdirSync(outside)).toEqual(['secret.txt']);
+    rmSync(root, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
+  });
+
   it('recomputes a missing or stale hash record from the file itself', async () => {
     const root = mkdtempSync(path.join(tmpdir(), 'mlops-artifacts-'));
     const store = new LocalArtifactStore({ type: 'local', root });

@@ -1,10 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  realpath,
+  rename,
+  rmdir,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { LocalArtifactStoreConfig } from '../../config/index.js';
-import { ConflictError } from '../../errors/index.js';
+import { ConflictError, MlopsError } from '../../errors/index.js';
 import {
   artifactNotFound,
   RESERVED_PREFIX,
@@ -45,6 +56,7 @@ export class LocalArtifactStore implements ArtifactStore {
   async put(key: string, body: ArtifactBody, options: PutOptions = {}): Promise<ArtifactInfo> {
     validateArtifactKey(key);
     const target = this.objectPath(key);
+    await this.assertNoEscape(target);
     const tmpDir = path.join(this.root, RESERVED_PREFIX, 'tmp');
     await mkdir(tmpDir, { recursive: true });
     const tmpFile = path.join(tmpDir, randomUUID());
@@ -73,6 +85,7 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async get(key: string): Promise<Buffer> {
     validateArtifactKey(key);
+    await this.assertNoEscape(this.objectPath(key));
     try {
       return await readFile(this.objectPath(key));
     } catch (error) {
@@ -82,6 +95,7 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async stream(key: string): Promise<Readable> {
     validateArtifactKey(key);
+    await this.assertNoEscape(this.objectPath(key));
     try {
       const handle = await open(this.objectPath(key), 'r');
       if (!(await handle.stat()).isFile()) {
@@ -169,6 +183,34 @@ export class LocalArtifactStore implements ArtifactStore {
     const relative = path.relative(this.root, file);
     if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) validateArtifactKey('..');
     return file;
+  }
+
+  /**
+   * Refuses a path that a symbolic link inside the store leads outside the root (someone else put the
+   * link there: the store never makes links). Checks the deepest part of the path that exists.
+   */
+  private async assertNoEscape(file: string): Promise<void> {
+    let existing = file;
+    for (;;) {
+      try {
+        const real = await realpath(existing);
+        const root = await realpath(this.root).catch(() => this.root);
+        if (real !== root && !real.startsWith(`${root}${path.sep}`)) {
+          throw new MlopsError(
+            'MLOPS_ERR_ARTIFACT_KEY_INVALID',
+            'artifact key leads outside the store through a symbolic link',
+            { field: 'key' },
+          );
+        }
+        return;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
+        const parent = path.dirname(existing);
+        if (parent === existing || !parent.startsWith(this.root)) return;
+        existing = parent;
+      }
+    }
   }
 
   private metaPath(key: string): string {
