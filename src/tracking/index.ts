@@ -35,6 +35,7 @@ export {
   transitionStage,
   updateModelVersion,
   updateRegisteredModel,
+  versionsWithRuns,
 } from './model-registry.js';
 export {
   CHAMPION,

@@ -1,6 +1,7 @@
 import { type ExpressionBuilder, sql } from 'kysely';
 import type { DatabaseSchema, MetadataDb } from '../storage/index.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
+import { getRun, type Run } from './run-store.js';
 import { exists, invalid, missing, validateKey } from './tracking-errors.js';
 
 export type Stage = 'None' | 'Staging' | 'Production' | 'Archived';
@@ -658,4 +659,30 @@ function parseRegistryFilter(
     rest = rest.slice(match[0].length);
   }
   return clauses;
+}
+
+/** Versions of a model (default: all, oldest first) each with the run that produced it, for comparisons. */
+export async function versionsWithRuns(
+  db: MetadataDb,
+  name: string,
+  versions?: string[],
+): Promise<{ version: ModelVersion; run: Run | undefined }[]> {
+  await getRegisteredModel(db, name);
+  const numbers =
+    versions && versions.length > 0
+      ? versions
+      : (
+          await db
+            .selectFrom('model_versions')
+            .select('version')
+            .where('name', '=', name)
+            .orderBy('version')
+            .execute()
+        ).map((row) => String(row.version));
+  const result: { version: ModelVersion; run: Run | undefined }[] = [];
+  for (const number of numbers) {
+    const version = await getModelVersion(db, name, number);
+    result.push({ version, run: version.run_id === '' ? undefined : await getRun(db, version.run_id) });
+  }
+  return result;
 }

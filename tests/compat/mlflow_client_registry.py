@@ -8,26 +8,14 @@ import tempfile
 
 import mlflow
 from mlflow import MlflowClient
-from mlflow.exceptions import MlflowException, RestException
+from compat_checks import check, error_code
 
 uri = sys.argv[1]
 mlflow.set_tracking_uri(uri)
 client = MlflowClient(uri)
 
 
-def check(name, condition, detail=""):
-    if not condition:
-        print(f"FAIL {name} {detail}", flush=True)
-        sys.exit(1)
-    print(f"ok {name}", flush=True)
 
-
-def error_code(call):
-    try:
-        call()
-    except (MlflowException, RestException) as error:
-        return error.error_code
-    return None
 
 
 mlflow.set_experiment("registry-compat")

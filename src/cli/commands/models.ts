@@ -4,12 +4,12 @@ import {
   decidePromotion,
   getModelVersion,
   getRegisteredModel,
-  getRun,
   listTransitions,
   parseThreshold,
   promote,
   rollback,
   searchRegisteredModels,
+  versionsWithRuns,
 } from '../../tracking/index.js';
 import { EXIT, withPlatform } from '../context.js';
 import { formatTable } from '../table.js';
@@ -174,25 +174,12 @@ export function registerModelsCommands(program: Command): void {
     )
     .action(async (name: string, versions: string[]) => {
       process.exitCode = await withPlatform(async (platform) => {
-        const db = platform.database.db;
-        const chosen =
-          versions.length > 0
-            ? versions
-            : (
-                await db
-                  .selectFrom('model_versions')
-                  .select('version')
-                  .where('name', '=', name)
-                  .orderBy('version')
-                  .execute()
-              ).map((row) => String(row.version));
-        const runs = [];
-        for (const version of chosen) {
-          const detail = await getModelVersion(db, name, version);
-          if (detail.run_id === '') continue;
-          const run = await getRun(db, detail.run_id);
-          runs.push({ ...run, info: { ...run.info, run_name: `v${version} ${detail.current_stage}` } });
-        }
+        const runs = (await versionsWithRuns(platform.database.db, name, versions)).flatMap(
+          ({ version, run }) =>
+            run === undefined
+              ? []
+              : [{ ...run, info: { ...run.info, run_name: `v${version.version} ${version.current_stage}` } }],
+        );
         if (runs.length === 0) {
           process.stdout.write('no versions with runs to compare\n');
           return;

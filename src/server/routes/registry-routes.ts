@@ -9,7 +9,6 @@ import {
   getExperiment,
   getModelVersion,
   getRegisteredModel,
-  getRun,
   listTransitions,
   parseThreshold,
   promote,
@@ -17,6 +16,7 @@ import {
   searchExperiments,
   searchRegisteredModels,
   transitionStage,
+  versionsWithRuns,
 } from '../../tracking/index.js';
 
 const ModelName = z.object({ name: z.string().min(1).max(256) });
@@ -203,35 +203,20 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
       },
       async (request) => {
         const name = request.params.name;
-        await getRegisteredModel(db, name);
-        const numbers = request.query.versions
-          ? request.query.versions.split(',')
-          : (
-              await db
-                .selectFrom('model_versions')
-                .select('version')
-                .where('name', '=', name)
-                .orderBy('version')
-                .execute()
-            ).map((row) => String(row.version));
-        const versions = [];
-        for (const number of numbers) {
-          const version = await getModelVersion(db, name, number);
-          const run = version.run_id === '' ? undefined : await getRun(db, version.run_id);
-          versions.push({
-            version: version.version,
-            current_stage: version.current_stage,
-            aliases: version.aliases,
-            run_id: version.run_id,
-            params: Object.fromEntries(run?.data.params.map((param) => [param.key, param.value]) ?? []),
-            metrics: Object.fromEntries(
-              run?.data.metrics.map((metric) => [
-                metric.key,
-                Number.isFinite(metric.value) ? metric.value : String(metric.value),
-              ]) ?? [],
-            ),
-          });
-        }
+        const chosen = request.query.versions?.split(',');
+        const versions = (await versionsWithRuns(db, name, chosen)).map(({ version, run }) => ({
+          version: version.version,
+          current_stage: version.current_stage,
+          aliases: version.aliases,
+          run_id: version.run_id,
+          params: Object.fromEntries(run?.data.params.map((param) => [param.key, param.value]) ?? []),
+          metrics: Object.fromEntries(
+            run?.data.metrics.map((metric) => [
+              metric.key,
+              Number.isFinite(metric.value) ? metric.value : String(metric.value),
+            ]) ?? [],
+          ),
+        }));
         return { name, versions };
       },
     );
