@@ -1,5 +1,7 @@
 import { Navigate, Route, Routes } from 'react-router';
 import { Layout } from './components/layout';
+import { DatasetsPage } from './pages/datasets-page';
+import { MoviesPage } from './pages/movies-page';
 import { NotFoundPage } from './pages/not-found-page';
 import { StatusPage } from './pages/status-page';
 
@@ -10,6 +12,8 @@ export function App() {
       <Route element={<Layout />}>
         <Route index element={<Navigate to="/status" replace />} />
         <Route path="status" element={<StatusPage />} />
+        <Route path="movies" element={<MoviesPage />} />
+        <Route path="datasets" element={<DatasetsPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

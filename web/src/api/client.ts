@@ -53,3 +53,39 @@ export async function getJson<T>(path: string, acceptStatuses: number[] = []): P
 
 export const fetchReadiness = () => getJson<ReadyReport>('/ready', [503]);
 export const fetchHealth = () => getJson<HealthReport>('/health');
+
+export interface Movie {
+  movie_id: number;
+  title: string;
+  overview: string;
+  genres: string[];
+  release_date: string | null;
+  popularity: number;
+  vote_average: number;
+  vote_count: number;
+  poster_url: string | null;
+  source: string;
+}
+
+export interface MoviePage {
+  movies: Movie[];
+  pagination: { limit: number; offset: number; count: number; total: number; has_next: boolean };
+}
+
+export interface DatasetVersion {
+  version_id: string;
+  dataset: string;
+  format: string;
+  size_bytes: number;
+  row_count: number | null;
+  source: string;
+  params: Record<string, unknown>;
+  code_revision: string;
+  is_valid: boolean | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export const fetchMovies = (query: URLSearchParams) => getJson<MoviePage>(`/api/v1/movies?${query}`);
+export const fetchGenres = () => getJson<{ genres: { genre: string; movies: number }[] }>('/api/v1/genres');
+export const fetchDatasets = () => getJson<{ versions: DatasetVersion[] }>('/api/v1/datasets');

@@ -1,2 +1,6 @@
 /** The navigation, one entry per page that exists. Each stage adds its page here as it lands. */
-export const NAV_ITEMS: readonly { to: string; label: string }[] = [{ to: '/status', label: 'Status' }];
+export const NAV_ITEMS: readonly { to: string; label: string }[] = [
+  { to: '/status', label: 'Status' },
+  { to: '/movies', label: 'Movies' },
+  { to: '/datasets', label: 'Datasets' },
+];
