@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Installs (only if missing) and starts real engines on 127.0.0.1 for integration tests, idempotently:
-# install if missing, start if stopped, nothing if running. Processes are stopped by their pid file only.
+# install if missing, start if stopped, nothing if running.
 #
-#   scripts/run_local_services.sh up|down|status [postgres|redis|s3 ...]    (no names: all of them)
+#   scripts/run_local_services.sh up|down|status [postgres|redis|s3 ...]    (no names: all three)
 #
-# State (data, logs, pids) lives in $MLOPS_SERVICES_DIR (default <repo>/.services). After `up`, the file
-# $MLOPS_SERVICES_DIR/env holds `export MLOPS_TEST_...=` lines for every engine that is up.
+#   postgres  PostgreSQL from Debian's packages     postgres://mlops:mlops@127.0.0.1:55432/mlops
+#   redis     redis-server from Debian's packages   redis://127.0.0.1:56379
+#   s3        s3proxy (Maven Central) on its jclouds filesystem backend, bucket mlops-test,
+#             http://127.0.0.1:58080, access key mlops-access-key, secret mlops-secret-key
+#
+# Ports: MLOPS_TEST_POSTGRES_PORT, MLOPS_TEST_REDIS_PORT, MLOPS_TEST_S3_PORT. State (data, logs, pid files)
+# lives in $MLOPS_SERVICES_DIR (default <repo>/.services), one folder per engine. Processes are stopped by
+# the pid in their pid file only. `up` writes $MLOPS_SERVICES_DIR/env with `export MLOPS_TEST_...=` lines
+# for every engine that is up, and prints the same lines on stdout: eval "$(scripts/run_local_services.sh up)".
+# Progress goes to stderr, prefixed [services].
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,81 +21,122 @@ STATE="${MLOPS_SERVICES_DIR:-$REPO/.services}"
 POSTGRES_PORT="${MLOPS_TEST_POSTGRES_PORT:-55432}"
 REDIS_PORT="${MLOPS_TEST_REDIS_PORT:-56379}"
 S3_PORT="${MLOPS_TEST_S3_PORT:-58080}"
-S3PROXY_VERSION="2.9.0" # the newest s3proxy that runs on Java 17 with a self-contained jar
+# The newest s3proxy on Maven Central (4.1.0 as of writing); built for Java 17 and checked to run on it.
+# Its jar-with-dependencies is the self-contained release artifact; resolving the plain jar's dependency
+# tree from outside s3proxy's own build picks mismatched Jackson jars (NoClassDefFoundError at start-up).
+S3PROXY_VERSION="4.1.0"
 S3_BUCKET="mlops-test"
 S3_ACCESS_KEY="mlops-access-key"
 S3_SECRET_KEY="mlops-secret-key"
+S3_REGION="us-east-1"
 ALL_SERVICES=(postgres redis s3)
+START_TIMEOUT=60 # seconds an engine may take to answer after it was started
+STOP_TIMEOUT=10  # seconds an engine may take to stop before SIGKILL
 
 log() { printf '[services] %s\n' "$*" >&2; }
 die() {
   log "error: $*"
   exit 1
 }
+usage() {
+  echo "usage: $0 up|down|status [postgres|redis|s3 ...]   (no names: all three)" >&2
+  exit 2
+}
 
-# --- helpers -----------------------------------------------------------------------------------------
+IS_ROOT=0
+[ "$(id -u)" -eq 0 ] && IS_ROOT=1
+
+# --- installing ------------------------------------------------------------------------------------------
 
 APT_UPDATED=0
 apt_install() {
   command -v apt-get >/dev/null || die "apt-get not found: install $* yourself"
-  local sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  local sudo=()
+  [ "$IS_ROOT" = 1 ] || sudo=(sudo)
   if [ "$APT_UPDATED" = 0 ]; then
     log "apt-get update"
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq >&2
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || die "apt-get update failed"
     APT_UPDATED=1
   fi
+  # Package scripts would start a system-wide instance (redis on 6379, a postgres cluster on 5432) that
+  # this script does not own: forbid service starts during the install, as container images do.
+  local guard=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+    "${sudo[@]}" chmod 755 /usr/sbin/policy-rc.d
+    guard=1
+    trap '"${sudo[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   log "apt-get install $*"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >&2
+  local status=0
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2 ||
+    status=$?
+  if [ "$guard" = 1 ]; then
+    "${sudo[@]}" rm -f /usr/sbin/policy-rc.d
+    trap - EXIT
+  fi
+  [ "$status" = 0 ] || die "apt-get install $* failed (exit $status)"
 }
+
+# --- processes -------------------------------------------------------------------------------------------
 
 pid_file() { echo "$STATE/$1/$1.pid"; }
+log_file() { echo "$STATE/$1/$1.log"; }
 
-# A killed process whose parent never reaps it stays a zombie: alive to kill -0, but dead.
-is_alive() {
-  kill -0 "$1" 2>/dev/null && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat" 2>/dev/null
+# The name the kernel gives each engine's process: a pid file naming another program is stale (the pid was
+# reused), and that program is never signalled.
+process_name() {
+  case "$1" in
+  postgres) echo postgres ;;
+  redis) echo redis-server ;;
+  s3) echo java ;;
+  esac
 }
 
+# Alive and not a zombie (a killed child nobody reaped yet answers kill -0 but is dead).
+is_alive() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }"
+  [ "${stat%% *}" != Z ] && [ "${stat%% *}" != X ]
+}
+
+# Prints the pid of the engine's running process, or fails (removing a stale pid file).
 running_pid() {
-  local file
+  local file pid comm
   file="$(pid_file "$1")"
   [ -f "$file" ] || return 1
-  local pid
   pid="$(tr -dc '0-9' <"$file")"
   if [ -n "$pid" ] && is_alive "$pid"; then
-    echo "$pid"
-    return 0
+    comm="$(cat "/proc/$pid/comm" 2>/dev/null || true)"
+    if [ "$comm" = "$(process_name "$1")" ]; then
+      echo "$pid"
+      return 0
+    fi
   fi
-  rm -f "$file" # stale: the process is gone
+  log "$1: removing stale pid file (pid ${pid:-?} is gone or is another program)"
+  rm -f "$file"
   return 1
 }
 
-wait_for() { # wait_for <service> <seconds> <command...>
-  local service="$1" seconds="$2"
-  shift 2
-  local deadline=$((SECONDS + seconds))
-  until "$@" >/dev/null 2>&1; do
-    if ! running_pid "$service" >/dev/null; then
-      log "$service exited during start-up; last lines of its log:"
-      tail -n 30 "$STATE/$service/$service.log" >&2 || true
-      exit 1
+# Signals the pid and waits until it is gone; SIGKILL after STOP_TIMEOUT seconds.
+stop_pid() { # stop_pid <service> <pid> <signal>
+  local service="$1" pid="$2" signal="$3" killed=0
+  kill -"$signal" "$pid" 2>/dev/null || true
+  local deadline=$((SECONDS + STOP_TIMEOUT))
+  while is_alive "$pid"; do
+    if [ "$killed" = 0 ] && [ $SECONDS -ge $deadline ]; then
+      log "$service (pid $pid) did not stop within ${STOP_TIMEOUT}s: SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      killed=1
     fi
-    if [ $SECONDS -ge $deadline ]; then
-      log "$service did not become ready within ${seconds}s; last lines of its log:"
-      tail -n 30 "$STATE/$service/$service.log" >&2 || true
-      exit 1
-    fi
-    sleep 0.2
+    sleep 0.1
   done
 }
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# Refuses to start on a port something else holds: its answers would be taken for ours.
-require_free_port() { # require_free_port <service> <port> <variable>
-  if port_in_use "$2"; then
-    die "port $2 for $1 is taken by a process this script did not start (another checkout's services?); stop it or set $3"
-  fi
+stop_signal() {
+  # PostgreSQL's SIGTERM waits for every client to leave; SIGINT is its fast shutdown.
+  if [ "$1" = postgres ]; then echo INT; else echo TERM; fi
 }
 
 stop_service() {
@@ -97,180 +146,392 @@ stop_service() {
     return 0
   fi
   log "stopping $service (pid $pid)"
-  # PostgreSQL's SIGTERM waits for clients to leave; SIGINT is its fast shutdown.
-  local signal=TERM
-  [ "$service" = postgres ] && signal=INT
-  kill -"$signal" "$pid" 2>/dev/null || true
-  local deadline=$((SECONDS + 10))
-  while is_alive "$pid"; do
-    if [ $SECONDS -ge $deadline ]; then
-      log "$service did not stop in 10 s: SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    sleep 0.1
-  done
+  stop_pid "$service" "$pid" "$(stop_signal "$service")"
   rm -f "$(pid_file "$service")"
+  log "$service stopped"
+}
+
+fail_start() { # fail_start <service> <message>: log tail, stop what was started, exit 1
+  local service="$1" pid
+  log "$service: $2; last 30 lines of $(log_file "$service"):"
+  tail -n 30 "$(log_file "$service")" >&2 2>/dev/null || true
+  if pid="$(running_pid "$service" 2>/dev/null)"; then
+    stop_pid "$service" "$pid" "$(stop_signal "$service")"
+  fi
+  rm -f "$(pid_file "$service")"
+  exit 1
+}
+
+# Waits until `ready_<service>` succeeds; fails (with the log's tail) if the process dies or time runs out.
+wait_ready() { # wait_ready <service> <seconds>
+  local service="$1" deadline=$((SECONDS + $2)) pid
+  pid="$(tr -dc '0-9' <"$(pid_file "$service")")"
+  until "ready_$service"; do
+    is_alive "$pid" || fail_start "$service" "the process exited during start-up"
+    [ $SECONDS -lt $deadline ] || fail_start "$service" "not answering ${2}s after start"
+    sleep 0.2
+  done
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Refuses a port something else holds: its answers would be taken for ours.
+require_free_port() { # require_free_port <service> <port> <variable>
+  if port_in_use "$2"; then
+    die "$1: port $2 is taken by a process this script did not start (another checkout's engines?); stop it or set $3"
+  fi
+}
+
+# Starts a command in the background in a session of its own (a Ctrl-C or hang-up of the caller's
+# terminal does not reach it), stdin from /dev/null, output appended to the log, no other inherited file
+# descriptor (a caller's pipe held open would keep the caller waiting; fd 9 is our lock), and records its
+# pid. setsid does not fork here (a background job of a script is never a process-group leader), so $! is
+# the engine itself.
+launch() { # launch <service> <command...>
+  local service="$1" log
+  shift
+  log="$(log_file "$service")"
+  (
+    for fd in "/proc/$BASHPID/fd"/*; do
+      fd="${fd##*/}"
+      if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+    exec setsid "$@" </dev/null >>"$log" 2>&1
+  ) &
+  echo $! >"$(pid_file "$service")"
 }
 
 url_of() {
   case "$1" in
   postgres) echo "postgres://mlops:mlops@127.0.0.1:$POSTGRES_PORT/mlops" ;;
   redis) echo "redis://127.0.0.1:$REDIS_PORT" ;;
-  s3) echo "http://127.0.0.1:$S3_PORT (bucket $S3_BUCKET)" ;;
+  s3) echo "http://127.0.0.1:$S3_PORT" ;;
   esac
 }
 
-# --- postgres ------------------------------------------------------------------------------------------
+# --- postgres --------------------------------------------------------------------------------------------
 
-postgres_bin() {
+PG_BIN=""
+find_postgres_bin() {
   local dir
-  dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
-  [ -n "$dir" ] && [ -x "$dir/initdb" ] && echo "$dir"
+  for dir in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V -r); do
+    if [ -x "$dir/initdb" ] && [ -x "$dir/postgres" ] && [ -x "$dir/pg_isready" ]; then
+      PG_BIN="$dir"
+      return 0
+    fi
+  done
+  return 1
 }
 
-as_postgres_user() {
-  if [ "$(id -u)" -eq 0 ]; then
-    runuser -u postgres -- "$@"
-  else
-    "$@"
-  fi
+# PostgreSQL refuses to run as root: as root, run its programs as the postgres system user. setpriv
+# execs the program (no process in between), so a pid taken from the shell is the program's own.
+AS_POSTGRES=()
+[ "$IS_ROOT" = 1 ] && AS_POSTGRES=(setpriv --reuid=postgres --regid=postgres --init-groups --)
+as_postgres() { "${AS_POSTGRES[@]}" "$@"; }
+
+ready_postgres() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$POSTGRES_PORT" -t 2; }
+
+pg_sql() { # pg_sql <database> <sql>
+  PGPASSWORD=mlops PGCONNECT_TIMEOUT=5 "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 \
+    -p "$POSTGRES_PORT" -U mlops -d "$1" -tAc "$2"
 }
 
-up_postgres() {
-  local bin
-  bin="$(postgres_bin)" || {
-    apt_install postgresql
-    bin="$(postgres_bin)" || die "postgresql installed but no initdb found"
-  }
-  local dir="$STATE/postgres"
-  mkdir -p "$dir"
-  if [ "$(id -u)" -eq 0 ]; then
-    id postgres >/dev/null 2>&1 || useradd --system --home-dir "$dir" --shell /usr/sbin/nologin postgres
-    chown postgres "$dir"
-    runuser -u postgres -- test -w "$dir" ||
-      die "the postgres user cannot reach $dir; set MLOPS_SERVICES_DIR to a folder all users can traverse"
+# Before a start with no running postmaster on record: data/postmaster.pid, PostgreSQL's own lock, may
+# name a postmaster that is still alive (our pid file was lost: adopt it) or a dead one. A postmaster
+# killed with SIGKILL stays a zombie until pid 1 reaps it, which can take a while here, and PostgreSQL
+# takes a zombie's pid for a live postmaster ("lock file postmaster.pid already exists"): remove the lock
+# once no process of the old server is left in the data directory.
+check_postmaster_lock() { # check_postmaster_lock <data dir>
+  local data="$1" lockpid deadline proc left
+  [ -f "$data/postmaster.pid" ] || return 0
+  lockpid="$(head -n 1 "$data/postmaster.pid" 2>/dev/null | tr -dc '0-9')"
+  if [ -n "$lockpid" ] && is_alive "$lockpid" && [ "$(cat "/proc/$lockpid/comm" 2>/dev/null)" = postgres ] &&
+    [ "$(readlink "/proc/$lockpid/cwd" 2>/dev/null)" = "$data" ]; then
+    log "postgres: adopting the running postmaster (pid $lockpid) named by $data/postmaster.pid"
+    echo "$lockpid" >"$(pid_file postgres)"
+    return 0
   fi
-  if ! [ -f "$dir/data/PG_VERSION" ]; then
-    log "initialising PostgreSQL in $dir/data"
-    rm -rf "$dir/data"
-    local pwfile="$dir/pw"
-    echo "mlops" >"$pwfile"
-    [ "$(id -u)" -eq 0 ] && chown postgres "$pwfile"
-    as_postgres_user "$bin/initdb" -D "$dir/data" -U mlops --pwfile="$pwfile" --auth=scram-sha-256 \
-      -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || {
-      tail -n 30 "$dir/initdb.log" >&2
-      die "initdb failed"
-    }
-    rm -f "$pwfile"
-  fi
-  if running_pid postgres >/dev/null; then
-    log "postgres already running"
-  else
-    require_free_port postgres "$POSTGRES_PORT" MLOPS_TEST_POSTGRES_PORT
-    log "starting PostgreSQL on 127.0.0.1:$POSTGRES_PORT"
-    as_postgres_user "$bin/postgres" -D "$dir/data" -p "$POSTGRES_PORT" -c listen_addresses=127.0.0.1 \
-      -c unix_socket_directories="$dir" -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-      -c max_connections=200 >>"$dir/postgres.log" 2>&1 &
-    echo $! >"$(pid_file postgres)"
-    wait_for postgres 30 "$bin/pg_isready" -h 127.0.0.1 -p "$POSTGRES_PORT" -q
-    # Track the postmaster itself, not the runuser wrapper that started it.
-    head -n 1 "$dir/data/postmaster.pid" >"$(pid_file postgres)"
-    if ! PGPASSWORD=mlops psql -h 127.0.0.1 -p "$POSTGRES_PORT" -U mlops -d postgres -tAc \
-      "select 1 from pg_database where datname = 'mlops'" | grep -q 1; then
-      PGPASSWORD=mlops psql -h 127.0.0.1 -p "$POSTGRES_PORT" -U mlops -d postgres -qc "create database mlops" >&2
+  deadline=$((SECONDS + STOP_TIMEOUT))
+  while :; do
+    left=""
+    for proc in /proc/[0-9]*; do
+      if [ "$(readlink "$proc/cwd" 2>/dev/null)" = "$data" ] && is_alive "${proc#/proc/}"; then
+        left="$left ${proc#/proc/}"
+      fi
+    done
+    [ -n "$left" ] || break
+    [ $SECONDS -lt $deadline ] ||
+      die "postgres: processes of an old server are still running in $data (pids$left); stop them first"
+    sleep 0.2
+  done
+  log "postgres: removing the stale lock $data/postmaster.pid (pid ${lockpid:-?} is gone)"
+  rm -f "$data/postmaster.pid"
+  # The socket's lock names the same dead postmaster.
+  local socket_lock="$STATE/postgres/.s.PGSQL.$POSTGRES_PORT.lock"
+  if [ -f "$socket_lock" ]; then
+    lockpid="$(head -n 1 "$socket_lock" 2>/dev/null | tr -dc '0-9')"
+    if [ -z "$lockpid" ] || ! is_alive "$lockpid"; then
+      rm -f "$socket_lock" "${socket_lock%.lock}"
     fi
   fi
 }
 
-status_postgres() {
-  local bin
-  bin="$(postgres_bin)" || return 1
-  "$bin/pg_isready" -h 127.0.0.1 -p "$POSTGRES_PORT" -q
+up_postgres() {
+  find_postgres_bin || {
+    apt_install postgresql
+    find_postgres_bin || die "postgres: package postgresql installed, but no initdb under /usr/lib/postgresql/*/bin"
+  }
+  local dir="$STATE/postgres"
+  mkdir -p "$dir"
+  if [ "$IS_ROOT" = 1 ]; then
+    if ! id postgres >/dev/null 2>&1; then
+      log "postgres: creating the postgres system user"
+      useradd --system --user-group --no-create-home --home-dir /var/lib/postgresql --shell /usr/sbin/nologin postgres
+    fi
+    [ "$(stat -c %U "$dir")" = postgres ] || chown postgres: "$dir"
+    if ! as_postgres test -w "$dir"; then
+      # e.g. a state folder from mktemp -d (mode 700): let other users pass through it, not list it.
+      log "postgres: chmod o+x $STATE so that the postgres user can reach $dir"
+      chmod o+x "$STATE"
+      as_postgres test -w "$dir" ||
+        die "postgres: the postgres user cannot reach $dir; set MLOPS_SERVICES_DIR under a folder every user can traverse"
+    fi
+  fi
+  local socket="$dir/.s.PGSQL.$POSTGRES_PORT"
+  [ ${#socket} -le 107 ] || die "postgres: socket path $socket is longer than 107 bytes; use a shorter MLOPS_SERVICES_DIR"
+
+  if ! [ -f "$dir/data/PG_VERSION" ]; then
+    log "postgres: initdb in $dir/data ($PG_BIN)"
+    rm -rf "$dir/data"
+    local pwfile="$dir/initdb.pw"
+    echo mlops >"$pwfile"
+    [ "$IS_ROOT" = 1 ] && chown postgres: "$pwfile"
+    if ! (cd "$dir" && as_postgres "$PG_BIN/initdb" -D "$dir/data" -U mlops --pwfile="$pwfile" \
+      --auth=scram-sha-256 --encoding=UTF8 --no-locale --no-sync) >"$dir/initdb.log" 2>&1; then
+      rm -f "$pwfile"
+      log "postgres: initdb failed; last 30 lines of $dir/initdb.log:"
+      tail -n 30 "$dir/initdb.log" >&2
+      exit 1
+    fi
+    rm -f "$pwfile"
+  fi
+
+  local pid
+  if ! pid="$(running_pid postgres)"; then
+    check_postmaster_lock "$dir/data"
+    pid="$(running_pid postgres 2>/dev/null)" || pid=""
+  fi
+  if [ -n "$pid" ]; then
+    wait_ready postgres "$START_TIMEOUT"
+    log "postgres already running (pid $pid)"
+    return 0
+  fi
+  require_free_port postgres "$POSTGRES_PORT" MLOPS_TEST_POSTGRES_PORT
+  log "postgres: starting on 127.0.0.1:$POSTGRES_PORT"
+  launch postgres "${AS_POSTGRES[@]}" "$PG_BIN/postgres" -D "$dir/data" -p "$POSTGRES_PORT" \
+    -c listen_addresses=127.0.0.1 -c unix_socket_directories="$dir" -c fsync=off \
+    -c synchronous_commit=off -c full_page_writes=off -c max_connections=200
+  wait_ready postgres "$START_TIMEOUT"
+  # The postmaster's own record of its pid is the authority (and equals $! here).
+  pid="$(head -n 1 "$dir/data/postmaster.pid" 2>/dev/null | tr -dc '0-9')"
+  [ -n "$pid" ] && echo "$pid" >"$(pid_file postgres)"
+  if [ "$(pg_sql postgres "select 1 from pg_database where datname = 'mlops'")" != 1 ]; then
+    log "postgres: creating database mlops"
+    pg_sql postgres "create database mlops" >&2 || fail_start postgres "could not create database mlops"
+  fi
+  log "postgres up (pid $(running_pid postgres))"
 }
 
-# --- redis ---------------------------------------------------------------------------------------------
+# --- redis -----------------------------------------------------------------------------------------------
+
+ready_redis() { [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; }
 
 up_redis() {
-  command -v redis-server >/dev/null || apt_install redis-server
-  local dir="$STATE/redis"
-  mkdir -p "$dir"
-  if running_pid redis >/dev/null; then
-    log "redis already running"
+  if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+    apt_install redis-server redis-tools
+  fi
+  local dir="$STATE/redis" pid
+  mkdir -p "$dir/data"
+  if pid="$(running_pid redis)"; then
+    wait_ready redis "$START_TIMEOUT"
+    log "redis already running (pid $pid)"
     return 0
   fi
   require_free_port redis "$REDIS_PORT" MLOPS_TEST_REDIS_PORT
-  log "starting Redis on 127.0.0.1:$REDIS_PORT"
   cat >"$dir/redis.conf" <<EOF
+# written by scripts/run_local_services.sh
 bind 127.0.0.1
 port $REDIS_PORT
-dir $dir
+protected-mode yes
 daemonize no
+logfile ""
+dir $dir/data
 save ""
 appendonly no
-protected-mode yes
 EOF
-  redis-server "$dir/redis.conf" >>"$dir/redis.log" 2>&1 &
-  echo $! >"$(pid_file redis)"
-  wait_for redis 20 status_redis
+  log "redis: starting on 127.0.0.1:$REDIS_PORT"
+  launch redis redis-server "$dir/redis.conf"
+  wait_ready redis "$START_TIMEOUT"
+  log "redis up (pid $(running_pid redis))"
 }
 
-status_redis() {
-  [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = "PONG" ]
+# --- s3: s3proxy with its jclouds filesystem backend -----------------------------------------------------
+
+EMPTY_SHA256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+
+# A request signed with AWS signature v4 by curl itself (--aws-sigv4, curl >= 7.75). curl before 8.x does
+# not send x-amz-content-sha256, which s3proxy requires: send the payload's hash (empty body by default).
+s3_curl() { # s3_curl <payload sha256> <curl args...>
+  local sha="$1"
+  shift
+  curl -sS --max-time 10 --aws-sigv4 "aws:amz:$S3_REGION:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" \
+    -H "x-amz-content-sha256: $sha" "$@"
 }
 
-# --- s3 (s3proxy with its filesystem backend) -----------------------------------------------------------
+s3_status_code() { # s3_status_code <method> <path> [curl args...]: prints the HTTP status
+  local method="$1" path="$2"
+  shift 2
+  s3_curl "$EMPTY_SHA256" -o /dev/null -w '%{http_code}' -X "$method" "$@" "http://127.0.0.1:$S3_PORT$path" 2>/dev/null ||
+    true
+}
 
-s3_jar() { echo "$STATE/s3/s3proxy-$S3PROXY_VERSION-jar-with-dependencies.jar"; }
+HAS_SIGV4=""
+has_sigv4() {
+  [ -n "$HAS_SIGV4" ] || { curl --help all 2>/dev/null | grep -q -- '--aws-sigv4' && HAS_SIGV4=1 || HAS_SIGV4=0; }
+  [ "$HAS_SIGV4" = 1 ]
+}
 
-up_s3() {
-  local dir="$STATE/s3"
-  mkdir -p "$dir/data"
-  command -v java >/dev/null || apt_install openjdk-17-jre-headless
-  if ! [ -f "$(s3_jar)" ]; then
-    command -v mvn >/dev/null || apt_install maven
-    log "fetching s3proxy $S3PROXY_VERSION from Maven Central"
-    mvn -q dependency:copy -Dartifact="org.gaul:s3proxy:$S3PROXY_VERSION:jar:jar-with-dependencies" \
-      -DoutputDirectory="$dir" >&2 || die "could not fetch s3proxy with Maven"
+# Answers HTTP at all (403 to an anonymous request is an answer).
+ready_s3() {
+  local code
+  code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$S3_PORT/" 2>/dev/null || true)"
+  [ -n "$code" ] && [ "$code" != 000 ]
+}
+
+# The test bucket exists and our credentials are accepted.
+healthy_s3() {
+  if has_sigv4; then
+    [ "$(s3_status_code HEAD "/$S3_BUCKET" -I)" = 200 ]
+  else
+    ready_s3 && [ -d "$STATE/s3/data/$S3_BUCKET" ]
   fi
-  # With the filesystem backend a bucket is a folder.
-  mkdir -p "$dir/data/$S3_BUCKET"
-  if running_pid s3 >/dev/null; then
-    log "s3 already running"
+}
+
+s3_lib() { echo "$STATE/s3/lib"; }
+s3_jar() { echo "$(s3_lib)/s3proxy-$S3PROXY_VERSION-jar-with-dependencies.jar"; }
+
+fetch_s3proxy() {
+  local dir="$STATE/s3" lib
+  lib="$(s3_lib)"
+  [ -s "$(s3_jar)" ] && return 0
+  command -v mvn >/dev/null || apt_install maven
+  log "s3: fetching s3proxy $S3PROXY_VERSION from Maven Central (once; cached in ~/.m2 and $lib)"
+  local tmp="$dir/lib.tmp"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  # dependency:copy needs no project; run it in the empty tmp folder so no pom.xml around is picked up.
+  if ! (cd "$tmp" && mvn -B -q -C -Dstyle.color=never dependency:copy \
+    -Dartifact="org.gaul:s3proxy:$S3PROXY_VERSION:jar:jar-with-dependencies" -DoutputDirectory="$tmp") \
+    >>"$(log_file s3)" 2>&1; then
+    rm -rf "$tmp"
+    log "s3: Maven could not fetch org.gaul:s3proxy:$S3PROXY_VERSION; last 30 lines of $(log_file s3):"
+    tail -n 30 "$(log_file s3)" >&2
+    exit 1
+  fi
+  rm -rf "$lib"
+  mv "$tmp" "$lib"
+  rm -f "$dir"/s3proxy-*-jar-with-dependencies.jar # an older layout of this folder
+}
+
+ensure_s3_bucket() {
+  if ! has_sigv4; then
+    # With the filesystem backend a bucket is a folder under the base directory.
+    mkdir -p "$STATE/s3/data/$S3_BUCKET"
     return 0
   fi
+  local code
+  code="$(s3_status_code HEAD "/$S3_BUCKET" -I)"
+  case "$code" in
+  200) return 0 ;;
+  404)
+    log "s3: creating bucket $S3_BUCKET"
+    code="$(s3_status_code PUT "/$S3_BUCKET")"
+    [ "$code" = 200 ] || fail_start s3 "creating bucket $S3_BUCKET answered HTTP $code"
+    ;;
+  *) fail_start s3 "HEAD /$S3_BUCKET answered HTTP $code (credentials refused?)" ;;
+  esac
+}
+
+# A real signed PUT, GET and DELETE of an object, done after each start.
+probe_s3() {
+  has_sigv4 || {
+    log "s3: this curl has no --aws-sigv4 (curl >= 7.75 needed); skipped the PUT/GET check"
+    return 0
+  }
+  local key="/$S3_BUCKET/.services-probe-$$" body="probe $$ $SECONDS $RANDOM" sha got code
+  sha="$(printf '%s' "$body" | sha256sum | cut -d' ' -f1)"
+  code="$(s3_curl "$sha" -o /dev/null -w '%{http_code}' -X PUT --data-binary "$body" \
+    -H 'Content-Type: application/octet-stream' "http://127.0.0.1:$S3_PORT$key" 2>/dev/null || true)"
+  [ "$code" = 200 ] || fail_start s3 "signed PUT of a test object answered HTTP $code"
+  got="$(s3_curl "$EMPTY_SHA256" -f "http://127.0.0.1:$S3_PORT$key" 2>/dev/null || true)"
+  [ "$got" = "$body" ] || fail_start s3 "signed GET of the test object returned '$got', not '$body'"
+  code="$(s3_status_code DELETE "$key")"
+  [ "$code" = 204 ] || [ "$code" = 200 ] || fail_start s3 "signed DELETE of the test object answered HTTP $code"
+}
+
+up_s3() {
+  local dir="$STATE/s3" pid
+  mkdir -p "$dir/data"
+  command -v curl >/dev/null || apt_install curl ca-certificates
+  if pid="$(running_pid s3)"; then
+    wait_ready s3 "$START_TIMEOUT"
+    ensure_s3_bucket
+    log "s3 already running (pid $pid)"
+    return 0
+  fi
+  command -v java >/dev/null || apt_install openjdk-17-jre-headless
+  local java_major
+  java_major="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
+  [ "${java_major:-0}" -ge 17 ] 2>/dev/null || die "s3: s3proxy $S3PROXY_VERSION needs Java 17+, 'java' is ${java_major:-unknown}"
+  fetch_s3proxy
   require_free_port s3 "$S3_PORT" MLOPS_TEST_S3_PORT
-  log "starting s3proxy on 127.0.0.1:$S3_PORT"
   cat >"$dir/s3proxy.conf" <<EOF
+# written by scripts/run_local_services.sh
 s3proxy.endpoint=http://127.0.0.1:$S3_PORT
 s3proxy.authorization=aws-v2-or-v4
 s3proxy.identity=$S3_ACCESS_KEY
 s3proxy.credential=$S3_SECRET_KEY
+# empty: virtual-host-style addressing off, buckets are addressed path-style
 s3proxy.virtual-host=
 jclouds.provider=filesystem
 jclouds.filesystem.basedir=$dir/data
 EOF
-  java -Xmx256m -jar "$(s3_jar)" --properties "$dir/s3proxy.conf" >>"$dir/s3.log" 2>&1 &
-  echo $! >"$(pid_file s3)"
-  wait_for s3 60 status_s3
+  log "s3: starting s3proxy $S3PROXY_VERSION on 127.0.0.1:$S3_PORT"
+  launch s3 java -Xmx1g -cp "$(s3_lib)/*" org.gaul.s3proxy.Main --properties "$dir/s3proxy.conf"
+  wait_ready s3 "$START_TIMEOUT"
+  ensure_s3_bucket
+  probe_s3
+  log "s3 up (pid $(running_pid s3))"
 }
 
-status_s3() {
-  # A signed HEAD of the test bucket: proves the server answers and accepts our credentials.
-  [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 -I --aws-sigv4 "aws:amz:us-east-1:s3" \
-    --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
-    "http://127.0.0.1:$S3_PORT/$S3_BUCKET")" = "200" ]
-}
+# --- status and the env file -----------------------------------------------------------------------------
 
-# --- env file ------------------------------------------------------------------------------------------
+healthy() { # healthy <service>: process alive and answering
+  case "$1" in
+  postgres) find_postgres_bin && ready_postgres ;;
+  redis) command -v redis-cli >/dev/null && ready_redis ;;
+  s3) command -v curl >/dev/null && healthy_s3 ;;
+  esac
+}
 
 write_env() {
   local file="$STATE/env"
   {
-    echo "# written by scripts/run_local_services.sh; source it to reach the test engines"
-    if running_pid postgres >/dev/null; then echo "export MLOPS_TEST_POSTGRES_URL=$(url_of postgres)"; fi
-    if running_pid redis >/dev/null; then echo "export MLOPS_TEST_REDIS_URL=$(url_of redis)"; fi
-    if running_pid s3 >/dev/null; then
-      echo "export MLOPS_TEST_S3_ENDPOINT=http://127.0.0.1:$S3_PORT"
+    echo "# written by scripts/run_local_services.sh: the engines that are up"
+    if running_pid postgres >/dev/null 2>&1; then echo "export MLOPS_TEST_POSTGRES_URL=$(url_of postgres)"; fi
+    if running_pid redis >/dev/null 2>&1; then echo "export MLOPS_TEST_REDIS_URL=$(url_of redis)"; fi
+    if running_pid s3 >/dev/null 2>&1; then
+      echo "export MLOPS_TEST_S3_ENDPOINT=$(url_of s3)"
       echo "export MLOPS_TEST_S3_BUCKET=$S3_BUCKET"
       echo "export MLOPS_TEST_S3_ACCESS_KEY_ID=$S3_ACCESS_KEY"
       echo "export MLOPS_TEST_S3_SECRET_ACCESS_KEY=$S3_SECRET_KEY"
@@ -279,41 +540,54 @@ write_env() {
   mv "$file.tmp" "$file"
 }
 
-# --- main ----------------------------------------------------------------------------------------------
+# --- main ------------------------------------------------------------------------------------------------
 
-command="${1:-}"
-[ $# -gt 0 ] && shift
-services=("$@")
-[ ${#services[@]} -eq 0 ] && services=("${ALL_SERVICES[@]}")
-for service in "${services[@]}"; do
-  case "$service" in postgres | redis | s3) ;; *) die "unknown service '$service' (known: ${ALL_SERVICES[*]})" ;; esac
+[ $# -ge 1 ] || usage
+command="$1"
+shift
+case "$command" in up | down | status) ;; -h | --help | help) usage ;; *) usage ;; esac
+services=()
+for service in "$@"; do
+  case "$service" in
+  postgres | redis | s3) [[ " ${services[*]-} " == *" $service "* ]] || services+=("$service") ;;
+  *) die "unknown service '$service' (known: ${ALL_SERVICES[*]})" ;;
+  esac
 done
+[ ${#services[@]} -gt 0 ] || services=("${ALL_SERVICES[@]}")
+
 mkdir -p "$STATE"
+STATE="$(cd "$STATE" && pwd)"
+for service in "${services[@]}"; do mkdir -p "$STATE/$service"; done
 
 case "$command" in
 up)
+  exec 9>"$STATE/.lock"
+  flock 9 # one `up` or `down` at a time per state folder
   for service in "${services[@]}"; do "up_$service"; done
   write_env
-  for service in "${services[@]}"; do log "$service up: $(url_of "$service")"; done
+  grep '^export ' "$STATE/env" || true
   ;;
 down)
+  exec 9>"$STATE/.lock"
+  flock 9
   for service in "${services[@]}"; do stop_service "$service"; done
   write_env
   ;;
 status)
   down=0
   for service in "${services[@]}"; do
-    if pid="$(running_pid "$service")" && "status_$service"; then
-      printf '%-9s up    pid %-7s %s\n' "$service" "$pid" "$(url_of "$service")"
+    if pid="$(running_pid "$service" 2>/dev/null)"; then
+      if healthy "$service"; then
+        printf '%-8s %-4s pid %-7s %s\n' "$service" up "$pid" "$(url_of "$service")"
+      else
+        printf '%-8s %-4s pid %-7s %s (process alive, not answering)\n' "$service" down "$pid" "$(url_of "$service")"
+        down=1
+      fi
     else
-      printf '%-9s down\n' "$service"
+      printf '%-8s %-4s pid %-7s %s\n' "$service" down - "$(url_of "$service")"
       down=1
     fi
   done
-  exit $down
-  ;;
-*)
-  echo "usage: $0 up|down|status [${ALL_SERVICES[*]// /|} ...]" >&2
-  exit 2
+  exit "$down"
   ;;
 esac

@@ -24,7 +24,7 @@ export function registerUpCommand(program: Command): void {
 }
 
 async function runUp(options: UpOptions): Promise<number> {
-  let shutdown: ((reason: string) => Promise<void>) | undefined;
+  let stopped: Promise<void> | undefined;
   try {
     const config = loadCliConfig({ MLOPS_HOST: options.host, MLOPS_PORT: options.port });
     const logger = createLogger(config.log);
@@ -42,7 +42,8 @@ async function runUp(options: UpOptions): Promise<number> {
       const server = await startServer(app, platform).catch((error: NodeJS.ErrnoException) => {
         throw listenError(error, config.server.host, config.server.port);
       });
-      shutdown = server.shutdown;
+      // Handlers go in before the banner, so a signal sent the moment it appears still shuts down cleanly.
+      stopped = waitForSignal(server.shutdown);
       process.stdout.write(
         `\nmovie-mlops is up: web UI ${server.url}/  API docs ${server.url}/docs  (Ctrl-C stops it)\n\n`,
       );
@@ -53,7 +54,7 @@ async function runUp(options: UpOptions): Promise<number> {
   } catch (error) {
     return reportFailure(error);
   }
-  await waitForSignal(shutdown);
+  await stopped;
   return EXIT.OK;
 }
 
@@ -75,13 +76,13 @@ function listenError(error: NodeJS.ErrnoException, host: string, port: number): 
 }
 
 /** Resolves once SIGINT or SIGTERM has shut the server down; a second signal exits at once. */
-function waitForSignal(shutdown: ((reason: string) => Promise<void>) | undefined): Promise<void> {
+function waitForSignal(shutdown: (reason: string) => Promise<void>): Promise<void> {
   return new Promise((resolve) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
       signals += 1;
       if (signals > 1) process.exit(130);
-      void shutdown?.(signal).then(resolve, resolve);
+      void shutdown(signal).then(resolve, resolve);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
