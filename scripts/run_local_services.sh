@@ -168,7 +168,7 @@ wait_ready() { # wait_ready <service> <seconds>
   pid="$(tr -dc '0-9' <"$(pid_file "$service")")"
   until "ready_$service"; do
     is_alive "$pid" || fail_start "$service" "the process exited during start-up"
-    [ $SECONDS -lt $deadline ] || fail_start "$service" "not answering ${2}s after start"
+    [ $SECONDS -lt $deadline ] || fail_start "$service" "not answering within ${2}s"
     sleep 0.2
   done
 }
@@ -241,8 +241,8 @@ pg_sql() { # pg_sql <database> <sql>
 # killed with SIGKILL stays a zombie until pid 1 reaps it, which can take a while here, and PostgreSQL
 # takes a zombie's pid for a live postmaster ("lock file postmaster.pid already exists"): remove the lock
 # once no process of the old server is left in the data directory.
-check_postmaster_lock() { # check_postmaster_lock <data dir>
-  local data="$1" lockpid deadline proc left
+check_postmaster_lock() { # check_postmaster_lock <postgres home: data directory and socket>
+  local data="$1/data" lockpid deadline proc left
   [ -f "$data/postmaster.pid" ] || return 0
   lockpid="$(head -n 1 "$data/postmaster.pid" 2>/dev/null | tr -dc '0-9')"
   if [ -n "$lockpid" ] && is_alive "$lockpid" && [ "$(cat "/proc/$lockpid/comm" 2>/dev/null)" = postgres ] &&
@@ -267,7 +267,7 @@ check_postmaster_lock() { # check_postmaster_lock <data dir>
   log "postgres: removing the stale lock $data/postmaster.pid (pid ${lockpid:-?} is gone)"
   rm -f "$data/postmaster.pid"
   # The socket's lock names the same dead postmaster.
-  local socket_lock="$STATE/postgres/.s.PGSQL.$POSTGRES_PORT.lock"
+  local socket_lock="$1/.s.PGSQL.$POSTGRES_PORT.lock"
   if [ -f "$socket_lock" ]; then
     lockpid="$(head -n 1 "$socket_lock" 2>/dev/null | tr -dc '0-9')"
     if [ -z "$lockpid" ] || ! is_alive "$lockpid"; then
@@ -276,37 +276,61 @@ check_postmaster_lock() { # check_postmaster_lock <data dir>
   fi
 }
 
+# Where the data directory and the socket live: the postgres user must reach it. That is
+# <state>/postgres, unless a folder above it is closed to other users (a clone under /root, say): then
+# a folder under /var/tmp named after the state folder, which <state>/postgres/pgdir points to.
+postgres_home() {
+  local dir="$STATE/postgres" fallback
+  [ "$IS_ROOT" = 1 ] || {
+    echo "$dir"
+    return 0
+  }
+  [ "$(stat -c %U "$dir")" = postgres ] || chown postgres: "$dir"
+  if as_postgres test -w "$dir"; then
+    echo "$dir"
+    return 0
+  fi
+  if [ "$(stat -c %U "$STATE")" = "$(id -un)" ] && [ "$(($(stat -c '%#a' "$STATE") & 1))" = 0 ]; then
+    # e.g. a state folder from mktemp -d (mode 700): let other users pass through it, not list it.
+    log "postgres: chmod o+x $STATE so that the postgres user can reach $dir"
+    chmod o+x "$STATE"
+    if as_postgres test -w "$dir"; then
+      echo "$dir"
+      return 0
+    fi
+  fi
+  fallback="/var/tmp/mlops-services-$(printf '%s' "$STATE" | cksum | cut -d' ' -f1)/postgres"
+  install -d -m 755 "${fallback%/*}"
+  install -d -m 700 -o postgres -g "$(id -gn postgres)" "$fallback"
+  as_postgres test -w "$fallback" || die "postgres: the postgres user can reach neither $dir nor $fallback"
+  [ "$(cat "$dir/pgdir" 2>/dev/null)" = "$fallback" ] || {
+    log "postgres: the postgres user cannot reach $dir (a folder above it is closed to other users): data and socket go to $fallback"
+    echo "$fallback" >"$dir/pgdir"
+  }
+  echo "$fallback"
+}
+
 up_postgres() {
   find_postgres_bin || {
     apt_install postgresql
     find_postgres_bin || die "postgres: package postgresql installed, but no initdb under /usr/lib/postgresql/*/bin"
   }
-  local dir="$STATE/postgres"
-  mkdir -p "$dir"
-  if [ "$IS_ROOT" = 1 ]; then
-    if ! id postgres >/dev/null 2>&1; then
-      log "postgres: creating the postgres system user"
-      useradd --system --user-group --no-create-home --home-dir /var/lib/postgresql --shell /usr/sbin/nologin postgres
-    fi
-    [ "$(stat -c %U "$dir")" = postgres ] || chown postgres: "$dir"
-    if ! as_postgres test -w "$dir"; then
-      # e.g. a state folder from mktemp -d (mode 700): let other users pass through it, not list it.
-      log "postgres: chmod o+x $STATE so that the postgres user can reach $dir"
-      chmod o+x "$STATE"
-      as_postgres test -w "$dir" ||
-        die "postgres: the postgres user cannot reach $dir; set MLOPS_SERVICES_DIR under a folder every user can traverse"
-    fi
+  if [ "$IS_ROOT" = 1 ] && ! id postgres >/dev/null 2>&1; then
+    log "postgres: creating the postgres system user"
+    useradd --system --user-group --no-create-home --home-dir /var/lib/postgresql --shell /usr/sbin/nologin postgres
   fi
-  local socket="$dir/.s.PGSQL.$POSTGRES_PORT"
+  local dir="$STATE/postgres" pgdir # dir: our pid file and logs; pgdir: data directory and socket
+  pgdir="$(postgres_home)"
+  local socket="$pgdir/.s.PGSQL.$POSTGRES_PORT"
   [ ${#socket} -le 107 ] || die "postgres: socket path $socket is longer than 107 bytes; use a shorter MLOPS_SERVICES_DIR"
 
-  if ! [ -f "$dir/data/PG_VERSION" ]; then
-    log "postgres: initdb in $dir/data ($PG_BIN)"
-    rm -rf "$dir/data"
-    local pwfile="$dir/initdb.pw"
+  if ! [ -f "$pgdir/data/PG_VERSION" ]; then
+    log "postgres: initdb in $pgdir/data ($PG_BIN)"
+    rm -rf "$pgdir/data"
+    local pwfile="$pgdir/initdb.pw"
     echo mlops >"$pwfile"
     [ "$IS_ROOT" = 1 ] && chown postgres: "$pwfile"
-    if ! (cd "$dir" && as_postgres "$PG_BIN/initdb" -D "$dir/data" -U mlops --pwfile="$pwfile" \
+    if ! (cd "$pgdir" && as_postgres "$PG_BIN/initdb" -D "$pgdir/data" -U mlops --pwfile="$pwfile" \
       --auth=scram-sha-256 --encoding=UTF8 --no-locale --no-sync) >"$dir/initdb.log" 2>&1; then
       rm -f "$pwfile"
       log "postgres: initdb failed; last 30 lines of $dir/initdb.log:"
@@ -318,7 +342,7 @@ up_postgres() {
 
   local pid
   if ! pid="$(running_pid postgres)"; then
-    check_postmaster_lock "$dir/data"
+    check_postmaster_lock "$pgdir"
     pid="$(running_pid postgres 2>/dev/null)" || pid=""
   fi
   if [ -n "$pid" ]; then
@@ -328,12 +352,12 @@ up_postgres() {
   fi
   require_free_port postgres "$POSTGRES_PORT" MLOPS_TEST_POSTGRES_PORT
   log "postgres: starting on 127.0.0.1:$POSTGRES_PORT"
-  launch postgres "${AS_POSTGRES[@]}" "$PG_BIN/postgres" -D "$dir/data" -p "$POSTGRES_PORT" \
-    -c listen_addresses=127.0.0.1 -c unix_socket_directories="$dir" -c fsync=off \
+  launch postgres "${AS_POSTGRES[@]}" "$PG_BIN/postgres" -D "$pgdir/data" -p "$POSTGRES_PORT" \
+    -c listen_addresses=127.0.0.1 -c unix_socket_directories="$pgdir" -c fsync=off \
     -c synchronous_commit=off -c full_page_writes=off -c max_connections=200
   wait_ready postgres "$START_TIMEOUT"
   # The postmaster's own record of its pid is the authority (and equals $! here).
-  pid="$(head -n 1 "$dir/data/postmaster.pid" 2>/dev/null | tr -dc '0-9')"
+  pid="$(head -n 1 "$pgdir/data/postmaster.pid" 2>/dev/null | tr -dc '0-9')"
   [ -n "$pid" ] && echo "$pid" >"$(pid_file postgres)"
   if [ "$(pg_sql postgres "select 1 from pg_database where datname = 'mlops'")" != 1 ]; then
     log "postgres: creating database mlops"
@@ -554,6 +578,13 @@ for service in "$@"; do
   esac
 done
 [ ${#services[@]} -gt 0 ] || services=("${ALL_SERVICES[@]}")
+
+for variable in MLOPS_TEST_POSTGRES_PORT:$POSTGRES_PORT MLOPS_TEST_REDIS_PORT:$REDIS_PORT MLOPS_TEST_S3_PORT:$S3_PORT; do
+  port="${variable#*:}"
+  if ! [[ "$port" =~ ^[0-9]{1,5}$ ]] || [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; then
+    die "${variable%%:*}=$port is not a TCP port"
+  fi
+done
 
 mkdir -p "$STATE"
 STATE="$(cd "$STATE" && pwd)"
