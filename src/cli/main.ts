@@ -6,6 +6,7 @@ import { registerDbCommands } from './commands/db.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerRunsCommands } from './commands/runs.js';
 import { registerStatusCommand } from './commands/status.js';
+import { registerTrainCommands } from './commands/train.js';
 import { registerUpCommand } from './commands/up.js';
 import { EXIT, reportFailure } from './context.js';
 
@@ -24,7 +25,9 @@ Examples:
   mlops status                   check every component of the running platform
   mlops db migrate               apply schema migrations (PostgreSQL deployments)
   mlops data generate --seed 7   synthetic catalogue and watch log, offline
-  mlops data versions            every dataset version, newest first`,
+  mlops data versions            every dataset version, newest first
+  mlops train -a als             train, evaluate and register an ALS recommender
+  mlops evaluate @champion       re-evaluate the champion on the latest watch log`,
   );
 
 registerUpCommand(program);
@@ -33,6 +36,7 @@ registerDbCommands(program);
 registerDataCommands(program);
 registerRunsCommands(program);
 registerModelsCommands(program);
+registerTrainCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.exitCode = reportFailure(error) || EXIT.FAILURE;

@@ -11,7 +11,13 @@ export {
 export { DEMO_DATA_OPTIONS, ensureDemoData } from './demo-data.js';
 export { formatReport, SUITES, type ValidationReport } from './expectations/index.js';
 export { type MovieLensData, type MovieLensLayout, readMovieLens } from './movielens/movielens-import.js';
-export { readMoviesParquet, writeInteractionsParquet, writeMoviesParquet } from './parquet.js';
+export {
+  readMoviesParquet,
+  sqlString,
+  withDuckDb,
+  writeInteractionsParquet,
+  writeMoviesParquet,
+} from './parquet.js';
 export {
   type InteractionColumns,
   type InteractionRecord,
@@ -23,6 +29,7 @@ export {
   publicMovies,
   type SyntheticOptions,
 } from './synthetic/generate-synthetic.js';
+export { SeededRandom } from './synthetic/random.js';
 export { type CrawlAndPublishOptions, crawlAndPublish } from './tmdb/crawl-and-publish.js';
 export { TmdbClient, type TmdbClientOptions } from './tmdb/tmdb-client.js';
 export { type CrawlProgress, type CrawlResult, crawlTmdb, readCrawlState } from './tmdb/tmdb-crawler.js';

@@ -51,6 +51,11 @@ export const ERROR_CATALOG = {
     status: 422,
     summary: 'A dataset failed a critical expectation; the validation report lists which.',
   },
+  MLOPS_ERR_MODEL_ARTIFACT_INVALID: {
+    status: 422,
+    summary:
+      'A stored model artifact (manifest or safetensors file) is damaged or does not match its manifest.',
+  },
   MLOPS_ERR_TMDB_AUTH: {
     status: 502,
     summary: 'TMDB rejected the API key (HTTP 401): TMDB_API_KEY is wrong.',

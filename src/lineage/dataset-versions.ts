@@ -94,6 +94,18 @@ async function linkParents(
   versionId: string,
   parents: { kind: string; id: string }[],
 ): Promise<void> {
+  await linkLineage(db, parents, { kind: 'dataset', id: versionId });
+}
+
+/**
+ * Records that `child` was made from each of `parents` (kinds: `dataset`, `run`, `model_version` as
+ * `name/version`, ...). Linking twice is harmless.
+ */
+export async function linkLineage(
+  db: MetadataDb,
+  parents: { kind: string; id: string }[],
+  child: { kind: string; id: string },
+): Promise<void> {
   if (parents.length === 0) return;
   await db
     .insertInto('lineage_edges')
@@ -101,8 +113,8 @@ async function linkParents(
       parents.map((parent) => ({
         parent_kind: parent.kind,
         parent_id: parent.id,
-        child_kind: 'dataset',
-        child_id: versionId,
+        child_kind: child.kind,
+        child_id: child.id,
       })),
     )
     .onConflict((conflict) => conflict.doNothing())

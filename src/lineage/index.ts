@@ -6,6 +6,7 @@ export {
   type LineageDependencies,
   latestDatasetVersion,
   lineageOf,
+  linkLineage,
   listDatasetVersions,
   type RecordDatasetInput,
   recordDatasetVersion,

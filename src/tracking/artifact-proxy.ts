@@ -97,3 +97,8 @@ export function proxyPathOf(artifactUri: string): string {
     );
   return (match[1] ?? '').replace(/\/+$/, '');
 }
+
+/** The content of one artifact file given its full `mlflow-artifacts:` URI (e.g. a model version's source + a file). */
+export async function readArtifactByUri(store: ArtifactStore, uri: string): Promise<Buffer> {
+  return store.get(proxyKey(proxyPathOf(uri)));
+}

@@ -1,3 +1,4 @@
+export { proxyPathOf, readArtifactByUri } from './artifact-proxy.js';
 export {
   createExperiment,
   type Experiment,

@@ -46,6 +46,11 @@ export class Tracker {
     });
     return new ActiveRun(this.deps, run);
   }
+
+  /** An existing run, to log more to it (e.g. a later re-evaluation). */
+  async resumeRun(runId: string): Promise<ActiveRun> {
+    return new ActiveRun(this.deps, await getRun(this.deps.db, runId));
+  }
 }
 
 export class ActiveRun {

@@ -1,0 +1,165 @@
+import { z } from 'zod';
+import { SeededRandom } from '../../data/index.js';
+import type { SparseMatrix } from '../interactions.js';
+import {
+  checkAborted,
+  cosineToAll,
+  f32,
+  type Recommender,
+  type Tensor,
+  type TrainingContext,
+  type TrainingData,
+  type UserHistory,
+} from '../model.js';
+
+export const bprParams = z.object({
+  factors: z.number().int().min(1).max(1024).default(64),
+  epochs: z.number().int().min(1).max(10_000).default(40),
+  learning_rate: z.number().finite().positive().default(0.05),
+  reg: z.number().finite().min(0).default(0.01),
+  seed: z.number().int().default(42),
+});
+export type BprParams = z.infer<typeof bprParams>;
+
+/** Bayesian personalised ranking: factors learned so watched movies outrank unwatched ones. */
+export class BprModel implements Recommender {
+  readonly algorithm = 'bpr';
+
+  constructor(
+    readonly userFactors: Float32Array,
+    readonly itemFactors: Float32Array,
+    readonly itemBias: Float32Array,
+    readonly factors: number,
+  ) {}
+
+  get itemCount(): number {
+    return this.itemBias.length;
+  }
+
+  scoreUser(user: number, history: UserHistory, out: Float32Array): void {
+    const f = this.factors;
+    const vector =
+      user >= 0 ? this.userFactors.subarray(user * f, (user + 1) * f) : this.meanOfItems(history);
+    for (let i = 0; i < this.itemCount; i++) {
+      let sum = this.itemBias[i] as number;
+      const base = i * f;
+      for (let d = 0; d < f; d++) sum += (vector[d] as number) * (this.itemFactors[base + d] as number);
+      out[i] = sum;
+    }
+  }
+
+  similarItems(item: number, out: Float32Array): void {
+    cosineToAll(this.itemFactors, this.factors, item, out);
+  }
+
+  /** A stand-in user vector for someone unseen in training: the mean of their movies' factors. */
+  private meanOfItems(history: UserHistory): Float64Array {
+    const f = this.factors;
+    const vector = new Float64Array(f);
+    for (const item of history.items)
+      for (let d = 0; d < f; d++)
+        vector[d] = (vector[d] as number) + (this.itemFactors[item * f + d] as number);
+    if (history.items.length > 0)
+      for (let d = 0; d < f; d++) vector[d] = (vector[d] as number) / history.items.length;
+    return vector;
+  }
+
+  tensors(): Record<string, Tensor> {
+    return {
+      user_factors: f32([this.userFactors.length / this.factors, this.factors], this.userFactors),
+      item_factors: f32([this.itemCount, this.factors], this.itemFactors),
+      item_bias: f32([this.itemCount], this.itemBias),
+    };
+  }
+
+  static load(tensors: Record<string, Tensor>): BprModel {
+    return new BprModel(
+      tensors.user_factors?.data as Float32Array,
+      tensors.item_factors?.data as Float32Array,
+      tensors.item_bias?.data as Float32Array,
+      tensors.item_factors?.shape[1] ?? 0,
+    );
+  }
+}
+
+export async function trainBpr(
+  data: TrainingData,
+  params: BprParams,
+  context: TrainingContext,
+): Promise<BprModel> {
+  const { byUser } = data.matrix;
+  const f = params.factors;
+  const random = new SeededRandom(params.seed);
+  const init = () => (random.next() - 0.5) * (0.2 / Math.sqrt(f));
+  const users = Float32Array.from({ length: byUser.rows * f }, init);
+  const items = Float32Array.from({ length: byUser.cols * f }, init);
+  const bias = new Float32Array(byUser.cols);
+  const userOfSlot = rowOfEachSlot(byUser);
+  const samples = byUser.indices.length;
+  const lr = params.learning_rate;
+  const reg = params.reg;
+  for (let epoch = 1; epoch <= params.epochs; epoch++) {
+    checkAborted(context.signal);
+    let logLikelihood = 0;
+    let correct = 0;
+    let skipped = 0;
+    for (let sample = 0; sample < samples; sample++) {
+      // A random watched pair (u, i) and a random movie j that u has not watched.
+      const slot = Math.floor(random.next() * samples);
+      const u = userOfSlot[slot] as number;
+      const i = byUser.indices[slot] as number;
+      const j = Math.floor(random.next() * byUser.cols);
+      if (contains(byUser, u, j)) {
+        skipped++;
+        continue;
+      }
+      const ub = u * f;
+      const ib = i * f;
+      const jb = j * f;
+      let x = (bias[i] as number) - (bias[j] as number);
+      for (let d = 0; d < f; d++)
+        x += (users[ub + d] as number) * ((items[ib + d] as number) - (items[jb + d] as number));
+      const z = 1 / (1 + Math.exp(x)); // ∂ ln σ(x) / ∂x
+      logLikelihood += x > 0 ? -Math.log1p(Math.exp(-x)) : x - Math.log1p(Math.exp(x));
+      if (x > 0) correct++;
+      for (let d = 0; d < f; d++) {
+        const wu = users[ub + d] as number;
+        const hi = items[ib + d] as number;
+        const hj = items[jb + d] as number;
+        users[ub + d] = wu + lr * (z * (hi - hj) - reg * wu);
+        items[ib + d] = hi + lr * (z * wu - reg * hi);
+        items[jb + d] = hj + lr * (-z * wu - reg * hj);
+      }
+      bias[i] = (bias[i] as number) + lr * (z - reg * (bias[i] as number));
+      bias[j] = (bias[j] as number) + lr * (-z - reg * (bias[j] as number));
+    }
+    const used = Math.max(1, samples - skipped);
+    await context.onProgress({
+      iteration: epoch,
+      total: params.epochs,
+      metrics: { loss: -logLikelihood / used, correct_ranking: correct / used },
+    });
+  }
+  return new BprModel(users, items, bias, f);
+}
+
+/** For each stored entry, the row it belongs to. */
+export function rowOfEachSlot(matrix: SparseMatrix): Int32Array {
+  const rows = new Int32Array(matrix.indices.length);
+  for (let row = 0; row < matrix.rows; row++) rows.fill(row, matrix.indptr[row], matrix.indptr[row + 1]);
+  return rows;
+}
+
+/** Whether row `row` has column `column` (rows are sorted: binary search). */
+export function contains(matrix: SparseMatrix, row: number, column: number): boolean {
+  let low = matrix.indptr[row] as number;
+  let high = (matrix.indptr[row + 1] as number) - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const value = matrix.indices[middle] as number;
+    if (value === column) return true;
+    if (value < column) low = middle + 1;
+    else high = middle - 1;
+  }
+  return false;
+}

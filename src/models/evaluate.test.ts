@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateRanking, metricsForTracking } from './evaluate.js';
+import { matrixOf, pairsFromRows } from './interactions.js';
+import type { Recommender, Tensor } from './model.js';
+
+/** Always ranks items by a fixed score table (index = item). */
+class FixedScores implements Recommender {
+  readonly algorithm = 'popularity';
+  constructor(private readonly scores: number[]) {}
+  get itemCount() {
+    return this.scores.length;
+  }
+  scoreUser(_user: number, _history: unknown, out: Float32Array) {
+    out.set(this.scores);
+  }
+  tensors(): Record<string, Tensor> {
+    return {};
+  }
+}
+
+describe('evaluateRanking', () => {
+  // Movies 100..104 → item indices 0..4. The user saw 100 and 101 in training.
+  const train = matrixOf(
+    pairsFromRows([
+      { userId: 1, movieId: 100, at: 1 },
+      { userId: 1, movieId: 101, at: 2 },
+      { userId: 2, movieId: 102, at: 1 },
+      { userId: 2, movieId: 103, at: 1 },
+      { userId: 2, movieId: 104, at: 1 },
+    ]),
+  );
+
+  it('excludes seen movies and computes the metrics by their textbook definitions', () => {
+    // Held out for user 1: movies 103 and 999 (unknown to the model: relevant but unreachable).
+    const test = pairsFromRows([
+      { userId: 1, movieId: 103, at: 3 },
+      { userId: 1, movieId: 999, at: 4 },
+    ]);
+    // Scores rank 100 > 101 > 102 > 103 > 104; seen 100 and 101 are skipped → top-2 is [102, 103].
+    const metrics = evaluateRanking(new FixedScores([5, 4, 3, 2, 1]), train, test, 2);
+    expect(metrics.users).toBe(1);
+    expect(metrics.precision).toBeCloseTo(1 / 2);
+    expect(metrics.recall).toBeCloseTo(1 / 2);
+    expect(metrics.hit_rate).toBe(1);
+    // Hit at rank 2: DCG = 1/log2(3); ideal over min(2, 2) relevant = 1 + 1/log2(3).
+    expect(metrics.ndcg).toBeCloseTo(1 / Math.log2(3) / (1 + 1 / Math.log2(3)));
+    // AP@2 = (precision at the hit = 1/2) / min(|relevant|, k) = 0.25.
+    expect(metrics.map).toBeCloseTo(0.25);
+    expect(metrics.coverage).toBeCloseTo(2 / 5);
+    // Novelty: −log2(audience/users) of 102 and 103, each watched by 1 of 2 users.
+    expect(metrics.novelty).toBeCloseTo(1);
+    expect(metricsForTracking(metrics)).toMatchObject({ ndcg_at_2: metrics.ndcg, eval_users: 1 });
+  });
+
+  it('skips held-out users the model never saw', () => {
+    const metrics = evaluateRanking(
+      new FixedScores([5, 4, 3, 2, 1]),
+      train,
+      pairsFromRows([{ userId: 7, movieId: 100, at: 1 }]),
+      3,
+    );
+    expect(metrics.users).toBe(0);
+    expect(metrics.ndcg).toBe(0);
+  });
+});

@@ -1,0 +1,97 @@
+import type { InteractionMatrix, InteractionPairs } from './interactions.js';
+import { rowItems, rowValues } from './interactions.js';
+import type { Recommender } from './model.js';
+import { topK } from './top-k.js';
+
+export interface RankingMetrics {
+  k: number;
+  /** Users with held-out movies that the model could rank. */
+  users: number;
+  precision: number;
+  recall: number;
+  ndcg: number;
+  map: number;
+  hit_rate: number;
+  /** Share of the catalogue that appears in anyone's top k. */
+  coverage: number;
+  /** Mean self-information −log₂(share of users who watched it) of recommended movies: higher = less obvious. */
+  novelty: number;
+}
+
+/**
+ * Ranks every item for each user with held-out movies, excluding what the user watched in training, and
+ * scores the top `k` against the held-out movies. `train` is the matrix the model learned from (its users
+ * and items define the model's index space); held-out movies the model has never seen still count as
+ * relevant, so a model cannot look better by not knowing them.
+ */
+export function evaluateRanking(
+  model: Recommender,
+  train: InteractionMatrix,
+  test: InteractionPairs,
+  k: number,
+  options: { maxUsers?: number } = {},
+): RankingMetrics {
+  const relevant = new Map<number, number[]>();
+  for (let p = 0; p < test.length; p++) {
+    const user = train.users.index(test.userId[p] as number);
+    if (user === undefined) continue;
+    const list = relevant.get(user) ?? [];
+    list.push(train.items.index(test.movieId[p] as number) ?? -1);
+    relevant.set(user, list);
+  }
+  const users = [...relevant.keys()]
+    .sort((a, b) => a - b)
+    .slice(0, options.maxUsers ?? Number.POSITIVE_INFINITY);
+  const audience = new Float64Array(train.items.size);
+  for (const item of train.byUser.indices) audience[item] = (audience[item] as number) + 1;
+  const scores = new Float32Array(model.itemCount);
+  const recommended = new Uint8Array(model.itemCount);
+  const totals = { precision: 0, recall: 0, ndcg: 0, map: 0, hit_rate: 0, novelty: 0 };
+  let recommendations = 0;
+  for (const user of users) {
+    const history = { items: rowItems(train.byUser, user), counts: rowValues(train.byUser, user) };
+    model.scoreUser(user, history, scores);
+    const ranked = topK(scores, k, history.items).indices;
+    const wanted = new Set(relevant.get(user));
+    let hits = 0;
+    let dcg = 0;
+    let precisionSum = 0;
+    ranked.forEach((item, rank) => {
+      recommended[item] = 1;
+      totals.novelty += -Math.log2(Math.max(audience[item] as number, 1) / train.users.size);
+      recommendations++;
+      if (!wanted.has(item)) return;
+      hits++;
+      dcg += 1 / Math.log2(rank + 2);
+      precisionSum += hits / (rank + 1);
+    });
+    let ideal = 0;
+    for (let rank = 0; rank < Math.min(wanted.size, k); rank++) ideal += 1 / Math.log2(rank + 2);
+    totals.precision += hits / k;
+    totals.recall += hits / wanted.size;
+    totals.ndcg += dcg / ideal;
+    totals.map += precisionSum / Math.min(wanted.size, k);
+    totals.hit_rate += hits > 0 ? 1 : 0;
+  }
+  const n = Math.max(users.length, 1);
+  return {
+    k,
+    users: users.length,
+    precision: totals.precision / n,
+    recall: totals.recall / n,
+    ndcg: totals.ndcg / n,
+    map: totals.map / n,
+    hit_rate: totals.hit_rate / n,
+    coverage: recommended.reduce((sum, flag) => sum + flag, 0) / Math.max(model.itemCount, 1),
+    novelty: totals.novelty / Math.max(recommendations, 1),
+  };
+}
+
+/** Metrics as tracker metric names: `ndcg_at_10`, `precision_at_10`, ..., `eval_users`. */
+export function metricsForTracking(metrics: RankingMetrics): Record<string, number> {
+  const { k, users, ...values } = metrics;
+  return {
+    ...Object.fromEntries(Object.entries(values).map(([name, value]) => [`${name}_at_${k}`, value])),
+    eval_users: users,
+  };
+}

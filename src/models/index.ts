@@ -1,0 +1,44 @@
+export { ALGORITHM_SPECS, AlsModel } from './algorithms/index.js';
+export { evaluateRanking, metricsForTracking, type RankingMetrics } from './evaluate.js';
+export {
+  buildMatrix,
+  IdMap,
+  type InteractionMatrix,
+  type InteractionPairs,
+  matrixOf,
+  pairsFromRows,
+  readInteractionPairs,
+  rowItems,
+  rowValues,
+} from './interactions.js';
+export { ALGORITHMS, type AlgorithmName, type Recommender, type Tensor, type UserHistory } from './model.js';
+export {
+  decodeModel,
+  encodeModel,
+  type ModelManifest,
+  readModelFiles,
+  type TrainedModel,
+  writeModelFiles,
+} from './model-artifact.js';
+export {
+  type EvaluateOptions,
+  type EvaluationResult,
+  evaluateModelVersion,
+  loadModelVersion,
+  parseModelReference,
+  resolveModelVersion,
+} from './model-versions.js';
+export { decodeSafetensors, encodeSafetensors } from './safetensors.js';
+export { DEFAULT_SPLIT, type SplitOptions, type SplitStrategy, splitInteractions } from './split.js';
+export { topK } from './top-k.js';
+export {
+  DEFAULT_DATASET,
+  DEFAULT_EXPERIMENT,
+  DEFAULT_MODEL_NAME,
+  type ModelsContext,
+  parseHyperparameters,
+  type TrainOptions,
+  type TrainPhase,
+  type TrainResult,
+  trainModel,
+} from './train-model.js';

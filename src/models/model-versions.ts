@@ -1,0 +1,114 @@
+import { ValidationError } from '../errors/index.js';
+import { resolveDatasetVersion } from '../lineage/index.js';
+import {
+  EVALUATION_DATASET_KEY,
+  getModelVersion,
+  getVersionByAlias,
+  type ModelVersion,
+  readArtifactByUri,
+  Tracker,
+} from '../tracking/index.js';
+import { evaluateRanking, metricsForTracking, type RankingMetrics } from './evaluate.js';
+import { buildMatrix } from './interactions.js';
+import { decodeModel, MANIFEST_FILE, TENSORS_FILE, type TrainedModel } from './model-artifact.js';
+import { type SplitOptions, splitInteractions } from './split.js';
+import { DEFAULT_DATASET, DEFAULT_MODEL_NAME, type ModelsContext, readDatasetPairs } from './train-model.js';
+
+/**
+ * A model version reference: `3` or `movie_recommender/3` (a version), `@champion` or
+ * `movie_recommender@champion` (an alias). The model name defaults to `movie_recommender`.
+ */
+export function parseModelReference(reference: string): { name: string; version?: string; alias?: string } {
+  const match = /^(?:([^/@\s]+)(?=[/@]))?(?:\/?(\d+)|@([\w-]+))$/.exec(reference.trim());
+  if (match === null) {
+    throw new ValidationError(
+      `"${reference}" is not a model version: use 3, movie_recommender/3, @champion or movie_recommender@champion`,
+      { field: 'model_version' },
+    );
+  }
+  const name = match[1] ?? DEFAULT_MODEL_NAME;
+  return match[2] !== undefined ? { name, version: match[2] } : { name, alias: match[3] ?? '' };
+}
+
+export async function resolveModelVersion(
+  context: Pick<ModelsContext, 'db'>,
+  reference: string,
+): Promise<ModelVersion> {
+  const parsed = parseModelReference(reference);
+  return parsed.version !== undefined
+    ? getModelVersion(context.db, parsed.name, parsed.version)
+    : getVersionByAlias(context.db, parsed.name, parsed.alias ?? '');
+}
+
+/** Downloads and decodes a registered model version's artifact (manifest + safetensors). */
+export async function loadModelVersion(
+  context: Pick<ModelsContext, 'db' | 'artifacts'>,
+  version: ModelVersion,
+): Promise<TrainedModel> {
+  const source = version.source.replace(/\/+$/, '');
+  const [manifest, tensors] = await Promise.all([
+    readArtifactByUri(context.artifacts, `${source}/${MANIFEST_FILE}`),
+    readArtifactByUri(context.artifacts, `${source}/${TENSORS_FILE}`),
+  ]);
+  return decodeModel(manifest, tensors, `model ${version.name} version ${version.version}`);
+}
+
+export interface EvaluateOptions {
+  /** Dataset name or version; default the latest `watch_log`. */
+  dataset?: string;
+  k?: number;
+  /** Overrides of the split the model was trained with. */
+  split?: Partial<SplitOptions>;
+  /** Log the figures to the version's run (new metric values, `eval_dataset_version` tag), for promotion. */
+  record?: boolean;
+}
+
+export interface EvaluationResult {
+  version: ModelVersion;
+  datasetVersion: string;
+  metrics: RankingMetrics;
+  recorded: boolean;
+}
+
+/**
+ * Re-evaluates a stored model version on any watch-log version, splitting it the way the model was
+ * trained (so evaluating on the training dataset reproduces the training figures exactly). Users and
+ * movies the model never saw are handled as in training: unknown users are skipped, unknown movies count
+ * as relevant but can never be recommended.
+ */
+export async function evaluateModelVersion(
+  context: ModelsContext,
+  reference: string,
+  options: EvaluateOptions = {},
+): Promise<EvaluationResult> {
+  const version = await resolveModelVersion(context, reference);
+  const trained = await loadModelVersion(context, version);
+  const dataset = await resolveDatasetVersion(context.db, options.dataset ?? DEFAULT_DATASET);
+  const pairs = await readDatasetPairs(context, dataset);
+  const stored = trained.manifest.split as Partial<SplitOptions> & { k?: number };
+  const split = {
+    strategy: 'time',
+    testFraction: 0.2,
+    minInteractions: 5,
+    seed: 42,
+    ...stored,
+    ...options.split,
+  } as SplitOptions;
+  const k = options.k ?? stored.k ?? 10;
+  if (!Number.isInteger(k) || k < 1 || k > 1000)
+    throw new ValidationError(`k must be an integer from 1 to 1000, got ${k}`, { field: 'k' });
+  const { train, test } = splitInteractions(pairs, split);
+  const matrix = buildMatrix(train, trained.users, trained.items);
+  const metrics = evaluateRanking(trained.model, matrix, test, k);
+  if (options.record === true && version.run_id !== '') {
+    const run = await new Tracker(context).resumeRun(version.run_id);
+    await run.logMetrics(metricsForTracking(metrics));
+    await run.setTags({ [EVALUATION_DATASET_KEY]: dataset.version_id });
+  }
+  return {
+    version,
+    datasetVersion: dataset.version_id,
+    metrics,
+    recorded: options.record === true && version.run_id !== '',
+  };
+}

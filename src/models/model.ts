@@ -1,0 +1,104 @@
+import type { InteractionMatrix, InteractionPairs } from './interactions.js';
+
+export const ALGORITHMS = ['popularity', 'item-knn', 'als', 'bpr', 'ncf'] as const;
+export type AlgorithmName = (typeof ALGORITHMS)[number];
+
+/** A named array as stored in a safetensors file. */
+export type Tensor =
+  | { dtype: 'F32'; shape: number[]; data: Float32Array }
+  | { dtype: 'F64'; shape: number[]; data: Float64Array }
+  | { dtype: 'I32'; shape: number[]; data: Int32Array };
+
+/** What a user has interacted with: sorted item indices and how strongly (watch counts). */
+export interface UserHistory {
+  items: Int32Array;
+  counts: Float32Array;
+}
+
+/**
+ * A trained recommender over a fixed catalogue of `itemCount` items (dense indices). Every algorithm
+ * scores all items for a user at once, which is what ranking and serving need.
+ */
+export interface Recommender {
+  readonly algorithm: AlgorithmName;
+  readonly itemCount: number;
+  /**
+   * Writes a score for every item into `out` (higher is better). `user` is the index of a user seen in
+   * training, or -1 for anyone else; `history` is what the user has watched, up to now.
+   */
+  scoreUser(user: number, history: UserHistory, out: Float32Array): void;
+  /** Items most like `item` (for "more like this"), written as scores into `out`; undefined if unsupported. */
+  similarItems?(item: number, out: Float32Array): void;
+  /** The learned parameters, for the model artifact. */
+  tensors(): Record<string, Tensor>;
+}
+
+/** What a training run reports after each epoch or iteration. */
+export interface TrainingProgress {
+  iteration: number;
+  total: number;
+  metrics: Record<string, number>;
+}
+
+export interface TrainingContext {
+  /** Called after each epoch/iteration; awaited, so it can log and yield. */
+  onProgress: (progress: TrainingProgress) => Promise<void> | void;
+  /** Aborts training between iterations. */
+  signal?: AbortSignal;
+  /** Worker threads for algorithms that use them (default: the machine's cores). Never changes results. */
+  threads?: number;
+}
+
+/** The data an algorithm learns from: the training split as a matrix, plus the raw pairs with times. */
+export interface TrainingData {
+  matrix: InteractionMatrix;
+  pairs: InteractionPairs;
+}
+
+export function f32(shape: number[], data: Float32Array): Tensor {
+  return { dtype: 'F32', shape, data };
+}
+
+export function i32(shape: number[], data: Int32Array): Tensor {
+  return { dtype: 'I32', shape, data };
+}
+
+/** Throws the signal's reason when training was cancelled. */
+export function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason ?? new Error('training was cancelled');
+}
+
+/** Dot product of row `a` of `left` with row `b` of `right`, both with `width` columns. */
+export function rowDot(left: Float32Array, a: number, right: Float32Array, b: number, width: number): number {
+  let sum = 0;
+  const leftBase = a * width;
+  const rightBase = b * width;
+  for (let d = 0; d < width; d++) sum += (left[leftBase + d] as number) * (right[rightBase + d] as number);
+  return sum;
+}
+
+/** `out[i] = vector · rows[i]` for every row of a row-major matrix. */
+export function scoreAllRows(
+  vector: Float32Array | Float64Array,
+  rows: Float32Array,
+  width: number,
+  out: Float32Array,
+): void {
+  const count = rows.length / width;
+  for (let i = 0; i < count; i++) {
+    let sum = 0;
+    const base = i * width;
+    for (let d = 0; d < width; d++) sum += (vector[d] as number) * (rows[base + d] as number);
+    out[i] = sum;
+  }
+}
+
+/** Cosine similarity of `item` against every row (embeddings), written to `out`; the item itself is -Infinity. */
+export function cosineToAll(rows: Float32Array, width: number, item: number, out: Float32Array): void {
+  const count = rows.length / width;
+  const norms = new Float64Array(count);
+  for (let i = 0; i < count; i++) norms[i] = Math.sqrt(rowDot(rows, i, rows, i, width)) || 1;
+  for (let i = 0; i < count; i++)
+    out[i] = rowDot(rows, item, rows, i, width) / ((norms[item] as number) * (norms[i] as number));
+  out[item] = Number.NEGATIVE_INFINITY;
+}
