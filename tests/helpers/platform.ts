@@ -1,8 +1,8 @@
 import { type Config, loadConfig } from '../../src/config/index.js';
-import type { Logger } from '../../src/logging/index.js';
+import { createLogger, type Logger } from '../../src/logging/index.js';
 import { openPlatform, type Platform } from '../../src/platform/index.js';
 import { createCapturingLogger } from './logs.js';
-import { createTestHome } from './services.js';
+import { createPostgresDatabase, createTestHome, serviceValue } from './services.js';
 
 export interface TestPlatform {
   platform: Platform;
@@ -25,6 +25,50 @@ export async function openTestPlatform(env: Record<string, string> = {}): Promis
     logLines: lines,
     async dispose() {
       await platform.close();
+      remove();
+    },
+  };
+}
+
+export type Backend = 'PGlite + local folder' | 'PostgreSQL + S3 (s3proxy)';
+export const BACKENDS: Backend[] = ['PGlite + local folder', 'PostgreSQL + S3 (s3proxy)'];
+
+/**
+ * A silent platform on one of the two storage set-ups: the embedded default, or a fresh PostgreSQL
+ * database with artifacts in the test S3 bucket (under a prefix of its own).
+ */
+export async function openBackend(
+  backend: Backend,
+): Promise<{ platform: Platform; dispose(): Promise<void> }> {
+  const quiet = createLogger({ level: 'silent', format: 'json' });
+  if (backend === 'PGlite + local folder') {
+    const { home, remove } = createTestHome();
+    const platform = await openPlatform(loadConfig({ env: { MLOPS_HOME: home }, cwd: home }), quiet);
+    return {
+      platform,
+      dispose: async () => {
+        await platform.close();
+        remove();
+      },
+    };
+  }
+  const database = await createPostgresDatabase();
+  const { home, remove } = createTestHome({ withDatabase: false });
+  const env = {
+    MLOPS_HOME: home,
+    MLOPS_DATABASE_URL: database.url,
+    S3_BUCKET: serviceValue('MLOPS_TEST_S3_BUCKET'),
+    S3_PREFIX: `data-${database.name}`,
+    S3_ENDPOINT_URL: serviceValue('MLOPS_TEST_S3_ENDPOINT'),
+    S3_ACCESS_KEY_ID: serviceValue('MLOPS_TEST_S3_ACCESS_KEY_ID'),
+    S3_SECRET_ACCESS_KEY: serviceValue('MLOPS_TEST_S3_SECRET_ACCESS_KEY'),
+  };
+  const platform = await openPlatform(loadConfig({ env, cwd: home }), quiet);
+  return {
+    platform,
+    dispose: async () => {
+      await platform.close();
+      await database.drop();
       remove();
     },
   };

@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.js';
 import {
   type DataContext,
   generateSyntheticData,
@@ -17,10 +16,9 @@ import {
   listDatasetVersions,
   resolveDatasetVersion,
 } from '../../src/lineage/index.js';
-import { createLogger } from '../../src/logging/index.js';
-import { openPlatform, type Platform } from '../../src/platform/index.js';
+import type { Platform } from '../../src/platform/index.js';
 import { type App, buildApp } from '../../src/server/index.js';
-import { createPostgresDatabase, createTestHome, serviceValue } from '../helpers/services.js';
+import { BACKENDS, openBackend } from '../helpers/platform.js';
 
 const SMALL = { users: 300, movies: 200, interactions: 20_000, seed: 7, endDate: '2026-11-01', days: 90 };
 
@@ -199,39 +197,4 @@ function runDataPipelineSuite(
   });
 }
 
-const quiet = createLogger({ level: 'silent', format: 'json' });
-
-runDataPipelineSuite('PGlite + local folder', async () => {
-  const { home, remove } = createTestHome();
-  const platform = await openPlatform(loadConfig({ env: { MLOPS_HOME: home }, cwd: home }), quiet);
-  return {
-    platform,
-    dispose: async () => {
-      await platform.close();
-      remove();
-    },
-  };
-});
-
-runDataPipelineSuite('PostgreSQL + S3 (s3proxy)', async () => {
-  const database = await createPostgresDatabase();
-  const { home, remove } = createTestHome({ withDatabase: false });
-  const env = {
-    MLOPS_HOME: home,
-    MLOPS_DATABASE_URL: database.url,
-    S3_BUCKET: serviceValue('MLOPS_TEST_S3_BUCKET'),
-    S3_PREFIX: `data-${database.name}`,
-    S3_ENDPOINT_URL: serviceValue('MLOPS_TEST_S3_ENDPOINT'),
-    S3_ACCESS_KEY_ID: serviceValue('MLOPS_TEST_S3_ACCESS_KEY_ID'),
-    S3_SECRET_ACCESS_KEY: serviceValue('MLOPS_TEST_S3_SECRET_ACCESS_KEY'),
-  };
-  const platform = await openPlatform(loadConfig({ env, cwd: home }), quiet);
-  return {
-    platform,
-    dispose: async () => {
-      await platform.close();
-      await database.drop();
-      remove();
-    },
-  };
-});
+for (const backend of BACKENDS) runDataPipelineSuite(backend, () => openBackend(backend));

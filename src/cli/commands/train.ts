@@ -89,18 +89,16 @@ Examples:
   mlops train -a popularity --half-life-days 30 --no-register`,
     )
     .action(async (flags: TrainFlags) => {
-      process.exitCode = await withPlatform(async (platform) => {
+      const controller = new AbortController();
+      const code = await withPlatform(async (platform) => {
         const hyperparameters: Record<string, number> = {};
         for (const [flag, name] of Object.entries(HYPERPARAMETER_FLAGS)) {
           const value = flags[flag as keyof typeof HYPERPARAMETER_FLAGS];
           if (value !== undefined) hyperparameters[name] = numberFlag(flag, value);
         }
-        const controller = new AbortController();
         const onSignal = () => {
-          process.stderr.write(
-            'mlops: cancelling training (the run is marked KILLED; no version is registered)\n',
-          );
-          controller.abort(new ValidationError('training was cancelled', { field: 'signal' }));
+          process.stderr.write('mlops: cancelling: the run is marked KILLED and no version is registered\n');
+          controller.abort(new Error('training was cancelled'));
         };
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
@@ -156,6 +154,8 @@ Examples:
           process.off('SIGTERM', onSignal);
         }
       });
+      // 130: the shell's code for "stopped by Ctrl-C".
+      process.exitCode = controller.signal.aborted ? 130 : code;
     });
 
   program

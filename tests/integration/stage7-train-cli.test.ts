@@ -1,0 +1,89 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli, startCli } from '../helpers/cli.js';
+import { createTestHome } from '../helpers/services.js';
+
+const DATA = [
+  '--users',
+  '300',
+  '--movies',
+  '200',
+  '--interactions',
+  '15000',
+  '--seed',
+  '4',
+  '--end-date',
+  '2026-11-01',
+];
+
+describe('mlops train / evaluate', () => {
+  const { home } = createTestHome();
+  const env = { MLOPS_HOME: home };
+
+  beforeAll(async () => {
+    expect((await runCli(['data', 'generate', ...DATA], env)).code).toBe(0);
+  });
+
+  it('trains with per-iteration progress, prints the metrics and registers a version; evaluate reproduces them', async () => {
+    const trained = await runCli(
+      ['train', '-a', 'als', '--factors', '8', '--iterations', '4', '--json'],
+      env,
+    );
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stderr).toMatch(
+      /\d+ users × \d+ movies: \d+ pairs to train on, \d+ held out from \d+ users/,
+    );
+    expect(trained.stderr).toMatch(/ 4\/4 {2}loss \d\.\d{6}/);
+    const result = JSON.parse(trained.stdout) as { model: { version: string }; metrics: { ndcg: number } };
+    expect(result.model).toEqual({ name: 'movie_recommender', version: '1' });
+
+    const evaluated = await runCli(['evaluate', 'movie_recommender/1', '--json'], env);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect((JSON.parse(evaluated.stdout) as { metrics: unknown }).metrics).toEqual(result.metrics);
+
+    const table = await runCli(['train', '-a', 'popularity'], env);
+    expect(table.stdout).toMatch(/popularity trained in [\d.]+ s on watch_log [0-9a-f]{12}/);
+    expect(table.stdout).toMatch(/ndcg@10/);
+    expect(table.stdout).toMatch(
+      /registered movie_recommender version 2; promote it with: mlops models promote movie_recommender 2/,
+    );
+  });
+
+  it('refuses bad flags with one line naming the flag, exit code 2', async () => {
+    for (const [args, message] of [
+      [['-a', 'als', '--factors', 'abc'], 'mlops: --factors must be a number (got "abc")'],
+      [['-a', 'als', '--reg', 'NaN'], 'mlops: --reg must be a number (got "NaN")'],
+      [['-a', 'svd'], 'mlops: unknown algorithm "svd": choose one of popularity, item-knn, als, bpr, ncf'],
+      [
+        ['-a', 'item-knn', '--epochs', '3'],
+        'mlops: item-knn has no hyperparameter epochs; it takes neighbours, shrinkage',
+      ],
+    ] as const) {
+      const result = await runCli(['train', ...args], env);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr.trim()).toBe(message);
+    }
+    const unknown = await runCli(['evaluate', 'movie_recommender/99'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/mlops: .*movie_recommender.*99/);
+  });
+
+  it('Ctrl-C during training exits 130, marks the run KILLED and registers nothing', async () => {
+    const before = JSON.parse(
+      (await runCli(['runs', 'list', '--experiment', 'movie-recommender', '--json'], env)).stdout,
+    ) as unknown[];
+    const training = startCli(['train', '-a', 'als', '--factors', '32', '--iterations', '1000'], env);
+    await training.waitFor(/ {2,}\d+\/1000 {2}loss/);
+    training.child.kill('SIGINT');
+    expect(await training.exited).toBe(130);
+    expect(training.output()).toMatch(/cancelling: the run is marked KILLED and no version is registered/);
+    const runs = JSON.parse(
+      (await runCli(['runs', 'list', '--experiment', 'movie-recommender', '--json'], env)).stdout,
+    ) as {
+      info: { status: string };
+    }[];
+    expect(runs).toHaveLength(before.length + 1);
+    expect(runs.map((run) => run.info.status)).toContain('KILLED');
+    const models = await runCli(['models', 'show', 'movie_recommender'], env);
+    expect(models.stdout).not.toMatch(/│ 3 /);
+  });
+});
