@@ -14,7 +14,7 @@ import {
   type TrainingData,
   type UserHistory,
 } from '../model.js';
-import { solveAlsRows } from './als-kernel.js';
+import { alsObservedLoss, solveAlsRows } from './als-kernel.js';
 
 export const alsParams = z.object({
   factors: z.number().int().min(1).max(1024).default(64),
@@ -149,10 +149,25 @@ export async function trainAls(
             matrix.rows,
           );
         } else {
-          await pool.run(side, balancedRanges(matrix, f, threads * 4));
+          await pool.run('solve', side, balancedRanges(matrix, f, threads * 4));
         }
       }
-      const loss = alsLoss(byUser, userFactors, itemFactors, f, params);
+      const ranges = balancedRanges(byUser, f, threads * 4);
+      const observed =
+        pool === undefined
+          ? alsObservedLoss(
+              byUser.indptr,
+              byUser.indices,
+              byUser.values,
+              userFactors,
+              itemFactors,
+              f,
+              params.alpha,
+              0,
+              byUser.rows,
+            )
+          : (await pool.run('loss', 'users', ranges)).reduce((sum, part) => sum + part, 0);
+      const loss = alsLoss(byUser, userFactors, itemFactors, f, params, observed);
       await context.onProgress({ iteration, total: params.iterations, metrics: { loss } });
     }
   } finally {
@@ -189,7 +204,8 @@ function gramOf(rows: Float32Array, f: number, reg: number): Float64Array {
 
 /**
  * The implicit-ALS objective per matrix cell: Σ cᵤᵢ(pᵤᵢ − xᵤ·yᵢ)² over every cell + λ(‖X‖² + ‖Y‖²),
- * computed without visiting the zeros (Σ over all cells of (x·y)² is xᵀ(YᵀY)x).
+ * computed without visiting the zeros: Σ over all cells of (x·y)² is the sum of (XᵀX) ⊙ (YᵀY), and the
+ * observed cells' correction comes from `alsObservedLoss`.
  */
 function alsLoss(
   byUser: SparseMatrix,
@@ -197,27 +213,16 @@ function alsLoss(
   items: Float32Array,
   f: number,
   params: AlsParams,
+  observed: number,
 ): number {
-  const gram = gramOf(items, f, 0);
-  let loss = 0;
+  const userGram = gramOf(users, f, 0);
+  const itemGram = gramOf(items, f, 0);
+  let loss = observed;
   let norms = 0;
-  for (let u = 0; u < byUser.rows; u++) {
-    const base = u * f;
-    for (let d = 0; d < f; d++) {
-      let sum = 0;
-      for (let e = 0; e < f; e++) sum += (gram[d * f + e] as number) * (users[base + e] as number);
-      loss += sum * (users[base + d] as number);
-      norms += (users[base + d] as number) ** 2;
-    }
-    for (let s = byUser.indptr[u] as number; s < (byUser.indptr[u + 1] as number); s++) {
-      const item = (byUser.indices[s] as number) * f;
-      const confidence = 1 + params.alpha * (byUser.values[s] as number);
-      let dot = 0;
-      for (let d = 0; d < f; d++) dot += (users[base + d] as number) * (items[item + d] as number);
-      loss += confidence - 2 * confidence * dot + (confidence - 1) * dot * dot;
-    }
+  for (let d = 0; d < f; d++) {
+    norms += (userGram[d * f + d] as number) + (itemGram[d * f + d] as number);
+    for (let e = 0; e < f; e++) loss += (userGram[d * f + e] as number) * (itemGram[d * f + e] as number);
   }
-  for (const value of items) norms += value * value;
   loss += params.reg * norms;
   return loss / (byUser.rows * byUser.cols + byUser.indices.length);
 }
@@ -285,11 +290,18 @@ interface SideData {
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const solveAlsRows = ${solveAlsRows.toString()};
+const alsObservedLoss = ${alsObservedLoss.toString()};
 parentPort.on('message', (task) => {
   const side = workerData[task.side];
+  if (task.kind === 'loss') {
+    const loss = alsObservedLoss(side.indptr, side.indices, side.counts, side.target, side.source,
+      workerData.factors, workerData.alpha, task.start, task.end);
+    parentPort.postMessage(loss);
+    return;
+  }
   solveAlsRows(side.indptr, side.indices, side.counts, side.source, side.target, workerData.gram,
     workerData.factors, workerData.alpha, workerData.cgSteps, task.start, task.end);
-  parentPort.postMessage(task.id);
+  parentPort.postMessage(0);
 });`;
 
 /**
@@ -316,26 +328,31 @@ class AlsWorkerPool {
     );
   }
 
-  /** Solves every range, handing the next range to whichever worker finishes first. */
-  async run(side: 'users' | 'items', ranges: [number, number][]): Promise<void> {
+  /**
+   * Runs a task over every range, handing the next range to whichever worker finishes first; resolves
+   * with each range's answer, in range order.
+   */
+  async run(kind: 'solve' | 'loss', side: 'users' | 'items', ranges: [number, number][]): Promise<number[]> {
+    const answers = new Array<number>(ranges.length).fill(0);
     let next = 0;
     await Promise.all(
       this.workers.map(async (worker) => {
         while (next < ranges.length) {
           const id = next++;
           const [start, end] = ranges[id] as [number, number];
-          await new Promise<void>((resolve, reject) => {
+          answers[id] = await new Promise<number>((resolve, reject) => {
             const onError = (error: Error) => reject(error);
             worker.once('error', onError);
-            worker.once('message', () => {
+            worker.once('message', (answer: number) => {
               worker.off('error', onError);
-              resolve();
+              resolve(answer);
             });
-            worker.postMessage({ id, side, start, end });
+            worker.postMessage({ kind, side, start, end });
           });
         }
       }),
     );
+    return answers;
   }
 
   async close(): Promise<void> {

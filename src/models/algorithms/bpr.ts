@@ -6,6 +6,7 @@ import {
   cosineToAll,
   f32,
   type Recommender,
+  scoreAllRows,
   type Tensor,
   type TrainingContext,
   type TrainingData,
@@ -40,12 +41,8 @@ export class BprModel implements Recommender {
     const f = this.factors;
     const vector =
       user >= 0 ? this.userFactors.subarray(user * f, (user + 1) * f) : this.meanOfItems(history);
-    for (let i = 0; i < this.itemCount; i++) {
-      let sum = this.itemBias[i] as number;
-      const base = i * f;
-      for (let d = 0; d < f; d++) sum += (vector[d] as number) * (this.itemFactors[base + d] as number);
-      out[i] = sum;
-    }
+    scoreAllRows(vector, this.itemFactors, f, out);
+    for (let i = 0; i < this.itemCount; i++) out[i] = (out[i] as number) + (this.itemBias[i] as number);
   }
 
   similarItems(item: number, out: Float32Array): void {
