@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors/index.js';
+import { MlopsError, NotFoundError, ValidationError } from '../errors/index.js';
 import { resolveDatasetVersion } from '../lineage/index.js';
 import {
   EVALUATION_DATASET_KEY,
@@ -35,9 +35,15 @@ export async function resolveModelVersion(
   reference: string,
 ): Promise<ModelVersion> {
   const parsed = parseModelReference(reference);
-  return parsed.version !== undefined
-    ? getModelVersion(context.db, parsed.name, parsed.version)
-    : getVersionByAlias(context.db, parsed.name, parsed.alias ?? '');
+  if (parsed.version !== undefined) return getModelVersion(context.db, parsed.name, parsed.version);
+  const alias = parsed.alias ?? '';
+  return getVersionByAlias(context.db, parsed.name, alias).catch((error: unknown) => {
+    if (!(error instanceof MlopsError && error.code === 'MLOPS_ERR_NOT_FOUND')) throw error;
+    throw new NotFoundError(
+      `${parsed.name} has no version with alias "${alias}"${alias === 'champion' ? `: promote one first (mlops models promote ${parsed.name} <version>)` : ''}`,
+      { field: 'model_version' },
+    );
+  });
 }
 
 /** Downloads and decodes a registered model version's artifact (manifest + safetensors). */

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -39,6 +39,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
     });
     started = readServiceEnv();
   }
+  buildKernelsIfStale();
   execFileSync('bash', [path.join(REPO, 'scripts/setup_e2e_browser.sh')], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -77,4 +78,15 @@ function readServiceEnv(): Record<string, string> {
       values[match[1]] = match[2].replace(/^['"]|['"]$/g, '');
   }
   return values;
+}
+
+/** Tests run from the sources; the WebAssembly kernels they load are rebuilt when their source is newer. */
+function buildKernelsIfStale(): void {
+  const source = path.join(REPO, 'src/models/kernels/als-kernel.as.ts');
+  const built = path.join(REPO, 'dist/kernels/als-kernel.wasm');
+  if (existsSync(built) && statSync(built).mtimeMs >= statSync(source).mtimeMs) return;
+  execFileSync('npm', ['run', '--silent', 'build:kernels'], {
+    cwd: REPO,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }

@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { SeededRandom } from '../../data/index.js';
@@ -14,7 +16,6 @@ import {
   type TrainingData,
   type UserHistory,
 } from '../model.js';
-import { alsObservedLoss, solveAlsRows } from './als-kernel.js';
 
 export const alsParams = z.object({
   factors: z.number().int().min(1).max(1024).default(64),
@@ -111,78 +112,33 @@ export async function trainAls(
   const { byUser, byItem } = data.matrix;
   const f = params.factors;
   const random = new SeededRandom(params.seed);
-  const userFactors = shared(Float32Array.from({ length: byUser.rows * f }, () => random.next() * 0.01));
-  const itemFactors = shared(Float32Array.from({ length: byItem.rows * f }, () => random.next() * 0.01));
-  const gram = shared(new Float64Array(f * f));
+  const initialUsers = Float32Array.from({ length: byUser.rows * f }, () => random.next() * 0.01);
+  const initialItems = Float32Array.from({ length: byItem.rows * f }, () => random.next() * 0.01);
   const threads = Math.min(context.threads ?? availableParallelism(), 16);
-  const pool =
-    threads > 1 && byUser.indices.length >= MIN_NON_ZEROS_FOR_THREADS
-      ? new AlsWorkerPool(threads, {
-          users: { ...sharedMatrix(byUser), source: itemFactors, target: userFactors },
-          items: { ...sharedMatrix(byItem), source: userFactors, target: itemFactors },
-          gram,
-          factors: f,
-          alpha: params.alpha,
-          cgSteps: params.cg_steps,
-        })
-      : undefined;
+  const workspace = await AlsWorkspace.create(
+    byUser,
+    byItem,
+    f,
+    params,
+    byUser.indices.length >= MIN_NON_ZEROS_FOR_THREADS ? threads : 1,
+  );
+  workspace.setFactors(initialUsers, initialItems);
   try {
     for (let iteration = 1; iteration <= params.iterations; iteration++) {
       checkAborted(context.signal);
-      for (const side of ['users', 'items'] as const) {
-        const matrix = side === 'users' ? byUser : byItem;
-        const source = side === 'users' ? itemFactors : userFactors;
-        const target = side === 'users' ? userFactors : itemFactors;
-        gram.set(gramOf(source, f, params.reg));
-        if (pool === undefined) {
-          solveAlsRows(
-            matrix.indptr,
-            matrix.indices,
-            matrix.values,
-            source,
-            target,
-            gram,
-            f,
-            params.alpha,
-            params.cg_steps,
-            0,
-            matrix.rows,
-          );
-        } else {
-          await pool.run('solve', side, balancedRanges(matrix, f, threads * 4));
-        }
-      }
-      const ranges = balancedRanges(byUser, f, threads * 4);
-      const observed =
-        pool === undefined
-          ? alsObservedLoss(
-              byUser.indptr,
-              byUser.indices,
-              byUser.values,
-              userFactors,
-              itemFactors,
-              f,
-              params.alpha,
-              0,
-              byUser.rows,
-            )
-          : (await pool.run('loss', 'users', ranges)).reduce((sum, part) => sum + part, 0);
-      const loss = alsLoss(byUser, userFactors, itemFactors, f, params, observed);
+      await workspace.solve('users');
+      await workspace.solve('items');
+      const loss = await workspace.loss();
       await context.onProgress({ iteration, total: params.iterations, metrics: { loss } });
     }
+    const { users, items } = workspace.factors();
+    return new AlsModel(users, items, f, params.reg, params.alpha);
   } finally {
-    await pool?.close();
+    await workspace.close();
   }
-  return new AlsModel(
-    Float32Array.from(userFactors),
-    Float32Array.from(itemFactors),
-    f,
-    params.reg,
-    params.alpha,
-  );
 }
 
-/** YᵀY + λI in double precision. */
+/** YᵀY + λI in double precision (for fold-in). */
 function gramOf(rows: Float32Array, f: number, reg: number): Float64Array {
   const gram = new Float64Array(f * f);
   const count = rows.length / f;
@@ -200,31 +156,6 @@ function gramOf(rows: Float32Array, f: number, reg: number): Float64Array {
     for (let e = 0; e < d; e++) gram[d * f + e] = gram[e * f + d] as number;
   }
   return gram;
-}
-
-/**
- * The implicit-ALS objective per matrix cell: Σ cᵤᵢ(pᵤᵢ − xᵤ·yᵢ)² over every cell + λ(‖X‖² + ‖Y‖²),
- * computed without visiting the zeros: Σ over all cells of (x·y)² is the sum of (XᵀX) ⊙ (YᵀY), and the
- * observed cells' correction comes from `alsObservedLoss`.
- */
-function alsLoss(
-  byUser: SparseMatrix,
-  users: Float32Array,
-  items: Float32Array,
-  f: number,
-  params: AlsParams,
-  observed: number,
-): number {
-  const userGram = gramOf(users, f, 0);
-  const itemGram = gramOf(items, f, 0);
-  let loss = observed;
-  let norms = 0;
-  for (let d = 0; d < f; d++) {
-    norms += (userGram[d * f + d] as number) + (itemGram[d * f + d] as number);
-    for (let e = 0; e < f; e++) loss += (userGram[d * f + e] as number) * (itemGram[d * f + e] as number);
-  }
-  loss += params.reg * norms;
-  return loss / (byUser.rows * byUser.cols + byUser.indices.length);
 }
 
 /** Solves A·x = b for a symmetric positive-definite A (row-major f×f), by Cholesky. */
@@ -252,7 +183,8 @@ function choleskySolve(a: Float64Array, b: Float64Array, f: number): Float64Arra
   return x;
 }
 
-/** Row ranges of roughly equal work (rows cost f² each plus f per interaction). */
+/** Row ranges of roughly equal work (rows cost f² each plus f per interaction); a fixed number of them, so
+ * sums over ranges (the loss) add up in the same order whatever the thread count. */
 function balancedRanges(matrix: SparseMatrix, f: number, parts: number): [number, number][] {
   const total = matrix.rows * f + matrix.indices.length;
   const ranges: [number, number][] = [];
@@ -268,71 +200,278 @@ function balancedRanges(matrix: SparseMatrix, f: number, parts: number): [number
   return ranges;
 }
 
-function shared<T extends Float32Array | Float64Array | Int32Array>(array: T): T {
-  const buffer = new SharedArrayBuffer(array.byteLength);
-  const copy = new (array.constructor as new (buffer: SharedArrayBuffer) => T)(buffer);
-  copy.set(array as never);
-  return copy;
+const RANGES = 32;
+// Where the kernel module is built (`npm run build:kernels`): <repo>/dist/kernels, the same path from src/ and dist/.
+const KERNEL_FILE = new URL('../../../dist/kernels/als-kernel.wasm', import.meta.url);
+let kernelModule: Promise<WebAssembly.Module> | undefined;
+
+/** The compiled ALS kernel (WebAssembly SIMD), loaded once per process. */
+function loadKernel(): Promise<WebAssembly.Module> {
+  kernelModule ??= readFile(KERNEL_FILE).then(
+    (bytes) => WebAssembly.compile(bytes),
+    (error: unknown) => {
+      kernelModule = undefined;
+      throw new Error(
+        `the ALS kernel ${fileURLToPath(KERNEL_FILE)} is missing: run \`npm run build\` (${String(error)})`,
+      );
+    },
+  );
+  return kernelModule;
 }
 
-function sharedMatrix(matrix: SparseMatrix) {
-  return { indptr: shared(matrix.indptr), indices: shared(matrix.indices), counts: shared(matrix.values) };
+interface KernelExports {
+  solveRows(
+    indptr: number,
+    indices: number,
+    counts: number,
+    source: number,
+    target: number,
+    gram: number,
+    f: number,
+    alpha: number,
+    cgSteps: number,
+    rowStart: number,
+    rowEnd: number,
+    scratch: number,
+  ): void;
+  observedLoss(
+    indptr: number,
+    indices: number,
+    counts: number,
+    rows: number,
+    columns: number,
+    f: number,
+    alpha: number,
+    rowStart: number,
+    rowEnd: number,
+  ): number;
+  gram(rows: number, count: number, f: number, reg: number, out: number): void;
 }
 
-interface SideData {
-  indptr: Int32Array;
-  indices: Int32Array;
-  counts: Float32Array;
-  source: Float32Array;
-  target: Float32Array;
+function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
+  const imports = {
+    env: {
+      memory,
+      abort: () => {
+        throw new Error('the ALS kernel aborted');
+      },
+    },
+  };
+  return new WebAssembly.Instance(module, imports).exports as unknown as KernelExports;
+}
+
+/** Byte offsets of one side's matrix and factors inside the kernel memory. */
+interface SideLayout {
+  indptr: number;
+  indices: number;
+  counts: number;
+  /** Factors being solved. */
+  target: number;
+  /** The other side's factors. */
+  source: number;
+  rows: number;
+}
+
+interface Layout {
+  users: SideLayout;
+  items: SideLayout;
+  gram: number;
+  /** A second Gram matrix, for the loss. */
+  gramB: number;
+  /** Padded factor count: a multiple of 4, for f32x4 vectors; the padding stays zero. */
+  width: number;
+  alpha: number;
+  cgSteps: number;
 }
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const solveAlsRows = ${solveAlsRows.toString()};
-const alsObservedLoss = ${alsObservedLoss.toString()};
+const { module, memory, layout, scratch } = workerData;
+const kernel = new WebAssembly.Instance(module, {
+  env: { memory, abort() { throw new Error('the ALS kernel aborted'); } },
+}).exports;
 parentPort.on('message', (task) => {
-  const side = workerData[task.side];
+  const side = layout[task.side];
   if (task.kind === 'loss') {
-    const loss = alsObservedLoss(side.indptr, side.indices, side.counts, side.target, side.source,
-      workerData.factors, workerData.alpha, task.start, task.end);
-    parentPort.postMessage(loss);
+    parentPort.postMessage(kernel.observedLoss(side.indptr, side.indices, side.counts, side.target, side.source,
+      layout.width, layout.alpha, task.start, task.end));
     return;
   }
-  solveAlsRows(side.indptr, side.indices, side.counts, side.source, side.target, workerData.gram,
-    workerData.factors, workerData.alpha, workerData.cgSteps, task.start, task.end);
+  kernel.solveRows(side.indptr, side.indices, side.counts, side.source, side.target, layout.gram, layout.width,
+    layout.alpha, layout.cgSteps, task.start, task.end, scratch);
   parentPort.postMessage(0);
 });`;
 
 /**
- * Worker threads that share the factor matrices (SharedArrayBuffer) and solve row ranges. Rows are
- * independent within a half-step, so the result is the same for any number of threads.
+ * Everything ALS touches, in one shared WebAssembly memory: both sparse matrices, both factor matrices
+ * (rows padded to a multiple of 4 floats), the Gram matrix and per-thread scratch vectors. Worker threads
+ * instantiate the same kernel over the same memory and solve disjoint row ranges; rows are independent
+ * within a half-step, so the factors are identical for any number of threads.
  */
-class AlsWorkerPool {
-  private readonly workers: Worker[];
+class AlsWorkspace {
+  private constructor(
+    private readonly memory: WebAssembly.Memory,
+    private readonly kernel: KernelExports,
+    private readonly layout: Layout,
+    private readonly ranges: { users: [number, number][]; items: [number, number][] },
+    private readonly mainScratch: number,
+    private readonly workers: Worker[],
+    private readonly factorCount: number,
+    private readonly reg: number,
+    private readonly byUser: SparseMatrix,
+  ) {}
 
-  constructor(
-    size: number,
-    data: {
-      users: SideData;
-      items: SideData;
-      gram: Float64Array;
-      factors: number;
-      alpha: number;
-      cgSteps: number;
-    },
-  ) {
-    this.workers = Array.from(
-      { length: size },
-      () => new Worker(WORKER_SOURCE, { eval: true, workerData: data }),
+  static async create(
+    byUser: SparseMatrix,
+    byItem: SparseMatrix,
+    f: number,
+    params: AlsParams,
+    threads: number,
+  ): Promise<AlsWorkspace> {
+    const width = Math.ceil(f / 4) * 4;
+    let offset = 65_536; // the kernel keeps nothing in memory, but leave its first page alone
+    const take = (bytes: number) => {
+      const at = offset;
+      offset += Math.ceil(bytes / 16) * 16;
+      return at;
+    };
+    const place = (matrix: SparseMatrix) => ({
+      indptr: take(matrix.indptr.byteLength),
+      indices: take(matrix.indices.byteLength),
+      counts: take(matrix.values.byteLength),
+      rows: matrix.rows,
+    });
+    const userMatrix = place(byUser);
+    const itemMatrix = place(byItem);
+    const userFactors = take(byUser.rows * width * 4);
+    const itemFactors = take(byItem.rows * width * 4);
+    const layout: Layout = {
+      users: { ...userMatrix, target: userFactors, source: itemFactors },
+      items: { ...itemMatrix, target: itemFactors, source: userFactors },
+      gram: take(width * width * 4),
+      gramB: take(width * width * 4),
+      width,
+      alpha: params.alpha,
+      cgSteps: params.cg_steps,
+    };
+    const scratch = Array.from({ length: threads + 1 }, () => take(3 * width * 4));
+    const pages = Math.ceil(offset / 65_536) + 1;
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    for (const [matrix, side] of [
+      [byUser, layout.users],
+      [byItem, layout.items],
+    ] as const) {
+      new Int32Array(memory.buffer, side.indptr, matrix.indptr.length).set(matrix.indptr);
+      new Int32Array(memory.buffer, side.indices, matrix.indices.length).set(matrix.indices);
+      new Float32Array(memory.buffer, side.counts, matrix.values.length).set(matrix.values);
+    }
+    const module = await loadKernel();
+    const workers =
+      threads > 1
+        ? Array.from(
+            { length: threads },
+            (_, index) =>
+              new Worker(WORKER_SOURCE, {
+                eval: true,
+                workerData: { module, memory, layout, scratch: scratch[index + 1] },
+              }),
+          )
+        : [];
+    return new AlsWorkspace(
+      memory,
+      instantiate(module, memory),
+      layout,
+      { users: balancedRanges(byUser, f, RANGES), items: balancedRanges(byItem, f, RANGES) },
+      scratch[0] as number,
+      workers,
+      f,
+      params.reg,
+      byUser,
     );
   }
 
+  setFactors(users: Float32Array, items: Float32Array): void {
+    this.write(this.layout.users.target, users);
+    this.write(this.layout.items.target, items);
+  }
+
+  /** The factor matrices without padding, copied out of the kernel memory. */
+  factors(): { users: Float32Array; items: Float32Array } {
+    return { users: this.read(this.layout.users), items: this.read(this.layout.items) };
+  }
+
+  /** One half-step: solves every row of one side against the other side's factors. */
+  async solve(side: 'users' | 'items'): Promise<void> {
+    const { layout, kernel } = this;
+    const other = side === 'users' ? layout.items : layout.users;
+    kernel.gram(other.target, other.rows, layout.width, this.reg, layout.gram);
+    const s = layout[side];
+    if (this.workers.length === 0) {
+      kernel.solveRows(
+        s.indptr,
+        s.indices,
+        s.counts,
+        s.source,
+        s.target,
+        layout.gram,
+        layout.width,
+        layout.alpha,
+        layout.cgSteps,
+        0,
+        s.rows,
+        this.mainScratch,
+      );
+      return;
+    }
+    await this.run('solve', side);
+  }
+
   /**
-   * Runs a task over every range, handing the next range to whichever worker finishes first; resolves
-   * with each range's answer, in range order.
+   * The implicit-ALS objective per matrix cell: Σ cᵤᵢ(pᵤᵢ − xᵤ·yᵢ)² over every cell + λ(‖X‖² + ‖Y‖²),
+   * without visiting the zeros: Σ over all cells of (x·y)² is the sum of (XᵀX) ⊙ (YᵀY).
    */
-  async run(kind: 'solve' | 'loss', side: 'users' | 'items', ranges: [number, number][]): Promise<number[]> {
+  async loss(): Promise<number> {
+    const { layout, kernel, byUser } = this;
+    const u = layout.users;
+    const observed =
+      this.workers.length === 0
+        ? kernel.observedLoss(
+            u.indptr,
+            u.indices,
+            u.counts,
+            u.target,
+            u.source,
+            layout.width,
+            layout.alpha,
+            0,
+            u.rows,
+          )
+        : (await this.run('loss', 'users')).reduce((sum, part) => sum + part, 0);
+    kernel.gram(u.target, u.rows, layout.width, 0, layout.gram);
+    kernel.gram(layout.items.target, layout.items.rows, layout.width, 0, layout.gramB);
+    const userGram = new Float32Array(this.memory.buffer, layout.gram, layout.width * layout.width);
+    const itemGram = new Float32Array(this.memory.buffer, layout.gramB, layout.width * layout.width);
+    let loss = observed;
+    let norms = 0;
+    for (let d = 0; d < layout.width; d++) {
+      norms += (userGram[d * layout.width + d] as number) + (itemGram[d * layout.width + d] as number);
+      for (let e = 0; e < layout.width; e++)
+        loss += (userGram[d * layout.width + e] as number) * (itemGram[d * layout.width + e] as number);
+    }
+    loss += this.reg * norms;
+    return loss / (byUser.rows * byUser.cols + byUser.indices.length);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+
+  /**
+   * Runs a task over every range of a side, handing the next range to whichever worker finishes first;
+   * resolves with each range's answer, in range order.
+   */
+  private async run(kind: 'solve' | 'loss', side: 'users' | 'items'): Promise<number[]> {
+    const ranges = this.ranges[side];
     const answers = new Array<number>(ranges.length).fill(0);
     let next = 0;
     await Promise.all(
@@ -355,7 +494,21 @@ class AlsWorkerPool {
     return answers;
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  private write(at: number, factors: Float32Array): void {
+    const f = this.factorCount;
+    const width = this.layout.width;
+    const view = new Float32Array(this.memory.buffer, at, (factors.length / f) * width);
+    view.fill(0);
+    for (let row = 0; row < factors.length / f; row++)
+      view.set(factors.subarray(row * f, (row + 1) * f), row * width);
+  }
+
+  private read(side: SideLayout): Float32Array {
+    const f = this.factorCount;
+    const width = this.layout.width;
+    const view = new Float32Array(this.memory.buffer, side.target, side.rows * width);
+    const out = new Float32Array(side.rows * f);
+    for (let row = 0; row < side.rows; row++) out.set(view.subarray(row * width, row * width + f), row * f);
+    return out;
   }
 }
