@@ -3,6 +3,7 @@ import type { DataContext } from '../data/index.js';
 import { ConfigError, describeError, isMlopsError } from '../errors/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
 import { openPlatform, type Platform } from '../platform/index.js';
+import { bootstrapModel, ServingService } from '../serving/index.js';
 
 /** Exit codes of the `mlops` command. */
 export const EXIT = { OK: 0, FAILURE: 1, CONFIG: 2 } as const;
@@ -80,4 +81,22 @@ export function dataContext(platform: Platform): DataContext {
     home: platform.config.home,
     logger: platform.logger,
   };
+}
+
+/**
+ * Recommendation serving when it is on (MLOPS_SERVING): bootstraps a first model if asked and none is
+ * promoted, adds the `model` readiness component and starts following the registry.
+ */
+export async function startServing(
+  platform: Platform,
+  options: { bootstrap?: boolean } = {},
+): Promise<ServingService | undefined> {
+  const config = platform.config.serving;
+  if (!config.isEnabled) return undefined;
+  if ((options.bootstrap ?? true) && config.isBootstrapModel)
+    await bootstrapModel(dataContext(platform), config.modelName);
+  const serving = new ServingService(dataContext(platform), config);
+  platform.addHealthCheck(serving.healthCheck());
+  serving.start();
+  return serving;
 }

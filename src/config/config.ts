@@ -7,6 +7,23 @@ export interface Config {
   database: DatabaseConfig;
   artifacts: ArtifactStoreConfig;
   data: DataConfig;
+  serving: ServingConfig;
+}
+
+export interface ServingConfig {
+  /** Serve recommendations (routes, model loading, the `model` readiness component) in `mlops up`. */
+  isEnabled: boolean;
+  /** Registered model whose `champion` (and `challenger`) versions are served. */
+  modelName: string;
+  /** How often the registry is checked for a newly promoted version. */
+  pollIntervalMs: number;
+  /** Cached responses (0 turns the cache off) and how long each lives. */
+  cacheSize: number;
+  cacheTtlMs: number;
+  /** Share of users (0–100 %, sticky by user id) served by the `challenger` alias when it exists. */
+  challengerPercent: number;
+  /** On start, train and promote a first ALS model when there is a watch log but no champion. */
+  isBootstrapModel: boolean;
 }
 
 export interface DataConfig {

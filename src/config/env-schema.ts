@@ -103,6 +103,19 @@ export const ENV_SCHEMA = z.object({
   MLOPS_DEMO_DATA: flag(),
   TMDB_API_KEY: optional(z.string().trim()),
   TMDB_BASE_URL: urlWithProtocol(['http:', 'https:'], 'must be an http:// or https:// URL'),
+
+  MLOPS_SERVING: flag(),
+  MLOPS_SERVING_MODEL: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^[\w.-]{1,256}$/, { error: 'must be a registered model name (letters, digits, _ . -)' }),
+  ),
+  MLOPS_SERVING_POLL_SECONDS: integer(1, 3600),
+  MLOPS_SERVING_CACHE_SIZE: integer(0, 10_000_000),
+  MLOPS_SERVING_CACHE_TTL_SECONDS: integer(1, 86_400),
+  MLOPS_AB_CHALLENGER_PERCENT: integer(0, 100),
+  MLOPS_BOOTSTRAP_MODEL: flag(),
 });
 
 export type ParsedEnv = z.infer<typeof ENV_SCHEMA>;

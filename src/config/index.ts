@@ -10,6 +10,7 @@ export type {
   PostgresDatabaseConfig,
   S3ArtifactStoreConfig,
   ServerConfig,
+  ServingConfig,
 } from './config.js';
 export { ENV_VARIABLES, SECRET_VARIABLES } from './env-schema.js';
 export { type Environment, type LoadConfigOptions, loadConfig, redactUrlPassword } from './load-config.js';

@@ -44,6 +44,15 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       tmdbApiKey: env.TMDB_API_KEY,
       tmdbBaseUrl: (env.TMDB_BASE_URL ?? 'https://api.themoviedb.org/3').replace(/\/+$/, ''),
     },
+    serving: {
+      isEnabled: env.MLOPS_SERVING ?? true,
+      modelName: env.MLOPS_SERVING_MODEL ?? 'movie_recommender',
+      pollIntervalMs: (env.MLOPS_SERVING_POLL_SECONDS ?? 2) * 1000,
+      cacheSize: env.MLOPS_SERVING_CACHE_SIZE ?? 10_000,
+      cacheTtlMs: (env.MLOPS_SERVING_CACHE_TTL_SECONDS ?? 60) * 1000,
+      challengerPercent: env.MLOPS_AB_CHALLENGER_PERCENT ?? 0,
+      isBootstrapModel: env.MLOPS_BOOTSTRAP_MODEL ?? true,
+    },
   };
   if (problems.length > 0) throw toConfigError(problems);
   return config;

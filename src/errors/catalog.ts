@@ -56,6 +56,10 @@ export const ERROR_CATALOG = {
     summary:
       'A stored model artifact (manifest or safetensors file) is damaged or does not match its manifest.',
   },
+  MLOPS_ERR_MODEL_NOT_LOADED: {
+    status: 503,
+    summary: 'No model is loaded for serving yet; the answer carries Retry-After.',
+  },
   MLOPS_ERR_TMDB_AUTH: {
     status: 502,
     summary: 'TMDB rejected the API key (HTTP 401): TMDB_API_KEY is wrong.',

@@ -12,18 +12,22 @@ export interface ErrorBody {
 export interface MlopsErrorOptions {
   field?: string;
   cause?: unknown;
+  /** For 503s that will pass: sent as the `Retry-After` header. */
+  retryAfterSeconds?: number;
 }
 
 /** Base of every error the platform raises on purpose. The code decides the HTTP status. */
 export class MlopsError extends Error {
   readonly code: ErrorCode;
   readonly field: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(code: ErrorCode, message: string, options: MlopsErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.field = options.field;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   get httpStatus(): number {

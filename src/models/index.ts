@@ -37,6 +37,7 @@ export {
   DEFAULT_MODEL_NAME,
   type ModelsContext,
   parseHyperparameters,
+  readDatasetPairs,
   type TrainOptions,
   type TrainPhase,
   type TrainResult,

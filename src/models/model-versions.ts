@@ -38,7 +38,9 @@ export async function resolveModelVersion(
   if (parsed.version !== undefined) return getModelVersion(context.db, parsed.name, parsed.version);
   const alias = parsed.alias ?? '';
   return getVersionByAlias(context.db, parsed.name, alias).catch((error: unknown) => {
-    if (!(error instanceof MlopsError && error.code === 'MLOPS_ERR_NOT_FOUND')) throw error;
+    // A missing model is a 404; a missing alias answers like MLflow does (an invalid parameter).
+    if (!(error instanceof MlopsError && (error.code === 'MLOPS_ERR_NOT_FOUND' || error.field === 'alias')))
+      throw error;
     throw new NotFoundError(
       `${parsed.name} has no version with alias "${alias}"${alias === 'champion' ? `: promote one first (mlops models promote ${parsed.name} <version>)` : ''}`,
       { field: 'model_version' },

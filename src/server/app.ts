@@ -10,6 +10,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from '../logging/index.js';
 import type { Platform } from '../platform/index.js';
+import type { ServingService } from '../serving/index.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
 import { registerErrorHandling, sendError } from './error-handler.js';
 import { dataRoutes } from './routes/data-routes.js';
@@ -18,7 +19,8 @@ import { mlflowArtifactRoutes } from './routes/mlflow-artifact-routes.js';
 import { mlflowRegistryRoutes } from './routes/mlflow-registry-routes.js';
 import { mlflowRoutes } from './routes/mlflow-routes.js';
 import { registryRoutes } from './routes/registry-routes.js';
-import { registerWebUi } from './web-ui.js';
+import { legacyTopK, servingRoutes } from './routes/serving-routes.js';
+import { registerWebUi, WEB_DIST_DIR } from './web-ui.js';
 
 export type App = FastifyInstance<RawServerDefault, never, never, Logger, ZodTypeProvider> & {
   /** Set when shutdown begins: new requests are answered 503 while in-flight ones finish. */
@@ -28,6 +30,10 @@ export type App = FastifyInstance<RawServerDefault, never, never, Logger, ZodTyp
 export interface BuildAppOptions {
   /** Folder of the built web UI; defaults to `web/dist`. */
   webDir?: string;
+  /** Recommendation serving: its routes, `GET /?k=` and the `model` readiness component. */
+  serving?: ServingService;
+  /** `serving`: only health and serving routes, for serving replicas (`mlops serve`). Default `all`. */
+  surface?: 'all' | 'serving';
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -91,6 +97,10 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
         { name: 'platform', description: 'Health and readiness' },
         { name: 'data', description: 'The movie catalogue and versioned datasets (stages 1 and 3)' },
         {
+          name: 'serving',
+          description: 'Recommendations, scores, similar movies, feedback, A/B split (stage 7)',
+        },
+        {
           name: 'mlflow',
           description: 'MLflow-compatible tracking API for the official mlflow client (stage 6)',
         },
@@ -101,11 +111,41 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   await app.register(healthRoutes(platform));
+  const serving = options.serving;
+  if (serving !== undefined) await app.register(servingRoutes(serving));
+  if (options.surface === 'serving') {
+    if (serving !== undefined) registerLegacyTopK(app, serving, undefined);
+    return app;
+  }
   await app.register(dataRoutes(platform));
   await app.register(mlflowRoutes(platform));
   await app.register(mlflowArtifactRoutes(platform));
   await app.register(mlflowRegistryRoutes(platform));
   await app.register(registryRoutes(platform));
-  await registerWebUi(app as unknown as FastifyInstance, options.webDir);
+  const hasUi = await registerWebUi(app as unknown as FastifyInstance, options.webDir);
+  if (serving !== undefined)
+    registerLegacyTopK(app, serving, hasUi ? (options.webDir ?? WEB_DIST_DIR) : undefined);
   return app;
+}
+
+/**
+ * `GET /`: the web UI for browsers (they ask for HTML), the seed guide's top-k JSON (`GET /?k=10`) for
+ * curl and API clients.
+ */
+function registerLegacyTopK(app: App, serving: ServingService, webDir: string | undefined): void {
+  const topK = legacyTopK(serving);
+  app.get('/', { schema: { hide: true } }, async (request, reply) => {
+    const accept = (request.headers as Record<string, string | undefined>).accept ?? '';
+    if (webDir !== undefined && accept.includes('text/html'))
+      return reply.type('text/html; charset=utf-8').sendFile('index.html', webDir);
+    const answer = topK(request.query);
+    if (answer.error !== undefined) {
+      return sendError(reply, request, 400, {
+        error_code: 'MLOPS_ERR_REQUEST_VALIDATION',
+        message: answer.error.message,
+        field: answer.error.field,
+      });
+    }
+    return answer.result;
+  });
 }

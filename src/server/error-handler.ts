@@ -10,9 +10,11 @@ import { type ErrorBody, type ErrorCode, isMlopsError } from '../errors/index.js
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { status, body } = toErrorResponse(error);
-    if (status >= 500) {
+    if (status >= 500 && !(isMlopsError(error) && error.retryAfterSeconds !== undefined)) {
       request.log.error({ action: 'REQUEST_FAILED', err: error, request_id: request.id }, error.message);
     }
+    if (isMlopsError(error) && error.retryAfterSeconds !== undefined)
+      reply.header('retry-after', String(error.retryAfterSeconds));
     return sendError(reply, request, status, body);
   });
 

@@ -28,7 +28,8 @@ export async function registerWebUi(app: FastifyInstance, webDir = WEB_DIST_DIR)
   await app.register(fastifyStatic, {
     root: webDir,
     wildcard: false,
-    index: ['index.html'],
+    // `/` is routed by the app: the UI for browsers, or the legacy top-k JSON when serving is on.
+    index: false,
     schemaHide: true,
   });
   app.get('/*', { schema: { hide: true } }, async (request: FastifyRequest, reply: FastifyReply) => {

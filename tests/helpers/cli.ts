@@ -13,12 +13,13 @@ export interface CliResult {
 
 /** The environment a test gives the CLI: only what it sets plus PATH, so the developer's own variables never leak in. */
 function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  // Demo data costs seconds per start: tests that want it turn it back on.
+  // Demo data costs seconds per start and serving needs a trained model: tests that want them turn them on.
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     MLOPS_LOG_FORMAT: 'json',
     MLOPS_DEMO_DATA: 'false',
+    MLOPS_SERVING: 'false',
     ...env,
   };
 }

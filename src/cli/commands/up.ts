@@ -5,7 +5,7 @@ import { createLogger } from '../../logging/index.js';
 import { openPlatform } from '../../platform/index.js';
 import { buildApp, startServer } from '../../server/index.js';
 import { currentSchemaVersion, LATEST_SCHEMA_VERSION } from '../../storage/index.js';
-import { dataContext, EXIT, loadCliConfig, reportFailure } from '../context.js';
+import { dataContext, EXIT, loadCliConfig, reportFailure, startServing } from '../context.js';
 
 interface UpOptions {
   host?: string;
@@ -19,11 +19,19 @@ export function registerUpCommand(program: Command): void {
     .option('--host <host>', 'address to listen on (MLOPS_HOST, default 127.0.0.1)')
     .option('--port <port>', 'port to listen on (MLOPS_PORT, default 8000)')
     .action(async (options: UpOptions) => {
-      process.exitCode = await runUp(options);
+      process.exitCode = await runUp(options, 'all');
+    });
+  program
+    .command('serve')
+    .description('serve recommendations only (health + serving API): a replica to scale apart from the rest')
+    .option('--host <host>', 'address to listen on (MLOPS_HOST, default 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (MLOPS_PORT, default 8000)')
+    .action(async (options: UpOptions) => {
+      process.exitCode = await runUp(options, 'serving');
     });
 }
 
-async function runUp(options: UpOptions): Promise<number> {
+async function runUp(options: UpOptions, surface: 'all' | 'serving'): Promise<number> {
   let stopped: Promise<void> | undefined;
   try {
     const config = loadCliConfig({ MLOPS_HOST: options.host, MLOPS_PORT: options.port });
@@ -37,15 +45,23 @@ async function runUp(options: UpOptions): Promise<number> {
           { field: 'MLOPS_DATABASE_AUTO_MIGRATE' },
         );
       }
-      if (config.data.isDemoDataOnFirstStart) await ensureDemoData(dataContext(platform));
-      const app = await buildApp(platform);
+      if (surface === 'all' && config.data.isDemoDataOnFirstStart)
+        await ensureDemoData(dataContext(platform));
+      const serving = await startServing(platform, { bootstrap: surface === 'all' });
+      if (surface === 'serving' && serving === undefined)
+        throw new ConfigError('MLOPS_SERVING is off: `mlops serve` has nothing to serve', {
+          field: 'MLOPS_SERVING',
+        });
+      const app = await buildApp(platform, { surface, ...(serving === undefined ? {} : { serving }) });
       const server = await startServer(app, platform).catch((error: NodeJS.ErrnoException) => {
         throw listenError(error, config.server.host, config.server.port);
       });
       // Handlers go in before the banner, so a signal sent the moment it appears still shuts down cleanly.
       stopped = waitForSignal(server.shutdown);
       process.stdout.write(
-        `\nmovie-mlops is up: web UI ${server.url}/  API docs ${server.url}/docs  (Ctrl-C stops it)\n\n`,
+        surface === 'all'
+          ? `\nmovie-mlops is up: web UI ${server.url}/  API docs ${server.url}/docs  (Ctrl-C stops it)\n\n`
+          : `\nmovie-mlops serving is up: ${server.url}/api/v1/recommendations?user_id=1  (Ctrl-C stops it)\n\n`,
       );
     } catch (error) {
       await platform.close();

@@ -22,6 +22,7 @@ export interface DatabaseSchema {
   model_version_tags: KeyValueTable & { name: string; version: number };
   registered_model_aliases: { name: string; alias: string; version: number };
   model_transitions: ModelTransitionsTable;
+  feedback: FeedbackTable;
 }
 
 export interface RegisteredModelsTable {
@@ -144,4 +145,18 @@ export interface PlatformMetaTable {
   key: string;
   value: ColumnType<unknown, string, string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** One user's reaction to a movie, as `POST /api/v1/feedback` records it. */
+export interface FeedbackTable {
+  feedback_id: string;
+  user_id: number;
+  movie_id: number;
+  interaction_type: string;
+  rating: number | null;
+  /** `champion` or `challenger`: which A/B arm served this user. */
+  variant: string;
+  model_name: string;
+  model_version: string;
+  created_at: ColumnType<Date, Date | undefined, never>;
 }

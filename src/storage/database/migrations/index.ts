@@ -3,6 +3,7 @@ import * as platformMeta from './0001-platform-meta.js';
 import * as datasetsLineageMovies from './0002-datasets-lineage-movies.js';
 import * as tracking from './0003-tracking.js';
 import * as modelRegistry from './0004-model-registry.js';
+import * as feedback from './0005-feedback.js';
 
 /**
  * Every migration, in order. Names are `NNNN-<what>`; never edit one that has shipped: add the next.
@@ -13,4 +14,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0002-datasets-lineage-movies': datasetsLineageMovies,
   '0003-tracking': tracking,
   '0004-model-registry': modelRegistry,
+  '0005-feedback': feedback,
 };

@@ -1,0 +1,219 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { INTERACTION_TYPES, type ServingService } from '../../serving/index.js';
+
+const id = (what: string) => z.number().int().min(0).max(2_147_483_647).describe(what);
+const queryId = (what: string) => z.coerce.number().int().min(0).max(2_147_483_647).describe(what);
+const k = z.number().int().min(1).max(100).default(10).describe('how many movies (1–100)');
+const genres = z
+  .array(z.string().min(1).max(100))
+  .max(30)
+  .optional()
+  .describe('only movies of any of these genres');
+// Small bodies: these routes take ids, never documents.
+const BODY_LIMIT = 64 * 1024;
+
+/**
+ * Recommendation serving (stage 7): top-k for a user, scores, similar movies, feedback, the served model
+ * and the A/B split. Every answer names the model version and variant that produced it.
+ */
+export function servingRoutes(serving: ServingService): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.addHook('onClose', async () => {
+      await serving.stop();
+    });
+
+    app.get(
+      '/api/v1/recommendations',
+      {
+        schema: {
+          tags: ['serving'],
+          summary: 'Top-k movies for a user (unknown users get popular-within-taste movies)',
+          querystring: z.object({
+            user_id: queryId('the user'),
+            k: z.coerce.number().int().min(1).max(100).default(10).describe('how many movies (1–100)'),
+            exclude_seen: z
+              .enum(['true', 'false'])
+              .default('true')
+              .transform((value) => value === 'true')
+              .describe('leave out movies the user already watched'),
+            genres: z
+              .string()
+              .max(1000)
+              .optional()
+              .describe('comma-separated genres: only movies of any of them'),
+          }),
+        },
+      },
+      async (request) =>
+        serving.recommend({
+          userId: request.query.user_id,
+          k: request.query.k,
+          excludeSeen: request.query.exclude_seen,
+          ...(request.query.genres === undefined
+            ? {}
+            : {
+                genres: request.query.genres
+                  .split(',')
+                  .map((genre) => genre.trim())
+                  .filter(Boolean),
+              }),
+        }),
+    );
+
+    app.post(
+      '/recommend',
+      {
+        bodyLimit: BODY_LIMIT,
+        schema: {
+          tags: ['serving'],
+          summary: 'Top-k movies for a user, optionally within genres',
+          body: z.object({
+            user_id: id('the user'),
+            k,
+            exclude_seen: z.boolean().default(true).describe('leave out movies the user already watched'),
+            genres,
+          }),
+        },
+      },
+      async (request) =>
+        serving.recommend({
+          userId: request.body.user_id,
+          k: request.body.k,
+          excludeSeen: request.body.exclude_seen,
+          ...(request.body.genres === undefined ? {} : { genres: request.body.genres }),
+        }),
+    );
+
+    app.post(
+      '/predict',
+      {
+        bodyLimit: BODY_LIMIT,
+        schema: {
+          tags: ['serving'],
+          summary: 'Scores of given movies for a user; unknown movie ids are listed, the rest still scored',
+          body: z.object({
+            user_id: id('the user'),
+            movie_ids: z.array(id('a movie')).min(1).max(1000).describe('1–1000 movie ids'),
+          }),
+        },
+      },
+      async (request) => serving.predict(request.body.user_id, request.body.movie_ids),
+    );
+
+    app.post(
+      '/similar',
+      {
+        bodyLimit: BODY_LIMIT,
+        schema: {
+          tags: ['serving'],
+          summary: 'Movies most like a movie (by the served model’s item similarity)',
+          body: z.object({ movie_id: id('the movie'), k }),
+        },
+      },
+      async (request) => serving.similar(request.body.movie_id, request.body.k),
+    );
+
+    app.post(
+      '/api/v1/feedback',
+      {
+        bodyLimit: BODY_LIMIT,
+        schema: {
+          tags: ['serving'],
+          summary: 'Record a user’s feedback; their next recommendations reflect it at once',
+          body: z.object({
+            user_id: id('the user'),
+            movie_id: id('the movie'),
+            interaction_type: z
+              .enum(INTERACTION_TYPES)
+              .describe('watch, like, click, rating (positive); dislike, skip (hide the movie)'),
+            rating: z
+              .number()
+              .min(0)
+              .max(10)
+              .nullable()
+              .optional()
+              .describe('0–10, for interaction_type rating'),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const stored = await serving.feedback({
+          userId: request.body.user_id,
+          movieId: request.body.movie_id,
+          type: request.body.interaction_type,
+          rating: request.body.rating ?? null,
+        });
+        return reply.code(201).send({ ...stored, status: 'recorded' });
+      },
+    );
+
+    app.get(
+      '/api/v1/feedback/:user_id',
+      {
+        schema: {
+          tags: ['serving'],
+          summary: 'A user’s feedback, newest first',
+          params: z.object({ user_id: queryId('the user') }),
+          querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+        },
+      },
+      async (request) => serving.feedbackHistory(request.params.user_id, request.query.limit),
+    );
+
+    app.get(
+      '/api/v1/model/info',
+      {
+        schema: {
+          tags: ['serving'],
+          summary: 'The served model versions (champion, challenger) and their metrics',
+        },
+      },
+      async () => serving.modelInfo(),
+    );
+
+    app.get(
+      '/api/v1/experiments/ab',
+      {
+        schema: {
+          tags: ['serving'],
+          summary: 'The A/B split: per-variant requests, users and online feedback rates',
+        },
+      },
+      async () => serving.abReport(),
+    );
+  };
+}
+
+/** The seed guide's legacy call `GET /?k=10` (for clients that do not ask for HTML). */
+export function legacyTopK(serving: ServingService) {
+  const query = z.object({
+    k: z.coerce.number().int().min(1).max(100).default(10),
+    user_id: z.coerce.number().int().min(0).max(2_147_483_647).optional(),
+  });
+  return (raw: unknown) => {
+    const parsed = query.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return {
+        error: {
+          field: `querystring.${String(issue?.path[0] ?? 'k')}`,
+          message: `querystring.${String(issue?.path[0] ?? 'k')}: ${issue?.message ?? 'is invalid'}`,
+        },
+      };
+    }
+    // Without a user: an anonymous visitor, who gets the cold-start list.
+    const response = serving.recommend({
+      userId: parsed.data.user_id ?? -1,
+      k: parsed.data.k,
+      excludeSeen: true,
+    });
+    return {
+      result: {
+        recommended_content_id: response.recommendations.map((movie) => movie.movie_id),
+        k: parsed.data.k,
+        ...response,
+      },
+    };
+  };
+}

@@ -1,0 +1,61 @@
+import type { MetadataDb } from '../storage/index.js';
+
+const POSTER_BASE = 'https://image.tmdb.org/t/p/w342';
+
+/** What a recommendation response says about a movie. */
+export interface MovieDetails {
+  movie_id: number;
+  title: string;
+  genres: string[];
+  year: number | null;
+  /** TMDB's poster when the movie has one. */
+  poster_url: string | null;
+}
+
+/** The served catalogue in memory: responses need details for every recommended movie, fast. */
+export class ServingCatalogue {
+  private constructor(
+    private readonly byId: Map<number, MovieDetails>,
+    readonly datasetVersion: string | undefined,
+  ) {}
+
+  static async load(db: MetadataDb): Promise<ServingCatalogue> {
+    const rows = await db
+      .selectFrom('movies')
+      .select(['movie_id', 'title', 'genres', 'release_date', 'poster_path', 'dataset_version'])
+      .execute();
+    const byId = new Map<number, MovieDetails>();
+    for (const row of rows) {
+      const year = row.release_date === null ? null : Number(String(row.release_date).slice(0, 4));
+      byId.set(row.movie_id, {
+        movie_id: row.movie_id,
+        title: row.title,
+        genres: row.genres as string[],
+        year: year !== null && Number.isFinite(year) ? year : null,
+        poster_url: row.poster_path === null ? null : `${POSTER_BASE}${row.poster_path}`,
+      });
+    }
+    return new ServingCatalogue(byId, rows[0]?.dataset_version);
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  get(movieId: number): MovieDetails | undefined {
+    return this.byId.get(movieId);
+  }
+
+  /** Details for a movie id, or a bare record when the catalogue does not know it (never drops a result). */
+  describe(movieId: number): MovieDetails {
+    return (
+      this.byId.get(movieId) ?? {
+        movie_id: movieId,
+        title: `Movie ${movieId}`,
+        genres: [],
+        year: null,
+        poster_url: null,
+      }
+    );
+  }
+}

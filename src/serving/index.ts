@@ -1,0 +1,10 @@
+export { bootstrapModel } from './bootstrap.js';
+export { type MovieDetails, ServingCatalogue } from './catalogue.js';
+export type { Strategy, Variant } from './served-model.js';
+export {
+  bucketOf,
+  type RecommendRequest,
+  type RecommendResponse,
+  ServingService,
+} from './serving-service.js';
+export { INTERACTION_TYPES, type InteractionType } from './user-histories.js';
