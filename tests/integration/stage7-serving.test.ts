@@ -70,7 +70,9 @@ describe('recommendation serving', () => {
     await trainModel(context, { algorithm: 'als', hyperparameters: { factors: 16, iterations: 6 } });
     await trainModel(context, { algorithm: 'bpr', hyperparameters: { factors: 16, epochs: 5 } });
     await promote(context.db, 'movie_recommender', '1', ACTOR);
-    const pairs = await readDatasetPairs(context, (await latestDatasetVersion(context.db, 'watch_log'))!);
+    const published = await latestDatasetVersion(context.db, 'watch_log');
+    if (published === undefined) throw new Error('the watch log was not published');
+    const pairs = await readDatasetPairs(context, published);
     watchedBy = new Map();
     for (let p = 0; p < pairs.length; p++) {
       const set = watchedBy.get(pairs.userId[p] as number) ?? new Set();

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { freePort, runCli, startCli } from '../helpers/cli.js';
+import { createPostgresDatabase, createTestHome, serviceValue } from '../helpers/services.js';
+
+const DATA = [
+  '--users',
+  '300',
+  '--movies',
+  '200',
+  '--interactions',
+  '15000',
+  '--seed',
+  '8',
+  '--end-date',
+  '2026-11-01',
+];
+
+async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(url);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+describe('serving from the command line', () => {
+  it('mlops up bootstraps a first model when there is data but no champion, then serves it', async () => {
+    const { home, remove } = createTestHome();
+    const port = await freePort();
+    const env = { MLOPS_HOME: home, MLOPS_PORT: String(port), MLOPS_SERVING: 'true' };
+    expect((await runCli(['data', 'generate', ...DATA], env)).code).toBe(0);
+    const up = startCli(['up'], env);
+    await up.waitFor(/movie-mlops is up/, 90_000);
+    const ready = await until(async () => {
+      const answer = await getJson(`http://127.0.0.1:${port}/ready`);
+      return answer.status === 200 ? answer.body : undefined;
+    });
+    expect(ready.components).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          name: 'model',
+          status: 'up',
+          backend: 'als',
+          location: 'movie_recommender v1',
+        }),
+      ]),
+    );
+    const recommendations = await getJson(`http://127.0.0.1:${port}/api/v1/recommendations?user_id=3&k=5`);
+    expect(recommendations.status).toBe(200);
+    expect(recommendations.body).toMatchObject({
+      count: 5,
+      model: { version: '1', variant: 'champion', algorithm: 'als' },
+    });
+    expect(up.output()).toMatch(/"action":"BOOTSTRAP_MODEL"/);
+    up.child.kill('SIGTERM');
+    expect(await up.exited).toBe(0);
+    remove();
+  }, 120_000);
+
+  it('mlops serve replicas follow the registry: a version promoted by another process is served within seconds', async () => {
+    const database = await createPostgresDatabase();
+    const { home, remove } = createTestHome({ withDatabase: false });
+    const port = await freePort();
+    const env = {
+      MLOPS_HOME: home,
+      MLOPS_PORT: String(port),
+      MLOPS_DATABASE_URL: database.url,
+      S3_BUCKET: serviceValue('MLOPS_TEST_S3_BUCKET'),
+      S3_PREFIX: `serve-${port}`,
+      S3_ENDPOINT_URL: serviceValue('MLOPS_TEST_S3_ENDPOINT'),
+      S3_ACCESS_KEY_ID: serviceValue('MLOPS_TEST_S3_ACCESS_KEY_ID'),
+      S3_SECRET_ACCESS_KEY: serviceValue('MLOPS_TEST_S3_SECRET_ACCESS_KEY'),
+      MLOPS_SERVING: 'true',
+      MLOPS_SERVING_POLL_SECONDS: '1',
+    };
+    expect((await runCli(['data', 'generate', ...DATA], env)).code).toBe(0);
+
+    const serve = startCli(['serve'], env);
+    await serve.waitFor(/serving is up/);
+    const empty = await fetch(`http://127.0.0.1:${port}/api/v1/recommendations?user_id=1`);
+    expect(empty.status).toBe(503);
+    expect(empty.headers.get('retry-after')).toBe('5');
+    expect((await fetch(`http://127.0.0.1:${port}/api/v1/movies`)).status).toBe(404); // serving only
+
+    expect((await runCli(['train', '-a', 'als', '--factors', '8', '--iterations', '3'], env)).code).toBe(0);
+    expect((await runCli(['models', 'promote', 'movie_recommender', '1'], env)).code).toBe(0);
+    const first = await until(async () => {
+      const answer = await getJson(`http://127.0.0.1:${port}/api/v1/recommendations?user_id=1&k=3`);
+      return answer.status === 200 ? answer.body : undefined;
+    });
+    expect(first.model).toMatchObject({ version: '1', algorithm: 'als' });
+
+    expect((await runCli(['train', '-a', 'item-knn', '--neighbours', '20'], env)).code).toBe(0);
+    expect((await runCli(['models', 'promote', 'movie_recommender', '2', '--force'], env)).code).toBe(0);
+    const second = await until(async () => {
+      const answer = await getJson(`http://127.0.0.1:${port}/api/v1/recommendations?user_id=1&k=3`);
+      return (answer.body.model as { version?: string } | undefined)?.version === '2'
+        ? answer.body
+        : undefined;
+    });
+    expect(second.model).toMatchObject({ version: '2', algorithm: 'item-knn' });
+
+    serve.child.kill('SIGTERM');
+    expect(await serve.exited).toBe(0);
+    await database.drop();
+    remove();
+  }, 180_000);
+});
