@@ -149,6 +149,21 @@ describe('recommender algorithms on synthetic data', () => {
     expect(top(fresh).filter((item) => top(seen).includes(item)).length).toBeGreaterThanOrEqual(8);
   });
 
+  it('the SIMD scoring kernel gives the same scores (to f32 precision) and the same rankings', async () => {
+    for (const name of ['als', 'bpr'] as const) {
+      const { model } = await train(name, matrix, trainPairs, { iterations: 3, epochs: 3 });
+      const plain = [0, 9, 99].map((user) => scoresOf(model, matrix, user));
+      await model.prepareFastScoring?.();
+      [0, 9, 99].forEach((user, index) => {
+        const fast = scoresOf(model, matrix, user);
+        const reference = plain[index] as Float32Array;
+        fast.forEach((score, item) => {
+          expect(Math.abs(score - (reference[item] as number))).toBeLessThan(1e-5 * (1 + Math.abs(score)));
+        });
+      });
+    }
+  });
+
   it('cancels between iterations when the signal aborts', async () => {
     const controller = new AbortController();
     const spec = ALGORITHM_SPECS.bpr;

@@ -31,6 +31,11 @@ export interface Recommender {
   similarItems?(item: number, out: Float32Array): void;
   /** The learned parameters, for the model artifact. */
   tensors(): Record<string, Tensor>;
+  /**
+   * Moves scoring onto the SIMD kernel where the algorithm has one (factor models), for serving. Scores
+   * then come from f32 arithmetic and may differ from the default path in the last bits.
+   */
+  prepareFastScoring?(): Promise<void>;
 }
 
 /** What a training run reports after each epoch or iteration. */

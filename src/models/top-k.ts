@@ -12,11 +12,13 @@ export function topK(
   const heapScore = new Float64Array(k);
   let size = 0;
   let skip = 0;
+  // The worst score kept so far (the heap's root) once the heap is full: most items lose to it at once.
+  let floor = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < scores.length; i++) {
+    const score = scores[i] as number;
+    if (score < floor || !(score > Number.NEGATIVE_INFINITY)) continue;
     while (skip < exclude.length && (exclude[skip] as number) < i) skip++;
     if (skip < exclude.length && exclude[skip] === i) continue;
-    const score = scores[i] as number;
-    if (!(score > Number.NEGATIVE_INFINITY)) continue;
     if (size < k) {
       // Sift up.
       let child = size++;
@@ -29,8 +31,10 @@ export function topK(
       }
       heapScore[child] = score;
       heapIndex[child] = i;
+      if (size === k) floor = heapScore[0] as number;
     } else if (k > 0 && isWorse(heapScore[0] as number, heapIndex[0] as number, score, i)) {
       siftDown(heapScore, heapIndex, size, score, i);
+      floor = heapScore[0] as number;
     }
   }
   // Pop the heap: worst first, filled from the back.

@@ -1,8 +1,11 @@
 import { AlsModel, type TrainedModel, topK, type UserHistory } from '../models/index.js';
 import type { ModelVersion } from '../tracking/index.js';
 import type { ServingCatalogue } from './catalogue.js';
+import type { Watched } from './user-histories.js';
 
 export type Variant = 'champion' | 'challenger';
+
+const NO_HISTORY: UserHistory = { items: new Int32Array(0), counts: new Float32Array(0) };
 
 /** How a user's scores were made: from their learned vector, folded in, from their history, or popular. */
 export type Strategy = 'model' | 'fold-in' | 'history' | 'popular-within-taste' | 'popular';
@@ -19,6 +22,8 @@ export interface ScoredUser {
 export class ServedModel {
   private readonly popularity: Float32Array;
   private readonly itemGenres: string[][];
+  /** movie id → item index (−1 when unknown), as a flat array when ids are small enough: a lookup per watched movie per request. */
+  private readonly itemOfMovie: Int32Array | undefined;
 
   constructor(
     readonly version: ModelVersion,
@@ -31,6 +36,13 @@ export class ServedModel {
     const ids = trained.items.ids;
     this.popularity = Float32Array.from(ids, (movie) => watchers.get(movie) ?? 0);
     this.itemGenres = Array.from(ids, (movie) => catalogue.get(movie)?.genres ?? []);
+    const largest = ids.reduce((max, movie) => Math.max(max, movie), -1);
+    if (largest < 50_000_000) {
+      this.itemOfMovie = new Int32Array(largest + 1).fill(-1);
+      ids.forEach((movie, item) => {
+        if (movie >= 0) (this.itemOfMovie as Int32Array)[movie] = item;
+      });
+    }
   }
 
   get name(): string {
@@ -42,17 +54,33 @@ export class ServedModel {
   }
 
   /** The movies of `watched` this model knows, as its sorted item indices with counts. */
-  history(watched: ReadonlyMap<number, number>): UserHistory {
-    const known: [number, number][] = [];
-    for (const [movie, count] of watched) {
-      const item = this.trained.items.index(movie);
-      if (item !== undefined) known.push([item, count]);
+  history(watched: Watched): UserHistory {
+    const items = new Int32Array(watched.movies.length);
+    const counts = new Float32Array(watched.movies.length);
+    let known = 0;
+    for (let slot = 0; slot < watched.movies.length; slot++) {
+      const item = this.itemOf(watched.movies[slot] as number);
+      if (item < 0) continue;
+      items[known] = item;
+      counts[known] = watched.counts[slot] as number;
+      known++;
     }
-    known.sort((a, b) => a[0] - b[0]);
+    if (known < 2) return { items: items.subarray(0, known), counts: counts.subarray(0, known) };
+    // Sort by item, keeping counts aligned.
+    const order = Array.from({ length: known }, (_, slot) => slot).sort(
+      (a, b) => (items[a] as number) - (items[b] as number),
+    );
     return {
-      items: Int32Array.from(known, (entry) => entry[0]),
-      counts: Float32Array.from(known, (entry) => entry[1]),
+      items: Int32Array.from(order, (slot) => items[slot] as number),
+      counts: Float32Array.from(order, (slot) => counts[slot] as number),
     };
+  }
+
+  /** The model's item index of a movie, or -1. */
+  itemOf(movieId: number): number {
+    if (this.itemOfMovie !== undefined)
+      return movieId >= 0 && movieId < this.itemOfMovie.length ? (this.itemOfMovie[movieId] as number) : -1;
+    return this.trained.items.index(movieId) ?? -1;
   }
 
   /**
@@ -61,26 +89,23 @@ export class ServedModel {
    * from their history where it has one, popular-within-taste otherwise, and plain popularity when there
    * is nothing to go on. Never an error.
    */
-  score(userId: number, history: UserHistory, hasFreshInteractions: boolean): ScoredUser {
+  score(userId: number, watched: Watched, hasFreshInteractions: boolean): ScoredUser {
     const model = this.trained.model;
     const scores = new Float32Array(model.itemCount);
     const user = this.trained.users.index(userId) ?? -1;
     const algorithm = this.algorithm;
+    const learnsFromHistory = algorithm === 'als' || algorithm === 'bpr' || algorithm === 'item-knn';
     if (algorithm === 'popularity') {
-      model.scoreUser(-1, history, scores);
+      model.scoreUser(-1, NO_HISTORY, scores);
       return { scores, strategy: 'popular' };
     }
-    if (
-      user >= 0 &&
-      !(hasFreshInteractions && (algorithm === 'als' || algorithm === 'bpr' || algorithm === 'item-knn'))
-    ) {
-      model.scoreUser(user, history, scores);
+    if (user >= 0 && !(hasFreshInteractions && learnsFromHistory)) {
+      // Factor models score a known user from their vector alone; item-kNN always needs the history.
+      model.scoreUser(user, algorithm === 'item-knn' ? this.history(watched) : NO_HISTORY, scores);
       return { scores, strategy: 'model' };
     }
-    if (
-      history.items.length > 0 &&
-      (algorithm === 'als' || algorithm === 'bpr' || algorithm === 'item-knn')
-    ) {
+    const history = this.history(watched);
+    if (history.items.length > 0 && learnsFromHistory) {
       model.scoreUser(-1, history, scores);
       return { scores, strategy: model instanceof AlsModel ? 'fold-in' : 'history' };
     }
@@ -104,29 +129,35 @@ export class ServedModel {
     return scores;
   }
 
-  /** The top `k` movie ids by score, skipping `excluded` movie ids and, with `genres`, movies of none of them. */
+  /** The top `k` movie ids by score (which it overwrites), skipping `excluded` movie ids and, with `genres`, movies of none of them. */
   rank(
     scores: Float32Array,
     k: number,
-    excluded: Iterable<number>,
+    excluded: ArrayLike<number>,
     genres: readonly string[] | undefined,
   ): { movieId: number; score: number }[] {
-    const exclude = new Set<number>();
-    for (const movie of excluded) {
-      const item = this.trained.items.index(movie);
-      if (item !== undefined) exclude.add(item);
-    }
+    // Excluded movies and, with `genres`, movies of none of them score −∞: topK skips them.
+    this.mask(scores, excluded);
     if (genres !== undefined && genres.length > 0) {
       const wanted = new Set(genres.map((genre) => genre.toLowerCase()));
       this.itemGenres.forEach((movieGenres, item) => {
-        if (!movieGenres.some((genre) => wanted.has(genre.toLowerCase()))) exclude.add(item);
+        if (!movieGenres.some((genre) => wanted.has(genre.toLowerCase())))
+          scores[item] = Number.NEGATIVE_INFINITY;
       });
     }
-    const best = topK(scores, k, Int32Array.from(exclude).sort());
+    const best = topK(scores, k);
     return Array.from(best.indices, (item, rank) => ({
       movieId: this.trained.items.ids[item] as number,
       score: best.scores[rank] as number,
     }));
+  }
+
+  /** Sets the scores of these movies to −∞, so no ranking includes them. */
+  mask(scores: Float32Array, movieIds: ArrayLike<number>): void {
+    for (let slot = 0; slot < movieIds.length; slot++) {
+      const item = this.itemOf(movieIds[slot] as number);
+      if (item >= 0) scores[item] = Number.NEGATIVE_INFINITY;
+    }
   }
 
   /** Movies like `movieId`: the model's item similarity, or shared genres by popularity when it has none. */

@@ -202,6 +202,7 @@ export class ServingService {
     const started = performance.now();
     try {
       const trained = await loadModelVersion(this.context, version);
+      await trained.model.prepareFastScoring?.();
       const seconds = (performance.now() - started) / 1000;
       const served = new ServedModel(
         version,
@@ -259,17 +260,14 @@ export class ServingService {
     if (hit !== undefined) return { ...hit, cached: true };
 
     const watched = this.histories.watched(request.userId);
-    const history = model.history(watched);
     const { scores, strategy } = model.score(
       request.userId,
-      history,
+      watched,
       this.histories.hasFreshInteractions(request.userId),
     );
-    const excluded = [
-      ...this.histories.hiddenFrom(request.userId),
-      ...(request.excludeSeen ? watched.keys() : []),
-    ];
-    const ranked = model.rank(scores, request.k, excluded, request.genres);
+    const hidden = this.histories.hiddenFrom(request.userId);
+    if (hidden.size > 0) model.mask(scores, Int32Array.from(hidden));
+    const ranked = model.rank(scores, request.k, request.excludeSeen ? watched.movies : [], request.genres);
     const response: RecommendResponse = {
       user_id: request.userId,
       recommendations: ranked.map(({ movieId, score }) => ({ ...this.details(movieId), score })),
@@ -286,11 +284,7 @@ export class ServingService {
   predict(userId: number, movieIds: number[]) {
     const { model, variant } = this.modelFor(userId);
     const watched = this.histories.watched(userId);
-    const { scores, strategy } = model.score(
-      userId,
-      model.history(watched),
-      this.histories.hasFreshInteractions(userId),
-    );
+    const { scores, strategy } = model.score(userId, watched, this.histories.hasFreshInteractions(userId));
     const predictions: { movie_id: number; score: number; title: string }[] = [];
     const unknown: { movie_id: number; reason: string }[] = [];
     for (const movieId of movieIds) {

@@ -86,17 +86,19 @@ export class UserHistories {
     return this.rowOf.has(userId) || this.fresh.has(userId);
   }
 
-  /** Movies the user watched (log + fresh feedback) with how often. */
-  watched(userId: number): Map<number, number> {
-    const watched = new Map<number, number>();
+  /** Movies the user watched (the log's, then fresh feedback's) with how often; a movie may appear twice. */
+  watched(userId: number): Watched {
     const row = this.rowOf.get(userId);
-    if (row !== undefined) {
-      for (let slot = this.offsets[row] as number; slot < (this.offsets[row + 1] as number); slot++)
-        watched.set(this.movies[slot] as number, this.counts[slot] as number);
-    }
-    for (const [movie, count] of this.fresh.get(userId) ?? [])
-      watched.set(movie, (watched.get(movie) ?? 0) + count);
-    return watched;
+    const movies =
+      row === undefined ? EMPTY_IDS : this.movies.subarray(this.offsets[row], this.offsets[row + 1]);
+    const counts =
+      row === undefined ? EMPTY_COUNTS : this.counts.subarray(this.offsets[row], this.offsets[row + 1]);
+    const fresh = this.fresh.get(userId);
+    if (fresh === undefined) return { movies, counts };
+    return {
+      movies: Int32Array.from([...movies, ...fresh.keys()]),
+      counts: Float32Array.from([...counts, ...fresh.values()]),
+    };
   }
 
   /** Movies the user disliked or skipped: never recommended to them again. */
@@ -111,3 +113,11 @@ export class UserHistories {
 }
 
 const EMPTY: ReadonlySet<number> = new Set();
+const EMPTY_IDS = new Int32Array(0);
+const EMPTY_COUNTS = new Float32Array(0);
+
+/** A user's watched movie ids with watch counts, index-aligned. */
+export interface Watched {
+  movies: Int32Array;
+  counts: Float32Array;
+}

@@ -82,8 +82,8 @@ function readServiceEnv(): Record<string, string> {
 
 /** Tests run from the sources; the WebAssembly kernels they load are rebuilt when their source is newer. */
 function buildKernelsIfStale(): void {
-  const source = path.join(REPO, 'src/models/kernels/als-kernel.as.ts');
-  const built = path.join(REPO, 'dist/kernels/als-kernel.wasm');
+  const source = path.join(REPO, 'src/models/kernels/factor-kernel.as.ts');
+  const built = path.join(REPO, 'dist/kernels/factor-kernel.wasm');
   if (existsSync(built) && statSync(built).mtimeMs >= statSync(source).mtimeMs) return;
   execFileSync('npm', ['run', '--silent', 'build:kernels'], {
     cwd: REPO,

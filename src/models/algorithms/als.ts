@@ -1,10 +1,16 @@
-import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { SeededRandom } from '../../data/index.js';
 import type { SparseMatrix } from '../interactions.js';
+import {
+  type FactorKernel,
+  FactorScorer,
+  FIRST_FREE_BYTE,
+  instantiateFactorKernel,
+  kernelMemory,
+  loadFactorKernel,
+} from '../kernels/factor-kernel.js';
 import {
   checkAborted,
   cosineToAll,
@@ -37,6 +43,7 @@ const MIN_NON_ZEROS_FOR_THREADS = 50_000;
 export class AlsModel implements Recommender {
   readonly algorithm = 'als';
   private gram: Float64Array | undefined;
+  private scorer: FactorScorer | undefined;
 
   constructor(
     readonly userFactors: Float32Array,
@@ -55,7 +62,12 @@ export class AlsModel implements Recommender {
       user >= 0
         ? this.userFactors.subarray(user * this.factors, (user + 1) * this.factors)
         : this.foldIn(history);
-    scoreAllRows(vector, this.itemFactors, this.factors, out);
+    if (this.scorer !== undefined) this.scorer.score(vector, out);
+    else scoreAllRows(vector, this.itemFactors, this.factors, out);
+  }
+
+  async prepareFastScoring(): Promise<void> {
+    this.scorer ??= await FactorScorer.create(this.itemFactors, this.factors);
   }
 
   similarItems(item: number, out: Float32Array): void {
@@ -201,64 +213,6 @@ function balancedRanges(matrix: SparseMatrix, f: number, parts: number): [number
 }
 
 const RANGES = 32;
-// Where the kernel module is built (`npm run build:kernels`): <repo>/dist/kernels, the same path from src/ and dist/.
-const KERNEL_FILE = new URL('../../../dist/kernels/als-kernel.wasm', import.meta.url);
-let kernelModule: Promise<WebAssembly.Module> | undefined;
-
-/** The compiled ALS kernel (WebAssembly SIMD), loaded once per process. */
-function loadKernel(): Promise<WebAssembly.Module> {
-  kernelModule ??= readFile(KERNEL_FILE).then(
-    (bytes) => WebAssembly.compile(bytes),
-    (error: unknown) => {
-      kernelModule = undefined;
-      throw new Error(
-        `the ALS kernel ${fileURLToPath(KERNEL_FILE)} is missing: run \`npm run build\` (${String(error)})`,
-      );
-    },
-  );
-  return kernelModule;
-}
-
-interface KernelExports {
-  solveRows(
-    indptr: number,
-    indices: number,
-    counts: number,
-    source: number,
-    target: number,
-    gram: number,
-    f: number,
-    alpha: number,
-    cgSteps: number,
-    rowStart: number,
-    rowEnd: number,
-    scratch: number,
-  ): void;
-  observedLoss(
-    indptr: number,
-    indices: number,
-    counts: number,
-    rows: number,
-    columns: number,
-    f: number,
-    alpha: number,
-    rowStart: number,
-    rowEnd: number,
-  ): number;
-  gram(rows: number, count: number, f: number, reg: number, out: number): void;
-}
-
-function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
-  const imports = {
-    env: {
-      memory,
-      abort: () => {
-        throw new Error('the ALS kernel aborted');
-      },
-    },
-  };
-  return new WebAssembly.Instance(module, imports).exports as unknown as KernelExports;
-}
 
 /** Byte offsets of one side's matrix and factors inside the kernel memory. */
 interface SideLayout {
@@ -311,7 +265,7 @@ parentPort.on('message', (task) => {
 class AlsWorkspace {
   private constructor(
     private readonly memory: WebAssembly.Memory,
-    private readonly kernel: KernelExports,
+    private readonly kernel: FactorKernel,
     private readonly layout: Layout,
     private readonly ranges: { users: [number, number][]; items: [number, number][] },
     private readonly mainScratch: number,
@@ -329,7 +283,7 @@ class AlsWorkspace {
     threads: number,
   ): Promise<AlsWorkspace> {
     const width = Math.ceil(f / 4) * 4;
-    let offset = 65_536; // the kernel keeps nothing in memory, but leave its first page alone
+    let offset = FIRST_FREE_BYTE;
     const take = (bytes: number) => {
       const at = offset;
       offset += Math.ceil(bytes / 16) * 16;
@@ -355,8 +309,7 @@ class AlsWorkspace {
       cgSteps: params.cg_steps,
     };
     const scratch = Array.from({ length: threads + 1 }, () => take(3 * width * 4));
-    const pages = Math.ceil(offset / 65_536) + 1;
-    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    const memory = kernelMemory(offset);
     for (const [matrix, side] of [
       [byUser, layout.users],
       [byItem, layout.items],
@@ -365,7 +318,7 @@ class AlsWorkspace {
       new Int32Array(memory.buffer, side.indices, matrix.indices.length).set(matrix.indices);
       new Float32Array(memory.buffer, side.counts, matrix.values.length).set(matrix.values);
     }
-    const module = await loadKernel();
+    const module = await loadFactorKernel();
     const workers =
       threads > 1
         ? Array.from(
@@ -379,7 +332,7 @@ class AlsWorkspace {
         : [];
     return new AlsWorkspace(
       memory,
-      instantiate(module, memory),
+      instantiateFactorKernel(module, memory),
       layout,
       { users: balancedRanges(byUser, f, RANGES), items: balancedRanges(byItem, f, RANGES) },
       scratch[0] as number,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SeededRandom } from '../../data/index.js';
 import type { SparseMatrix } from '../interactions.js';
+import { FactorScorer } from '../kernels/factor-kernel.js';
 import {
   checkAborted,
   cosineToAll,
@@ -25,6 +26,7 @@ export type BprParams = z.infer<typeof bprParams>;
 /** Bayesian personalised ranking: factors learned so watched movies outrank unwatched ones. */
 export class BprModel implements Recommender {
   readonly algorithm = 'bpr';
+  private scorer: FactorScorer | undefined;
 
   constructor(
     readonly userFactors: Float32Array,
@@ -41,8 +43,13 @@ export class BprModel implements Recommender {
     const f = this.factors;
     const vector =
       user >= 0 ? this.userFactors.subarray(user * f, (user + 1) * f) : this.meanOfItems(history);
-    scoreAllRows(vector, this.itemFactors, f, out);
+    if (this.scorer !== undefined) this.scorer.score(vector, out);
+    else scoreAllRows(vector, this.itemFactors, f, out);
     for (let i = 0; i < this.itemCount; i++) out[i] = (out[i] as number) + (this.itemBias[i] as number);
+  }
+
+  async prepareFastScoring(): Promise<void> {
+    this.scorer ??= await FactorScorer.create(this.itemFactors, this.factors);
   }
 
   similarItems(item: number, out: Float32Array): void {

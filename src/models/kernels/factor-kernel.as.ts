@@ -1,5 +1,6 @@
-// AssemblyScript (compiled to WebAssembly with SIMD by `npm run build:kernels`, not by tsc): the hot loops
-// of implicit ALS on f32x4 vectors. JavaScript engines do not vectorise; these loops run ~9× faster here.
+// AssemblyScript (compiled to WebAssembly with SIMD by `npm run build:kernels`, not by tsc): the hot loops of
+// factor models on f32x4 vectors — ALS training and dot-product scoring. JavaScript engines do not vectorise;
+// these loops run ~9× faster here.
 // Every array lives in one shared WebAssembly memory whose offsets the caller passes in, so any number of
 // worker threads can solve disjoint row ranges of the same factor matrices.
 
@@ -142,4 +143,37 @@ export function gram(rows: usize, count: i32, f: i32, reg: f32, out: usize): voi
     const at = out + <usize>d * bytes + (<usize>d << 2);
     store<f32>(at, load<f32>(at) + reg);
   }
+}
+
+/**
+ * Serving's hot loop: out[i] = vector · rows[i] for `count` rows of f floats (f a multiple of 4), four
+ * rows at a time so each load of the user vector feeds four products.
+ */
+export function scoreRows(vector: usize, rows: usize, count: i32, f: i32, out: usize): void {
+  const bytes = <usize>(f << 2);
+  let i: i32 = 0;
+  for (; i + 4 <= count; i += 4) {
+    const r0 = rows + <usize>i * bytes;
+    const r1 = r0 + bytes;
+    const r2 = r1 + bytes;
+    const r3 = r2 + bytes;
+    let s0 = f32x4.splat(0);
+    let s1 = f32x4.splat(0);
+    let s2 = f32x4.splat(0);
+    let s3 = f32x4.splat(0);
+    for (let d: i32 = 0; d < f; d += 4) {
+      const o = <usize>(d << 2);
+      const v = v128.load(vector + o);
+      s0 = f32x4.add(s0, f32x4.mul(v, v128.load(r0 + o)));
+      s1 = f32x4.add(s1, f32x4.mul(v, v128.load(r1 + o)));
+      s2 = f32x4.add(s2, f32x4.mul(v, v128.load(r2 + o)));
+      s3 = f32x4.add(s3, f32x4.mul(v, v128.load(r3 + o)));
+    }
+    const at = out + (<usize>i << 2);
+    store<f32>(at, f32x4.extract_lane(s0, 0) + f32x4.extract_lane(s0, 1) + (f32x4.extract_lane(s0, 2) + f32x4.extract_lane(s0, 3)));
+    store<f32>(at, f32x4.extract_lane(s1, 0) + f32x4.extract_lane(s1, 1) + (f32x4.extract_lane(s1, 2) + f32x4.extract_lane(s1, 3)), 4);
+    store<f32>(at, f32x4.extract_lane(s2, 0) + f32x4.extract_lane(s2, 1) + (f32x4.extract_lane(s2, 2) + f32x4.extract_lane(s2, 3)), 8);
+    store<f32>(at, f32x4.extract_lane(s3, 0) + f32x4.extract_lane(s3, 1) + (f32x4.extract_lane(s3, 2) + f32x4.extract_lane(s3, 3)), 12);
+  }
+  for (; i < count; i++) store<f32>(out + (<usize>i << 2), dot(vector, rows + <usize>i * bytes, f));
 }

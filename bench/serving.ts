@@ -1,0 +1,262 @@
+/**
+ * Benchmark: recommendation serving. A 64-factor ALS model over a 10,000-movie catalogue (6,000 users,
+ * 1M watches) is served by `mlops serve` (cache off, then on) and by the reference peer — FastAPI +
+ * uvicorn + PyTorch with the same embeddings and the same top-k logic (bench/reference/serving_reference.py,
+ * from the pinned virtualenv of scripts/setup_bench_python.sh). A separate load-generator process
+ * (autocannon, 32 connections) requests `/api/v1/recommendations?user_id=<random>&k=10` from each.
+ *
+ *   npm run bench:serving [-- --seconds 10 --connections 32]
+ */
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config/index.js';
+import { generateSyntheticData, publicMovies, publishDatasets } from '../src/data/index.js';
+import { latestDatasetVersion } from '../src/lineage/index.js';
+import { createLogger } from '../src/logging/index.js';
+import {
+  encodeSafetensors,
+  loadModelVersion,
+  matrixOf,
+  readDatasetPairs,
+  resolveModelVersion,
+  rowItems,
+  topK,
+  trainModel,
+} from '../src/models/index.js';
+import { openPlatform } from '../src/platform/index.js';
+import { promote } from '../src/tracking/index.js';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '32' },
+    'no-reference': { type: 'boolean', default: false },
+  },
+});
+const repo = path.resolve(import.meta.dirname, '..');
+const DATA = {
+  users: 6000,
+  movies: 10_000,
+  interactions: 1_000_000,
+  seed: 42,
+  endDate: '2026-11-01',
+  days: 180,
+};
+const home = mkdtempSync(path.join(tmpdir(), 'mlops-bench-serving-'));
+const reference = path.join(home, 'reference-model');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url: string, child: ChildProcess, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${url}: the server exited (${child.exitCode})`);
+    const ok = await fetch(url).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${url} did not become ready`);
+}
+
+interface Load {
+  requests_per_second: number;
+  latency_p50_ms: number;
+  latency_p99_ms: number;
+  non_2xx: number;
+  errors: number;
+}
+
+function load(prefix: string): Load {
+  const run = (seconds: string) =>
+    spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(repo, 'bench/load-generator.ts'),
+        prefix,
+        String(DATA.users),
+        values.connections,
+        seconds,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+  run('2'); // warm-up: JIT, connections
+  const result = run(values.seconds);
+  return JSON.parse(result.stdout.toString().trim().split('\n').at(-1) ?? '{}') as Load;
+}
+
+/** Trains and promotes the served model, and writes the reference peer's copy of it. */
+async function prepare(): Promise<{ scoreMs: number }> {
+  const config = loadConfig({ env: { MLOPS_HOME: home, MLOPS_LOG_LEVEL: 'warn' }, cwd: home });
+  const platform = await openPlatform(config, createLogger({ level: 'warn', format: 'json' }));
+  const context = { db: platform.database.db, artifacts: platform.artifacts, home, logger: platform.logger };
+  try {
+    process.stderr.write(
+      `generating ${DATA.interactions} watches of ${DATA.users} users over ${DATA.movies} movies\n`,
+    );
+    const { movies, watchLog } = generateSyntheticData(DATA);
+    await publishDatasets(context, {
+      source: 'synthetic',
+      params: DATA,
+      movies: publicMovies(movies),
+      watchLog,
+    });
+    process.stderr.write('training ALS (64 factors)\n');
+    await trainModel(context, { algorithm: 'als', hyperparameters: { factors: 64, iterations: 10 } });
+    await promote(context.db, 'movie_recommender', '1', { actor: 'bench', reason: 'bench' });
+    const trained = await loadModelVersion(context, await resolveModelVersion(context, '1'));
+
+    // What the server excludes as seen: every movie in the user's watch log, in the model's index space.
+    const latest = await latestDatasetVersion(context.db, 'watch_log');
+    const pairs = await readDatasetPairs(context, latest as NonNullable<typeof latest>);
+    const seen = matrixOf(pairs);
+    const indptr = new Int32Array(trained.users.size + 1);
+    const indices: number[] = [];
+    for (let user = 0; user < trained.users.size; user++) {
+      const row = seen.users.index(trained.users.ids[user] as number);
+      const items =
+        row === undefined
+          ? []
+          : [...rowItems(seen.byUser, row)]
+              .map((item) => trained.items.index(seen.items.ids[item] as number) ?? -1)
+              .filter((item) => item >= 0)
+              .sort((a, b) => a - b);
+      indices.push(...items);
+      indptr[user + 1] = indices.length;
+    }
+    mkdirSync(reference, { recursive: true });
+    writeFileSync(
+      path.join(reference, 'model.safetensors'),
+      encodeSafetensors({
+        ...trained.model.tensors(),
+        user_ids: { dtype: 'I32', shape: [trained.users.size], data: trained.users.ids },
+        item_ids: { dtype: 'I32', shape: [trained.items.size], data: trained.items.ids },
+      }),
+    );
+    writeFileSync(
+      path.join(reference, 'seen.safetensors'),
+      encodeSafetensors({
+        indptr: { dtype: 'I32', shape: [indptr.length], data: indptr },
+        indices: { dtype: 'I32', shape: [indices.length], data: Int32Array.from(indices) },
+      }),
+    );
+    writeFileSync(
+      path.join(reference, 'movies.json'),
+      JSON.stringify(
+        publicMovies(movies).map((movie) => ({
+          movie_id: movie.movie_id,
+          title: movie.title,
+          genres: movie.genres,
+          year: movie.release_date === null ? null : Number(movie.release_date.slice(0, 4)),
+          poster_url: null,
+        })),
+      ),
+    );
+
+    // Scoring alone: one user's scores over the catalogue and the top 10 unseen, in this process.
+    await trained.model.prepareFastScoring?.();
+    const scores = new Float32Array(trained.model.itemCount);
+    const started = performance.now();
+    const queries = 2000;
+    for (let q = 0; q < queries; q++) {
+      const user = q % trained.users.size;
+      const exclude = indices.slice(indptr[user], indptr[user + 1]);
+      trained.model.scoreUser(user, { items: new Int32Array(0), counts: new Float32Array(0) }, scores);
+      topK(scores, 10, Int32Array.from(exclude));
+    }
+    return { scoreMs: (performance.now() - started) / queries };
+  } finally {
+    await platform.close();
+  }
+}
+
+async function ours(cacheSize: number): Promise<Load> {
+  const port = await freePort();
+  const server = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'src/cli/main.ts'), 'serve'], {
+    env: {
+      ...process.env,
+      MLOPS_HOME: home,
+      MLOPS_PORT: String(port),
+      MLOPS_LOG_LEVEL: 'warn',
+      MLOPS_LOG_FORMAT: 'json',
+      MLOPS_SERVING_CACHE_SIZE: String(cacheSize),
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    await waitFor(`http://127.0.0.1:${port}/ready`, server);
+    return load(`http://127.0.0.1:${port}/api/v1/recommendations?user_id=`);
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+  }
+}
+
+async function peer(): Promise<Load> {
+  const python = execFileSync('bash', [path.join(repo, 'scripts/setup_bench_python.sh')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+    .toString()
+    .trim()
+    .split('\n')
+    .at(-1) as string;
+  const port = await freePort();
+  const server = spawn(
+    python,
+    [path.join(repo, 'bench/reference/serving_reference.py'), '--model', reference, '--port', String(port)],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  try {
+    await waitFor(`http://127.0.0.1:${port}/health`, server);
+    return load(`http://127.0.0.1:${port}/api/v1/recommendations?user_id=`);
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+  }
+}
+
+try {
+  const { scoreMs } = await prepare();
+  const rows: [string, Load][] = [
+    ['movie-mlops, cache off', await ours(0)],
+    ['movie-mlops, cache on', await ours(100_000)],
+  ];
+  if (!values['no-reference']) rows.push(['FastAPI + uvicorn + PyTorch', await peer()]);
+  console.log(
+    `\nscoring alone (10,000 movies × 64 factors, top-10 unseen): ${scoreMs.toFixed(3)} ms per query\n`,
+  );
+  console.log(`| server | requests/s | p50 ms | p99 ms | non-2xx | errors |`);
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const [name, figures] of rows)
+    console.log(
+      `| ${name} | ${figures.requests_per_second.toFixed(0)} | ${figures.latency_p50_ms} | ${figures.latency_p99_ms} | ${figures.non_2xx} | ${figures.errors} |`,
+    );
+  const reference = rows.find(([name]) => name.startsWith('FastAPI'))?.[1];
+  if (reference !== undefined) {
+    for (const [name, figures] of rows.slice(0, 2))
+      console.log(
+        `${name}: ${(figures.requests_per_second / reference.requests_per_second).toFixed(2)}× the reference's throughput, p99 ${figures.latency_p99_ms} ms vs ${reference.latency_p99_ms} ms`,
+      );
+  }
+} finally {
+  rmSync(home, { recursive: true, force: true });
+}
