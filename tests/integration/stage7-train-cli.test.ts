@@ -46,6 +46,16 @@ describe('mlops train / evaluate', () => {
     expect(table.stdout).toMatch(
       /registered movie_recommender version 2; promote it with: mlops models promote movie_recommender 2/,
     );
+
+    const alias = await runCli(['models', 'alias', 'movie_recommender', 'challenger', '2'], env);
+    expect(alias.stdout).toBe('movie_recommender: challenger → version 2\n');
+    expect((await runCli(['models', 'show', 'movie_recommender'], env)).stdout).toMatch(
+      /│ 2 +│ None +│ challenger/,
+    );
+    expect((await runCli(['models', 'alias', 'movie_recommender', 'challenger', '9'], env)).code).toBe(1);
+    expect((await runCli(['models', 'alias', 'movie_recommender', 'challenger'], env)).stdout).toMatch(
+      /alias challenger removed/,
+    );
   });
 
   it('refuses bad flags with one line naming the flag, exit code 2', async () => {

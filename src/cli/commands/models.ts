@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import {
   DEFAULT_POLICY,
   decidePromotion,
+  deleteAlias,
   getModelVersion,
   getRegisteredModel,
   listTransitions,
@@ -9,6 +10,7 @@ import {
   promote,
   rollback,
   searchRegisteredModels,
+  setAlias,
   versionsWithRuns,
 } from '../../tracking/index.js';
 import { EXIT, withPlatform } from '../context.js';
@@ -152,6 +154,25 @@ export function registerModelsCommands(program: Command): void {
         });
       },
     );
+
+  models
+    .command('alias <name> <alias> [version]')
+    .description(
+      'point an alias (e.g. challenger for an A/B test) at a version; without a version, remove it',
+    )
+    .option('--reason <text>', 'why, for the history', 'set from the CLI')
+    .action(async (name: string, alias: string, version: string | undefined, options: { reason: string }) => {
+      process.exitCode = await withPlatform(async (platform) => {
+        const context = { actor: ACTOR, reason: options.reason };
+        if (version === undefined) {
+          await deleteAlias(platform.database.db, { name, alias, ...context });
+          process.stdout.write(`${name}: alias ${alias} removed\n`);
+          return;
+        }
+        await setAlias(platform.database.db, { name, alias, version, ...context });
+        process.stdout.write(`${name}: ${alias} → version ${version}\n`);
+      });
+    });
 
   models
     .command('rollback <name>')

@@ -213,6 +213,7 @@ export function legacyTopK(serving: ServingService) {
         recommended_content_id: response.recommendations.map((movie) => movie.movie_id),
         k: parsed.data.k,
         ...response,
+        user_id: parsed.data.user_id ?? null,
       },
     };
   };
