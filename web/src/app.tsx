@@ -3,6 +3,7 @@ import { Layout } from './components/layout';
 import { DatasetsPage } from './pages/datasets-page';
 import { MoviesPage } from './pages/movies-page';
 import { NotFoundPage } from './pages/not-found-page';
+import { RecommendationsPage } from './pages/recommendations-page';
 import { StatusPage } from './pages/status-page';
 
 /** Every page has a URL; new stages add their route here and their link in `NAV_ITEMS`. */
@@ -13,6 +14,7 @@ export function App() {
         <Route index element={<Navigate to="/status" replace />} />
         <Route path="status" element={<StatusPage />} />
         <Route path="movies" element={<MoviesPage />} />
+        <Route path="recommendations" element={<RecommendationsPage />} />
         <Route path="datasets" element={<DatasetsPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>

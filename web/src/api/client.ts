@@ -89,3 +89,51 @@ export interface DatasetVersion {
 export const fetchMovies = (query: URLSearchParams) => getJson<MoviePage>(`/api/v1/movies?${query}`);
 export const fetchGenres = () => getJson<{ genres: { genre: string; movies: number }[] }>('/api/v1/genres');
 export const fetchDatasets = () => getJson<{ versions: DatasetVersion[] }>('/api/v1/datasets');
+
+/** POSTs JSON and returns the JSON answer; a non-2xx answer throws with the server's message. */
+export async function postJson<T>(path: string, body: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError('The platform server does not answer. Is `mlops up` running?', 0);
+  }
+  if (!response.ok) {
+    const answer = (await response.json().catch(() => undefined)) as { message?: string } | undefined;
+    throw new ApiError(answer?.message ?? `${path} answered HTTP ${response.status}`, response.status);
+  }
+  return (await response.json()) as T;
+}
+
+export interface Recommendation {
+  movie_id: number;
+  title: string;
+  genres: string[];
+  year: number | null;
+  poster_url: string | null;
+  score: number;
+}
+
+export interface Recommendations {
+  user_id: number;
+  recommendations: Recommendation[];
+  count: number;
+  model: { name: string; version: string; variant: string; algorithm: string };
+  strategy: 'model' | 'fold-in' | 'history' | 'popular-within-taste' | 'popular';
+  cached: boolean;
+}
+
+export type FeedbackType = 'watch' | 'like' | 'click' | 'rating' | 'dislike' | 'skip';
+
+export const fetchRecommendations = (userId: number, k: number) =>
+  getJson<Recommendations>(`/api/v1/recommendations?user_id=${userId}&k=${k}`);
+export const sendFeedback = (userId: number, movieId: number, type: FeedbackType) =>
+  postJson<{ feedback_id: string }>('/api/v1/feedback', {
+    user_id: userId,
+    movie_id: movieId,
+    interaction_type: type,
+  });

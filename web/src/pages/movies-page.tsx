@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { fetchGenres, fetchMovies, type Movie, type MoviePage } from '../api/client';
+import { fetchGenres, fetchMovies, type MoviePage } from '../api/client';
+import { MovieCard } from '../components/movie-card';
 
 const PAGE_SIZE = 24;
 
@@ -83,7 +84,13 @@ export function MoviesPage() {
       {page && page.movies.length === 0 && <p className="muted">No movie matches.</p>}
       <ul className="movie-grid" aria-label="Movies">
         {page?.movies.map((movie) => (
-          <MovieCard key={movie.movie_id} movie={movie} />
+          <MovieCard
+            key={movie.movie_id}
+            movieId={movie.movie_id}
+            title={movie.title}
+            posterUrl={movie.poster_url}
+            details={`${movie.release_date?.slice(0, 4) ?? '—'} · ★ ${movie.vote_average.toFixed(1)} · ${movie.genres.join(', ')}`}
+          />
         ))}
       </ul>
       {page && page.pagination.total > PAGE_SIZE && (
@@ -110,33 +117,5 @@ export function MoviesPage() {
         </nav>
       )}
     </section>
-  );
-}
-
-function MovieCard({ movie }: { movie: Movie }) {
-  const hue = (movie.movie_id * 47) % 360;
-  return (
-    <li className="movie-card" data-testid="movie-card">
-      {movie.poster_url ? (
-        <img className="poster" src={movie.poster_url} alt={`Poster of ${movie.title}`} loading="lazy" />
-      ) : (
-        <div
-          className="poster poster-placeholder"
-          style={{
-            background: `linear-gradient(160deg, hsl(${hue} 45% 42%), hsl(${(hue + 40) % 360} 50% 22%))`,
-          }}
-          aria-hidden="true"
-        >
-          <span>{movie.title}</span>
-        </div>
-      )}
-      <div className="movie-meta">
-        <h2 title={movie.title}>{movie.title}</h2>
-        <p className="muted small">
-          {movie.release_date?.slice(0, 4) ?? '—'} · ★ {movie.vote_average.toFixed(1)} ·{' '}
-          {movie.genres.join(', ')}
-        </p>
-      </div>
-    </li>
   );
 }
