@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSyntheticData, publicMovies, publishDatasets } from '../../src/data/index.js';
 import {
   type AlsModel,
   decodeSafetensors,
@@ -15,7 +14,7 @@ import {
 } from '../../src/models/index.js';
 import type { Platform } from '../../src/platform/index.js';
 import { buildApp, type RunningServer, startServer } from '../../src/server/index.js';
-import { openBackend } from '../helpers/platform.js';
+import { contextOf, openBackend, publishSynthetic } from '../helpers/platform.js';
 import { serviceValue } from '../helpers/services.js';
 
 const run = promisify(execFile);
@@ -30,19 +29,8 @@ describe('model tensors exchanged with Python (official mlflow client + numpy + 
   beforeAll(async () => {
     ({ platform, dispose } = await openBackend('PGlite + local folder'));
     server = await startServer(await buildApp(platform), platform);
-    context = {
-      db: platform.database.db,
-      artifacts: platform.artifacts,
-      home: platform.config.home,
-      logger: platform.logger,
-    };
-    const { movies, watchLog } = generateSyntheticData(DATA);
-    await publishDatasets(context, {
-      source: 'synthetic',
-      params: DATA,
-      movies: publicMovies(movies),
-      watchLog,
-    });
+    context = contextOf(platform);
+    await publishSynthetic(platform, DATA);
     await trainModel(context, { algorithm: 'als', hyperparameters: { factors: 12, iterations: 4 } });
   });
   afterAll(async () => {

@@ -1,12 +1,11 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSyntheticData, publicMovies, publishDatasets } from '../../src/data/index.js';
 import { trainModel } from '../../src/models/index.js';
 import { buildApp, type RunningServer, startServer } from '../../src/server/index.js';
 import { ServingService } from '../../src/serving/index.js';
 import { promote } from '../../src/tracking/index.js';
 import { launchBrowser, screenshotPath } from '../helpers/browser.js';
-import { openTestPlatform, type TestPlatform } from '../helpers/platform.js';
+import { contextOf, openTestPlatform, publishSynthetic, type TestPlatform } from '../helpers/platform.js';
 
 describe('the “For you” page in a real browser', () => {
   let test: TestPlatform;
@@ -19,26 +18,14 @@ describe('the “For you” page in a real browser', () => {
 
   beforeAll(async () => {
     test = await openTestPlatform();
-    const context = {
-      db: test.platform.database.db,
-      artifacts: test.platform.artifacts,
-      home: test.config.home,
-      logger: test.logger,
-    };
-    const options = {
+    const context = contextOf(test.platform);
+    await publishSynthetic(test.platform, {
       users: 300,
       movies: 200,
       interactions: 15_000,
       seed: 13,
       endDate: '2026-11-01',
       days: 60,
-    };
-    const { movies, watchLog } = generateSyntheticData(options);
-    await publishDatasets(context, {
-      source: 'synthetic',
-      params: options,
-      movies: publicMovies(movies),
-      watchLog,
     });
     await trainModel(context, { algorithm: 'als', hyperparameters: { factors: 16, iterations: 5 } });
     await promote(context.db, 'movie_recommender', '1', { actor: 'test', reason: 'test' });

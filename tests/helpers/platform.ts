@@ -1,5 +1,12 @@
 import { type Config, loadConfig } from '../../src/config/index.js';
+import {
+  generateSyntheticData,
+  publicMovies,
+  publishDatasets,
+  type SyntheticOptions,
+} from '../../src/data/index.js';
 import { createLogger, type Logger } from '../../src/logging/index.js';
+import type { ModelsContext } from '../../src/models/index.js';
 import { openPlatform, type Platform } from '../../src/platform/index.js';
 import { createCapturingLogger } from './logs.js';
 import { createPostgresDatabase, createTestHome, serviceValue } from './services.js';
@@ -72,4 +79,26 @@ export async function openBackend(
       remove();
     },
   };
+}
+
+/** What data, model and serving operations take from an open platform. */
+export function contextOf(platform: Platform): ModelsContext {
+  return {
+    db: platform.database.db,
+    artifacts: platform.artifacts,
+    home: platform.config.home,
+    logger: platform.logger,
+  };
+}
+
+/** Publishes a synthetic catalogue and watch log; resolves with the watch log's version id. */
+export async function publishSynthetic(platform: Platform, options: SyntheticOptions): Promise<string> {
+  const { movies, watchLog } = generateSyntheticData(options);
+  const published = await publishDatasets(contextOf(platform), {
+    source: 'synthetic',
+    params: { ...options },
+    movies: publicMovies(movies),
+    watchLog,
+  });
+  return published.watchLog?.version.version_id ?? '';
 }

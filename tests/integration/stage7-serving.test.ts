@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServingConfig } from '../../src/config/index.js';
-import { generateSyntheticData, publicMovies, publishDatasets } from '../../src/data/index.js';
 import { latestDatasetVersion } from '../../src/lineage/index.js';
 import { type ModelsContext, readDatasetPairs, trainModel } from '../../src/models/index.js';
 import type { Platform } from '../../src/platform/index.js';
 import { type App, buildApp } from '../../src/server/index.js';
 import { bucketOf, ServingService } from '../../src/serving/index.js';
 import { getRegisteredModel, promote, setAlias } from '../../src/tracking/index.js';
-import { openBackend } from '../helpers/platform.js';
+import { contextOf, openBackend, publishSynthetic } from '../helpers/platform.js';
 
 const DATA = { users: 400, movies: 250, interactions: 25_000, seed: 21, endDate: '2026-11-01', days: 90 };
 const ACTOR = { actor: 'test', reason: 'test' };
@@ -54,19 +53,8 @@ describe('recommendation serving', () => {
 
   beforeAll(async () => {
     ({ platform, dispose } = await openBackend('PGlite + local folder'));
-    context = {
-      db: platform.database.db,
-      artifacts: platform.artifacts,
-      home: platform.config.home,
-      logger: platform.logger,
-    };
-    const { movies, watchLog } = generateSyntheticData(DATA);
-    await publishDatasets(context, {
-      source: 'synthetic',
-      params: DATA,
-      movies: publicMovies(movies),
-      watchLog,
-    });
+    context = contextOf(platform);
+    await publishSynthetic(platform, DATA);
     await trainModel(context, { algorithm: 'als', hyperparameters: { factors: 16, iterations: 6 } });
     await trainModel(context, { algorithm: 'bpr', hyperparameters: { factors: 16, epochs: 5 } });
     await promote(context.db, 'movie_recommender', '1', ACTOR);

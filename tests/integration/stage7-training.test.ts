@@ -2,14 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type DataContext,
-  generateSyntheticData,
-  publicMovies,
-  publishDatasets,
-  toInteractionColumns,
-  writeInteractionsParquet,
-} from '../../src/data/index.js';
+import { type DataContext, toInteractionColumns, writeInteractionsParquet } from '../../src/data/index.js';
 import { MlopsError } from '../../src/errors/index.js';
 import { lineageOf, recordDatasetVersion } from '../../src/lineage/index.js';
 import {
@@ -27,7 +20,7 @@ import {
   searchModelVersions,
   searchRuns,
 } from '../../src/tracking/index.js';
-import { BACKENDS, openBackend } from '../helpers/platform.js';
+import { BACKENDS, contextOf, openBackend, publishSynthetic } from '../helpers/platform.js';
 
 const DATA = { users: 400, movies: 250, interactions: 25_000, seed: 11, endDate: '2026-11-01', days: 90 };
 
@@ -48,20 +41,8 @@ for (const backend of BACKENDS) {
 
     beforeAll(async () => {
       ({ platform, dispose } = await openBackend(backend));
-      context = {
-        db: platform.database.db,
-        artifacts: platform.artifacts,
-        home: platform.config.home,
-        logger: platform.logger,
-      };
-      const { movies, watchLog } = generateSyntheticData(DATA);
-      const published = await publishDatasets(context, {
-        source: 'synthetic',
-        params: DATA,
-        movies: publicMovies(movies),
-        watchLog,
-      });
-      watchLogVersion = published.watchLog?.version.version_id ?? '';
+      context = contextOf(platform);
+      watchLogVersion = await publishSynthetic(platform, DATA);
     });
     afterAll(async () => {
       await dispose?.();

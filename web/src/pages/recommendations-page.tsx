@@ -5,6 +5,14 @@ import { MovieCard } from '../components/movie-card';
 
 const COUNT = 12;
 
+/** The feedback buttons on each card: label and the interaction it records. */
+const PAST: Partial<Record<FeedbackType, string>> = { like: 'Liked', dislike: 'Disliked', watch: 'Watched' };
+const ACTIONS: [string, FeedbackType][] = [
+  ['Like', 'like'],
+  ['Dislike', 'dislike'],
+  ['Watched', 'watch'],
+];
+
 const STRATEGY: Record<Recommendations['strategy'], string> = {
   model: 'from what the model learned about this user',
   'fold-in': 'folded in from this user’s latest feedback, without retraining',
@@ -44,9 +52,7 @@ export function RecommendationsPage() {
   const react = async (movieId: number, title: string, type: FeedbackType) => {
     try {
       await sendFeedback(userId, movieId, type);
-      setNotice(
-        `${type === 'dislike' ? 'Disliked' : type === 'like' ? 'Liked' : 'Watched'} “${title}”: recommendations updated.`,
-      );
+      setNotice(`${PAST[type] ?? 'Sent feedback on'} “${title}”: recommendations updated.`);
       load();
     } catch (failure) {
       setError((failure as Error).message);
@@ -117,30 +123,17 @@ export function RecommendationsPage() {
             details={`${movie.year ?? '—'} · ${movie.genres.join(', ')}`}
           >
             <div className="card-actions">
-              <button
-                type="button"
-                className="button"
-                aria-label={`Like ${movie.title}`}
-                onClick={() => react(movie.movie_id, movie.title, 'like')}
-              >
-                Like
-              </button>
-              <button
-                type="button"
-                className="button"
-                aria-label={`Dislike ${movie.title}`}
-                onClick={() => react(movie.movie_id, movie.title, 'dislike')}
-              >
-                Dislike
-              </button>
-              <button
-                type="button"
-                className="button"
-                aria-label={`Watched ${movie.title}`}
-                onClick={() => react(movie.movie_id, movie.title, 'watch')}
-              >
-                Watched
-              </button>
+              {ACTIONS.map(([label, type]) => (
+                <button
+                  key={type}
+                  type="button"
+                  className="button"
+                  aria-label={`${label} ${movie.title}`}
+                  onClick={() => react(movie.movie_id, movie.title, type)}
+                >
+                  {label}
+                </button>
+              ))}
             </div>
           </MovieCard>
         ))}
