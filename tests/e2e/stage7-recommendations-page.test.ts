@@ -7,11 +7,12 @@ import { promote } from '../../src/tracking/index.js';
 import { launchBrowser, screenshotPath } from '../helpers/browser.js';
 import { contextOf, openTestPlatform, publishSynthetic, type TestPlatform } from '../helpers/platform.js';
 
-describe('the “For you” page in a real browser', () => {
+describe('the “For you” and Models pages in a real browser', () => {
   let test: TestPlatform;
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
+  let serving: ServingService;
   const pageErrors: string[] = [];
 
   const titles = () => page.locator('[data-testid=movie-card] h2').allTextContents();
@@ -29,7 +30,8 @@ describe('the “For you” page in a real browser', () => {
     });
     await trainModel(context, { algorithm: 'als', hyperparameters: { factors: 16, iterations: 5 } });
     await promote(context.db, 'movie_recommender', '1', { actor: 'test', reason: 'test' });
-    const serving = new ServingService(context, { ...test.config.serving, isBootstrapModel: false });
+    await trainModel(context, { algorithm: 'popularity' });
+    serving = new ServingService(context, { ...test.config.serving, isBootstrapModel: false });
     test.platform.addHealthCheck(serving.healthCheck());
     await serving.refresh();
     server = await startServer(await buildApp(test.platform, { serving }), test.platform);
@@ -79,6 +81,47 @@ describe('the “For you” page in a real browser', () => {
     await expect
       .poll(() => page.getByRole('alert').first().textContent())
       .toMatch(/not a user id|querystring.user_id/);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('promotes a version behind a confirmation (the policy refuses a worse one until forced), serving follows, and rolls back', async () => {
+    await page.goto(`${server.url}/models/movie_recommender`);
+    await expect.poll(() => page.getByTestId('version-row').count()).toBe(2);
+    const rows = await page.getByTestId('version-row').allTextContents();
+    expect(rows[0]).toMatch(/^v2popularity0\.\d{4}/);
+    expect(rows[1]).toMatch(/^v1als0\.\d{4}.*Productionchampion/);
+    await page.screenshot({ path: screenshotPath('models'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Promote version 2', exact: true }).click();
+    await expect.poll(() => page.getByRole('dialog').isVisible()).toBe(true);
+    await page.getByRole('dialog').getByRole('button', { name: 'Promote', exact: true }).click();
+    await expect
+      .poll(() => page.getByRole('dialog').textContent())
+      .toMatch(/The promotion policy says no:.*does not beat champion version 1 on ndcg_at_10/);
+    await page.screenshot({ path: screenshotPath('models-refused') });
+    await page.getByRole('button', { name: 'Promote anyway' }).click();
+    await expect
+      .poll(() => page.getByTestId('registry-notice').textContent())
+      .toMatch(/Version 2 is now champion \(forced\)/);
+    await expect
+      .poll(async () => (await page.getByTestId('version-row').first().textContent()) ?? '')
+      .toMatch(/Productionchampion$/);
+
+    await serving.refresh();
+    await page.goto(`${server.url}/recommendations?user=8`);
+    await expect
+      .poll(() => page.getByTestId('served-by').textContent())
+      .toMatch(/movie_recommender v2 \(popularity, champion\)/);
+
+    await page.goto(`${server.url}/models`);
+    await page.getByRole('button', { name: 'Roll back champion' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Roll back', exact: true }).click();
+    await expect
+      .poll(() => page.getByTestId('registry-notice').textContent())
+      .toBe('Rolled back: version 1 is champion again (was 2).');
+    expect(await page.getByRole('list', { name: 'Recent changes' }).textContent()).toMatch(
+      /alias:champion 2 → 1 \(v1\) by api: rollback from version 2: rolled back from the web UI/,
+    );
     expect(pageErrors).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { Navigate, Route, Routes } from 'react-router';
 import { Layout } from './components/layout';
 import { DatasetsPage } from './pages/datasets-page';
+import { ModelsPage } from './pages/models-page';
 import { MoviesPage } from './pages/movies-page';
 import { NotFoundPage } from './pages/not-found-page';
 import { RecommendationsPage } from './pages/recommendations-page';
@@ -15,6 +16,8 @@ export function App() {
         <Route path="status" element={<StatusPage />} />
         <Route path="movies" element={<MoviesPage />} />
         <Route path="recommendations" element={<RecommendationsPage />} />
+        <Route path="models" element={<ModelsPage />} />
+        <Route path="models/:name" element={<ModelsPage />} />
         <Route path="datasets" element={<DatasetsPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>

@@ -137,3 +137,54 @@ export const sendFeedback = (userId: number, movieId: number, type: FeedbackType
     movie_id: movieId,
     interaction_type: type,
   });
+
+export interface RegisteredModelSummary {
+  name: string;
+  description: string;
+  aliases: { alias: string; version: string }[];
+  latest_versions: { version: string; current_stage: string }[];
+}
+
+export interface VersionComparison {
+  version: string;
+  current_stage: string;
+  aliases: string[];
+  run_id: string;
+  params: Record<string, string>;
+  metrics: Record<string, number | string>;
+}
+
+export interface ModelChange {
+  transition_id: number;
+  version: number;
+  change: string;
+  from_value: string | null;
+  to_value: string | null;
+  actor: string;
+  reason: string;
+  created_at: number;
+}
+
+export interface PromotionAnswer {
+  decision: { isPromoted: boolean; reasons: string[] };
+}
+
+export const fetchModels = () => getJson<{ models: RegisteredModelSummary[] }>('/mlflow/models');
+export const fetchModelVersions = (name: string) =>
+  getJson<{ name: string; versions: VersionComparison[] }>(
+    `/mlflow/models/${encodeURIComponent(name)}/compare`,
+  );
+export const fetchModelHistory = (name: string) =>
+  getJson<{ history: ModelChange[] }>(`/mlflow/models/${encodeURIComponent(name)}`);
+export const promoteVersion = (name: string, version: string, force: boolean) =>
+  postJson<PromotionAnswer>(
+    `/mlflow/models/${encodeURIComponent(name)}/promote-to-production?version=${version}`,
+    {
+      force,
+      reason: force ? 'promoted from the web UI despite the policy' : 'promoted from the web UI',
+    },
+  );
+export const rollbackModel = (name: string) =>
+  postJson<{ from: string; to: string }>(`/mlflow/models/${encodeURIComponent(name)}/rollback`, {
+    reason: 'rolled back from the web UI',
+  });
