@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     reporters: ['default'],
+    // Browser pages fetch and re-render: give polled expectations time on a busy 2-core machine.
+    expect: { poll: { timeout: 10_000 } },
   },
 });

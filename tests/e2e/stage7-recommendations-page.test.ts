@@ -124,4 +124,31 @@ describe('the “For you” and Models pages in a real browser', () => {
     );
     expect(pageErrors).toEqual([]);
   });
+
+  it('lists runs, filters them with MLflow syntax, and compares two: charts per step, params and artifacts', async () => {
+    await page.goto(`${server.url}/runs`);
+    await expect.poll(() => page.getByTestId('run-row').count()).toBe(2);
+    await page.getByLabel('Filter').fill("params.algorithm = 'als'");
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/filter=/);
+    await expect.poll(() => page.getByTestId('run-row').count()).toBe(1);
+    await page.getByLabel('Filter').fill('');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.getByTestId('run-row').count()).toBe(2);
+    await page.screenshot({ path: screenshotPath('runs'), fullPage: true });
+
+    for (const box of await page.getByRole('checkbox').all()) await box.check();
+    await page.getByRole('link', { name: 'Compare (2)' }).click();
+    await page.waitForURL(/\/runs\/compare\?ids=/);
+    await expect.poll(() => page.getByTestId('chart-loss').locator('.recharts-line').count()).toBe(1);
+    const algorithm = page.getByTestId('params-table').locator('tr.differs', { hasText: 'algorithm' });
+    expect(await algorithm.textContent()).toMatch(/algorithm.*(als.*popularity|popularity.*als)/);
+    expect(await page.getByTestId('metrics-table').textContent()).toMatch(/ndcg_at_10/);
+    const manifest = page.getByRole('link', { name: 'model/manifest.json' }).first();
+    const answer = await fetch(new URL((await manifest.getAttribute('href')) ?? '', server.url));
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as { format: string }).format).toBe('movie-mlops-model');
+    await page.screenshot({ path: screenshotPath('runs-compare'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
 });

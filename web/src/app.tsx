@@ -5,6 +5,8 @@ import { ModelsPage } from './pages/models-page';
 import { MoviesPage } from './pages/movies-page';
 import { NotFoundPage } from './pages/not-found-page';
 import { RecommendationsPage } from './pages/recommendations-page';
+import { RunComparePage } from './pages/run-compare-page';
+import { RunsPage } from './pages/runs-page';
 import { StatusPage } from './pages/status-page';
 
 /** Every page has a URL; new stages add their route here and their link in `NAV_ITEMS`. */
@@ -16,6 +18,8 @@ export function App() {
         <Route path="status" element={<StatusPage />} />
         <Route path="movies" element={<MoviesPage />} />
         <Route path="recommendations" element={<RecommendationsPage />} />
+        <Route path="runs" element={<RunsPage />} />
+        <Route path="runs/compare" element={<RunComparePage />} />
         <Route path="models" element={<ModelsPage />} />
         <Route path="models/:name" element={<ModelsPage />} />
         <Route path="datasets" element={<DatasetsPage />} />

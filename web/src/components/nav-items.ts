@@ -3,6 +3,7 @@ export const NAV_ITEMS: readonly { to: string; label: string }[] = [
   { to: '/status', label: 'Status' },
   { to: '/movies', label: 'Movies' },
   { to: '/recommendations', label: 'For you' },
+  { to: '/runs', label: 'Runs' },
   { to: '/models', label: 'Models' },
   { to: '/datasets', label: 'Datasets' },
 ];

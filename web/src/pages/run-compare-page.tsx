@@ -1,0 +1,207 @@
+import { useEffect, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  fetchArtifacts,
+  fetchMetricHistory,
+  fetchRun,
+  type MetricPoint,
+  type RunSummary,
+} from '../api/client';
+
+const COLOURS = ['#4f46e5', '#db2777', '#059669', '#d97706', '#0891b2', '#7c3aed'];
+
+interface Loaded {
+  run: RunSummary;
+  /** Metric key → its history, for metrics logged at more than one step. */
+  histories: Record<string, MetricPoint[]>;
+  artifacts: string[];
+}
+
+/** Runs side by side: parameters (differences marked), final metrics, charts of every stepped metric, artifacts. */
+export function RunComparePage() {
+  const [params] = useSearchParams();
+  const idList = params.get('ids') ?? '';
+  const ids = idList.split(',').filter(Boolean);
+  const [loaded, setLoaded] = useState<Loaded[]>();
+  const [error, setError] = useState<string>();
+
+  useEffect(() => {
+    Promise.all(idList.split(',').filter(Boolean).map(loadRun))
+      .then((runs) => {
+        setLoaded(runs);
+        setError(undefined);
+      })
+      .catch((failure: Error) => setError(failure.message));
+  }, [idList]);
+
+  const paramKeys = [
+    ...new Set(loaded?.flatMap((entry) => entry.run.data.params?.map((param) => param.key) ?? [])),
+  ].sort();
+  const metricKeys = [
+    ...new Set(loaded?.flatMap((entry) => entry.run.data.metrics?.map((metric) => metric.key) ?? [])),
+  ].sort();
+  const chartKeys = [...new Set(loaded?.flatMap((entry) => Object.keys(entry.histories)))].sort();
+  const paramOf = (entry: Loaded, key: string) =>
+    entry.run.data.params?.find((param) => param.key === key)?.value;
+  const metricOf = (entry: Loaded, key: string) =>
+    entry.run.data.metrics?.find((metric) => metric.key === key)?.value;
+
+  return (
+    <section className="page" aria-labelledby="compare-title">
+      <div className="page-head">
+        <div>
+          <h1 id="compare-title">{ids.length === 1 ? 'Run' : `Comparing ${ids.length} runs`}</h1>
+          <p className="muted">
+            <Link to="/runs">All runs</Link>
+          </p>
+        </div>
+      </div>
+      {ids.length === 0 && <p className="muted">No run chosen: select runs on the Runs page.</p>}
+      {error && (
+        <div className="banner banner-error" role="alert">
+          <strong>Cannot load the runs.</strong> {error}
+        </div>
+      )}
+      {loaded && (
+        <>
+          {chartKeys.map((key) => (
+            <figure key={key} className="chart" data-testid={`chart-${key}`}>
+              <figcaption>{key} by step</figcaption>
+              <ResponsiveContainer width="100%" height={240}>
+                <LineChart data={chartRows(loaded, key)} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
+                  <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
+                  <XAxis dataKey="step" stroke="var(--muted)" />
+                  <YAxis stroke="var(--muted)" domain={['auto', 'auto']} width={72} />
+                  <Tooltip />
+                  <Legend />
+                  {loaded.map((entry, index) =>
+                    entry.histories[key] === undefined ? null : (
+                      <Line
+                        key={entry.run.info.run_id}
+                        type="monotone"
+                        dataKey={entry.run.info.run_id}
+                        name={entry.run.info.run_name}
+                        stroke={COLOURS[index % COLOURS.length]}
+                        dot={false}
+                        isAnimationActive={false}
+                      />
+                    ),
+                  )}
+                </LineChart>
+              </ResponsiveContainer>
+            </figure>
+          ))}
+          <h2 className="section-title">Metrics</h2>
+          <CompareTable
+            testId="metrics-table"
+            runs={loaded}
+            keys={metricKeys}
+            cell={(entry, key) => {
+              const value = metricOf(entry, key);
+              return value === undefined ? '—' : Number.isInteger(value) ? String(value) : value.toFixed(4);
+            }}
+          />
+          <h2 className="section-title">Parameters</h2>
+          <CompareTable
+            testId="params-table"
+            runs={loaded}
+            keys={paramKeys}
+            cell={(entry, key) => paramOf(entry, key) ?? '—'}
+          />
+          <h2 className="section-title">Artifacts</h2>
+          <ul className="history">
+            {loaded.map((entry) => (
+              <li key={entry.run.info.run_id}>
+                {entry.run.info.run_name}:{' '}
+                {entry.artifacts.length === 0
+                  ? 'none'
+                  : entry.artifacts.map((path) => (
+                      <a
+                        key={path}
+                        className="artifact-link"
+                        href={`/api/2.0/mlflow-artifacts/artifacts/${entry.run.info.artifact_uri.replace(/^mlflow-artifacts:\/+/, '')}/${path}`}
+                      >
+                        {path}
+                      </a>
+                    ))}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}
+
+function CompareTable(props: {
+  testId: string;
+  runs: Loaded[];
+  keys: string[];
+  cell: (entry: Loaded, key: string) => string;
+}) {
+  return (
+    <div className="table-wrap">
+      <table data-testid={props.testId}>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            {props.runs.map((entry) => (
+              <th scope="col" key={entry.run.info.run_id}>
+                {entry.run.info.run_name}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {props.keys.map((key) => {
+            const values = props.runs.map((entry) => props.cell(entry, key));
+            const differs = new Set(values).size > 1;
+            return (
+              <tr key={key} className={differs ? 'differs' : undefined}>
+                <th scope="row">{key}</th>
+                {values.map((value, index) => (
+                  <td key={props.runs[index]?.run.info.run_id} className="mono" title={value}>
+                    {value.length > 24 ? `${value.slice(0, 12)}…` : value}
+                  </td>
+                ))}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+async function loadRun(runId: string): Promise<Loaded> {
+  const { run } = await fetchRun(runId);
+  const stepped = [
+    ...new Set(run.data.metrics?.filter((metric) => metric.step > 0).map((metric) => metric.key)),
+  ];
+  const histories: Record<string, MetricPoint[]> = {};
+  for (const key of stepped) histories[key] = (await fetchMetricHistory(runId, key)).metrics ?? [];
+  const artifacts = await listFiles(runId, '');
+  return { run, histories, artifacts };
+}
+
+async function listFiles(runId: string, path: string): Promise<string[]> {
+  const files = (await fetchArtifacts(runId, path)).files ?? [];
+  const nested = await Promise.all(
+    files.map((file) => (file.is_dir ? listFiles(runId, file.path) : Promise.resolve([file.path]))),
+  );
+  return nested.flat();
+}
+
+/** One row per step with a column per run, as the chart wants it. */
+function chartRows(runs: Loaded[], key: string): Record<string, number>[] {
+  const byStep = new Map<number, Record<string, number>>();
+  for (const entry of runs) {
+    for (const point of entry.histories[key] ?? []) {
+      const row = byStep.get(point.step) ?? { step: point.step };
+      row[entry.run.info.run_id] = point.value;
+      byStep.set(point.step, row);
+    }
+  }
+  return [...byStep.values()].sort((a, b) => (a.step ?? 0) - (b.step ?? 0));
+}
