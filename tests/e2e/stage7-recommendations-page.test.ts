@@ -151,4 +151,22 @@ describe('the “For you” and Models pages in a real browser', () => {
     await page.screenshot({ path: screenshotPath('runs-compare'), fullPage: true });
     expect(pageErrors).toEqual([]);
   });
+
+  it('opens a dataset version: its validation report and its lineage, linked to the runs trained on it', async () => {
+    await page.goto(`${server.url}/datasets`);
+    const row = page.getByTestId('dataset-row').filter({ hasText: 'watch_log' });
+    await row.getByRole('link').click();
+    await page.waitForURL(/\/datasets\/[0-9a-f]{64}$/);
+    await expect
+      .poll(() => page.getByTestId('validation-table').locator('tbody tr').count())
+      .toBeGreaterThan(3);
+    expect(await page.getByRole('heading', { name: /Validation/ }).textContent()).toMatch(/passed/);
+    const lineage = page.getByTestId('lineage');
+    expect(await lineage.textContent()).toMatch(/Made from.*dataset [0-9a-f]{12}.*Used by.*run [0-9a-f]{12}/);
+    await page.screenshot({ path: screenshotPath('dataset'), fullPage: true });
+    await lineage.getByRole('link', { name: /^run / }).first().click();
+    await page.waitForURL(/\/runs\/compare\?ids=/);
+    await expect.poll(() => page.getByTestId('params-table').textContent()).toMatch(/dataset_version/);
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -1,5 +1,6 @@
 import { Navigate, Route, Routes } from 'react-router';
 import { Layout } from './components/layout';
+import { DatasetPage } from './pages/dataset-page';
 import { DatasetsPage } from './pages/datasets-page';
 import { ModelsPage } from './pages/models-page';
 import { MoviesPage } from './pages/movies-page';
@@ -23,6 +24,7 @@ export function App() {
         <Route path="models" element={<ModelsPage />} />
         <Route path="models/:name" element={<ModelsPage />} />
         <Route path="datasets" element={<DatasetsPage />} />
+        <Route path="datasets/:version" element={<DatasetPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

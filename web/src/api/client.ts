@@ -237,3 +237,23 @@ export const fetchArtifacts = (runId: string, path: string) =>
   getJson<{ files?: { path: string; is_dir: boolean; file_size?: number }[] }>(
     `/api/2.0/mlflow/artifacts/list?run_id=${encodeURIComponent(runId)}&path=${encodeURIComponent(path)}`,
   );
+
+export interface ExpectationResult {
+  expectation: string;
+  column: string | null;
+  severity: string;
+  passed: boolean;
+  expected: string;
+  observed: string;
+}
+
+export interface DatasetDetail extends DatasetVersion {
+  validation: { passed: boolean; evaluated_at: string; results: ExpectationResult[] } | null;
+  lineage: {
+    ancestors: { kind: string; id: string; depth: number }[];
+    children: { kind: string; id: string }[];
+  };
+}
+
+export const fetchDataset = (version: string) =>
+  getJson<DatasetDetail>(`/api/v1/datasets/${encodeURIComponent(version)}`);

@@ -1,3 +1,4 @@
+import { Link } from 'react-router';
 import { fetchDatasets } from '../api/client';
 import { usePolling } from '../api/use-polling';
 
@@ -39,7 +40,7 @@ export function DatasetsPage() {
               {data.versions.map((version) => (
                 <tr key={version.version_id} data-testid="dataset-row">
                   <td className="mono" title={version.version_id}>
-                    <a href={`/api/v1/datasets/${version.version_id}`}>{version.version_id.slice(0, 12)}</a>
+                    <Link to={`/datasets/${version.version_id}`}>{version.version_id.slice(0, 12)}</Link>
                   </td>
                   <td>{version.dataset}</td>
                   <td>{version.source}</td>
