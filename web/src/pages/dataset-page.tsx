@@ -60,7 +60,7 @@ export function DatasetPage() {
           </h2>
           {detail.validation && (
             <div className="table-wrap">
-              <table data-testid="validation-table">
+              <table data-testid="validation-table" className="wrap-cells">
                 <thead>
                   <tr>
                     <th scope="col">Expectation</th>
