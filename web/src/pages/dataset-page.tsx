@@ -77,8 +77,8 @@ export function DatasetPage() {
                       <td>{result.expectation}</td>
                       <td className="mono">{result.column ?? '—'}</td>
                       <td>{result.severity}</td>
-                      <td>{result.expected}</td>
-                      <td>{result.observed}</td>
+                      <td className="wrap">{result.expected}</td>
+                      <td className="wrap">{result.observed}</td>
                       <td>
                         <span className={`badge ${result.passed ? 'badge-up' : 'badge-down'}`}>
                           {result.passed ? 'pass' : 'fail'}
