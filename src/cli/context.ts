@@ -95,7 +95,7 @@ export async function startServing(
   if (!config.isEnabled) return undefined;
   if ((options.bootstrap ?? true) && config.isBootstrapModel)
     await bootstrapModel(dataContext(platform), config.modelName);
-  const serving = new ServingService(dataContext(platform), config);
+  const serving = new ServingService(dataContext(platform), config, platform.metrics);
   platform.addHealthCheck(serving.healthCheck());
   serving.start();
   return serving;

@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.js';
 import { describeError, MlopsError } from '../errors/index.js';
 import { componentLogger, type Logger } from '../logging/index.js';
+import { PlatformMetrics } from '../monitoring/index.js';
 import {
   type ArtifactStore,
   currentSchemaVersion,
@@ -22,6 +23,8 @@ export interface Platform {
   readonly logger: Logger;
   readonly database: MetadataDatabase;
   readonly artifacts: ArtifactStore;
+  /** Prometheus metrics (`/metrics`) and the recent-traffic window of the dashboard. */
+  readonly metrics: PlatformMetrics;
   /** The components `/ready` reports on; later stages add theirs with `addHealthCheck`. */
   readonly healthChecks: readonly HealthCheck[];
   addHealthCheck(check: HealthCheck): void;
@@ -67,6 +70,7 @@ export async function openPlatform(
 class RunningPlatform implements Platform {
   private readonly checks: HealthCheck[];
   private closing: Promise<void> | undefined;
+  readonly metrics = new PlatformMetrics();
 
   constructor(
     readonly config: Config,

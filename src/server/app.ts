@@ -18,6 +18,7 @@ import { healthRoutes } from './routes/health-routes.js';
 import { mlflowArtifactRoutes } from './routes/mlflow-artifact-routes.js';
 import { mlflowRegistryRoutes } from './routes/mlflow-registry-routes.js';
 import { mlflowRoutes } from './routes/mlflow-routes.js';
+import { monitoringRoutes } from './routes/monitoring-routes.js';
 import { registryRoutes } from './routes/registry-routes.js';
 import { legacyTopK, servingRoutes } from './routes/serving-routes.js';
 import { registerWebUi, WEB_DIST_DIR } from './web-ui.js';
@@ -74,6 +75,10 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
   });
   app.addHook('onResponse', async (request, reply) => {
     const path = request.url.split('?')[0] ?? request.url;
+    // The route template, not the path, labels metrics: ids in paths must not multiply the series.
+    const route = (request as { routeOptions?: { url?: string } }).routeOptions?.url ?? 'unmatched';
+    if (route !== '/metrics')
+      platform.metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     const entry = {
       action: 'REQUEST',
       method: request.method,
@@ -111,6 +116,7 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   await app.register(healthRoutes(platform));
+  await app.register(monitoringRoutes(platform));
   const serving = options.serving;
   if (serving !== undefined) await app.register(servingRoutes(serving));
   if (options.surface === 'serving') {

@@ -5,6 +5,7 @@ import { MlopsError, NotFoundError, ValidationError } from '../errors/index.js';
 import { latestDatasetVersion } from '../lineage/index.js';
 import type { Logger } from '../logging/index.js';
 import { loadModelVersion, type ModelsContext, readDatasetPairs } from '../models/index.js';
+import type { PlatformMetrics } from '../monitoring/index.js';
 import type { HealthCheck } from '../platform/index.js';
 import { getModelVersion, getRegisteredModel, type ModelVersion } from '../tracking/index.js';
 import { type MovieDetails, ServingCatalogue } from './catalogue.js';
@@ -73,6 +74,7 @@ export class ServingService {
   constructor(
     private readonly context: ModelsContext,
     readonly config: ServingConfig,
+    private readonly metrics?: PlatformMetrics,
   ) {
     this.log = context.logger.child({ component: 'SERVING' });
     this.cache =
@@ -150,6 +152,15 @@ export class ServingService {
       // The swap: one assignment. Requests hold their own reference to the model they started with.
       this.models = next;
       this.cache?.clear();
+      this.metrics?.modelLoaded.reset();
+      for (const variant of ['champion', 'challenger'] as const) {
+        const model = next[variant];
+        if (model !== undefined)
+          this.metrics?.modelLoaded.set(
+            { model: model.name, version: model.version.version, variant, algorithm: model.algorithm },
+            1,
+          );
+      }
     } catch (error) {
       this.lastProblem = `cannot read the registry: ${String(error)}`;
       this.log.warn({ action: 'REFRESH_FAILED', err: error }, this.lastProblem);
@@ -204,6 +215,7 @@ export class ServingService {
       const trained = await loadModelVersion(this.context, version);
       await trained.model.prepareFastScoring?.();
       const seconds = (performance.now() - started) / 1000;
+      this.metrics?.modelLoadDuration.observe({ model: version.name }, seconds);
       const served = new ServedModel(
         version,
         trained,
@@ -256,8 +268,11 @@ export class ServingService {
     stats.requests++;
     if (stats.users.size < 1_000_000) stats.users.add(request.userId);
     const key = `${variant}:${model.version.version}:${request.userId}:${this.histories.generation(request.userId)}:${request.k}:${request.excludeSeen}:${request.genres?.join('|') ?? ''}`;
+    const labels = { model: model.name, version: model.version.version, variant };
+    this.metrics?.predictions.inc(labels);
     const hit = this.cache?.get(key);
     if (hit !== undefined) return { ...hit, cached: true };
+    const started = performance.now();
 
     const watched = this.histories.watched(request.userId);
     const { scores, strategy } = model.score(
@@ -277,6 +292,7 @@ export class ServingService {
       cached: false,
     };
     this.cache?.set(key, response);
+    this.metrics?.predictionDuration.observe(labels, (performance.now() - started) / 1000);
     return response;
   }
 
@@ -355,6 +371,7 @@ export class ServingService {
       .returning('created_at')
       .executeTakeFirstOrThrow();
     this.histories.record(input.userId, input.movieId, input.type, input.rating);
+    this.metrics?.feedback.inc({ type: input.type, variant });
     const counts = this.stats[variant].feedback;
     counts[input.type] = (counts[input.type] ?? 0) + 1;
     return { ...row, positive: isPositive(input.type, input.rating), created_at: stored.created_at };

@@ -67,7 +67,7 @@ describe('recommendation serving', () => {
       set.add(pairs.movieId[p] as number);
       watchedBy.set(pairs.userId[p] as number, set);
     }
-    serving = new ServingService(context, servingConfig());
+    serving = new ServingService(context, servingConfig(), platform.metrics);
     platform.addHealthCheck(serving.healthCheck());
     app = await buildApp(platform, { serving });
     await serving.refresh();
@@ -351,5 +351,41 @@ describe('recommendation serving', () => {
     });
     expect(chall.feedback_rate).toBeCloseTo(1 / (challenger * 2));
     await abApp.close();
+  });
+
+  it('exports Prometheus metrics labelled by route, model version and variant, and live traffic figures', async () => {
+    for (let user = 0; user < 5; user++) await get(`/api/v1/recommendations?user_id=${user}&k=3`);
+    await get('/api/v1/recommendations?user_id=1&k=0');
+    const response = await get('/metrics');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = response.body;
+    expect(text).toMatch(
+      /^mlops_http_requests_total\{method="GET",route="\/api\/v1\/recommendations",status="200"\} \d+$/m,
+    );
+    expect(text).toMatch(
+      /^mlops_http_requests_total\{method="GET",route="\/api\/v1\/recommendations",status="400"\} \d+$/m,
+    );
+    expect(text).toMatch(
+      /^mlops_http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/api\/v1\/recommendations"\} \d+$/m,
+    );
+    expect(text).toMatch(
+      /^mlops_model_predictions_total\{model="movie_recommender",version="\d",variant="champion"\} \d+$/m,
+    );
+    expect(text).toMatch(
+      /^mlops_model_prediction_duration_seconds_count\{model="movie_recommender",version="\d",variant="champion"\} \d+$/m,
+    );
+    expect(text).toMatch(
+      /^mlops_model_loaded_info\{model="movie_recommender",version="\d",variant="champion",algorithm="(als|bpr)"\} 1$/m,
+    );
+    expect(text).toMatch(/^mlops_feedback_events_total\{type="like",variant="champion"\} \d+$/m);
+    expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
+    expect(text).not.toMatch(/route="\/api\/v1\/feedback\/\d+"/); // templates, not paths
+
+    const traffic = (await get('/api/v1/monitoring/traffic?window_seconds=60')).json();
+    expect(traffic.requests).toBeGreaterThanOrEqual(6);
+    expect(traffic.errors).toBe(1); // the 503 of the first test, answered by an app on the same platform
+    expect(traffic.latency_ms.p95).toBeGreaterThan(0);
+    expect(traffic.series).toHaveLength(30);
   });
 });

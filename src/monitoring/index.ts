@@ -1,0 +1,1 @@
+export { PlatformMetrics } from './metrics.js';

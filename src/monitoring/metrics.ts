@@ -1,0 +1,134 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** How many recent requests the traffic window keeps (enough for minutes of a busy server). */
+const WINDOW_CAPACITY = 50_000;
+const WINDOW_MS = 5 * 60_000;
+
+/**
+ * The platform's Prometheus metrics, named `mlops_<subsystem>_<name>_<unit>` (CONVENTIONS.md), in a
+ * registry of their own (one per platform, so tests and several platforms in a process never clash),
+ * plus a short in-memory window of recent requests for the dashboard's live figures.
+ */
+export class PlatformMetrics {
+  readonly registry = new Registry();
+  readonly httpRequests = new Counter({
+    name: 'mlops_http_requests_total',
+    help: 'HTTP requests answered, by method, route template and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: 'mlops_http_request_duration_seconds',
+    help: 'Time to answer HTTP requests, by method and route template.',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly predictions = new Counter({
+    name: 'mlops_model_predictions_total',
+    help: 'Recommendation lists served, by model, version and A/B variant.',
+    labelNames: ['model', 'version', 'variant'] as const,
+    registers: [this.registry],
+  });
+  readonly predictionDuration = new Histogram({
+    name: 'mlops_model_prediction_duration_seconds',
+    help: 'Time to score and rank the catalogue for one user (cache misses), by model, version and variant.',
+    labelNames: ['model', 'version', 'variant'] as const,
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
+    registers: [this.registry],
+  });
+  readonly modelLoaded = new Gauge({
+    name: 'mlops_model_loaded_info',
+    help: 'The model versions being served: 1 per loaded version, labelled with variant and algorithm.',
+    labelNames: ['model', 'version', 'variant', 'algorithm'] as const,
+    registers: [this.registry],
+  });
+  readonly modelLoadDuration = new Histogram({
+    name: 'mlops_model_load_duration_seconds',
+    help: 'Time to download and prepare a model version for serving.',
+    labelNames: ['model'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly feedback = new Counter({
+    name: 'mlops_feedback_events_total',
+    help: 'Feedback events received, by interaction type and A/B variant.',
+    labelNames: ['type', 'variant'] as const,
+    registers: [this.registry],
+  });
+
+  // Recent requests as parallel ring buffers: time (ms), duration (ms), and whether it failed (5xx).
+  private readonly times = new Float64Array(WINDOW_CAPACITY);
+  private readonly durations = new Float32Array(WINDOW_CAPACITY);
+  private readonly failures = new Uint8Array(WINDOW_CAPACITY);
+  private next = 0;
+  private filled = 0;
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    // Node's process metrics (CPU, memory, event loop lag, GC) under their standard names.
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  observeRequest(method: string, route: string, status: number, seconds: number, now = Date.now()): void {
+    this.httpRequests.inc({ method, route, status: String(status) });
+    this.httpDuration.observe({ method, route }, seconds);
+    this.times[this.next] = now;
+    this.durations[this.next] = seconds * 1000;
+    this.failures[this.next] = status >= 500 ? 1 : 0;
+    this.next = (this.next + 1) % WINDOW_CAPACITY;
+    this.filled = Math.min(this.filled + 1, WINDOW_CAPACITY);
+  }
+
+  /**
+   * Live traffic for the dashboard: request rate, latency percentiles and 5xx count over the last
+   * `windowSeconds`, and a series in `stepSeconds` buckets over the last five minutes.
+   */
+  traffic(windowSeconds = 60, stepSeconds = 10, now = Date.now()) {
+    const since = now - windowSeconds * 1000;
+    const recent: number[] = [];
+    let errors = 0;
+    const steps = Math.floor(WINDOW_MS / (stepSeconds * 1000));
+    const series = Array.from({ length: steps }, (_, index) => ({
+      t: now - (steps - index) * stepSeconds * 1000,
+      requests: 0,
+      durations: [] as number[],
+    }));
+    for (let slot = 0; slot < this.filled; slot++) {
+      const time = this.times[slot] as number;
+      if (time < now - WINDOW_MS || time > now) continue;
+      const duration = this.durations[slot] as number;
+      if (time >= since) {
+        recent.push(duration);
+        errors += this.failures[slot] as number;
+      }
+      const bucket =
+        series[Math.min(steps - 1, Math.floor((time - (now - WINDOW_MS)) / (stepSeconds * 1000)))];
+      if (bucket !== undefined) {
+        bucket.requests++;
+        bucket.durations.push(duration);
+      }
+    }
+    recent.sort((a, b) => a - b);
+    return {
+      window_seconds: windowSeconds,
+      requests: recent.length,
+      requests_per_second: recent.length / windowSeconds,
+      errors,
+      latency_ms: { p50: quantile(recent, 0.5), p95: quantile(recent, 0.95), p99: quantile(recent, 0.99) },
+      series: series.map((bucket) => ({
+        t: bucket.t,
+        requests_per_second: bucket.requests / stepSeconds,
+        p95_ms: quantile(
+          bucket.durations.sort((a, b) => a - b),
+          0.95,
+        ),
+      })),
+    };
+  }
+}
+
+/** The q-quantile of sorted values (nearest rank), or 0 when there are none. */
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
+}

@@ -1,0 +1,26 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Platform } from '../../platform/index.js';
+
+/** `/metrics` for Prometheus and the live traffic figures of the dashboard. */
+export function monitoringRoutes(platform: Platform): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/metrics',
+      { schema: { tags: ['monitoring'], summary: 'Prometheus metrics (text exposition format)' } },
+      async (_request, reply) =>
+        reply.type(platform.metrics.registry.contentType).send(await platform.metrics.registry.metrics()),
+    );
+    app.get(
+      '/api/v1/monitoring/traffic',
+      {
+        schema: {
+          tags: ['monitoring'],
+          summary: 'Request rate, latency percentiles and errors over the last minute, and a 5-minute series',
+          querystring: z.object({ window_seconds: z.coerce.number().int().min(5).max(300).default(60) }),
+        },
+      },
+      async (request) => platform.metrics.traffic(request.query.window_seconds),
+    );
+  };
+}
