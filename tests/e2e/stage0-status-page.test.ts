@@ -24,8 +24,13 @@ describe('status page in a real browser', () => {
     await test?.dispose();
   });
 
-  it('opens at / on the status page and shows every component up', async () => {
+  it('opens at / on the dashboard; the status page shows every component up', async () => {
     await page.goto(`${server.url}/`);
+    await page.waitForURL(/\/dashboard$/);
+    await expect.poll(() => page.getByTestId('panel-health').textContent()).toMatch(/2 of 2 up/);
+    await expect.poll(() => page.getByTestId('panel-serving').textContent()).toMatch(/Serving is off/);
+    await page.screenshot({ path: screenshotPath('dashboard-no-serving'), fullPage: true });
+    await page.getByRole('link', { name: 'Details' }).click();
     await page.waitForURL(/\/status$/);
     await expect
       .poll(() => page.getByTestId('overall-status').textContent())

@@ -119,9 +119,9 @@ describe('the “For you” and Models pages in a real browser', () => {
     await expect
       .poll(() => page.getByTestId('registry-notice').textContent())
       .toBe('Rolled back: version 1 is champion again (was 2).');
-    expect(await page.getByRole('list', { name: 'Recent changes' }).textContent()).toMatch(
-      /alias:champion 2 → 1 \(v1\) by api: rollback from version 2: rolled back from the web UI/,
-    );
+    await expect
+      .poll(() => page.getByRole('list', { name: 'Recent changes' }).textContent())
+      .toMatch(/alias:champion 2 → 1 \(v1\) by api: rollback from version 2: rolled back from the web UI/);
     expect(pageErrors).toEqual([]);
   });
 
@@ -167,6 +167,32 @@ describe('the “For you” and Models pages in a real browser', () => {
     await lineage.getByRole('link', { name: /^run / }).first().click();
     await page.waitForURL(/\/runs\/compare\?ids=/);
     await expect.poll(() => page.getByTestId('params-table').textContent()).toMatch(/dataset_version/);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('the dashboard shows health, the served model, live traffic and the A/B split, and follows a promotion', async () => {
+    await serving.refresh(); // catch up with the rollback of the Models test
+    await page.goto(`${server.url}/dashboard`);
+    await expect
+      .poll(() => page.getByTestId('served-champion').textContent())
+      .toMatch(/movie_recommender v1.*als · NDCG@10 0\.\d{4}/);
+    await expect.poll(() => page.getByTestId('panel-health').textContent()).toMatch(/3 of 3 up/);
+    await expect
+      .poll(async () => Number((await page.locator('.figure-value').first().textContent()) ?? '0'))
+      .toBeGreaterThan(0);
+    await expect
+      .poll(() => page.getByTestId('panel-ab').textContent())
+      .toMatch(/No challenger: everyone sees the champion/);
+    await page.screenshot({ path: screenshotPath('dashboard'), fullPage: true });
+
+    await promote(test.platform.database.db, 'movie_recommender', '2', {
+      actor: 'test',
+      reason: 'dashboard test',
+    });
+    await serving.refresh();
+    await expect
+      .poll(() => page.getByTestId('served-champion').textContent())
+      .toMatch(/movie_recommender v2.*popularity/);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { Navigate, Route, Routes } from 'react-router';
 import { Layout } from './components/layout';
+import { DashboardPage } from './pages/dashboard-page';
 import { DatasetPage } from './pages/dataset-page';
 import { DatasetsPage } from './pages/datasets-page';
 import { ModelsPage } from './pages/models-page';
@@ -15,7 +16,8 @@ export function App() {
   return (
     <Routes>
       <Route element={<Layout />}>
-        <Route index element={<Navigate to="/status" replace />} />
+        <Route index element={<Navigate to="/dashboard" replace />} />
+        <Route path="dashboard" element={<DashboardPage />} />
         <Route path="status" element={<StatusPage />} />
         <Route path="movies" element={<MoviesPage />} />
         <Route path="recommendations" element={<RecommendationsPage />} />

@@ -257,3 +257,47 @@ export interface DatasetDetail extends DatasetVersion {
 
 export const fetchDataset = (version: string) =>
   getJson<DatasetDetail>(`/api/v1/datasets/${encodeURIComponent(version)}`);
+
+export interface ServedModelInfo {
+  name: string;
+  version: string;
+  algorithm: string;
+  metrics: Record<string, number>;
+  loaded_at: string;
+  dataset_version: string;
+}
+
+export interface ModelInfo {
+  model_name: string;
+  champion: ServedModelInfo | null;
+  challenger: ServedModelInfo | null;
+  challenger_percent: number;
+  status: 'loaded' | 'not_loaded';
+  detail: string | null;
+}
+
+export interface Traffic {
+  window_seconds: number;
+  requests: number;
+  requests_per_second: number;
+  errors: number;
+  latency_ms: { p50: number; p95: number; p99: number };
+  series: { t: number; requests_per_second: number; p95_ms: number }[];
+}
+
+export interface AbReport {
+  enabled: boolean;
+  challenger_percent: number;
+  variants: {
+    variant: string;
+    model: { version: string; algorithm: string } | null;
+    requests: number;
+    users: number;
+    feedback: { total: number } & Record<string, number>;
+    feedback_rate: number;
+  }[];
+}
+
+export const fetchModelInfo = () => getJson<ModelInfo>('/api/v1/model/info');
+export const fetchTraffic = () => getJson<Traffic>('/api/v1/monitoring/traffic');
+export const fetchAbReport = () => getJson<AbReport>('/api/v1/experiments/ab');

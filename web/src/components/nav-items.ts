@@ -1,5 +1,6 @@
 /** The navigation, one entry per page that exists. Each stage adds its page here as it lands. */
 export const NAV_ITEMS: readonly { to: string; label: string }[] = [
+  { to: '/dashboard', label: 'Dashboard' },
   { to: '/status', label: 'Status' },
   { to: '/movies', label: 'Movies' },
   { to: '/recommendations', label: 'For you' },
