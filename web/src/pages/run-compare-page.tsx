@@ -11,7 +11,7 @@ import {
 
 const COLOURS = ['#4f46e5', '#db2777', '#059669', '#d97706', '#0891b2', '#7c3aed'];
 
-interface Loaded {
+export interface Loaded {
   run: RunSummary;
   /** Metric key → its history, for metrics logged at more than one step. */
   histories: Record<string, MetricPoint[]>;
@@ -194,7 +194,7 @@ async function listFiles(runId: string, path: string): Promise<string[]> {
 }
 
 /** One row per step with a column per run, as the chart wants it. */
-function chartRows(runs: Loaded[], key: string): Record<string, number>[] {
+export function chartRows(runs: Loaded[], key: string): Record<string, number>[] {
   const byStep = new Map<number, Record<string, number>>();
   for (const entry of runs) {
     for (const point of entry.histories[key] ?? []) {
