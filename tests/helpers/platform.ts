@@ -9,7 +9,7 @@ import { createLogger, type Logger } from '../../src/logging/index.js';
 import type { ModelsContext } from '../../src/models/index.js';
 import { openPlatform, type Platform } from '../../src/platform/index.js';
 import { createCapturingLogger } from './logs.js';
-import { createPostgresDatabase, createTestHome, serviceValue } from './services.js';
+import { createPostgresDatabase, createTestHome, testS3Env } from './services.js';
 
 export interface TestPlatform {
   platform: Platform;
@@ -64,11 +64,7 @@ export async function openBackend(
   const env = {
     MLOPS_HOME: home,
     MLOPS_DATABASE_URL: database.url,
-    S3_BUCKET: serviceValue('MLOPS_TEST_S3_BUCKET'),
-    S3_PREFIX: `data-${database.name}`,
-    S3_ENDPOINT_URL: serviceValue('MLOPS_TEST_S3_ENDPOINT'),
-    S3_ACCESS_KEY_ID: serviceValue('MLOPS_TEST_S3_ACCESS_KEY_ID'),
-    S3_SECRET_ACCESS_KEY: serviceValue('MLOPS_TEST_S3_SECRET_ACCESS_KEY'),
+    ...testS3Env(`data-${database.name}`),
   };
   const platform = await openPlatform(loadConfig({ env, cwd: home }), quiet);
   return {

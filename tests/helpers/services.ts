@@ -46,3 +46,14 @@ export async function createPostgresDatabase(): Promise<{
     },
   };
 }
+
+/** The settings that point a platform at the test S3 bucket, under a prefix of its own. */
+export function testS3Env(prefix: string): Record<string, string> {
+  return {
+    S3_BUCKET: serviceValue('MLOPS_TEST_S3_BUCKET'),
+    S3_PREFIX: prefix,
+    S3_ENDPOINT_URL: serviceValue('MLOPS_TEST_S3_ENDPOINT'),
+    S3_ACCESS_KEY_ID: serviceValue('MLOPS_TEST_S3_ACCESS_KEY_ID'),
+    S3_SECRET_ACCESS_KEY: serviceValue('MLOPS_TEST_S3_SECRET_ACCESS_KEY'),
+  };
+}

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LATEST_SCHEMA_VERSION } from '../../src/storage/index.js';
 import { freePort, runCli, startCli } from '../helpers/cli.js';
-import { createPostgresDatabase, createTestHome, serviceValue } from '../helpers/services.js';
+import { createPostgresDatabase, createTestHome, serviceValue, testS3Env } from '../helpers/services.js';
 
 async function readiness(port: number): Promise<{
   status: string;
@@ -172,11 +172,7 @@ describe('mlops up on PostgreSQL and S3', () => {
       MLOPS_PORT: String(port),
       MLOPS_DATABASE_URL: database.url,
       MLOPS_DATABASE_AUTO_MIGRATE: 'false',
-      S3_BUCKET: serviceValue('MLOPS_TEST_S3_BUCKET'),
-      S3_PREFIX: `cli-${port}`,
-      S3_ENDPOINT_URL: serviceValue('MLOPS_TEST_S3_ENDPOINT'),
-      S3_ACCESS_KEY_ID: serviceValue('MLOPS_TEST_S3_ACCESS_KEY_ID'),
-      S3_SECRET_ACCESS_KEY: serviceValue('MLOPS_TEST_S3_SECRET_ACCESS_KEY'),
+      ...testS3Env(`cli-${port}`),
     };
     const refused = await runCli(['up'], env);
     expect(refused.code).toBe(2);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { freePort, runCli, startCli } from '../helpers/cli.js';
-import { createPostgresDatabase, createTestHome, serviceValue } from '../helpers/services.js';
+import { createPostgresDatabase, createTestHome, testS3Env } from '../helpers/services.js';
 
 const DATA = [
   '--users',
@@ -72,11 +72,7 @@ describe('serving from the command line', () => {
       MLOPS_HOME: home,
       MLOPS_PORT: String(port),
       MLOPS_DATABASE_URL: database.url,
-      S3_BUCKET: serviceValue('MLOPS_TEST_S3_BUCKET'),
-      S3_PREFIX: `serve-${port}`,
-      S3_ENDPOINT_URL: serviceValue('MLOPS_TEST_S3_ENDPOINT'),
-      S3_ACCESS_KEY_ID: serviceValue('MLOPS_TEST_S3_ACCESS_KEY_ID'),
-      S3_SECRET_ACCESS_KEY: serviceValue('MLOPS_TEST_S3_SECRET_ACCESS_KEY'),
+      ...testS3Env(`serve-${port}`),
       MLOPS_SERVING: 'true',
       MLOPS_SERVING_POLL_SECONDS: '1',
     };
