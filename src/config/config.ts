@@ -8,6 +8,22 @@ export interface Config {
   artifacts: ArtifactStoreConfig;
   data: DataConfig;
   serving: ServingConfig;
+  features: FeaturesConfig;
+}
+
+export interface FeaturesConfig {
+  /** Where materialized features live: the metadata database, or Redis. */
+  onlineStore: 'embedded' | 'redis';
+  /** Redis for the online store (and later the BullMQ executor); set when onlineStore is redis. */
+  redisUrl: string;
+  /** Prefix of every Redis key the online store writes. */
+  redisKeyPrefix: string;
+  /** A TypeScript or JavaScript file with the user's feature definitions, added to the built-in ones. */
+  repoFile: string | undefined;
+  /** Most entity rows one online request may ask for. */
+  maxEntities: number;
+  /** On start, apply the definitions, build and materialize once when a watch log exists but no build. */
+  isBootstrap: boolean;
 }
 
 export interface ServingConfig {

@@ -116,6 +116,15 @@ export const ENV_SCHEMA = z.object({
   MLOPS_SERVING_CACHE_TTL_SECONDS: integer(1, 86_400),
   MLOPS_AB_CHALLENGER_PERCENT: integer(0, 100),
   MLOPS_BOOTSTRAP_MODEL: flag(),
+
+  MLOPS_ONLINE_STORE: choice(['embedded', 'redis']),
+  REDIS_URL: urlWithProtocol(['redis:', 'rediss:'], 'must be a URL like redis://127.0.0.1:6379/0'),
+  MLOPS_REDIS_KEY_PREFIX: optional(
+    z.string().regex(/^[\w:.-]{0,64}$/, { error: 'must be up to 64 letters, digits and _ : . -' }),
+  ),
+  MLOPS_FEATURE_REPO: text(),
+  MLOPS_FEATURES_MAX_ENTITIES: integer(1, 100_000),
+  MLOPS_FEATURES_BOOTSTRAP: flag(),
 });
 
 export type ParsedEnv = z.infer<typeof ENV_SCHEMA>;
@@ -128,4 +137,5 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'POSTGRES_PASSWORD',
   'S3_SECRET_ACCESS_KEY',
   'TMDB_API_KEY',
+  'REDIS_URL',
 ]);

@@ -3,6 +3,7 @@ export type {
   Config,
   DatabaseConfig,
   DataConfig,
+  FeaturesConfig,
   LocalArtifactStoreConfig,
   LogConfig,
   LogLevel,

@@ -53,7 +53,17 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       challengerPercent: env.MLOPS_AB_CHALLENGER_PERCENT ?? 0,
       isBootstrapModel: env.MLOPS_BOOTSTRAP_MODEL ?? true,
     },
+    features: {
+      onlineStore: env.MLOPS_ONLINE_STORE ?? 'embedded',
+      redisUrl: env.REDIS_URL ?? '',
+      redisKeyPrefix: env.MLOPS_REDIS_KEY_PREFIX ?? 'mlops:features:',
+      repoFile: env.MLOPS_FEATURE_REPO === undefined ? undefined : path.resolve(cwd, env.MLOPS_FEATURE_REPO),
+      maxEntities: env.MLOPS_FEATURES_MAX_ENTITIES ?? 1000,
+      isBootstrap: env.MLOPS_FEATURES_BOOTSTRAP ?? true,
+    },
   };
+  if (env.MLOPS_ONLINE_STORE === 'redis' && env.REDIS_URL === undefined)
+    problems.push({ path: ['REDIS_URL'], message: 'is required when MLOPS_ONLINE_STORE=redis' });
   if (problems.length > 0) throw toConfigError(problems);
   return config;
 }

@@ -24,6 +24,7 @@ export {
   type MovieRecord,
   toInteractionColumns,
 } from './records.js';
+export { GENRES } from './synthetic/catalogue-generator.js';
 export {
   generateSyntheticData,
   publicMovies,

@@ -60,6 +60,16 @@ export const ERROR_CATALOG = {
     status: 503,
     summary: 'No model is loaded for serving yet; the answer carries Retry-After.',
   },
+  MLOPS_ERR_FEATURE_VIEW_IN_USE: {
+    status: 409,
+    summary:
+      'An apply would remove a feature view that a feature service or on-demand view still uses; nothing was applied.',
+  },
+  MLOPS_ERR_FEATURES_NOT_BUILT: {
+    status: 409,
+    summary:
+      'The feature store has nothing to read yet: no definitions applied, no valid build, or an input dataset missing.',
+  },
   MLOPS_ERR_TMDB_AUTH: {
     status: 502,
     summary: 'TMDB rejected the API key (HTTP 401): TMDB_API_KEY is wrong.',

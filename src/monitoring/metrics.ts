@@ -56,6 +56,19 @@ export class PlatformMetrics {
     labelNames: ['type', 'variant'] as const,
     registers: [this.registry],
   });
+  readonly featureReadDuration = new Histogram({
+    name: 'mlops_feature_store_read_duration_seconds',
+    help: 'Time to read online features for one request (all its entities and views), by online store.',
+    labelNames: ['store'] as const,
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
+    registers: [this.registry],
+  });
+  readonly featureValues = new Counter({
+    name: 'mlops_feature_store_values_total',
+    help: 'Online feature values served, by feature view and status (PRESENT, NOT_FOUND, OUTSIDE_MAX_AGE...).',
+    labelNames: ['feature_view', 'status'] as const,
+    registers: [this.registry],
+  });
 
   // Recent requests as parallel ring buffers: time (ms), duration (ms), and whether it failed (5xx).
   private readonly times = new Float64Array(WINDOW_CAPACITY);

@@ -4,6 +4,7 @@ import * as datasetsLineageMovies from './0002-datasets-lineage-movies.js';
 import * as tracking from './0003-tracking.js';
 import * as modelRegistry from './0004-model-registry.js';
 import * as feedback from './0005-feedback.js';
+import * as featureStore from './0006-feature-store.js';
 
 /**
  * Every migration, in order. Names are `NNNN-<what>`; never edit one that has shipped: add the next.
@@ -15,4 +16,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003-tracking': tracking,
   '0004-model-registry': modelRegistry,
   '0005-feedback': feedback,
+  '0006-feature-store': featureStore,
 };
