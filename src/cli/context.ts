@@ -1,6 +1,7 @@
 import { type Config, type Environment, loadConfig } from '../config/index.js';
 import type { DataContext } from '../data/index.js';
 import { ConfigError, describeError, isMlopsError } from '../errors/index.js';
+import { bootstrapFeatures, FeatureStore } from '../features/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
 import { openPlatform, type Platform } from '../platform/index.js';
 import { bootstrapModel, ServingService } from '../serving/index.js';
@@ -99,4 +100,24 @@ export async function startServing(
   platform.addHealthCheck(serving.healthCheck());
   serving.start();
   return serving;
+}
+
+/**
+ * The feature store with the configured online store; on a first start (MLOPS_FEATURES_BOOTSTRAP) with a
+ * watch log and no build yet, applies, builds and materializes the features so their routes answer at once.
+ */
+export async function startFeatures(
+  platform: Platform,
+  options: { bootstrap?: boolean } = {},
+): Promise<FeatureStore> {
+  const context = { ...dataContext(platform), config: platform.config.features, metrics: platform.metrics };
+  const store = await FeatureStore.open(context);
+  try {
+    if ((options.bootstrap ?? true) && platform.config.features.isBootstrap)
+      await bootstrapFeatures(store, context);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
 }

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerDbCommands } from './commands/db.js';
+import { registerFeaturesCommands } from './commands/features.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerRunsCommands } from './commands/runs.js';
 import { registerStatusCommand } from './commands/status.js';
@@ -26,6 +27,9 @@ Examples:
   mlops db migrate               apply schema migrations (PostgreSQL deployments)
   mlops data generate --seed 7   synthetic catalogue and watch log, offline
   mlops data versions            every dataset version, newest first
+  mlops features apply           record the feature definitions (built-in + MLOPS_FEATURE_REPO)
+  mlops features build           compute feature views into the offline store
+  mlops features materialize     copy the latest feature values into the online store
   mlops train -a als             train, evaluate and register an ALS recommender
   mlops evaluate @champion       re-evaluate the champion on the latest watch log`,
   );
@@ -34,6 +38,7 @@ registerUpCommand(program);
 registerStatusCommand(program);
 registerDbCommands(program);
 registerDataCommands(program);
+registerFeaturesCommands(program);
 registerRunsCommands(program);
 registerModelsCommands(program);
 registerTrainCommands(program);

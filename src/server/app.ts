@@ -8,12 +8,14 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import type { FeatureStore } from '../features/index.js';
 import type { Logger } from '../logging/index.js';
 import type { Platform } from '../platform/index.js';
 import type { ServingService } from '../serving/index.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
 import { registerErrorHandling, sendError } from './error-handler.js';
 import { dataRoutes } from './routes/data-routes.js';
+import { featureRoutes } from './routes/feature-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { mlflowArtifactRoutes } from './routes/mlflow-artifact-routes.js';
 import { mlflowRegistryRoutes } from './routes/mlflow-registry-routes.js';
@@ -33,6 +35,8 @@ export interface BuildAppOptions {
   webDir?: string;
   /** Recommendation serving: its routes, `GET /?k=` and the `model` readiness component. */
   serving?: ServingService;
+  /** The feature store: Feast's online endpoint, the reference's feature routes and the registry. */
+  features?: FeatureStore;
   /** `serving`: only health and serving routes, for serving replicas (`mlops serve`). Default `all`. */
   surface?: 'all' | 'serving';
 }
@@ -102,6 +106,10 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
         { name: 'platform', description: 'Health and readiness' },
         { name: 'data', description: 'The movie catalogue and versioned datasets (stages 1 and 3)' },
         {
+          name: 'features',
+          description: 'Online features (Feast-compatible), the feature registry and builds (stage 2)',
+        },
+        {
           name: 'serving',
           description: 'Recommendations, scores, similar movies, feedback, A/B split (stage 7)',
         },
@@ -119,6 +127,8 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
   await app.register(monitoringRoutes(platform));
   const serving = options.serving;
   if (serving !== undefined) await app.register(servingRoutes(serving));
+  if (options.features !== undefined)
+    await app.register(featureRoutes(platform, options.features, { surface: options.surface ?? 'all' }));
   if (options.surface === 'serving') {
     if (serving !== undefined) registerLegacyTopK(app, serving, undefined);
     return app;

@@ -5,7 +5,7 @@ import { createLogger } from '../../logging/index.js';
 import { openPlatform } from '../../platform/index.js';
 import { buildApp, startServer } from '../../server/index.js';
 import { currentSchemaVersion, LATEST_SCHEMA_VERSION } from '../../storage/index.js';
-import { dataContext, EXIT, loadCliConfig, reportFailure, startServing } from '../context.js';
+import { dataContext, EXIT, loadCliConfig, reportFailure, startFeatures, startServing } from '../context.js';
 
 interface UpOptions {
   host?: string;
@@ -37,6 +37,7 @@ async function runUp(options: UpOptions, surface: 'all' | 'serving'): Promise<nu
     const config = loadCliConfig({ MLOPS_HOST: options.host, MLOPS_PORT: options.port });
     const logger = createLogger(config.log);
     const platform = await openPlatform(config, logger, { migrate: config.database.autoMigrate });
+    let features: Awaited<ReturnType<typeof startFeatures>> | undefined;
     try {
       const version = await currentSchemaVersion(platform.database.db);
       if (version !== LATEST_SCHEMA_VERSION) {
@@ -47,12 +48,17 @@ async function runUp(options: UpOptions, surface: 'all' | 'serving'): Promise<nu
       }
       if (surface === 'all' && config.data.isDemoDataOnFirstStart)
         await ensureDemoData(dataContext(platform));
+      features = await startFeatures(platform, { bootstrap: surface === 'all' });
       const serving = await startServing(platform, { bootstrap: surface === 'all' });
       if (surface === 'serving' && serving === undefined)
         throw new ConfigError('MLOPS_SERVING is off: `mlops serve` has nothing to serve', {
           field: 'MLOPS_SERVING',
         });
-      const app = await buildApp(platform, { surface, ...(serving === undefined ? {} : { serving }) });
+      const app = await buildApp(platform, {
+        surface,
+        features,
+        ...(serving === undefined ? {} : { serving }),
+      });
       const server = await startServer(app, platform).catch((error: NodeJS.ErrnoException) => {
         throw listenError(error, config.server.host, config.server.port);
       });
@@ -64,6 +70,7 @@ async function runUp(options: UpOptions, surface: 'all' | 'serving'): Promise<nu
           : `\nmovie-mlops serving is up: ${server.url}/api/v1/recommendations?user_id=1  (Ctrl-C stops it)\n\n`,
       );
     } catch (error) {
+      await features?.close();
       await platform.close();
       throw error;
     }

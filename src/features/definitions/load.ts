@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ValidationError } from '../../errors/index.js';
+import { BUILTIN_FEATURES } from './builtin.js';
+import {
+  defineFeatures,
+  entity,
+  type FeatureDefinitions,
+  featureService,
+  featureView,
+  onDemandFeatureView,
+} from './types.js';
+import { validateDefinitions } from './validate.js';
+
+/**
+ * The built-in definitions plus those of a user's file (TypeScript or JavaScript), validated together. The
+ * file's default export (or its named exports `entities`, `featureViews`, `onDemandFeatureViews`,
+ * `featureServices`) holds plain objects; defaults are filled in as the `featureView()`... helpers do.
+ */
+export async function loadFeatureDefinitions(file?: string): Promise<FeatureDefinitions> {
+  if (file === undefined) return validateDefinitions(BUILTIN_FEATURES);
+  const user = await importDefinitionFile(file);
+  return validateDefinitions({
+    entities: [...BUILTIN_FEATURES.entities, ...user.entities],
+    featureViews: [...BUILTIN_FEATURES.featureViews, ...user.featureViews],
+    onDemandFeatureViews: [...BUILTIN_FEATURES.onDemandFeatureViews, ...user.onDemandFeatureViews],
+    featureServices: [...BUILTIN_FEATURES.featureServices, ...user.featureServices],
+  });
+}
+
+async function importDefinitionFile(file: string): Promise<FeatureDefinitions> {
+  const absolute = path.resolve(file);
+  if (!existsSync(absolute))
+    throw new ValidationError(`feature definition file ${absolute} does not exist`, { field: 'file' });
+  let loaded: Record<string, unknown>;
+  try {
+    if (/\.[cm]?ts$/.test(absolute)) {
+      // TypeScript runs through tsx's loader, scoped to this one import.
+      const { tsImport } = await import('tsx/esm/api');
+      loaded = (await tsImport(pathToFileURL(absolute).href, import.meta.url)) as Record<string, unknown>;
+    } else {
+      loaded = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+    }
+  } catch (error) {
+    throw new ValidationError(
+      `cannot load feature definitions from ${absolute}: ${error instanceof Error ? error.message : String(error)}`,
+      { field: 'file', cause: error },
+    );
+  }
+  const source = (isObject(loaded.default) ? loaded.default : loaded) as Record<string, unknown>;
+  const list = (key: string): Record<string, unknown>[] => {
+    const value = source[key];
+    if (value === undefined) return [];
+    if (!Array.isArray(value))
+      throw new ValidationError(`${absolute}: ${key} must be an array`, { field: key });
+    return value as Record<string, unknown>[];
+  };
+  // Partial objects get the helpers' defaults; what is still missing is reported by validation.
+  return defineFeatures({
+    entities: list('entities').map((item) => entity(item as Parameters<typeof entity>[0])),
+    featureViews: list('featureViews').map((item) => featureView(item as Parameters<typeof featureView>[0])),
+    onDemandFeatureViews: list('onDemandFeatureViews').map((item) =>
+      onDemandFeatureView(item as Parameters<typeof onDemandFeatureView>[0]),
+    ),
+    featureServices: list('featureServices').map((item) =>
+      featureService(item as Parameters<typeof featureService>[0]),
+    ),
+  });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}

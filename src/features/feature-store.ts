@@ -1,0 +1,220 @@
+import type { FeaturesConfig } from '../config/index.js';
+import type { DataContext } from '../data/index.js';
+import { NotFoundError, ValidationError } from '../errors/index.js';
+import { latestDatasetVersion } from '../lineage/index.js';
+import type { PlatformMetrics } from '../monitoring/index.js';
+import { loadFeatureDefinitions } from './definitions/load.js';
+import type { FeatureDefinitions } from './definitions/types.js';
+import { type MaterializeOptions, type MaterializeResult, materialize } from './materialize.js';
+import {
+  buildFeatureView,
+  type FeatureBuild,
+  getHistoricalFeatures,
+  type HistoricalRequest,
+  type HistoricalResult,
+} from './offline-store.js';
+import type { OnlineStore } from './online/online-store.js';
+import { openOnlineStore } from './online/open-online-store.js';
+import {
+  type FeatureStatus,
+  OnlineFeatureServer,
+  type OnlineFeaturesRequest,
+  type OnlineFeaturesResponse,
+} from './online-features.js';
+import { type ActiveRegistry, activeRegistry, applyDefinitions, type PlannedChange } from './registry.js';
+
+export interface FeatureStoreContext extends DataContext {
+  config: FeaturesConfig;
+  metrics?: PlatformMetrics;
+}
+
+/** One entity's features as the reference API shows them (`GET /api/v1/features/movie/{id}`). */
+export interface EntityFeatures {
+  entity_id: number | string;
+  found: boolean;
+  features: Record<string, unknown>;
+  statuses: Record<string, FeatureStatus>;
+}
+
+/**
+ * The feature store of a platform: registry, offline store (DuckDB over Parquet dataset versions) and the
+ * configured online store, with the operations the CLI, the server and pipelines call.
+ */
+export class FeatureStore {
+  readonly online: OnlineFeatureServer;
+
+  private constructor(
+    private readonly context: FeatureStoreContext,
+    readonly onlineStore: OnlineStore,
+  ) {
+    this.online = new OnlineFeatureServer(context.db, onlineStore, {
+      maxEntities: context.config.maxEntities,
+      repoFile: context.config.repoFile,
+      logger: context.logger,
+      ...(context.metrics === undefined ? {} : { metrics: context.metrics }),
+    });
+  }
+
+  static async open(context: FeatureStoreContext): Promise<FeatureStore> {
+    return new FeatureStore(context, await openOnlineStore(context.config, context.db));
+  }
+
+  registry(): Promise<ActiveRegistry> {
+    return activeRegistry(this.context.db);
+  }
+
+  /** The definitions in code: built-ins plus MLOPS_FEATURE_REPO (or the given file). */
+  definitionsInCode(file = this.context.config.repoFile): Promise<FeatureDefinitions> {
+    return loadFeatureDefinitions(file);
+  }
+
+  /**
+   * Records the definitions in the registry (see `applyDefinitions`) and drops the online values of removed
+   * views. Returns the plan: what was added, changed (with a diff), removed or left as it was.
+   */
+  async apply(definitions: FeatureDefinitions, options: { dryRun?: boolean } = {}): Promise<PlannedChange[]> {
+    const plan = await applyDefinitions(this.context.db, definitions, options);
+    if (options.dryRun !== true) {
+      for (const change of plan)
+        if (change.kind === 'feature_view' && change.change === 'removed')
+          await this.onlineStore.deleteView(change.name);
+      this.online.invalidate();
+    }
+    return plan;
+  }
+
+  /** Builds the given views (default: all) from the latest data, one after another. */
+  async build(
+    options: { views?: string[]; onView?: (view: string, index: number, total: number) => void } = {},
+  ): Promise<FeatureBuild[]> {
+    const registry = await this.registry();
+    const names = options.views ?? registry.featureViews.map((view) => view.name);
+    if (names.length === 0)
+      throw new NotFoundError('no feature views are applied: run `mlops features apply` first');
+    const builds: FeatureBuild[] = [];
+    for (const [index, name] of names.entries()) {
+      options.onView?.(name, index, names.length);
+      builds.push(await buildFeatureView(this.context, registry, name));
+    }
+    return builds;
+  }
+
+  async materialize(options: MaterializeOptions = {}): Promise<MaterializeResult[]> {
+    const results = await materialize(this.context, await this.registry(), this.onlineStore, options);
+    return results;
+  }
+
+  async historical(request: HistoricalRequest): Promise<HistoricalResult> {
+    return getHistoricalFeatures(this.context, await this.registry(), request);
+  }
+
+  getOnlineFeatures(request: OnlineFeaturesRequest, now?: Date): Promise<OnlineFeaturesResponse> {
+    return this.online.getOnlineFeatures(request, now);
+  }
+
+  /**
+   * The online features of entities of one type (`movie`, `user`): every feature of the views keyed by that
+   * entity alone, or the named ones (`popularity` or `movie_catalogue:popularity`).
+   */
+  async entityFeatures(
+    entityType: string,
+    ids: (number | string)[],
+    features?: string[],
+  ): Promise<{
+    feature_names: string[];
+    rows: EntityFeatures[];
+  }> {
+    const registry = await this.online.currentRegistry();
+    const entity = registry.entities.find((item) => item.name === entityType);
+    if (entity === undefined) {
+      throw new NotFoundError(
+        `unknown entity type "${entityType}" (known: ${registry.entities.map((item) => item.name).join(', ') || 'none'})`,
+        { field: 'entity_type' },
+      );
+    }
+    const views = registry.featureViews.filter(
+      (view) => view.entities.length === 1 && view.entities[0] === entityType,
+    );
+    const available = views.flatMap((view) =>
+      view.schema.map((field) => ({ view: view.name, feature: field.name })),
+    );
+    let refs: string[];
+    if (features === undefined || features.length === 0) {
+      refs = available.map((item) => `${item.view}:${item.feature}`);
+    } else {
+      refs = features.map((name) => {
+        if (name.includes(':')) return name;
+        const matches = available.filter((item) => item.feature === name);
+        if (matches.length === 0) {
+          throw new ValidationError(
+            `unknown ${entityType} feature "${name}" (known: ${[...new Set(available.map((item) => item.feature))].join(', ')})`,
+            {
+              field: 'features',
+            },
+          );
+        }
+        if (matches.length > 1) {
+          throw new ValidationError(
+            `feature "${name}" is in several views (${matches.map((item) => item.view).join(', ')}): write view:feature`,
+            { field: 'features' },
+          );
+        }
+        return `${matches[0]?.view}:${name}`;
+      });
+    }
+    const response = await this.online.getOnlineFeatures({
+      features: refs,
+      entities: { [entity.joinKey]: ids },
+      fullFeatureNames: true,
+    });
+    const names = response.metadata.feature_names.slice(1);
+    const outputNames = names.map((name) => {
+      const [view = '', feature = ''] = name.split('__');
+      const clash = names.filter((other) => other.split('__')[1] === feature).length > 1;
+      return clash ? `${view}:${feature}` : feature;
+    });
+    const rows = ids.map((id, row) => {
+      const values: Record<string, unknown> = {};
+      const statuses: Record<string, FeatureStatus> = {};
+      let found = false;
+      outputNames.forEach((name, index) => {
+        const result = response.results[index + 1];
+        values[name] = result?.values[row] ?? null;
+        statuses[name] = result?.statuses[row] ?? 'NOT_FOUND';
+        if (statuses[name] !== 'NOT_FOUND') found = true;
+      });
+      return { entity_id: id, found, features: values, statuses };
+    });
+    return { feature_names: outputNames, rows };
+  }
+
+  close(): Promise<void> {
+    return this.onlineStore.close();
+  }
+}
+
+/**
+ * First start: when a watch log exists but no feature view was ever built, apply the definitions in code,
+ * build every view and materialize them, so the feature endpoints answer at once. Resolves with whether it
+ * did anything.
+ */
+export async function bootstrapFeatures(store: FeatureStore, context: FeatureStoreContext): Promise<boolean> {
+  if ((await latestDatasetVersion(context.db, 'watch_log')) === undefined) return false;
+  const built = await context.db.selectFrom('feature_builds').select('build_id').limit(1).executeTakeFirst();
+  if (built !== undefined) return false;
+  const log = context.logger.child({ component: 'FEATURE_STORE' });
+  const startedAt = performance.now();
+  log.info(
+    { action: 'BOOTSTRAP' },
+    'no features built yet: applying, building and materializing them (first start only)',
+  );
+  const registry = await store.registry();
+  if (registry.featureViews.length === 0) await store.apply(await store.definitionsInCode());
+  await store.build();
+  await store.materialize();
+  log.info(
+    { action: 'BOOTSTRAP', duration_ms: Math.round(performance.now() - startedAt) },
+    'features ready: built and materialized',
+  );
+  return true;
+}

@@ -1,0 +1,255 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { NotFoundError, ValidationError } from '../../errors/index.js';
+import {
+  definitionHistory,
+  type FeatureStore,
+  latestBuild,
+  listBuilds,
+  materializationState,
+} from '../../features/index.js';
+import type { Platform } from '../../platform/index.js';
+
+const reference = z.string().min(1).max(200);
+const status = z.enum(['PRESENT', 'NULL_VALUE', 'NOT_FOUND', 'OUTSIDE_MAX_AGE', 'INVALID']);
+// Entity values are checked against their entity's key type by the feature store, naming the index.
+const entityColumn = z.array(z.unknown()).max(100_000, { error: 'at most 100000 values per entity column' });
+
+const OnlineResponse = z.object({
+  metadata: z.object({ feature_names: z.array(z.string()) }),
+  results: z.array(
+    z.object({
+      values: z.array(z.unknown()),
+      statuses: z.array(status),
+      event_timestamps: z.array(z.string()),
+    }),
+  ),
+});
+
+const EntityFeatures = z.object({
+  entity_id: z.union([z.number(), z.string()]),
+  found: z.boolean(),
+  features: z.record(z.string(), z.unknown()),
+  statuses: z.record(z.string(), status),
+});
+
+const featureList = z
+  .string()
+  .max(2000)
+  .optional()
+  .describe('comma-separated feature names (`popularity` or `movie_catalogue:popularity`); default all');
+
+/**
+ * Feature serving (stage 2): Feast's `POST /get-online-features`, the reference's per-entity routes, and
+ * the registry with each view's builds, statistics and materialization state (for the UI).
+ */
+export function featureRoutes(
+  platform: Platform,
+  store: FeatureStore,
+  options: { surface: 'all' | 'serving' },
+): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.addHook('onClose', async () => {
+      await store.close();
+    });
+
+    app.post(
+      '/get-online-features',
+      {
+        schema: {
+          tags: ['features'],
+          summary: "Online features for entity rows (Feast's feature server request and response)",
+          body: z
+            .object({
+              features: z
+                .array(reference)
+                .max(1000)
+                .optional()
+                .describe('`view:feature` or `view` references'),
+              feature_service: z.string().min(1).max(200).optional(),
+              entities: z
+                .record(z.string().max(200), entityColumn)
+                .describe('join key → one value per entity row'),
+              full_feature_names: z.boolean().default(false).describe('name features `view__feature`'),
+            })
+            .refine((body) => (body.features === undefined) !== (body.feature_service === undefined), {
+              error: 'give either features or feature_service',
+              path: ['features'],
+            }),
+          response: { 200: OnlineResponse },
+        },
+      },
+      async (request) =>
+        store.getOnlineFeatures({
+          ...(request.body.features === undefined ? {} : { features: request.body.features }),
+          ...(request.body.feature_service === undefined
+            ? {}
+            : { featureService: request.body.feature_service }),
+          entities: request.body.entities,
+          fullFeatureNames: request.body.full_feature_names,
+        }),
+    );
+
+    app.post(
+      '/api/v1/features/batch',
+      {
+        schema: {
+          tags: ['features'],
+          summary: 'Online features of many movies or users at once (the reference API)',
+          body: z.object({
+            entity_ids: z
+              .array(z.union([z.number(), z.string()]))
+              .min(1)
+              .max(100_000),
+            features: z.array(reference).max(1000).optional(),
+            entity_type: z.string().min(1).max(64).default('movie'),
+          }),
+          response: {
+            200: z.object({
+              entity_type: z.string(),
+              feature_names: z.array(z.string()),
+              results: z.array(EntityFeatures),
+              count: z.number().int(),
+            }),
+          },
+        },
+      },
+      async (request) => {
+        const { entity_ids, features, entity_type } = request.body;
+        const answer = await store.entityFeatures(entity_type, entity_ids, features);
+        return {
+          entity_type,
+          feature_names: answer.feature_names,
+          results: answer.rows,
+          count: answer.rows.length,
+        };
+      },
+    );
+
+    app.get(
+      '/api/v1/features/:entity_type/:entity_id',
+      {
+        schema: {
+          tags: ['features'],
+          summary:
+            'Online features of one movie or user, e.g. /api/v1/features/movie/123 (the reference API)',
+          params: z.object({ entity_type: z.string().min(1).max(64), entity_id: z.string().min(1).max(200) }),
+          querystring: z.object({ features: featureList }),
+          response: { 200: EntityFeatures.extend({ entity_type: z.string() }) },
+        },
+      },
+      async (request) => {
+        const { entity_type, entity_id } = request.params;
+        const registry = await store.online.currentRegistry();
+        const entity = registry.entities.find((item) => item.name === entity_type);
+        let id: number | string = entity_id;
+        if (entity?.valueType === 'int64') {
+          if (!/^\d{1,15}$/.test(entity_id))
+            throw new ValidationError(`entity_id must be an integer (got "${entity_id}")`, {
+              field: 'params.entity_id',
+            });
+          id = Number(entity_id);
+        }
+        const features = request.query.features
+          ?.split(',')
+          .map((name) => name.trim())
+          .filter(Boolean);
+        const answer = await store.entityFeatures(entity_type, [id], features);
+        const row = answer.rows[0];
+        if (row === undefined) throw new Error('no row answered');
+        return { entity_type, ...row };
+      },
+    );
+
+    if (options.surface === 'serving') return;
+
+    app.get(
+      '/api/v1/features/registry',
+      {
+        schema: {
+          tags: ['features'],
+          summary:
+            'Applied entities, feature views, on-demand views and services, with each view’s latest build',
+        },
+      },
+      async () => {
+        const registry = await store.registry();
+        const materialized = await materializationState(
+          { db: platform.database.db },
+          store.onlineStore.backend,
+        );
+        const views = await Promise.all(
+          registry.objects
+            .filter((object) => object.kind === 'feature_view')
+            .map(async (object) => {
+              const build = await latestBuild({ db: platform.database.db }, object.name, {
+                validOnly: false,
+              });
+              return {
+                ...object,
+                latest_build:
+                  build === undefined
+                    ? null
+                    : {
+                        build_id: build.build_id,
+                        row_count: build.row_count,
+                        created_at: build.created_at,
+                        is_valid: build.validation.passed,
+                        dataset_version_id: build.dataset_version_id,
+                      },
+                materialization: materialized.find((item) => item.feature_view === object.name) ?? null,
+              };
+            }),
+        );
+        const of = (kind: string) => registry.objects.filter((object) => object.kind === kind);
+        return {
+          online_store: store.onlineStore.backend,
+          entities: of('entity'),
+          feature_views: views,
+          on_demand_feature_views: of('on_demand_feature_view'),
+          feature_services: of('feature_service'),
+        };
+      },
+    );
+
+    app.get(
+      '/api/v1/features/views/:name',
+      {
+        schema: {
+          tags: ['features'],
+          summary:
+            'One feature view: its versions, builds with statistics and validation, and materialization',
+          params: z.object({ name: z.string().min(1).max(64) }),
+        },
+      },
+      async (request) => {
+        const history = await definitionHistory(platform.database.db, request.params.name);
+        const current = history.find(
+          (item) => item.kind === 'feature_view' || item.kind === 'on_demand_feature_view',
+        );
+        if (current === undefined) {
+          throw new NotFoundError(`no feature view named ${request.params.name}`, { field: 'params.name' });
+        }
+        const builds = await listBuilds({ db: platform.database.db }, request.params.name, 10);
+        const materialized = await materializationState(
+          { db: platform.database.db },
+          store.onlineStore.backend,
+        );
+        return {
+          name: current.name,
+          kind: current.kind,
+          version: current.version,
+          is_removed: current.removed_at !== null,
+          spec: current.spec,
+          versions: history.map((item) => ({
+            version: item.version,
+            applied_at: item.applied_at,
+            removed_at: item.removed_at,
+          })),
+          builds,
+          materialization: materialized.find((item) => item.feature_view === current.name) ?? null,
+        };
+      },
+    );
+  };
+}
