@@ -20,6 +20,7 @@ function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
     MLOPS_LOG_FORMAT: 'json',
     MLOPS_DEMO_DATA: 'false',
     MLOPS_SERVING: 'false',
+    MLOPS_FEATURES_BOOTSTRAP: 'false',
     ...env,
   };
 }
