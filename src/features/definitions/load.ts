@@ -11,17 +11,17 @@ import {
   featureView,
   onDemandFeatureView,
 } from './types.js';
-import { validateDefinitions } from './validate.js';
 
 /**
- * The built-in definitions plus those of a user's file (TypeScript or JavaScript), validated together. The
+ * The built-in definitions plus those of a user's file (TypeScript or JavaScript), not yet validated
+ * (`applyDefinitions` validates them against the registry too, so removals get their own error). The
  * file's default export (or its named exports `entities`, `featureViews`, `onDemandFeatureViews`,
  * `featureServices`) holds plain objects; defaults are filled in as the `featureView()`... helpers do.
  */
 export async function loadFeatureDefinitions(file?: string): Promise<FeatureDefinitions> {
-  if (file === undefined) return validateDefinitions(BUILTIN_FEATURES);
+  if (file === undefined) return BUILTIN_FEATURES;
   const user = await importDefinitionFile(file);
-  return validateDefinitions({
+  return defineFeatures({
     entities: [...BUILTIN_FEATURES.entities, ...user.entities],
     featureViews: [...BUILTIN_FEATURES.featureViews, ...user.featureViews],
     onDemandFeatureViews: [...BUILTIN_FEATURES.onDemandFeatureViews, ...user.onDemandFeatureViews],
