@@ -94,10 +94,13 @@ const movieActivity = featureView({
 const genreCounts = GENRE_ORDER.map(
   (genre, index) => `count(*) filter (where list_contains(genres, ${sqlString(genre)})) as g${index}`,
 ).join(',\n          ');
-const genreTotal = GENRE_ORDER.map((_, index) => `sum(g${index}) over everything`).join(' + ');
-const genreShares = GENRE_ORDER.map(
-  (_, index) => `coalesce(sum(g${index}) over everything / nullif(${genreTotal}, 0), 0)`,
-).join(',\n          ');
+const genreRunningSums = GENRE_ORDER.map((_, index) => `sum(g${index}) over everything as g${index}`).join(
+  ',\n          ',
+);
+const genreTotal = GENRE_ORDER.map((_, index) => `g${index}`).join(' + ');
+const genreShares = GENRE_ORDER.map((_, index) => `coalesce(g${index} / nullif(genre_total, 0), 0)`).join(
+  ', ',
+);
 
 const userActivity = featureView({
   name: 'user_activity',
@@ -129,18 +132,23 @@ const userActivity = featureView({
           sum(rating) as rating_sum, count(rating) as rating_n,
           ${genreCounts}
         from watches group by all
+      ), running as (
+        select user_id, day,
+          sum(n) over w7 as count_7d, sum(n) over w30 as count_30d, sum(n) over everything as count_total,
+          sum(rating_sum) over everything as rating_sum, sum(rating_n) over everything as rating_n,
+          max(last_ts) over everything as last_watched_at,
+          sum(${genreTotal}) over everything as genre_total,
+          ${genreRunningSums}
+        from daily
+        window w7 as (partition by user_id order by day range between interval 6 days preceding and current row),
+          w30 as (partition by user_id order by day range between interval 29 days preceding and current row),
+          everything as (partition by user_id order by day rows between unbounded preceding and current row)
       )
       select user_id::bigint as user_id, day + interval 1 day as event_timestamp,
-        (sum(n) over w7)::bigint as watch_count_7d,
-        (sum(n) over w30)::bigint as watch_count_30d,
-        (sum(n) over everything)::bigint as watch_count_total,
-        sum(rating_sum) over everything / nullif(sum(rating_n) over everything, 0) as avg_rating,
-        max(last_ts) over everything as last_watched_at,
-        [${genreShares}] as genre_preference
-      from daily
-      window w7 as (partition by user_id order by day range between interval 6 days preceding and current row),
-        w30 as (partition by user_id order by day range between interval 29 days preceding and current row),
-        everything as (partition by user_id order by day rows between unbounded preceding and current row)`,
+        count_7d::bigint as watch_count_7d, count_30d::bigint as watch_count_30d,
+        count_total::bigint as watch_count_total, rating_sum / nullif(rating_n, 0) as avg_rating,
+        last_watched_at, [${genreShares}] as genre_preference
+      from running`,
   },
 });
 
