@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, buildApp } from '../../src/server/index.js';
+import { FeatureStore } from '../../src/features/index.js';
 import { ServingService } from '../../src/serving/index.js';
 import { contextOf, openTestPlatform, type TestPlatform } from '../helpers/platform.js';
 
@@ -27,7 +28,8 @@ describe('the web UI API client against the server’s OpenAPI document', () => 
   beforeAll(async () => {
     test = await openTestPlatform();
     const serving = new ServingService(contextOf(test.platform), test.config.serving);
-    app = await buildApp(test.platform, { serving });
+    const features = await FeatureStore.open({ ...contextOf(test.platform), config: test.config.features });
+    app = await buildApp(test.platform, { serving, features });
   });
   afterAll(async () => {
     await app?.close();

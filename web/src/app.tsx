@@ -3,6 +3,8 @@ import { Layout } from './components/layout';
 import { DashboardPage } from './pages/dashboard-page';
 import { DatasetPage } from './pages/dataset-page';
 import { DatasetsPage } from './pages/datasets-page';
+import { FeatureViewPage } from './pages/feature-view-page';
+import { FeaturesPage } from './pages/features-page';
 import { ModelsPage } from './pages/models-page';
 import { MoviesPage } from './pages/movies-page';
 import { NotFoundPage } from './pages/not-found-page';
@@ -26,6 +28,8 @@ export function App() {
         <Route path="models" element={<ModelsPage />} />
         <Route path="models/:name" element={<ModelsPage />} />
         <Route path="datasets" element={<DatasetsPage />} />
+        <Route path="features" element={<FeaturesPage />} />
+        <Route path="features/:name" element={<FeatureViewPage />} />
         <Route path="datasets/:version" element={<DatasetPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>

@@ -301,3 +301,84 @@ export interface AbReport {
 export const fetchModelInfo = () => getJson<ModelInfo>('/api/v1/model/info');
 export const fetchTraffic = () => getJson<Traffic>('/api/v1/monitoring/traffic');
 export const fetchAbReport = () => getJson<AbReport>('/api/v1/experiments/ab');
+
+export interface FeatureRegistryObject {
+  kind: 'entity' | 'feature_view' | 'on_demand_feature_view' | 'feature_service';
+  name: string;
+  version: number;
+  applied_at: string;
+  spec: Record<string, unknown> & { name: string; description?: string };
+}
+
+export interface FeatureViewSummary extends FeatureRegistryObject {
+  latest_build: {
+    build_id: string;
+    row_count: number;
+    created_at: string;
+    is_valid: boolean;
+    dataset_version_id: string;
+  } | null;
+  materialization: { end_ts: string; row_count: number; mode: string; created_at: string } | null;
+}
+
+export interface FeatureRegistry {
+  online_store: string;
+  entities: FeatureRegistryObject[];
+  feature_views: FeatureViewSummary[];
+  on_demand_feature_views: FeatureRegistryObject[];
+  feature_services: FeatureRegistryObject[];
+}
+
+export interface FeatureStatistic {
+  name: string;
+  dtype: string;
+  count: number;
+  nulls: number;
+  null_share: number;
+  mean?: number | null;
+  std?: number | null;
+  min?: number | string | null;
+  max?: number | string | null;
+  quantiles?: { p05: number; p25: number; p50: number; p75: number; p95: number } | null;
+  histogram?: { edges: number[]; counts: number[] } | null;
+  distinct?: number;
+  top?: { value: string; count: number }[];
+  mean_length?: number | null;
+  true_share?: number | null;
+}
+
+export interface FeatureBuild {
+  build_id: string;
+  definition_version: number;
+  dataset_version_id: string;
+  row_count: number;
+  inputs: { dataset: string; version_id: string }[];
+  statistics: { row_count: number; features: FeatureStatistic[] };
+  validation: { passed: boolean; checks: { check: string; passed: boolean; detail: string }[] };
+  created_at: string;
+}
+
+export interface FeatureViewDetail {
+  name: string;
+  kind: string;
+  version: number;
+  is_removed: boolean;
+  spec: Record<string, unknown>;
+  versions: { version: number; applied_at: string; removed_at: string | null }[];
+  builds: FeatureBuild[];
+  materialization: FeatureViewSummary['materialization'];
+}
+
+export interface EntityFeatures {
+  entity_type: string;
+  entity_id: number | string;
+  found: boolean;
+  features: Record<string, unknown>;
+  statuses: Record<string, string>;
+}
+
+export const fetchFeatureRegistry = () => getJson<FeatureRegistry>('/api/v1/features/registry');
+export const fetchFeatureView = (name: string) =>
+  getJson<FeatureViewDetail>(`/api/v1/features/views/${encodeURIComponent(name)}`);
+export const fetchEntityFeatures = (entityType: string, id: string) =>
+  getJson<EntityFeatures>(`/api/v1/features/${encodeURIComponent(entityType)}/${encodeURIComponent(id)}`);

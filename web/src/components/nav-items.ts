@@ -7,4 +7,5 @@ export const NAV_ITEMS: readonly { to: string; label: string }[] = [
   { to: '/runs', label: 'Runs' },
   { to: '/models', label: 'Models' },
   { to: '/datasets', label: 'Datasets' },
+  { to: '/features', label: 'Features' },
 ];
