@@ -12,6 +12,7 @@ import {
   getHistoricalFeatures,
   type HistoricalRequest,
   type HistoricalResult,
+  latestBuild,
 } from './offline-store.js';
 import type { OnlineStore } from './online/online-store.js';
 import { openOnlineStore } from './online/open-online-store.js';
@@ -83,12 +84,15 @@ export class FeatureStore {
     return plan;
   }
 
-  /** Builds the given views (default: all) from the latest data, one after another. */
+  /**
+   * Builds the given views from the latest data, one after another. Without names: every view whose input
+   * datasets exist (a view fed by another pipeline, like user_recommendations, waits for its data).
+   */
   async build(
     options: { views?: string[]; onView?: (view: string, index: number, total: number) => void } = {},
   ): Promise<FeatureBuild[]> {
     const registry = await this.registry();
-    const names = options.views ?? registry.featureViews.map((view) => view.name);
+    const names = options.views ?? (await this.buildableViews(registry));
     if (names.length === 0)
       throw new NotFoundError('no feature views are applied: run `mlops features apply` first');
     const builds: FeatureBuild[] = [];
@@ -99,9 +103,27 @@ export class FeatureStore {
     return builds;
   }
 
+  private async buildableViews(registry: ActiveRegistry): Promise<string[]> {
+    const names: string[] = [];
+    for (const view of registry.featureViews) {
+      let hasInputs = true;
+      for (const input of view.source.inputs)
+        if ((await latestDatasetVersion(this.context.db, input)) === undefined) hasInputs = false;
+      if (hasInputs) names.push(view.name);
+    }
+    return names;
+  }
+
+  /** Materializes the given views (default: every online view that has a valid build). */
   async materialize(options: MaterializeOptions = {}): Promise<MaterializeResult[]> {
-    const results = await materialize(this.context, await this.registry(), this.onlineStore, options);
-    return results;
+    const registry = await this.registry();
+    let views = options.views;
+    if (views === undefined) {
+      views = [];
+      for (const view of registry.featureViews)
+        if (view.online && (await latestBuild(this.context, view.name)) !== undefined) views.push(view.name);
+    }
+    return materialize(this.context, registry, this.onlineStore, { ...options, views });
   }
 
   async historical(request: HistoricalRequest): Promise<HistoricalResult> {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, buildApp } from '../../src/server/index.js';
 import { FeatureStore } from '../../src/features/index.js';
+import { type App, buildApp } from '../../src/server/index.js';
 import { ServingService } from '../../src/serving/index.js';
 import { contextOf, openTestPlatform, type TestPlatform } from '../helpers/platform.js';
 

@@ -42,7 +42,7 @@ describe('feature store pages in a real browser', () => {
 
   it('lists the feature views with their builds and materialization, and looks up a movie', async () => {
     await page.goto(`${server.url}/features`);
-    await expect.poll(() => page.getByTestId('feature-view-row').count()).toBe(3);
+    await expect.poll(() => page.getByTestId('feature-view-row').count()).toBe(4);
     const rows = await page.getByTestId('feature-view-row').allTextContents();
     expect(rows.find((row) => row.startsWith('movie_activity'))).toMatch(
       /30 dv1valid [\d,]+ rows[\d,]+ entities, as of/,
@@ -80,7 +80,7 @@ describe('feature store pages in a real browser', () => {
 
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${server.url}/features`);
-    await expect.poll(() => page.getByTestId('feature-view-row').count()).toBe(3);
+    await expect.poll(() => page.getByTestId('feature-view-row').count()).toBe(4);
     await page.screenshot({ path: screenshotPath('features-phone'), fullPage: true });
     expect(pageErrors).toEqual([]);
   });

@@ -321,11 +321,15 @@ describe('the registry', () => {
     expect((await store.registry()).objects).toEqual(before.objects);
   });
 
-  it('refuses duplicate names, changing nothing', async () => {
+  it('refuses duplicate names and a view without a timestamp field, changing nothing', async () => {
     const before = await store.registry();
     await expect(
       store.apply(definitionsWith({ featureViews: [movieScores, { ...movieScores }] })),
     ).rejects.toThrow('feature view "movie_scores" is defined twice');
+    const noTimestamp = { ...movieScores, source: { inputs: ['score_timeline'], query: 'select 1' } };
+    await expect(
+      store.apply(definitionsWith({ featureViews: [noTimestamp as unknown as typeof movieScores] })),
+    ).rejects.toThrow('featureViews[4].source.timestampField: must be a name');
     expect((await store.registry()).objects).toEqual(before.objects);
   });
 });

@@ -45,10 +45,10 @@ describe('mlops features', () => {
     const applied = await runCli(['features', 'apply'], env);
     expect(applied.code, applied.stderr).toBe(0);
     expect(applied.stdout).toContain('added     feature_view movie_activity (v1)');
-    expect(applied.stdout).toContain('applied: 9 added, 0 changed, 0 removed, 0 unchanged');
+    expect(applied.stdout).toContain('applied: 10 added, 0 changed, 0 removed, 0 unchanged');
 
     const again = await runCli(['features', 'apply'], env);
-    expect(again.stdout).toContain('applied: 0 added, 0 changed, 0 removed, 9 unchanged');
+    expect(again.stdout).toContain('applied: 0 added, 0 changed, 0 removed, 10 unchanged');
 
     const built = await runCli(['features', 'build'], env);
     expect(built.code, built.stderr).toBe(0);
@@ -160,7 +160,7 @@ describe('mlops features', () => {
     writeFileSync(file, 'export const featureViews = [{ name: "Bad Name" }];\n');
     const invalid = await runCli(['features', 'apply', '--file', file], env);
     expect(invalid.code).toBe(2);
-    expect(invalid.stderr).toContain('featureViews[3].name: must be 1-64 lowercase letters');
+    expect(invalid.stderr).toContain('featureViews[4].name: must be 1-64 lowercase letters');
 
     // Dropping both removes them.
     writeFileSync(file, 'export default {};\n');

@@ -152,6 +152,25 @@ const userActivity = featureView({
   },
 });
 
+const userRecommendations = featureView({
+  name: 'user_recommendations',
+  entities: ['user'],
+  description:
+    "The champion's top movies for each recently active user, scored ahead of time by movie_batch_prediction",
+  ttlSeconds: 2 * DAY_SECONDS,
+  tags: { team: 'recommendation', source: 'batch_recommendations' },
+  schema: [
+    { name: 'movie_ids', dtype: 'int64[]', description: 'best first' },
+    { name: 'model_version', dtype: 'string', description: 'name/version of the model that scored them' },
+  ],
+  source: {
+    inputs: ['batch_recommendations'],
+    timestampField: 'event_timestamp',
+    query:
+      'select user_id, scored_at as event_timestamp, movie_ids, model_version from batch_recommendations',
+  },
+});
+
 const userMovieAffinity = onDemandFeatureView({
   name: 'user_movie_affinity',
   description: "How much of the user's history is in the movie's genres (0-1), computed per request",
@@ -206,7 +225,7 @@ const movieProfile = featureService({
 /** The features every installation has, built from the watch log and the catalogue. */
 export const BUILTIN_FEATURES: FeatureDefinitions = defineFeatures({
   entities: [movie, user],
-  featureViews: [movieCatalogue, movieActivity, userActivity],
+  featureViews: [movieCatalogue, movieActivity, userActivity, userRecommendations],
   onDemandFeatureViews: [userMovieAffinity, userRecency],
   featureServices: [recommender, movieProfile],
 });

@@ -34,6 +34,7 @@ describe('feature definition validation', () => {
       'movie_catalogue',
       'movie_activity',
       'user_activity',
+      'user_recommendations',
     ]);
     expect(() => validateDefinitions(withBuiltins({ featureViews: [scores] }))).not.toThrow();
   });
@@ -56,7 +57,7 @@ describe('feature definition validation', () => {
       source: { inputs: ['timeline'], query: 'select 1' },
     } as unknown as typeof scores;
     const message = problemsOf(withBuiltins({ featureViews: [broken] }));
-    expect(message).toMatch(/featureViews\[3\]\.source\.timestampField: must be a name/);
+    expect(message).toMatch(/featureViews\[4\]\.source\.timestampField: must be a name/);
   });
 
   it('reports every broken reference and bad type at once', () => {
@@ -71,7 +72,7 @@ describe('feature definition validation', () => {
         ],
       }),
     );
-    expect(message).toContain('featureViews[4].schema[0].dtype: must be one of int64');
+    expect(message).toContain('featureViews[5].schema[0].dtype: must be one of int64');
     // The shape problem is reported first; fix it and the reference problems show.
     const references = problemsOf(
       withBuiltins({
@@ -81,7 +82,7 @@ describe('feature definition validation', () => {
         ],
       }),
     );
-    expect(references).toContain('featureViews[3] (movie_scores).entities: unknown entity "film"');
+    expect(references).toContain('featureViews[4] (movie_scores).entities: unknown entity "film"');
     expect(references).toContain('feature view movie_catalogue has no feature "nope"');
     expect(references).toContain('"no_such_view" names no feature view');
   });
