@@ -3,6 +3,7 @@ import type { DataContext } from '../data/index.js';
 import { ConfigError, describeError, isMlopsError } from '../errors/index.js';
 import { bootstrapFeatures, FeatureStore } from '../features/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
+import { openPipelines, type RunningPipelines } from '../pipelines/index.js';
 import { openPlatform, type Platform } from '../platform/index.js';
 import { bootstrapModel, ServingService } from '../serving/index.js';
 
@@ -120,4 +121,18 @@ export async function startFeatures(
     throw error;
   }
   return store;
+}
+
+/** The pipeline engine of `mlops up` when pipelines are on (MLOPS_PIPELINES): scheduling, and tasks in-process. */
+export async function startPipelines(platform: Platform): Promise<RunningPipelines | undefined> {
+  if (!platform.config.pipelines.isEnabled) return undefined;
+  return openPipelines(platform, { role: 'server' });
+}
+
+/** The running server's base URL from MLOPS_HOST and MLOPS_PORT (a server bound to every interface is reached on loopback). */
+export function serverUrl(): string {
+  const { host, port } = loadCliConfig().server;
+  const reachable =
+    host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+  return `http://${reachable}:${port}`;
 }

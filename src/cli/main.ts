@@ -5,6 +5,7 @@ import { registerDataCommands } from './commands/data.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerFeaturesCommands } from './commands/features.js';
 import { registerModelsCommands } from './commands/models.js';
+import { registerPipelinesCommands, registerWorkerCommand } from './commands/pipelines.js';
 import { registerRunsCommands } from './commands/runs.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerTrainCommands } from './commands/train.js';
@@ -31,6 +32,7 @@ Examples:
   mlops features build           compute feature views into the offline store
   mlops features materialize     copy the latest feature values into the online store
   mlops train -a als             train, evaluate and register an ALS recommender
+  mlops pipelines trigger movie_training_pipeline --conf '{"algorithm":"bpr"}' --wait
   mlops evaluate @champion       re-evaluate the champion on the latest watch log`,
   );
 
@@ -42,6 +44,8 @@ registerFeaturesCommands(program);
 registerRunsCommands(program);
 registerModelsCommands(program);
 registerTrainCommands(program);
+registerPipelinesCommands(program);
+registerWorkerCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.exitCode = reportFailure(error) || EXIT.FAILURE;

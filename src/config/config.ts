@@ -9,6 +9,25 @@ export interface Config {
   data: DataConfig;
   serving: ServingConfig;
   features: FeaturesConfig;
+  pipelines: PipelinesConfig;
+}
+
+export interface PipelinesConfig {
+  /** Schedule and run pipelines in `mlops up` (cron schedules, recovery, in-process tasks). */
+  isEnabled: boolean;
+  /** `in_process` runs tasks in the server; `bullmq` queues them in Redis for `mlops worker` processes. */
+  executor: 'in_process' | 'bullmq';
+  /** Tasks one process runs at once. */
+  concurrency: number;
+  /** A running attempt whose heartbeat is older than this is taken as lost and retried. */
+  leaseMs: number;
+  /** How often the scheduler looks at schedules, leases and runs. */
+  tickMs: number;
+  /** The user's pipelines file (`.ts` or `.js`), added to the built-in pipelines. */
+  repoFile: string | undefined;
+  /** Redis of the BullMQ executor (REDIS_URL). */
+  redisUrl: string;
+  queueName: string;
 }
 
 export interface FeaturesConfig {

@@ -125,6 +125,16 @@ export const ENV_SCHEMA = z.object({
   MLOPS_FEATURE_REPO: text(),
   MLOPS_FEATURES_MAX_ENTITIES: integer(1, 100_000),
   MLOPS_FEATURES_BOOTSTRAP: flag(),
+
+  MLOPS_PIPELINES: flag(),
+  MLOPS_EXECUTOR: choice(['in_process', 'bullmq']),
+  MLOPS_PIPELINES_CONCURRENCY: integer(1, 256),
+  MLOPS_PIPELINES_LEASE_SECONDS: integer(1, 86_400),
+  MLOPS_PIPELINES_TICK_MS: integer(50, 60_000),
+  MLOPS_PIPELINE_REPO: text(),
+  MLOPS_BULLMQ_QUEUE: optional(
+    z.string().regex(/^[\w.-]{1,100}$/, { error: 'must be 1-100 letters, digits and _ . -' }),
+  ),
 });
 
 export type ParsedEnv = z.infer<typeof ENV_SCHEMA>;

@@ -8,6 +8,7 @@ export type {
   LogConfig,
   LogLevel,
   PgliteDatabaseConfig,
+  PipelinesConfig,
   PostgresDatabaseConfig,
   S3ArtifactStoreConfig,
   ServerConfig,

@@ -61,7 +61,20 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       maxEntities: env.MLOPS_FEATURES_MAX_ENTITIES ?? 1000,
       isBootstrap: env.MLOPS_FEATURES_BOOTSTRAP ?? true,
     },
+    pipelines: {
+      isEnabled: env.MLOPS_PIPELINES ?? true,
+      executor: env.MLOPS_EXECUTOR ?? 'in_process',
+      concurrency: env.MLOPS_PIPELINES_CONCURRENCY ?? 2,
+      leaseMs: (env.MLOPS_PIPELINES_LEASE_SECONDS ?? 30) * 1000,
+      tickMs: env.MLOPS_PIPELINES_TICK_MS ?? 1000,
+      repoFile:
+        env.MLOPS_PIPELINE_REPO === undefined ? undefined : path.resolve(cwd, env.MLOPS_PIPELINE_REPO),
+      redisUrl: env.REDIS_URL ?? '',
+      queueName: env.MLOPS_BULLMQ_QUEUE ?? 'mlops-pipeline-tasks',
+    },
   };
+  if (env.MLOPS_EXECUTOR === 'bullmq' && env.REDIS_URL === undefined)
+    problems.push({ path: ['REDIS_URL'], message: 'is required when MLOPS_EXECUTOR=bullmq' });
   if (env.MLOPS_ONLINE_STORE === 'redis' && env.REDIS_URL === undefined)
     problems.push({ path: ['REDIS_URL'], message: 'is required when MLOPS_ONLINE_STORE=redis' });
   if (problems.length > 0) throw toConfigError(problems);

@@ -70,6 +70,10 @@ export const ERROR_CATALOG = {
     summary:
       'The feature store has nothing to read yet: no definitions applied, no valid build, or an input dataset missing.',
   },
+  MLOPS_ERR_PIPELINE_PAUSED: {
+    status: 409,
+    summary: 'The pipeline is paused: unpause it before triggering a run.',
+  },
   MLOPS_ERR_TMDB_AUTH: {
     status: 502,
     summary: 'TMDB rejected the API key (HTTP 401): TMDB_API_KEY is wrong.',

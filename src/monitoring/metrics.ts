@@ -69,6 +69,19 @@ export class PlatformMetrics {
     labelNames: ['feature_view', 'status'] as const,
     registers: [this.registry],
   });
+  readonly pipelineRuns = new Counter({
+    name: 'mlops_pipeline_runs_total',
+    help: 'Pipeline runs finished, by pipeline and final state (success, failed).',
+    labelNames: ['pipeline', 'state'] as const,
+    registers: [this.registry],
+  });
+  readonly taskDuration = new Histogram({
+    name: 'mlops_pipeline_task_duration_seconds',
+    help: 'Duration of pipeline task attempts, by pipeline, task and outcome (success, up_for_retry, failed).',
+    labelNames: ['pipeline', 'task', 'state'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600],
+    registers: [this.registry],
+  });
 
   // Recent requests as parallel ring buffers: time (ms), duration (ms), and whether it failed (5xx).
   private readonly times = new Float64Array(WINDOW_CAPACITY);

@@ -10,6 +10,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { FeatureStore } from '../features/index.js';
 import type { Logger } from '../logging/index.js';
+import type { PipelineEngine } from '../pipelines/index.js';
 import type { Platform } from '../platform/index.js';
 import type { ServingService } from '../serving/index.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
@@ -21,6 +22,7 @@ import { mlflowArtifactRoutes } from './routes/mlflow-artifact-routes.js';
 import { mlflowRegistryRoutes } from './routes/mlflow-registry-routes.js';
 import { mlflowRoutes } from './routes/mlflow-routes.js';
 import { monitoringRoutes } from './routes/monitoring-routes.js';
+import { pipelineRoutes } from './routes/pipeline-routes.js';
 import { registryRoutes } from './routes/registry-routes.js';
 import { legacyTopK, servingRoutes } from './routes/serving-routes.js';
 import { registerWebUi, WEB_DIST_DIR } from './web-ui.js';
@@ -37,6 +39,8 @@ export interface BuildAppOptions {
   serving?: ServingService;
   /** The feature store: Feast's online endpoint, the reference's feature routes and the registry. */
   features?: FeatureStore;
+  /** Pipelines: Airflow's REST subset and the UI's pipeline pages. */
+  pipelines?: { engine: PipelineEngine; executor: string };
   /** `serving`: only health and serving routes, for serving replicas (`mlops serve`). Default `all`. */
   surface?: 'all' | 'serving';
 }
@@ -106,6 +110,11 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
         { name: 'platform', description: 'Health and readiness' },
         { name: 'data', description: 'The movie catalogue and versioned datasets (stages 1 and 3)' },
         {
+          name: 'pipelines',
+          description:
+            'Pipelines through an Airflow-compatible REST subset: DAGs, runs, task instances (stage 5)',
+        },
+        {
           name: 'features',
           description: 'Online features (Feast-compatible), the feature registry and builds (stage 2)',
         },
@@ -134,6 +143,8 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
     return app;
   }
   await app.register(dataRoutes(platform));
+  if (options.pipelines !== undefined)
+    await app.register(pipelineRoutes(options.pipelines.engine, options.pipelines.executor));
   await app.register(mlflowRoutes(platform));
   await app.register(mlflowArtifactRoutes(platform));
   await app.register(mlflowRegistryRoutes(platform));

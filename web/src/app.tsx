@@ -8,6 +8,8 @@ import { FeaturesPage } from './pages/features-page';
 import { ModelsPage } from './pages/models-page';
 import { MoviesPage } from './pages/movies-page';
 import { NotFoundPage } from './pages/not-found-page';
+import { PipelinePage } from './pages/pipeline-page';
+import { PipelinesPage } from './pages/pipelines-page';
 import { RecommendationsPage } from './pages/recommendations-page';
 import { RunComparePage } from './pages/run-compare-page';
 import { RunsPage } from './pages/runs-page';
@@ -30,6 +32,8 @@ export function App() {
         <Route path="datasets" element={<DatasetsPage />} />
         <Route path="features" element={<FeaturesPage />} />
         <Route path="features/:name" element={<FeatureViewPage />} />
+        <Route path="pipelines" element={<PipelinesPage />} />
+        <Route path="pipelines/:dagId" element={<PipelinePage />} />
         <Route path="datasets/:version" element={<DatasetPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { describeError } from '../../errors/index.js';
 import type { ReadyResponse } from '../../server/routes/health-routes.js';
-import { EXIT, loadCliConfig, reportFailure } from '../context.js';
+import { EXIT, reportFailure, serverUrl } from '../context.js';
 import { formatTable } from '../table.js';
 
 interface StatusOptions {
@@ -23,7 +23,7 @@ export function registerStatusCommand(program: Command): void {
 async function runStatus(options: StatusOptions): Promise<number> {
   let baseUrl: string;
   try {
-    baseUrl = options.url ?? defaultUrl();
+    baseUrl = options.url ?? serverUrl();
   } catch (error) {
     return reportFailure(error);
   }
@@ -61,12 +61,4 @@ async function runStatus(options: StatusOptions): Promise<number> {
     );
   }
   return report.status === 'ready' ? EXIT.OK : EXIT.FAILURE;
-}
-
-function defaultUrl(): string {
-  const { host, port } = loadCliConfig().server;
-  // A server bound to every interface is reached on loopback.
-  const reachable =
-    host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
-  return `http://${reachable}:${port}`;
 }

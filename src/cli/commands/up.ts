@@ -5,7 +5,15 @@ import { createLogger } from '../../logging/index.js';
 import { openPlatform } from '../../platform/index.js';
 import { buildApp, startServer } from '../../server/index.js';
 import { currentSchemaVersion, LATEST_SCHEMA_VERSION } from '../../storage/index.js';
-import { dataContext, EXIT, loadCliConfig, reportFailure, startFeatures, startServing } from '../context.js';
+import {
+  dataContext,
+  EXIT,
+  loadCliConfig,
+  reportFailure,
+  startFeatures,
+  startPipelines,
+  startServing,
+} from '../context.js';
 
 interface UpOptions {
   host?: string;
@@ -38,6 +46,7 @@ async function runUp(options: UpOptions, surface: 'all' | 'serving'): Promise<nu
     const logger = createLogger(config.log);
     const platform = await openPlatform(config, logger, { migrate: config.database.autoMigrate });
     let features: Awaited<ReturnType<typeof startFeatures>> | undefined;
+    let pipelines: Awaited<ReturnType<typeof startPipelines>> | undefined;
     try {
       const version = await currentSchemaVersion(platform.database.db);
       if (version !== LATEST_SCHEMA_VERSION) {
@@ -50,6 +59,7 @@ async function runUp(options: UpOptions, surface: 'all' | 'serving'): Promise<nu
         await ensureDemoData(dataContext(platform));
       features = await startFeatures(platform, { bootstrap: surface === 'all' });
       const serving = await startServing(platform, { bootstrap: surface === 'all' });
+      if (surface === 'all') pipelines = await startPipelines(platform);
       if (surface === 'serving' && serving === undefined)
         throw new ConfigError('MLOPS_SERVING is off: `mlops serve` has nothing to serve', {
           field: 'MLOPS_SERVING',
@@ -58,7 +68,14 @@ async function runUp(options: UpOptions, surface: 'all' | 'serving'): Promise<nu
         surface,
         features,
         ...(serving === undefined ? {} : { serving }),
+        ...(pipelines === undefined
+          ? {}
+          : { pipelines: { engine: pipelines.engine, executor: pipelines.executor.kind } }),
       });
+      if (pipelines !== undefined) {
+        const running = pipelines;
+        app.addHook('onClose', () => running.stop());
+      }
       const server = await startServer(app, platform).catch((error: NodeJS.ErrnoException) => {
         throw listenError(error, config.server.host, config.server.port);
       });
@@ -70,6 +87,7 @@ async function runUp(options: UpOptions, surface: 'all' | 'serving'): Promise<nu
           : `\nmovie-mlops serving is up: ${server.url}/api/v1/recommendations?user_id=1  (Ctrl-C stops it)\n\n`,
       );
     } catch (error) {
+      await pipelines?.stop();
       await features?.close();
       await platform.close();
       throw error;

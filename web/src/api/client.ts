@@ -91,11 +91,15 @@ export const fetchGenres = () => getJson<{ genres: { genre: string; movies: numb
 export const fetchDatasets = () => getJson<{ versions: DatasetVersion[] }>('/api/v1/datasets');
 
 /** POSTs JSON and returns the JSON answer; a non-2xx answer throws with the server's message. */
-export async function postJson<T>(path: string, body: unknown): Promise<T> {
+export async function postJson<T>(
+  path: string,
+  body: unknown,
+  method: 'POST' | 'PATCH' = 'POST',
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
-      method: 'POST',
+      method,
       headers: { accept: 'application/json', 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
@@ -382,3 +386,68 @@ export const fetchFeatureView = (name: string) =>
   getJson<FeatureViewDetail>(`/api/v1/features/views/${encodeURIComponent(name)}`);
 export const fetchEntityFeatures = (entityType: string, id: string) =>
   getJson<EntityFeatures>(`/api/v1/features/${encodeURIComponent(entityType)}/${encodeURIComponent(id)}`);
+
+export interface DagRun {
+  dag_run_id: string;
+  dag_id: string;
+  state: 'queued' | 'running' | 'success' | 'failed';
+  run_type: string;
+  logical_date: string;
+  start_date: string | null;
+  end_date: string | null;
+  conf: Record<string, unknown>;
+  note: string | null;
+}
+
+export interface Dag {
+  dag_id: string;
+  description: string;
+  is_paused: boolean;
+  schedule_interval: { value: string } | null;
+  timezone: string;
+  next_dagrun: string | null;
+  last_run: DagRun | null;
+  tags: { name: string }[];
+}
+
+export interface DagTask {
+  task_id: string;
+  description: string | null;
+  upstream_task_ids: string[];
+  downstream_task_ids: string[];
+  retries: number;
+}
+
+export interface TaskInstance {
+  task_id: string;
+  state: string | null;
+  try_number: number;
+  max_tries: number;
+  start_date: string | null;
+  end_date: string | null;
+  duration: number | null;
+  note: string | null;
+  output: unknown;
+}
+
+const dagPath = (dagId: string) => `/api/v1/dags/${encodeURIComponent(dagId)}`;
+export const fetchDags = () => getJson<{ dags: Dag[]; total_entries: number }>('/api/v1/dags');
+export const fetchDag = (dagId: string) => getJson<Dag>(`/api/v1/dags/${encodeURIComponent(dagId)}`);
+export const fetchDagTasks = (dagId: string) =>
+  getJson<{ tasks: DagTask[] }>(`/api/v1/dags/${encodeURIComponent(dagId)}/tasks`);
+export const fetchDagRuns = (dagId: string) =>
+  getJson<{ dag_runs: DagRun[]; total_entries: number }>(
+    `/api/v1/dags/${encodeURIComponent(dagId)}/dagRuns?limit=25`,
+  );
+export const fetchTaskInstances = (dagId: string, runId: string) =>
+  getJson<{ task_instances: TaskInstance[] }>(
+    `/api/v1/dags/${encodeURIComponent(dagId)}/dagRuns/${encodeURIComponent(runId)}/taskInstances`,
+  );
+export const fetchTaskLogs = (dagId: string, runId: string, taskId: string) =>
+  getJson<{ content: string }>(
+    `/api/v1/dags/${encodeURIComponent(dagId)}/dagRuns/${encodeURIComponent(runId)}/taskInstances/${encodeURIComponent(taskId)}/logs/0`,
+  );
+export const triggerDag = (dagId: string, conf: Record<string, unknown>) =>
+  postJson<DagRun>(`/api/v1/dags/${encodeURIComponent(dagId)}/dagRuns`, { conf });
+export const setDagPaused = (dagId: string, isPaused: boolean) =>
+  postJson<Dag>(`${dagPath(dagId)}?update_mask=is_paused`, { is_paused: isPaused }, 'PATCH');

@@ -8,4 +8,5 @@ export const NAV_ITEMS: readonly { to: string; label: string }[] = [
   { to: '/models', label: 'Models' },
   { to: '/datasets', label: 'Datasets' },
   { to: '/features', label: 'Features' },
+  { to: '/pipelines', label: 'Pipelines' },
 ];

@@ -1,0 +1,886 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { CronExpressionParser } from 'cron-parser';
+import { ConflictError, MlopsError, NotFoundError, ValidationError } from '../errors/index.js';
+import type { Logger } from '../logging/index.js';
+import type { Platform } from '../platform/index.js';
+import type { MetadataDb } from '../storage/index.js';
+import {
+  type PipelineDefinition,
+  retryDelayMs,
+  type TaskDefinition,
+  topologicalOrder,
+} from './definition.js';
+
+export type RunState = 'queued' | 'running' | 'success' | 'failed';
+export type TaskState =
+  | 'queued'
+  | 'running'
+  | 'success'
+  | 'failed'
+  | 'up_for_retry'
+  | 'upstream_failed'
+  | 'skipped';
+export type RunType = 'manual' | 'scheduled' | 'event';
+
+const FINISHED: ReadonlySet<string> = new Set(['success', 'failed', 'upstream_failed', 'skipped']);
+
+export interface RunRecord {
+  run_id: string;
+  pipeline_id: string;
+  state: RunState;
+  run_type: RunType;
+  conf: Record<string, unknown>;
+  note: string | null;
+  logical_date: Date;
+  created_at: Date;
+  start_date: Date | null;
+  end_date: Date | null;
+}
+
+export interface TaskRecord {
+  run_id: string;
+  task_id: string;
+  state: TaskState | null;
+  try_number: number;
+  max_tries: number;
+  queued_at: Date | null;
+  start_date: Date | null;
+  end_date: Date | null;
+  duration: number | null;
+  next_retry_at: Date | null;
+  output: unknown;
+  error: string | null;
+  lease_owner: string | null;
+}
+
+export interface PipelineSummary {
+  definition: PipelineDefinition;
+  is_paused: boolean;
+  next_run_at: Date | null;
+  last_run: RunRecord | null;
+}
+
+/** Hands queued tasks to workers: in this process, or through a queue to `mlops worker` processes. */
+export interface TaskExecutor {
+  readonly kind: 'in_process' | 'bullmq';
+  dispatch(runId: string, taskId: string, tryNumber: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface EngineOptions {
+  logger: Logger;
+  /** A running attempt whose heartbeat is older than this is taken as lost and retried (default 30 s). */
+  leaseMs?: number;
+}
+
+class TaskTimeoutError extends Error {}
+
+/**
+ * Runs pipelines with their state in the metadata database: triggers runs, advances them (a task is queued
+ * once all its upstream tasks succeeded; a failure with tries left becomes up_for_retry, then queued again
+ * after its delay), executes attempts with a lease and a heartbeat, and recovers attempts whose worker died.
+ * Every state change is a guarded UPDATE, so any number of processes can share the work and an attempt
+ * that finished is never run again.
+ */
+export class PipelineEngine {
+  readonly workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private readonly definitions = new Map<string, PipelineDefinition>();
+  private executor: TaskExecutor | undefined;
+  private readonly leaseMs: number;
+  private readonly log: Logger;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private ticker: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private readonly running = new Map<string, AbortController>();
+  private stopped = false;
+
+  constructor(
+    readonly platform: Platform,
+    pipelines: readonly PipelineDefinition[],
+    options: EngineOptions,
+  ) {
+    for (const pipeline of pipelines) {
+      if (this.definitions.has(pipeline.id))
+        throw new ValidationError(`pipeline ${pipeline.id} is defined twice`, { field: 'pipelines' });
+      this.definitions.set(pipeline.id, pipeline);
+    }
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.log = options.logger.child({ component: 'PIPELINES' });
+  }
+
+  private get db(): MetadataDb {
+    return this.platform.database.db;
+  }
+
+  setExecutor(executor: TaskExecutor): void {
+    this.executor = executor;
+  }
+
+  pipelines(): PipelineDefinition[] {
+    return [...this.definitions.values()];
+  }
+
+  definition(pipelineId: string): PipelineDefinition {
+    const definition = this.definitions.get(pipelineId);
+    if (definition === undefined) {
+      throw new NotFoundError(
+        `no pipeline named ${pipelineId} (known: ${[...this.definitions.keys()].join(', ') || 'none'})`,
+        { field: 'dag_id' },
+      );
+    }
+    return definition;
+  }
+
+  /** Records every pipeline in the database (new ones start their schedule now). */
+  async register(now = new Date()): Promise<void> {
+    for (const definition of this.definitions.values()) {
+      await this.db
+        .insertInto('pipelines')
+        .values({
+          pipeline_id: definition.id,
+          is_paused: definition.pausedOnCreation ?? false,
+          last_scheduled_at: now,
+        })
+        .onConflict((conflict) => conflict.column('pipeline_id').doNothing())
+        .execute();
+    }
+  }
+
+  async summaries(): Promise<PipelineSummary[]> {
+    const rows = await this.db.selectFrom('pipelines').selectAll().execute();
+    const summaries: PipelineSummary[] = [];
+    for (const definition of this.definitions.values()) {
+      const row = rows.find((item) => item.pipeline_id === definition.id);
+      const last = await this.db
+        .selectFrom('pipeline_runs')
+        .selectAll()
+        .where('pipeline_id', '=', definition.id)
+        .orderBy('created_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      summaries.push({
+        definition,
+        is_paused: row?.is_paused ?? false,
+        next_run_at:
+          definition.schedule === undefined || row?.is_paused === true
+            ? null
+            : nextTick(definition, row?.last_scheduled_at ?? new Date()),
+        last_run: last === undefined ? null : toRun(last),
+      });
+    }
+    return summaries;
+  }
+
+  async setPaused(pipelineId: string, isPaused: boolean): Promise<void> {
+    this.definition(pipelineId);
+    await this.register();
+    await this.db
+      .updateTable('pipelines')
+      .set({
+        is_paused: isPaused,
+        updated_at: new Date(),
+        ...(isPaused ? {} : { last_scheduled_at: new Date() }),
+      })
+      .where('pipeline_id', '=', pipelineId)
+      .execute();
+    this.log.info(
+      { action: isPaused ? 'PAUSE' : 'UNPAUSE', pipeline: pipelineId },
+      `${pipelineId} ${isPaused ? 'paused' : 'unpaused'}`,
+    );
+  }
+
+  async isPaused(pipelineId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('pipelines')
+      .select('is_paused')
+      .where('pipeline_id', '=', pipelineId)
+      .executeTakeFirst();
+    return row?.is_paused ?? false;
+  }
+
+  /**
+   * Starts a run: validates `conf`, refuses paused and unknown pipelines and taken run ids, records the run
+   * with one task instance per task, and schedules its first tasks at once.
+   */
+  async trigger(
+    pipelineId: string,
+    options: {
+      conf?: unknown;
+      runId?: string;
+      runType?: RunType;
+      logicalDate?: Date;
+      note?: string;
+      force?: boolean;
+    } = {},
+  ): Promise<RunRecord> {
+    const definition = this.definition(pipelineId);
+    await this.register();
+    if (options.force !== true && (await this.isPaused(pipelineId))) {
+      throw new MlopsError(
+        'MLOPS_ERR_PIPELINE_PAUSED',
+        `pipeline ${pipelineId} is paused: unpause it first (mlops pipelines unpause ${pipelineId})`,
+        { field: 'dag_id' },
+      );
+    }
+    const conf = parseConf(definition, options.conf ?? {});
+    const logicalDate = options.logicalDate ?? new Date();
+    const runType = options.runType ?? 'manual';
+    let runId = options.runId ?? `${runType}__${logicalDate.toISOString()}`;
+    const taken = await this.db
+      .selectFrom('pipeline_runs')
+      .select('run_id')
+      .where('run_id', '=', runId)
+      .executeTakeFirst();
+    if (taken !== undefined) {
+      if (options.runId !== undefined)
+        throw new ConflictError(`a run with id ${runId} already exists`, { field: 'dag_run_id' });
+      runId = `${runId}_${randomBytes(3).toString('hex')}`;
+    }
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('pipeline_runs')
+        .values({
+          run_id: runId,
+          pipeline_id: pipelineId,
+          state: 'queued',
+          run_type: runType,
+          conf: JSON.stringify(conf),
+          note: options.note ?? null,
+          logical_date: logicalDate,
+        })
+        .execute();
+      await trx
+        .insertInto('task_instances')
+        .values(
+          definition.tasks.map((task) => ({
+            run_id: runId,
+            task_id: task.id,
+            state: null,
+            max_tries: task.retries ?? 0,
+          })),
+        )
+        .execute();
+    });
+    this.log.info(
+      { action: 'TRIGGER', pipeline: pipelineId, run_id: runId, run_type: runType },
+      `${pipelineId}: run ${runId} queued`,
+    );
+    await this.advance(runId);
+    return this.run(runId);
+  }
+
+  async run(runId: string): Promise<RunRecord> {
+    const row = await this.db
+      .selectFrom('pipeline_runs')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .executeTakeFirst();
+    if (row === undefined) throw new NotFoundError(`no pipeline run ${runId}`, { field: 'dag_run_id' });
+    return toRun(row);
+  }
+
+  async runs(
+    pipelineId: string | undefined,
+    options: { limit?: number; offset?: number; states?: string[] } = {},
+  ): Promise<{ runs: RunRecord[]; total: number }> {
+    let query = this.db.selectFrom('pipeline_runs');
+    if (pipelineId !== undefined) query = query.where('pipeline_id', '=', pipelineId);
+    if (options.states !== undefined && options.states.length > 0)
+      query = query.where('state', 'in', options.states);
+    const total = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    const rows = await query
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .orderBy('run_id', 'desc')
+      .limit(options.limit ?? 100)
+      .offset(options.offset ?? 0)
+      .execute();
+    return { runs: rows.map(toRun), total: Number(total?.n ?? 0) };
+  }
+
+  async tasks(runId: string): Promise<TaskRecord[]> {
+    const run = await this.run(runId);
+    const rows = await this.db.selectFrom('task_instances').selectAll().where('run_id', '=', runId).execute();
+    const order = this.definitions.get(run.pipeline_id)?.tasks.map((task) => task.id) ?? [];
+    return rows.map(toTask).sort((a, b) => order.indexOf(a.task_id) - order.indexOf(b.task_id));
+  }
+
+  async logs(
+    runId: string,
+    taskId: string,
+    tryNumber?: number,
+  ): Promise<{ try_number: number; level: string; message: string; logged_at: Date }[]> {
+    let query = this.db
+      .selectFrom('task_logs')
+      .select(['try_number', 'level', 'message', 'logged_at'])
+      .where('run_id', '=', runId)
+      .where('task_id', '=', taskId);
+    if (tryNumber !== undefined) query = query.where('try_number', '=', tryNumber);
+    return query.orderBy('log_id').limit(10_000).execute();
+  }
+
+  /**
+   * Moves a run forward: starts it when its pipeline has room, queues every task whose upstream tasks all
+   * succeeded (and retries whose delay is over), marks tasks behind a failure upstream_failed, and closes
+   * the run when every task has finished. Safe to call from any process at any time.
+   */
+  async advance(runId: string, now = new Date()): Promise<void> {
+    const run = await this.run(runId);
+    if (run.state === 'success' || run.state === 'failed') return;
+    const definition = this.definitions.get(run.pipeline_id);
+    if (definition === undefined) return;
+    if (run.state === 'queued') {
+      const active = await this.db
+        .selectFrom('pipeline_runs')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('pipeline_id', '=', run.pipeline_id)
+        .where('state', '=', 'running')
+        .executeTakeFirst();
+      if (Number(active?.n ?? 0) >= (definition.maxActiveRuns ?? 1)) return;
+      const started = await this.db
+        .updateTable('pipeline_runs')
+        .set({ state: 'running', start_date: now })
+        .where('run_id', '=', runId)
+        .where('state', '=', 'queued')
+        .executeTakeFirst();
+      if (Number(started.numUpdatedRows) === 0) return;
+    }
+    const tasks = new Map((await this.tasks(runId)).map((task) => [task.task_id, task]));
+    for (const task of topologicalOrder(definition.tasks)) {
+      const instance = tasks.get(task.id);
+      if (instance === undefined) continue;
+      const upstream = (task.dependsOn ?? []).map((id) => tasks.get(id)?.state ?? null);
+      if (instance.state === null) {
+        if (upstream.some((state) => state === 'failed' || state === 'upstream_failed')) {
+          await this.setState(runId, task.id, null, { state: 'upstream_failed', end_date: now });
+          instance.state = 'upstream_failed';
+        } else if (upstream.some((state) => state === 'skipped')) {
+          await this.setState(runId, task.id, null, { state: 'skipped', end_date: now });
+          instance.state = 'skipped';
+        } else if (upstream.every((state) => state === 'success')) {
+          if (await this.setState(runId, task.id, null, { state: 'queued', queued_at: now })) {
+            instance.state = 'queued';
+            await this.dispatch(runId, task.id, instance.try_number + 1);
+          }
+        }
+      } else if (instance.state === 'up_for_retry') {
+        const due = instance.next_retry_at === null || instance.next_retry_at.getTime() <= now.getTime();
+        if (due) {
+          if (
+            await this.setState(runId, task.id, 'up_for_retry', {
+              state: 'queued',
+              queued_at: now,
+              next_retry_at: null,
+            })
+          ) {
+            instance.state = 'queued';
+            await this.dispatch(runId, task.id, instance.try_number + 1);
+          }
+        } else {
+          this.wakeAt(runId, instance.next_retry_at as Date);
+        }
+      }
+    }
+    const states = [...tasks.values()].map((task) => task.state);
+    if (states.every((state) => state !== null && FINISHED.has(state))) {
+      const failed = states.some((state) => state === 'failed' || state === 'upstream_failed');
+      const closed = await this.db
+        .updateTable('pipeline_runs')
+        .set({ state: failed ? 'failed' : 'success', end_date: now })
+        .where('run_id', '=', runId)
+        .where('state', '=', 'running')
+        .executeTakeFirst();
+      if (Number(closed.numUpdatedRows) > 0) {
+        this.platform.metrics.pipelineRuns.inc({
+          pipeline: run.pipeline_id,
+          state: failed ? 'failed' : 'success',
+        });
+        this.log.info(
+          {
+            action: 'RUN_FINISHED',
+            pipeline: run.pipeline_id,
+            run_id: runId,
+            state: failed ? 'failed' : 'success',
+          },
+          `${run.pipeline_id}: run ${runId} ${failed ? 'failed' : 'succeeded'}`,
+        );
+        // A queued run of the same pipeline may start now.
+        const waiting = await this.db
+          .selectFrom('pipeline_runs')
+          .select('run_id')
+          .where('pipeline_id', '=', run.pipeline_id)
+          .where('state', '=', 'queued')
+          .orderBy('created_at')
+          .limit(1)
+          .executeTakeFirst();
+        if (waiting !== undefined) await this.advance(waiting.run_id);
+      }
+    }
+  }
+
+  private async dispatch(runId: string, taskId: string, tryNumber: number): Promise<void> {
+    if (this.executor === undefined) return; // a process without an executor leaves queued tasks to others
+    await this.executor.dispatch(runId, taskId, tryNumber);
+  }
+
+  /** Conditional update of one task: applies only while it is still in `from` (null: not scheduled). */
+  private async setState(
+    runId: string,
+    taskId: string,
+    from: TaskState | null,
+    values: Partial<{
+      state: TaskState;
+      queued_at: Date;
+      end_date: Date;
+      next_retry_at: Date | null;
+    }>,
+  ): Promise<boolean> {
+    let query = this.db
+      .updateTable('task_instances')
+      .set(values)
+      .where('run_id', '=', runId)
+      .where('task_id', '=', taskId);
+    query = from === null ? query.where('state', 'is', null) : query.where('state', '=', from);
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  private wakeAt(runId: string, at: Date): void {
+    if (this.stopped) return;
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        void this.advance(runId).catch((error: unknown) => this.logFailure('advance', error));
+      },
+      Math.max(0, at.getTime() - Date.now()) + 5,
+    );
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  /**
+   * Runs one attempt of a queued task in this process: claims it (queued → running, with this worker's
+   * lease), runs it with its upstream outputs, timeout and heartbeat, stores the output or the failure, and
+   * advances the run at once so downstream tasks start without waiting for a scheduler pass. Does nothing
+   * when the task is no longer queued (another worker took it, or it finished).
+   */
+  async executeTask(runId: string, taskId: string): Promise<void> {
+    const run = await this.run(runId);
+    const definition = this.definition(run.pipeline_id);
+    const task = definition.tasks.find((item) => item.id === taskId);
+    if (task === undefined) throw new NotFoundError(`pipeline ${run.pipeline_id} has no task ${taskId}`);
+    const startedAt = new Date();
+    const claimed = await this.db
+      .updateTable('task_instances')
+      .set((eb) => ({
+        state: 'running',
+        try_number: eb('try_number', '+', 1),
+        start_date: startedAt,
+        end_date: null,
+        lease_owner: this.workerId,
+        heartbeat_at: startedAt,
+        error: null,
+      }))
+      .where('run_id', '=', runId)
+      .where('task_id', '=', taskId)
+      .where('state', '=', 'queued')
+      .returning(['try_number', 'max_tries'])
+      .executeTakeFirst();
+    if (claimed === undefined) return;
+    const tryNumber = claimed.try_number;
+    const lines: { level: string; message: string }[] = [];
+    const write = (level: string) => (message: string) => {
+      lines.push({ level, message });
+    };
+    const taskLog = { info: write('INFO'), warn: write('WARNING'), error: write('ERROR') };
+    const flush = async () => {
+      const batch = lines.splice(0, lines.length);
+      if (batch.length === 0) return;
+      await this.db
+        .insertInto('task_logs')
+        .values(batch.map((line) => ({ run_id: runId, task_id: taskId, try_number: tryNumber, ...line })))
+        .execute();
+    };
+    taskLog.info(`attempt ${tryNumber} of ${claimed.max_tries + 1} on ${this.workerId}`);
+
+    const upstreamRows =
+      (task.dependsOn ?? []).length === 0
+        ? []
+        : await this.db
+            .selectFrom('task_instances')
+            .select(['task_id', 'output'])
+            .where('run_id', '=', runId)
+            .where('task_id', 'in', task.dependsOn ?? [])
+            .execute();
+    const upstream = Object.fromEntries(upstreamRows.map((row) => [row.task_id, parseJson(row.output)]));
+    const controller = new AbortController();
+    const key = `${runId}/${taskId}`;
+    this.running.set(key, controller);
+    const heartbeat = setInterval(
+      () => {
+        void this.db
+          .updateTable('task_instances')
+          .set({ heartbeat_at: new Date() })
+          .where('run_id', '=', runId)
+          .where('task_id', '=', taskId)
+          .where('state', '=', 'running')
+          .where('lease_owner', '=', this.workerId)
+          .execute()
+          .then(flush)
+          .catch((error: unknown) => this.logFailure('heartbeat', error));
+      },
+      Math.max(200, Math.floor(this.leaseMs / 3)),
+    );
+    let output: unknown;
+    let failure: unknown;
+    try {
+      output = await withTimeout(
+        Promise.resolve().then(() =>
+          task.run({
+            runId,
+            pipelineId: run.pipeline_id,
+            taskId,
+            tryNumber,
+            conf: run.conf,
+            upstream,
+            log: taskLog,
+            signal: controller.signal,
+            platform: this.platform,
+          }),
+        ),
+        task.timeoutSeconds,
+        controller,
+      );
+      JSON.stringify(output ?? null); // an output that cannot be stored is a failure of the task
+    } catch (error) {
+      failure = error;
+    } finally {
+      clearInterval(heartbeat);
+      this.running.delete(key);
+    }
+    const endedAt = new Date();
+    const duration = (endedAt.getTime() - startedAt.getTime()) / 1000;
+    if (failure === undefined) {
+      taskLog.info(`succeeded in ${duration.toFixed(3)} s`);
+      await flush();
+      await this.db
+        .updateTable('task_instances')
+        .set({
+          state: 'success',
+          output: JSON.stringify(output ?? null),
+          end_date: endedAt,
+          duration,
+          heartbeat_at: endedAt,
+        })
+        .where('run_id', '=', runId)
+        .where('task_id', '=', taskId)
+        .where('state', '=', 'running')
+        .where('try_number', '=', tryNumber)
+        .execute();
+    } else {
+      const message = failure instanceof Error ? (failure.stack ?? failure.message) : String(failure);
+      const hasTriesLeft = tryNumber <= claimed.max_tries;
+      taskLog.error(
+        failure instanceof TaskTimeoutError
+          ? `timed out after ${task.timeoutSeconds} s`
+          : `failed: ${message}`,
+      );
+      if (hasTriesLeft) taskLog.warn(`will retry in ${(retryDelayMs(task, tryNumber) / 1000).toFixed(1)} s`);
+      await flush();
+      await this.db
+        .updateTable('task_instances')
+        .set({
+          state: hasTriesLeft ? 'up_for_retry' : 'failed',
+          error: failure instanceof Error ? failure.message : String(failure),
+          end_date: endedAt,
+          duration,
+          next_retry_at: hasTriesLeft ? new Date(endedAt.getTime() + retryDelayMs(task, tryNumber)) : null,
+        })
+        .where('run_id', '=', runId)
+        .where('task_id', '=', taskId)
+        .where('state', '=', 'running')
+        .where('try_number', '=', tryNumber)
+        .execute();
+    }
+    const state =
+      failure === undefined ? 'success' : tryNumber <= claimed.max_tries ? 'up_for_retry' : 'failed';
+    this.platform.metrics.taskDuration.observe({ pipeline: run.pipeline_id, task: taskId, state }, duration);
+    this.log.info(
+      {
+        action: 'TASK_FINISHED',
+        pipeline: run.pipeline_id,
+        run_id: runId,
+        task: taskId,
+        try_number: tryNumber,
+        state,
+        duration_s: duration,
+      },
+      `${run.pipeline_id}.${taskId} (try ${tryNumber}): ${state}`,
+    );
+    if (!this.stopped) await this.advance(runId);
+  }
+
+  /**
+   * One scheduler pass: creates the runs cron schedules are due for, takes back attempts whose worker
+   * stopped (stale heartbeat; or every running attempt with `orphanAll`, when this process is the only one
+   * that can run tasks), re-dispatches queued tasks and advances every active run.
+   */
+  async tick(options: { now?: Date; orphanAll?: boolean } = {}): Promise<void> {
+    const now = options.now ?? new Date();
+    await this.register(now);
+    await this.scheduleDue(now);
+    const staleBefore = new Date(now.getTime() - this.leaseMs);
+    let lost = this.db
+      .selectFrom('task_instances')
+      .select(['run_id', 'task_id', 'try_number', 'max_tries'])
+      .where('state', '=', 'running');
+    if (options.orphanAll !== true) lost = lost.where('heartbeat_at', '<', staleBefore);
+    for (const task of await lost.execute()) {
+      if (this.running.has(`${task.run_id}/${task.task_id}`)) continue;
+      await this.recoverAttempt(task.run_id, task.task_id, task.try_number, task.max_tries, now);
+    }
+    const queued = await this.db
+      .selectFrom('task_instances')
+      .innerJoin('pipeline_runs', 'pipeline_runs.run_id', 'task_instances.run_id')
+      .select(['task_instances.run_id', 'task_instances.task_id', 'task_instances.try_number'])
+      .where('task_instances.state', '=', 'queued')
+      .where('pipeline_runs.state', '=', 'running')
+      .execute();
+    for (const task of queued) await this.dispatch(task.run_id, task.task_id, task.try_number + 1);
+    const active = await this.db
+      .selectFrom('pipeline_runs')
+      .select('run_id')
+      .where('state', 'in', ['queued', 'running'])
+      .orderBy('created_at')
+      .execute();
+    for (const run of active) await this.advance(run.run_id, now);
+  }
+
+  private async recoverAttempt(
+    runId: string,
+    taskId: string,
+    tryNumber: number,
+    maxTries: number,
+    now: Date,
+  ): Promise<void> {
+    const run = await this.run(runId);
+    const task = this.definitions.get(run.pipeline_id)?.tasks.find((item) => item.id === taskId);
+    const hasTriesLeft = tryNumber <= maxTries;
+    const delay = task === undefined ? 0 : retryDelayMs(task, tryNumber);
+    const updated = await this.db
+      .updateTable('task_instances')
+      .set({
+        state: hasTriesLeft ? 'up_for_retry' : 'failed',
+        error: 'the worker running this attempt stopped (no heartbeat)',
+        end_date: now,
+        next_retry_at: hasTriesLeft ? new Date(now.getTime() + delay) : null,
+      })
+      .where('run_id', '=', runId)
+      .where('task_id', '=', taskId)
+      .where('state', '=', 'running')
+      .where('try_number', '=', tryNumber)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) return;
+    await this.db
+      .insertInto('task_logs')
+      .values({
+        run_id: runId,
+        task_id: taskId,
+        try_number: tryNumber,
+        level: 'ERROR',
+        message: `the worker running attempt ${tryNumber} stopped answering; ${hasTriesLeft ? 'retrying' : 'no tries left'}`,
+      })
+      .execute();
+    this.log.warn(
+      { action: 'TASK_LOST', run_id: runId, task: taskId, try_number: tryNumber },
+      `${runId}/${taskId}: attempt ${tryNumber} lost its worker; ${hasTriesLeft ? 'it will be retried' : 'no tries left'}`,
+    );
+  }
+
+  /** Creates the run each unpaused scheduled pipeline is due for (only the latest missed one without catch-up). */
+  private async scheduleDue(now: Date): Promise<void> {
+    const rows = await this.db.selectFrom('pipelines').selectAll().where('is_paused', '=', false).execute();
+    for (const row of rows) {
+      const definition = this.definitions.get(row.pipeline_id);
+      if (definition?.schedule === undefined) continue;
+      const due: Date[] = [];
+      let cursor = row.last_scheduled_at ?? now;
+      for (let guard = 0; guard < 1000; guard++) {
+        const next = nextTick(definition, cursor);
+        if (next === null || next.getTime() > now.getTime()) break;
+        due.push(next);
+        cursor = next;
+      }
+      if (due.length === 0) continue;
+      const toRun = definition.catchup === true ? due : due.slice(-1);
+      // Claim the schedule position first: of several schedulers, one creates the runs.
+      const claimed = await this.db
+        .updateTable('pipelines')
+        .set({ last_scheduled_at: cursor, updated_at: now })
+        .where('pipeline_id', '=', row.pipeline_id)
+        .where('last_scheduled_at', '=', row.last_scheduled_at ?? now)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) === 0) continue;
+      for (const logicalDate of toRun) {
+        // Run ids are unique across pipelines: a second pipeline due at the same time gets a suffix.
+        await this.trigger(row.pipeline_id, { runType: 'scheduled', logicalDate }).catch((error: unknown) =>
+          this.logFailure('schedule', error),
+        );
+      }
+    }
+  }
+
+  /** Runs `tick` every `intervalMs` (after a first pass) until `stop()`. */
+  start(intervalMs = 1000, options: { orphanAll?: boolean } = {}): Promise<void> {
+    this.stopped = false;
+    const pass = (first: boolean) => {
+      this.ticking = this.tick({ orphanAll: first && options.orphanAll === true })
+        .catch((error: unknown) => this.logFailure('tick', error))
+        .finally(() => {
+          this.ticking = undefined;
+        });
+      return this.ticking;
+    };
+    const first = pass(true);
+    this.ticker = setInterval(() => {
+      if (this.ticking === undefined) void pass(false);
+    }, intervalMs);
+    this.ticker.unref();
+    return first;
+  }
+
+  /** Stops scheduling, aborts running attempts and waits for the current pass. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.ticker !== undefined) clearInterval(this.ticker);
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    for (const controller of this.running.values()) controller.abort(new Error('the process is stopping'));
+    await this.ticking;
+    await this.executor?.close();
+  }
+
+  private logFailure(what: string, error: unknown): void {
+    this.log.error(
+      { action: 'SCHEDULER_ERROR', err: error },
+      `pipeline ${what} failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+/** The next time a pipeline's cron fires after `after`, in its time zone; null without a schedule. */
+export function nextTick(definition: PipelineDefinition, after: Date): Date | null {
+  if (definition.schedule === undefined) return null;
+  const expression = CronExpressionParser.parse(definition.schedule, {
+    currentDate: after,
+    tz: definition.timezone ?? 'UTC',
+  });
+  return expression.next().toDate();
+}
+
+/** Checks that every schedule parses; a bad one names its pipeline. */
+export function checkSchedules(pipelines: readonly PipelineDefinition[]): void {
+  for (const pipeline of pipelines) {
+    if (pipeline.schedule === undefined) continue;
+    try {
+      nextTick(pipeline, new Date());
+    } catch (error) {
+      throw new ValidationError(
+        `pipeline ${pipeline.id}: schedule "${pipeline.schedule}" (${pipeline.timezone ?? 'UTC'}) is not a valid cron expression: ${error instanceof Error ? error.message : String(error)}`,
+        { field: 'schedule' },
+      );
+    }
+  }
+}
+
+function parseConf(definition: PipelineDefinition, conf: unknown): Record<string, unknown> {
+  if (typeof conf !== 'object' || conf === null || Array.isArray(conf))
+    throw new ValidationError('conf must be a JSON object', { field: 'conf' });
+  if (definition.conf === undefined) return conf as Record<string, unknown>;
+  const parsed = definition.conf.safeParse(conf);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = ['conf', ...(issue?.path ?? []).map(String)].join('.');
+  throw new ValidationError(`${field}: ${issue?.message ?? 'is invalid'}`, { field });
+}
+
+async function withTimeout<T>(
+  work: Promise<T>,
+  seconds: number | undefined,
+  controller: AbortController,
+): Promise<T> {
+  if (seconds === undefined || seconds <= 0) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new TaskTimeoutError(`timed out after ${seconds} s`);
+      controller.abort(error);
+      reject(error);
+    }, seconds * 1000);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// jsonb columns come back parsed from both PGlite and PostgreSQL (a string output is a JS string).
+function parseJson(value: unknown): unknown {
+  return value;
+}
+
+function toRun(row: {
+  run_id: string;
+  pipeline_id: string;
+  state: string;
+  run_type: string;
+  conf: unknown;
+  note: string | null;
+  logical_date: Date;
+  created_at: Date;
+  start_date: Date | null;
+  end_date: Date | null;
+}): RunRecord {
+  return {
+    ...row,
+    state: row.state as RunState,
+    run_type: row.run_type as RunType,
+    conf: (parseJson(row.conf) ?? {}) as Record<string, unknown>,
+  };
+}
+
+function toTask(row: {
+  run_id: string;
+  task_id: string;
+  state: string | null;
+  try_number: number;
+  max_tries: number;
+  queued_at: Date | null;
+  start_date: Date | null;
+  end_date: Date | null;
+  duration: number | null;
+  next_retry_at: Date | null;
+  output: unknown;
+  error: string | null;
+  lease_owner: string | null;
+}): TaskRecord {
+  return {
+    run_id: row.run_id,
+    task_id: row.task_id,
+    state: row.state as TaskState | null,
+    try_number: row.try_number,
+    max_tries: row.max_tries,
+    queued_at: row.queued_at,
+    start_date: row.start_date,
+    end_date: row.end_date,
+    duration: row.duration,
+    next_retry_at: row.next_retry_at,
+    output: parseJson(row.output),
+    error: row.error,
+    lease_owner: row.lease_owner,
+  };
+}
+
+export type { TaskDefinition };

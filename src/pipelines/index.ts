@@ -1,0 +1,32 @@
+export {
+  BUILTIN_PIPELINES,
+  movieBatchPrediction,
+  movieDataCollection,
+  movieFeaturePipeline,
+  movieTrainingPipeline,
+} from './builtin/index.js';
+export {
+  definePipeline,
+  type PipelineDefinition,
+  retryDelayMs,
+  type TaskContext,
+  type TaskDefinition,
+  type TaskLog,
+  topologicalOrder,
+} from './definition.js';
+export {
+  checkSchedules,
+  nextTick,
+  PipelineEngine,
+  type PipelineSummary,
+  type RunRecord,
+  type RunState,
+  type RunType,
+  type TaskExecutor,
+  type TaskRecord,
+  type TaskState,
+} from './engine.js';
+export { BullMqExecutor, startBullMqWorker } from './executors/bullmq-executor.js';
+export { InProcessExecutor } from './executors/in-process-executor.js';
+export { loadPipelines } from './load-pipelines.js';
+export { openPipelines, type RunningPipelines } from './open-pipelines.js';

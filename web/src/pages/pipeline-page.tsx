@@ -1,0 +1,317 @@
+import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
+import { Link, useParams } from 'react-router';
+import {
+  type DagTask,
+  fetchDag,
+  fetchDagRuns,
+  fetchDagTasks,
+  fetchTaskInstances,
+  fetchTaskLogs,
+  setDagPaused,
+  type TaskInstance,
+  triggerDag,
+} from '../api/client';
+import { usePolling } from '../api/use-polling';
+import { stateBadge } from './pipelines-page';
+
+const NODE_WIDTH = 170;
+const NODE_HEIGHT = 46;
+const COLUMN = 230;
+const ROW = 74;
+
+/** Columns by longest path from a root: each task sits right of everything it depends on. */
+function layout(tasks: DagTask[]): {
+  positions: Map<string, { x: number; y: number }>;
+  width: number;
+  height: number;
+} {
+  const depth = new Map<string, number>();
+  const depthOf = (id: string, seen = new Set<string>()): number => {
+    const known = depth.get(id);
+    if (known !== undefined) return known;
+    if (seen.has(id)) return 0;
+    seen.add(id);
+    const task = tasks.find((item) => item.task_id === id);
+    const value = Math.max(-1, ...(task?.upstream_task_ids ?? []).map((up) => depthOf(up, seen))) + 1;
+    depth.set(id, value);
+    return value;
+  };
+  const columns = new Map<number, string[]>();
+  for (const task of tasks) {
+    const column = depthOf(task.task_id);
+    columns.set(column, [...(columns.get(column) ?? []), task.task_id]);
+  }
+  const tallest = Math.max(1, ...[...columns.values()].map((ids) => ids.length));
+  const positions = new Map<string, { x: number; y: number }>();
+  for (const [column, ids] of columns) {
+    const offset = ((tallest - ids.length) * ROW) / 2;
+    ids.forEach((id, row) => {
+      positions.set(id, { x: 10 + column * COLUMN, y: 10 + offset + row * ROW });
+    });
+  }
+  return {
+    positions,
+    width: 20 + (columns.size - 1) * COLUMN + NODE_WIDTH,
+    height: 20 + (tallest - 1) * ROW + NODE_HEIGHT,
+  };
+}
+
+function DagGraph({
+  tasks,
+  instances,
+  selected,
+  onSelect,
+}: {
+  tasks: DagTask[];
+  instances: TaskInstance[];
+  selected: string | undefined;
+  onSelect: (taskId: string) => void;
+}) {
+  const { positions, width, height } = useMemo(() => layout(tasks), [tasks]);
+  const stateOf = (id: string) => instances.find((item) => item.task_id === id)?.state ?? null;
+  return (
+    <div className="dag-wrap">
+      <svg
+        className="dag"
+        width={width}
+        height={height}
+        viewBox={`0 0 ${width} ${height}`}
+        role="img"
+        aria-label="pipeline graph"
+      >
+        {tasks.flatMap((task) =>
+          task.upstream_task_ids.map((up) => {
+            const from = positions.get(up);
+            const to = positions.get(task.task_id);
+            if (from === undefined || to === undefined) return null;
+            const x1 = from.x + NODE_WIDTH;
+            const y1 = from.y + NODE_HEIGHT / 2;
+            const x2 = to.x;
+            const y2 = to.y + NODE_HEIGHT / 2;
+            const middle = (x1 + x2) / 2;
+            return (
+              <path
+                key={`${up}-${task.task_id}`}
+                className="dag-edge"
+                d={`M${x1},${y1} C${middle},${y1} ${middle},${y2} ${x2},${y2}`}
+              />
+            );
+          }),
+        )}
+        {tasks.map((task) => {
+          const position = positions.get(task.task_id);
+          if (position === undefined) return null;
+          const state = stateOf(task.task_id) ?? 'none';
+          return (
+            // biome-ignore lint/a11y/useSemanticElements: an SVG node cannot be a <button>
+            <g
+              key={task.task_id}
+              className={`dag-node dag-${state}${selected === task.task_id ? ' dag-selected' : ''}`}
+              transform={`translate(${position.x},${position.y})`}
+              onClick={() => onSelect(task.task_id)}
+              onKeyDown={(event) => {
+                if (event.key === 'Enter' || event.key === ' ') onSelect(task.task_id);
+              }}
+              role="button"
+              tabIndex={0}
+              data-testid="dag-node"
+              data-state={state}
+            >
+              <rect width={NODE_WIDTH} height={NODE_HEIGHT} rx={8} />
+              <text x={12} y={19}>
+                {task.task_id}
+              </text>
+              <text x={12} y={36} className="dag-state">
+                {state}
+              </text>
+            </g>
+          );
+        })}
+      </svg>
+    </div>
+  );
+}
+
+/** One pipeline: its graph with the live task states of a run, its runs, task logs, trigger and pause. */
+export function PipelinePage() {
+  const { dagId = '' } = useParams();
+  const dag = usePolling(
+    useCallback(() => fetchDag(dagId), [dagId]),
+    3000,
+  );
+  const runs = usePolling(
+    useCallback(() => fetchDagRuns(dagId), [dagId]),
+    1500,
+  );
+  const [tasks, setTasks] = useState<DagTask[]>([]);
+  const [runId, setRunId] = useState<string>();
+  const [instances, setInstances] = useState<TaskInstance[]>([]);
+  const [selected, setSelected] = useState<string>();
+  const [logs, setLogs] = useState<string>();
+  const [conf, setConf] = useState('{}');
+  const [message, setMessage] = useState<{ ok: boolean; text: string }>();
+
+  useEffect(() => {
+    fetchDagTasks(dagId)
+      .then((answer) => setTasks(answer.tasks))
+      .catch(() => setTasks([]));
+  }, [dagId]);
+
+  const shownRun = runId ?? runs.data?.dag_runs[0]?.dag_run_id;
+  const runState = runs.data?.dag_runs.find((run) => run.dag_run_id === shownRun)?.state;
+  useEffect(() => {
+    if (shownRun === undefined) return;
+    let stopped = false;
+    const load = () =>
+      fetchTaskInstances(dagId, shownRun)
+        .then((answer) => {
+          if (!stopped) setInstances(answer.task_instances);
+        })
+        .catch(() => undefined);
+    void load();
+    const timer = setInterval(load, 1000);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [dagId, shownRun]);
+
+  // Logs follow the selected task's attempts: reload when its state or try changes.
+  const selectedVersion = instances
+    .filter((item) => item.task_id === selected)
+    .map((item) => `${item.state}/${item.try_number}`)
+    .join();
+  useEffect(() => {
+    if (shownRun === undefined || selected === undefined) return;
+    void selectedVersion;
+    fetchTaskLogs(dagId, shownRun, selected)
+      .then((answer) => setLogs(answer.content || '(no log lines yet)'))
+      .catch((failure: Error) => setLogs(failure.message));
+  }, [dagId, shownRun, selected, selectedVersion]);
+
+  const trigger = (event: FormEvent) => {
+    event.preventDefault();
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(conf) as Record<string, unknown>;
+    } catch (error) {
+      setMessage({ ok: false, text: `conf is not JSON: ${(error as Error).message}` });
+      return;
+    }
+    triggerDag(dagId, parsed)
+      .then((run) => {
+        setMessage({ ok: true, text: `triggered run ${run.dag_run_id}` });
+        setRunId(run.dag_run_id);
+      })
+      .catch((failure: Error) => setMessage({ ok: false, text: failure.message }));
+  };
+
+  const togglePause = () => {
+    if (dag.data === undefined) return;
+    setDagPaused(dagId, !dag.data.is_paused)
+      .then((answer) => setMessage({ ok: true, text: answer.is_paused ? 'paused' : 'unpaused' }))
+      .catch((failure: Error) => setMessage({ ok: false, text: failure.message }));
+  };
+
+  return (
+    <section className="page" aria-labelledby="pipeline-title">
+      <div className="page-head">
+        <div>
+          <h1 id="pipeline-title">{dagId}</h1>
+          <p className="muted">
+            <Link to="/pipelines">All pipelines</Link>
+            {dag.data && ` · ${dag.data.description} · ${dag.data.schedule_interval?.value ?? 'manual only'}`}
+          </p>
+        </div>
+        {dag.data && (
+          <button type="button" className="button" onClick={togglePause}>
+            {dag.data.is_paused ? 'Unpause' : 'Pause'}
+          </button>
+        )}
+      </div>
+      {dag.error && (
+        <div className="banner banner-error" role="alert">
+          <strong>Cannot load this pipeline.</strong> {dag.error.message}
+        </div>
+      )}
+      {message && (
+        <div
+          className={`banner ${message.ok ? 'banner-ok' : 'banner-error'}`}
+          role={message.ok ? 'status' : 'alert'}
+        >
+          {message.text}
+        </div>
+      )}
+      <h2 className="section-title">
+        Graph{' '}
+        {shownRun && (
+          <span className="muted small">
+            run {shownRun} <span className={stateBadge(runState ?? null)}>{runState}</span>
+          </span>
+        )}
+      </h2>
+      <DagGraph tasks={tasks} instances={instances} selected={selected} onSelect={setSelected} />
+      {selected && (
+        <div className="card feature-lookup">
+          <h2>Log of {selected}</h2>
+          <pre className="code" data-testid="task-log">
+            {logs}
+          </pre>
+        </div>
+      )}
+      <form className="filters trigger-form" onSubmit={trigger}>
+        <label>
+          Run parameters (conf, JSON)
+          <textarea
+            value={conf}
+            onChange={(event) => setConf(event.target.value)}
+            rows={2}
+            spellCheck={false}
+          />
+        </label>
+        <button className="button button-primary" type="submit">
+          Trigger
+        </button>
+      </form>
+      <h2 className="section-title">Runs</h2>
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Run</th>
+              <th scope="col">State</th>
+              <th scope="col">Type</th>
+              <th scope="col">Started</th>
+              <th scope="col">Duration</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(runs.data?.dag_runs ?? []).map((run) => (
+              <tr
+                key={run.dag_run_id}
+                data-testid="run-row"
+                className={run.dag_run_id === shownRun ? 'selected' : undefined}
+              >
+                <td className="mono">
+                  <button type="button" className="link-button" onClick={() => setRunId(run.dag_run_id)}>
+                    {run.dag_run_id}
+                  </button>
+                </td>
+                <td>
+                  <span className={stateBadge(run.state)}>{run.state}</span>
+                </td>
+                <td>{run.run_type}</td>
+                <td>{run.start_date === null ? '—' : new Date(run.start_date).toLocaleString()}</td>
+                <td>
+                  {run.start_date === null || run.end_date === null
+                    ? '—'
+                    : `${((Date.parse(run.end_date) - Date.parse(run.start_date)) / 1000).toFixed(1)} s`}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
