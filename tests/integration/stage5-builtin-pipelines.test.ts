@@ -91,8 +91,16 @@ describe('the built-in pipelines, wired end to end', () => {
     });
     const prepared = tasks.prepare?.output as { training_set_version: string; rows: number };
     expect(prepared.rows).toBe(9000);
-    const trained = tasks.train?.output as { model_version: string; ndcg_at_10: number };
+    const trained = tasks.train?.output as {
+      model_version: string;
+      dataset_version: string;
+      ndcg_at_10: number;
+    };
     expect(trained.model_version).toBe('1');
+    expect(tasks.evaluate?.output).toMatchObject({
+      model_version: '1',
+      metrics: { ndcg: trained.ndcg_at_10 },
+    });
     expect(tasks.promote?.output).toMatchObject({ model_version: '1', promoted: true });
     const champion = await getVersionByAlias(test.platform.database.db, 'movie_recommender', 'champion');
     expect(champion.version).toBe('1');

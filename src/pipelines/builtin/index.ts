@@ -315,6 +315,7 @@ export const movieTrainingPipeline = definePipeline({
         return {
           run_id: result.runId,
           model_version: result.modelVersion?.version ?? null,
+          dataset_version: prepared.dataset_version,
           ndcg_at_10: result.metrics.ndcg,
         };
       },
