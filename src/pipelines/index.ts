@@ -28,5 +28,6 @@ export {
 } from './engine.js';
 export { BullMqExecutor, startBullMqWorker } from './executors/bullmq-executor.js';
 export { InProcessExecutor } from './executors/in-process-executor.js';
+export { runFirstStart } from './first-start.js';
 export { loadPipelines } from './load-pipelines.js';
 export { openPipelines, type RunningPipelines } from './open-pipelines.js';

@@ -63,7 +63,9 @@ describe('pipeline pages in a real browser', () => {
 
     await page.getByLabel('Run parameters (conf, JSON)').fill('{"target": "warehouse"}');
     await page.getByRole('button', { name: 'Trigger' }).click();
-    await expect.poll(() => page.getByRole('status').textContent()).toMatch(/triggered run manual__/);
+    await expect
+      .poll(() => page.getByTestId('pipeline-message').textContent())
+      .toMatch(/triggered run manual__/);
     // While enrich sleeps, the graph shows it running and what finished as success.
     await expect
       .poll(() => page.locator('[data-testid="dag-node"][data-state="running"]').count())
@@ -85,13 +87,13 @@ describe('pipeline pages in a real browser', () => {
   it('refuses bad conf in the form, pauses, and refuses a trigger while paused', async () => {
     await page.getByLabel('Run parameters (conf, JSON)').fill('{not json');
     await page.getByRole('button', { name: 'Trigger' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('conf is not JSON');
+    await expect.poll(() => page.getByTestId('pipeline-message').textContent()).toContain('conf is not JSON');
     await page.getByRole('button', { name: 'Pause' }).click();
     await expect.poll(() => page.getByRole('button', { name: 'Unpause' }).count()).toBe(1);
     await page.getByLabel('Run parameters (conf, JSON)').fill('{}');
     await page.getByRole('button', { name: 'Trigger' }).click();
     await expect
-      .poll(() => page.getByRole('alert').textContent())
+      .poll(() => page.getByTestId('pipeline-message').textContent())
       .toContain('pipeline demo_pipeline is paused');
     await page.getByRole('button', { name: 'Unpause' }).click();
     await expect.poll(() => page.getByRole('button', { name: 'Pause' }).count()).toBe(1);

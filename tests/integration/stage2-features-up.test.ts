@@ -23,7 +23,7 @@ describe('the feature store in a running platform', () => {
     const redis = new Redis(serviceValue('MLOPS_TEST_REDIS_URL'));
     try {
       await up.waitFor(/movie-mlops is up/, 90_000);
-      expect(up.output()).toContain('features ready: built and materialized');
+      expect(up.output()).toContain('no features built yet: running movie_feature_pipeline');
 
       const movie = await fetch(`http://127.0.0.1:${port}/api/v1/features/movie/1`);
       expect(movie.status).toBe(200);

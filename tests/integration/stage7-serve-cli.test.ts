@@ -58,7 +58,11 @@ describe('serving from the command line', () => {
       count: 5,
       model: { version: '1', variant: 'champion', algorithm: 'als' },
     });
-    expect(up.output()).toMatch(/"action":"BOOTSTRAP_MODEL"/);
+    // The first start trains through the pipeline, recorded as a run with its tasks.
+    expect(up.output()).toContain('no champion model yet: running movie_training_pipeline');
+    expect(up.output()).toMatch(
+      /"action":"RUN_FINISHED","pipeline":"movie_training_pipeline"[^\n]*"state":"success"/,
+    );
     up.child.kill('SIGTERM');
     expect(await up.exited).toBe(0);
     remove();

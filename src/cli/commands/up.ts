@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ensureDemoData } from '../../data/index.js';
 import { ConfigError, describeError } from '../../errors/index.js';
 import { createLogger } from '../../logging/index.js';
+import { runFirstStart } from '../../pipelines/index.js';
 import { openPlatform } from '../../platform/index.js';
 import { buildApp, startServer } from '../../server/index.js';
 import { currentSchemaVersion, LATEST_SCHEMA_VERSION } from '../../storage/index.js';
@@ -55,11 +56,15 @@ async function runUp(options: UpOptions, surface: 'all' | 'serving'): Promise<nu
           { field: 'MLOPS_DATABASE_AUTO_MIGRATE' },
         );
       }
-      if (surface === 'all' && config.data.isDemoDataOnFirstStart)
+      if (surface === 'all') pipelines = await startPipelines(platform);
+      // A fresh install runs data collection, features and training once through the pipelines (with
+      // in-process tasks); otherwise the same first-start steps run directly.
+      if (pipelines !== undefined && pipelines.executor.kind === 'in_process')
+        await runFirstStart(pipelines.engine, platform);
+      else if (surface === 'all' && config.data.isDemoDataOnFirstStart)
         await ensureDemoData(dataContext(platform));
       features = await startFeatures(platform, { bootstrap: surface === 'all' });
       const serving = await startServing(platform, { bootstrap: surface === 'all' });
-      if (surface === 'all') pipelines = await startPipelines(platform);
       if (surface === 'serving' && serving === undefined)
         throw new ConfigError('MLOPS_SERVING is off: `mlops serve` has nothing to serve', {
           field: 'MLOPS_SERVING',

@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { ValidationError } from '../../errors/index.js';
+import { importUserModule } from '../../platform/index.js';
 import { BUILTIN_FEATURES } from './builtin.js';
 import {
   defineFeatures,
@@ -31,23 +30,7 @@ export async function loadFeatureDefinitions(file?: string): Promise<FeatureDefi
 
 async function importDefinitionFile(file: string): Promise<FeatureDefinitions> {
   const absolute = path.resolve(file);
-  if (!existsSync(absolute))
-    throw new ValidationError(`feature definition file ${absolute} does not exist`, { field: 'file' });
-  let loaded: Record<string, unknown>;
-  try {
-    if (/\.[cm]?ts$/.test(absolute)) {
-      // TypeScript runs through tsx's loader, scoped to this one import.
-      const { tsImport } = await import('tsx/esm/api');
-      loaded = (await tsImport(pathToFileURL(absolute).href, import.meta.url)) as Record<string, unknown>;
-    } else {
-      loaded = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
-    }
-  } catch (error) {
-    throw new ValidationError(
-      `cannot load feature definitions from ${absolute}: ${error instanceof Error ? error.message : String(error)}`,
-      { field: 'file', cause: error },
-    );
-  }
+  const loaded = await importUserModule(absolute, 'MLOPS_FEATURE_REPO');
   const source = (isObject(loaded.default) ? loaded.default : loaded) as Record<string, unknown>;
   const list = (key: string): Record<string, unknown>[] => {
     const value = source[key];

@@ -238,6 +238,7 @@ export function PipelinePage() {
         <div
           className={`banner ${message.ok ? 'banner-ok' : 'banner-error'}`}
           role={message.ok ? 'status' : 'alert'}
+          data-testid="pipeline-message"
         >
           {message.text}
         </div>
@@ -246,7 +247,7 @@ export function PipelinePage() {
         Graph{' '}
         {shownRun && (
           <span className="muted small">
-            run {shownRun} <span className={stateBadge(runState ?? null)}>{runState}</span>
+            run {shownRun} {runState && <span className={stateBadge(runState)}>{runState}</span>}
           </span>
         )}
       </h2>

@@ -1,0 +1,72 @@
+import { hasCatalogue } from '../data/index.js';
+import { MlopsError } from '../errors/index.js';
+import type { Platform } from '../platform/index.js';
+import { getRegisteredModel } from '../tracking/index.js';
+import type { PipelineEngine } from './engine.js';
+
+/**
+ * A fresh install's first start, through the built-in pipelines: data collection (when there is no
+ * catalogue and demo data is on), features (when nothing was built and the feature bootstrap is on) and
+ * training (when serving has no champion and the model bootstrap is on), each run to its end in turn, so
+ * recommendations work as soon as the server listens. Resolves with the runs it made.
+ */
+export async function runFirstStart(engine: PipelineEngine, platform: Platform): Promise<string[]> {
+  const { config } = platform;
+  const db = platform.database.db;
+  const log = platform.logger.child({ component: 'PIPELINES', action: 'FIRST_START' });
+  const runs: string[] = [];
+  const runToEnd = async (pipelineId: string, reason: string, conf: Record<string, unknown> = {}) => {
+    log.info({ pipeline: pipelineId }, reason);
+    const run = await engine.trigger(pipelineId, {
+      conf,
+      runType: 'manual',
+      note: 'first start',
+      force: true,
+    });
+    for (;;) {
+      const current = await engine.run(run.run_id);
+      if (current.state === 'success') break;
+      if (current.state === 'failed') {
+        const failed = (await engine.tasks(run.run_id)).find((task) => task.state === 'failed');
+        throw new MlopsError(
+          'MLOPS_ERR_INTERNAL',
+          `first start: ${pipelineId} failed at task ${failed?.task_id ?? '?'}: ${failed?.error ?? 'see mlops pipelines logs'}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    runs.push(run.run_id);
+  };
+  if (config.data.isDemoDataOnFirstStart && !(await hasCatalogue(db)))
+    await runToEnd(
+      'movie_data_collection',
+      'no data yet: generating the offline demo catalogue and watch log (first start only)',
+    );
+  const hasWatchLog =
+    (await db
+      .selectFrom('dataset_versions')
+      .select('version_id')
+      .where('dataset', '=', 'watch_log')
+      .limit(1)
+      .executeTakeFirst()) !== undefined;
+  if (!hasWatchLog) return runs;
+  const built = await db.selectFrom('feature_builds').select('build_id').limit(1).executeTakeFirst();
+  if (config.features.isBootstrap && built === undefined)
+    await runToEnd(
+      'movie_feature_pipeline',
+      'no features built yet: running movie_feature_pipeline (first start only)',
+    );
+  if (config.serving.isEnabled && config.serving.isBootstrapModel) {
+    const model = await getRegisteredModel(db, config.serving.modelName).catch(() => undefined);
+    const hasChampion = model?.aliases.some((alias) => alias.alias === 'champion') ?? false;
+    if (!hasChampion)
+      await runToEnd(
+        'movie_training_pipeline',
+        'no champion model yet: running movie_training_pipeline (first start only)',
+        {
+          model_name: config.serving.modelName,
+        },
+      );
+  }
+  return runs;
+}
