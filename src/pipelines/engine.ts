@@ -86,6 +86,11 @@ class TaskTimeoutError extends Error {}
 export class PipelineEngine {
   readonly workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly definitions = new Map<string, PipelineDefinition>();
+  /** Per pipeline: tasks in dependency order, each task's position, and who depends on whom. */
+  private readonly plans = new Map<
+    string,
+    { ordered: TaskDefinition[]; position: Map<string, number>; downstream: Map<string, string[]> }
+  >();
   private executor: TaskExecutor | undefined;
   private readonly leaseMs: number;
   private readonly log: Logger;
@@ -104,6 +109,15 @@ export class PipelineEngine {
       if (this.definitions.has(pipeline.id))
         throw new ValidationError(`pipeline ${pipeline.id} is defined twice`, { field: 'pipelines' });
       this.definitions.set(pipeline.id, pipeline);
+      const downstream = new Map<string, string[]>();
+      for (const task of pipeline.tasks)
+        for (const dependency of task.dependsOn ?? [])
+          downstream.set(dependency, [...(downstream.get(dependency) ?? []), task.id]);
+      this.plans.set(pipeline.id, {
+        ordered: topologicalOrder(pipeline.tasks),
+        position: new Map(pipeline.tasks.map((task, index) => [task.id, index])),
+        downstream,
+      });
     }
     this.leaseMs = options.leaseMs ?? 30_000;
     this.log = options.logger.child({ component: 'PIPELINES' });
@@ -258,6 +272,7 @@ export class PipelineEngine {
             task_id: task.id,
             state: null,
             max_tries: task.retries ?? 0,
+            pending_upstream: (task.dependsOn ?? []).length,
           })),
         )
         .execute();
@@ -302,8 +317,8 @@ export class PipelineEngine {
   async tasks(runId: string): Promise<TaskRecord[]> {
     const run = await this.run(runId);
     const rows = await this.db.selectFrom('task_instances').selectAll().where('run_id', '=', runId).execute();
-    const order = this.definitions.get(run.pipeline_id)?.tasks.map((task) => task.id) ?? [];
-    return rows.map(toTask).sort((a, b) => order.indexOf(a.task_id) - order.indexOf(b.task_id));
+    const position = this.plans.get(run.pipeline_id)?.position ?? new Map<string, number>();
+    return rows.map(toTask).sort((a, b) => (position.get(a.task_id) ?? 0) - (position.get(b.task_id) ?? 0));
   }
 
   async logs(
@@ -346,8 +361,10 @@ export class PipelineEngine {
         .executeTakeFirst();
       if (Number(started.numUpdatedRows) === 0) return;
     }
+    const plan = this.plans.get(run.pipeline_id);
+    if (plan === undefined) return;
     const tasks = new Map((await this.tasks(runId)).map((task) => [task.task_id, task]));
-    for (const task of topologicalOrder(definition.tasks)) {
+    for (const task of plan.ordered) {
       const instance = tasks.get(task.id);
       if (instance === undefined) continue;
       const upstream = (task.dependsOn ?? []).map((id) => tasks.get(id)?.state ?? null);
@@ -382,9 +399,28 @@ export class PipelineEngine {
         }
       }
     }
-    const states = [...tasks.values()].map((task) => task.state);
-    if (states.every((state) => state !== null && FINISHED.has(state))) {
-      const failed = states.some((state) => state === 'failed' || state === 'upstream_failed');
+    await this.closeIfFinished(run, now);
+  }
+
+  /** Closes a running run whose tasks have all finished: success, or failed when any task failed. */
+  private async closeIfFinished(run: RunRecord, now: Date): Promise<void> {
+    const runId = run.run_id;
+    const open = await this.db
+      .selectFrom('task_instances')
+      .select(['task_id', 'state'])
+      .where('run_id', '=', runId)
+      .where((eb) => eb.or([eb('state', 'is', null), eb('state', 'not in', [...FINISHED])]))
+      .limit(1)
+      .execute();
+    if (open.length === 0) {
+      const failedTask = await this.db
+        .selectFrom('task_instances')
+        .select('task_id')
+        .where('run_id', '=', runId)
+        .where('state', 'in', ['failed', 'upstream_failed'])
+        .limit(1)
+        .executeTakeFirst();
+      const failed = failedTask !== undefined;
       const closed = await this.db
         .updateTable('pipeline_runs')
         .set({ state: failed ? 'failed' : 'success', end_date: now })
@@ -561,23 +597,40 @@ export class PipelineEngine {
     }
     const endedAt = new Date();
     const duration = (endedAt.getTime() - startedAt.getTime()) / 1000;
+    let released: string[] = [];
     if (failure === undefined) {
       taskLog.info(`succeeded in ${duration.toFixed(3)} s`);
       await flush();
-      await this.db
-        .updateTable('task_instances')
-        .set({
-          state: 'success',
-          output: JSON.stringify(output ?? null),
-          end_date: endedAt,
-          duration,
-          heartbeat_at: endedAt,
-        })
-        .where('run_id', '=', runId)
-        .where('task_id', '=', taskId)
-        .where('state', '=', 'running')
-        .where('try_number', '=', tryNumber)
-        .execute();
+      // Success and the release of the tasks behind it are one transaction: each downstream task counts
+      // the upstream tasks it still waits for, so the last one to finish finds it ready in one update.
+      const downstream = this.plans.get(run.pipeline_id)?.downstream.get(taskId) ?? [];
+      released = await this.db.transaction().execute(async (trx) => {
+        const done = await trx
+          .updateTable('task_instances')
+          .set({
+            state: 'success',
+            output: JSON.stringify(output ?? null),
+            end_date: endedAt,
+            duration,
+            heartbeat_at: endedAt,
+          })
+          .where('run_id', '=', runId)
+          .where('task_id', '=', taskId)
+          .where('state', '=', 'running')
+          .where('try_number', '=', tryNumber)
+          .executeTakeFirst();
+        if (Number(done.numUpdatedRows) === 0 || downstream.length === 0) return [];
+        const counted = await trx
+          .updateTable('task_instances')
+          .set((eb) => ({ pending_upstream: eb('pending_upstream', '-', 1) }))
+          .where('run_id', '=', runId)
+          .where('task_id', 'in', downstream)
+          .returning(['task_id', 'pending_upstream', 'state'])
+          .execute();
+        return counted
+          .filter((row) => row.pending_upstream <= 0 && row.state === null)
+          .map((row) => row.task_id);
+      });
     } else {
       const message = failure instanceof Error ? (failure.stack ?? failure.message) : String(failure);
       const hasTriesLeft = tryNumber <= claimed.max_tries;
@@ -618,7 +671,19 @@ export class PipelineEngine {
       },
       `${run.pipeline_id}.${taskId} (try ${tryNumber}): ${state}`,
     );
-    if (!this.stopped) await this.advance(runId);
+    if (this.stopped) return;
+    if (failure !== undefined) {
+      await this.advance(runId);
+      return;
+    }
+    // The fast path after a success: queue what it released and close the run if it was the last task.
+    // The scheduler's full passes would find the same (and do, if this process dies in between).
+    const now = new Date();
+    for (const ready of released) {
+      if (await this.setState(runId, ready, null, { state: 'queued', queued_at: now }))
+        await this.dispatch(runId, ready, 1);
+    }
+    if (released.length === 0) await this.closeIfFinished(await this.run(runId), now);
   }
 
   /**

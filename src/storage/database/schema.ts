@@ -245,6 +245,7 @@ export interface TaskInstancesTable {
   state: string | null;
   try_number: ColumnType<number, number | undefined, number>;
   max_tries: number;
+  pending_upstream: ColumnType<number, number | undefined, number>;
   queued_at: Date | null;
   start_date: Date | null;
   end_date: Date | null;

@@ -44,6 +44,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('state', 'text')
     .addColumn('try_number', 'integer', (column) => column.notNull().defaultTo(0))
     .addColumn('max_tries', 'integer', (column) => column.notNull())
+    // Upstream tasks not yet succeeded: the last one to finish finds this task ready in one update.
+    .addColumn('pending_upstream', 'integer', (column) => column.notNull().defaultTo(0))
     .addColumn('queued_at', 'timestamptz')
     .addColumn('start_date', 'timestamptz')
     .addColumn('end_date', 'timestamptz')
