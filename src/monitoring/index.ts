@@ -1,1 +1,18 @@
+export {
+  type ColumnDrift,
+  type DriftColumn,
+  type DriftOptions,
+  type DriftReport,
+  type DriftTest,
+  detectDrift,
+} from './drift.js';
 export { PlatformMetrics } from './metrics.js';
+export {
+  chiSquare,
+  chiSquareTwoSample,
+  jensenShannonDistance,
+  ksTwoSample,
+  populationStabilityIndex,
+  proportionsZTest,
+  wassersteinDistance,
+} from './statistics.js';

@@ -82,6 +82,23 @@ export class PlatformMetrics {
     buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600],
     registers: [this.registry],
   });
+  readonly driftScore = new Gauge({
+    name: 'mlops_drift_score',
+    help: 'Latest drift score per feature: the p-value (ks, chisquare, z) or distance (wasserstein, jensenshannon, psi).',
+    labelNames: ['feature', 'test'] as const,
+    registers: [this.registry],
+  });
+  readonly featureDrifted = new Gauge({
+    name: 'mlops_drift_detected_info',
+    help: 'Whether the latest drift check found the feature drifted (1) or not (0).',
+    labelNames: ['feature'] as const,
+    registers: [this.registry],
+  });
+  readonly datasetDrift = new Gauge({
+    name: 'mlops_drift_dataset_share_ratio',
+    help: 'Share of features that drifted in the latest drift check (dataset drift at or above the threshold).',
+    registers: [this.registry],
+  });
 
   // Recent requests as parallel ring buffers: time (ms), duration (ms), and whether it failed (5xx).
   private readonly times = new Float64Array(WINDOW_CAPACITY);

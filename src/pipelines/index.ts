@@ -2,6 +2,7 @@ export {
   BUILTIN_PIPELINES,
   movieBatchPrediction,
   movieDataCollection,
+  movieDriftCheck,
   movieFeaturePipeline,
   movieTrainingPipeline,
 } from './builtin/index.js';
@@ -14,6 +15,7 @@ export {
   type TaskLog,
   topologicalOrder,
 } from './definition.js';
+export { computeWatchLogDrift, type WatchLogDriftReport } from './drift-check.js';
 export {
   checkSchedules,
   nextTick,

@@ -9,8 +9,9 @@ import {
   type RunRecord,
   type TaskRecord,
 } from '../../src/pipelines/index.js';
+import { buildApp } from '../../src/server/index.js';
 import { getVersionByAlias } from '../../src/tracking/index.js';
-import { contextOf, openTestPlatform, type TestPlatform } from '../helpers/platform.js';
+import { contextOf, openTestPlatform, publishSynthetic, type TestPlatform } from '../helpers/platform.js';
 
 let test: TestPlatform;
 let engine: PipelineEngine;
@@ -129,6 +130,67 @@ describe('the built-in pipelines, wired end to end', () => {
       expect(response.results[2]?.values[0]).toBe('movie_recommender/1');
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('movie_drift_check', () => {
+  const end = new Date().toISOString().slice(0, 10);
+  const base = { users: 800, movies: 300, interactions: 60_000, seed: 21, days: 60, endDate: end };
+
+  it('finds no dataset drift in a stable watch log, and the drift injected into the last week', async () => {
+    await publishSynthetic(test.platform, base);
+    const stable = await runToEnd('movie_drift_check', { window_days: 7 });
+    const computed = stable.tasks.compute?.output as {
+      dataset_drift: boolean;
+      drifted: string[];
+      report_version: string;
+    };
+    expect(computed.dataset_drift).toBe(false);
+    expect(stable.tasks.emit?.output).toEqual({ event: null });
+
+    const driftDate = new Date(Date.now() - 6 * 86_400_000).toISOString().slice(0, 10);
+    await publishSynthetic(test.platform, {
+      ...base,
+      seed: 22,
+      drift: { date: driftDate, tasteShift: 0.9, popularityShift: 0.9 },
+    });
+    // Taste drift moves the genre mix; with a long-tailed popularity the shift stays under the normed
+    // Wasserstein threshold, so one feature of five drifts: a 20 % share raises the dataset alarm.
+    const drifted = await runToEnd('movie_drift_check', { window_days: 7, drift_share: 0.2 });
+    const found = drifted.tasks.compute?.output as {
+      dataset_drift: boolean;
+      drifted: string[];
+      report_version: string;
+    };
+    expect(found.drifted).toContain('primary_genre');
+    expect(found.dataset_drift).toBe(true);
+    expect(drifted.tasks.emit?.output).toMatchObject({
+      event: { type: 'data_drift_detected', report_version: found.report_version },
+    });
+
+    const metrics = await test.platform.metrics.registry.metrics();
+    expect(metrics).toMatch(/mlops_drift_detected_info\{feature="primary_genre"\} 1/);
+    expect(metrics).toMatch(/mlops_drift_score\{feature="popularity",test="wasserstein"\} 0\.\d+/);
+    expect(metrics).toMatch(/mlops_drift_dataset_share_ratio 0\.[2-9]/);
+  });
+
+  it('serves the latest report at GET /api/v1/monitoring/drift', async () => {
+    const app = await buildApp(test.platform);
+    try {
+      const report = (await app.inject({ url: '/api/v1/monitoring/drift' })).json();
+      expect(report.dataset_drift).toBe(true);
+      expect(report.columns.map((column: { column: string }) => column.column)).toEqual([
+        'watch_seconds',
+        'rating',
+        'popularity',
+        'hour_of_day',
+        'primary_genre',
+      ]);
+      expect(report.current_window.to > report.current_window.from).toBe(true);
+      expect(report.columns[4].histogram.labels.length).toBeGreaterThan(3);
+    } finally {
+      await app.close();
     }
   });
 });

@@ -32,6 +32,7 @@ import {
 import type { Platform } from '../../platform/index.js';
 import { DEFAULT_POLICY, decidePromotion, promote } from '../../tracking/index.js';
 import { definePipeline, type PipelineDefinition } from '../definition.js';
+import { computeWatchLogDrift } from '../drift-check.js';
 
 function dataContext(platform: Platform): DataContext {
   return {
@@ -464,10 +465,106 @@ export const movieBatchPrediction = definePipeline({
   ],
 });
 
+/** Stage 8 as a pipeline: the watch log's last window against the one before it. */
+export const movieDriftCheck = definePipeline({
+  id: 'movie_drift_check',
+  description:
+    'Compare the last window of the watch log with the window before it, feature by feature, record the drift report and raise the drift event',
+  schedule: '0 6 * * *',
+  tags: ['monitoring', 'stage8'],
+  conf: z
+    .object({
+      window_days: z.number().int().min(1).max(365).default(7),
+      drift_share: z.number().min(0).max(1).default(0.5),
+      method: z.enum(['auto', 'psi']).default('auto'),
+    })
+    .strict(),
+  tasks: [
+    {
+      id: 'compute',
+      description:
+        'per-feature drift tests between the two windows, recorded as a drift_report dataset version',
+      async run({ platform, conf, log }) {
+        const context = dataContext(platform);
+        const watchLog = await latestDatasetVersion(context.db, 'watch_log');
+        const movies = await latestDatasetVersion(context.db, 'movies');
+        if (watchLog === undefined || movies === undefined)
+          throw new MlopsError('MLOPS_ERR_NOT_FOUND', 'there is no watch log to check');
+        const report = await computeWatchLogDrift(context, watchLog, movies, {
+          windowDays: Number(conf.window_days),
+          driftShare: Number(conf.drift_share),
+          method: conf.method as 'auto' | 'psi',
+        });
+        const { mkdir, writeFile, rm } = await import('node:fs/promises');
+        const dir = path.join(context.home, 'tmp');
+        await mkdir(dir, { recursive: true });
+        const file = path.join(dir, `drift-${Date.now()}.json`);
+        await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+        const { version } = await recordDatasetVersion(context, {
+          dataset: 'drift_report',
+          file,
+          format: 'json',
+          source: 'movie_drift_check',
+          params: { window_days: conf.window_days, method: conf.method },
+          rowCount: report.columns.length,
+          parents: [{ kind: 'dataset', id: watchLog.version_id }],
+        });
+        await rm(file, { force: true });
+        for (const column of report.columns) {
+          platform.metrics.driftScore.set({ feature: column.column, test: column.test }, column.score);
+          platform.metrics.featureDrifted.set({ feature: column.column }, column.drifted ? 1 : 0);
+          log.info(
+            `${column.column}: ${column.test} ${column.score.toPrecision(4)} ${column.drifted ? 'DRIFTED' : 'ok'}`,
+          );
+        }
+        platform.metrics.datasetDrift.set(report.drift_share);
+        return {
+          report_version: version.version_id,
+          dataset_drift: report.dataset_drift,
+          drift_share: report.drift_share,
+          drifted: report.columns.filter((column) => column.drifted).map((column) => column.column),
+        };
+      },
+    },
+    {
+      id: 'emit',
+      dependsOn: ['compute'],
+      description:
+        'raise data_drift_detected when the dataset drifted (the event bus of stage 9 carries it on)',
+      async run({ platform, upstream, log }) {
+        const result = upstream.compute as {
+          report_version: string;
+          dataset_drift: boolean;
+          drift_share: number;
+          drifted: string[];
+        };
+        if (!result.dataset_drift) {
+          log.info(`no dataset drift (${(result.drift_share * 100).toFixed(0)} % of features drifted)`);
+          return { event: null };
+        }
+        const event = {
+          type: 'data_drift_detected',
+          drift_share: result.drift_share,
+          drifted_features: result.drifted,
+          report_version: result.report_version,
+          detected_at: new Date().toISOString(),
+        };
+        platform.logger.warn(
+          { component: 'MONITORING', action: 'DATA_DRIFT_DETECTED', ...event },
+          `data drift: ${result.drifted.join(', ')}`,
+        );
+        log.warn(`data drift detected in ${result.drifted.join(', ')}`);
+        return { event };
+      },
+    },
+  ],
+});
+
 /** The pipelines every installation has. */
 export const BUILTIN_PIPELINES: readonly PipelineDefinition[] = [
   movieDataCollection,
   movieFeaturePipeline,
   movieTrainingPipeline,
   movieBatchPrediction,
+  movieDriftCheck,
 ];

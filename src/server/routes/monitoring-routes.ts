@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { NotFoundError } from '../../errors/index.js';
+import { latestDatasetVersion } from '../../lineage/index.js';
 import type { Platform } from '../../platform/index.js';
 
 /** `/metrics` for Prometheus and the live traffic figures of the dashboard. */
@@ -10,6 +12,27 @@ export function monitoringRoutes(platform: Platform): FastifyPluginAsyncZod {
       { schema: { tags: ['monitoring'], summary: 'Prometheus metrics (text exposition format)' } },
       async (_request, reply) =>
         reply.type(platform.metrics.registry.contentType).send(await platform.metrics.registry.metrics()),
+    );
+    app.get(
+      '/api/v1/monitoring/drift',
+      {
+        schema: {
+          tags: ['monitoring'],
+          summary: 'The latest drift report: per-feature tests, histograms of both windows, dataset drift',
+        },
+      },
+      async () => {
+        const version = await latestDatasetVersion(platform.database.db, 'drift_report');
+        if (version === undefined) {
+          throw new NotFoundError(
+            'no drift report yet: trigger movie_drift_check (mlops pipelines trigger movie_drift_check)',
+          );
+        }
+        const report = JSON.parse(
+          (await platform.artifacts.get(version.artifact_key)).toString('utf8'),
+        ) as Record<string, unknown>;
+        return { report_version: version.version_id, created_at: version.updated_at, ...report };
+      },
     );
     app.get(
       '/api/v1/monitoring/traffic',
