@@ -10,7 +10,6 @@
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +25,7 @@ import {
 import { recordDatasetVersion } from '../src/lineage/index.js';
 import { createLogger } from '../src/logging/index.js';
 import { openPlatform } from '../src/platform/index.js';
+import { freePort, waitForServer } from './helpers.js';
 
 const { values } = parseArgs({
   options: {
@@ -62,32 +62,6 @@ const definitions = defineFeatures({
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(url: string, child: ChildProcess, timeoutMs = 120_000): Promise<number> {
-  const started = performance.now();
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${url}: the server exited (${child.exitCode})`);
-    if (
-      await fetch(url).then(
-        (response) => response.ok,
-        () => false,
-      )
-    )
-      return performance.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not become ready`);
 }
 
 /** Writes the offline data: every movie at SNAPSHOTS times; and the latest snapshot alone for Feast. */
@@ -207,7 +181,7 @@ async function ourServer(
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  await waitFor(`http://127.0.0.1:${port}/ready`, child);
+  await waitForServer(`http://127.0.0.1:${port}/ready`, child);
   return { child, url: `http://127.0.0.1:${port}/get-online-features` };
 }
 
@@ -385,7 +359,7 @@ async function main(): Promise<void> {
       { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, FEAST_USAGE: 'False' } },
     );
     try {
-      figures.feast_start_ms = await waitFor(`http://127.0.0.1:${port}/health`, feast);
+      figures.feast_start_ms = await waitForServer(`http://127.0.0.1:${port}/health`, feast);
       const url = `http://127.0.0.1:${port}/get-online-features`;
       const feastValues = byName(await postFeatures(url, sample));
       figures.values_agree = FEATURES.every(

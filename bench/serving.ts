@@ -9,7 +9,6 @@
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,6 +28,7 @@ import {
 } from '../src/models/index.js';
 import { openPlatform } from '../src/platform/index.js';
 import { promote } from '../src/tracking/index.js';
+import { freePort, waitForServer } from './helpers.js';
 
 const { values } = parseArgs({
   options: {
@@ -48,29 +48,6 @@ const DATA = {
 };
 const home = mkdtempSync(path.join(tmpdir(), 'mlops-bench-serving-'));
 const reference = path.join(home, 'reference-model');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(url: string, child: ChildProcess, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${url}: the server exited (${child.exitCode})`);
-    const ok = await fetch(url).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`${url} did not become ready`);
-}
 
 interface Load {
   requests_per_second: number;
@@ -201,7 +178,7 @@ async function ours(cacheSize: number): Promise<Load> {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
-    await waitFor(`http://127.0.0.1:${port}/ready`, server);
+    await waitForServer(`http://127.0.0.1:${port}/ready`, server);
     return load(`http://127.0.0.1:${port}/api/v1/recommendations?user_id=`);
   } finally {
     server.kill('SIGTERM');
@@ -226,7 +203,7 @@ async function peer(): Promise<Load> {
     },
   );
   try {
-    await waitFor(`http://127.0.0.1:${port}/health`, server);
+    await waitForServer(`http://127.0.0.1:${port}/health`, server);
     return load(`http://127.0.0.1:${port}/api/v1/recommendations?user_id=`);
   } finally {
     server.kill('SIGTERM');
