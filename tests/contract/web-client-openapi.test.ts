@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeatureStore } from '../../src/features/index.js';
+import { BUILTIN_PIPELINES, PipelineEngine } from '../../src/pipelines/index.js';
 import { type App, buildApp } from '../../src/server/index.js';
 import { ServingService } from '../../src/serving/index.js';
 import { contextOf, openTestPlatform, type TestPlatform } from '../helpers/platform.js';
@@ -29,7 +30,8 @@ describe('the web UI API client against the server’s OpenAPI document', () => 
     test = await openTestPlatform();
     const serving = new ServingService(contextOf(test.platform), test.config.serving);
     const features = await FeatureStore.open({ ...contextOf(test.platform), config: test.config.features });
-    app = await buildApp(test.platform, { serving, features });
+    const engine = new PipelineEngine(test.platform, BUILTIN_PIPELINES, { logger: test.logger });
+    app = await buildApp(test.platform, { serving, features, pipelines: { engine, executor: 'in_process' } });
   });
   afterAll(async () => {
     await app?.close();

@@ -443,9 +443,10 @@ export const fetchTaskInstances = (dagId: string, runId: string) =>
   getJson<{ task_instances: TaskInstance[] }>(
     `/api/v1/dags/${encodeURIComponent(dagId)}/dagRuns/${encodeURIComponent(runId)}/taskInstances`,
   );
-export const fetchTaskLogs = (dagId: string, runId: string, taskId: string) =>
+/** A task's log lines; try 0 means every attempt. */
+export const fetchTaskLogs = (dagId: string, runId: string, taskId: string, tryNumber = 0) =>
   getJson<{ content: string }>(
-    `/api/v1/dags/${encodeURIComponent(dagId)}/dagRuns/${encodeURIComponent(runId)}/taskInstances/${encodeURIComponent(taskId)}/logs/0`,
+    `/api/v1/dags/${encodeURIComponent(dagId)}/dagRuns/${encodeURIComponent(runId)}/taskInstances/${encodeURIComponent(taskId)}/logs/${tryNumber}`,
   );
 export const triggerDag = (dagId: string, conf: Record<string, unknown>) =>
   postJson<DagRun>(`/api/v1/dags/${encodeURIComponent(dagId)}/dagRuns`, { conf });
