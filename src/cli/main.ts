@@ -5,6 +5,7 @@ import { registerDataCommands } from './commands/data.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerFeaturesCommands } from './commands/features.js';
 import { registerModelsCommands } from './commands/models.js';
+import { registerMonitorCommands } from './commands/monitor.js';
 import { registerPipelinesCommands, registerWorkerCommand } from './commands/pipelines.js';
 import { registerRunsCommands } from './commands/runs.js';
 import { registerStatusCommand } from './commands/status.js';
@@ -46,6 +47,7 @@ registerModelsCommands(program);
 registerTrainCommands(program);
 registerPipelinesCommands(program);
 registerWorkerCommand(program);
+registerMonitorCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.exitCode = reportFailure(error) || EXIT.FAILURE;

@@ -1,14 +1,21 @@
 import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { type DataContext, sqlString, withDuckDb } from '../data/index.js';
 import { checkoutDatasetVersion, type DatasetVersion } from '../lineage/index.js';
 import { type DriftColumn, type DriftReport, detectDrift } from '../monitoring/index.js';
 
 export interface WatchLogDriftReport extends DriftReport {
-  reference_window: { from: string; to: string };
-  current_window: { from: string; to: string };
-  watch_log_version: string;
+  reference: { watch_log_version: string; from: string; to: string };
+  current: { watch_log_version: string; from: string; to: string };
   computed_at: string;
 }
+
+export interface DriftCheckOptions {
+  driftShare: number;
+  method: 'auto' | 'psi';
+}
+
+const NUMERIC = ['watch_seconds', 'rating', 'popularity', 'hour_of_day'] as const;
 
 /**
  * Drift of the watch log between its last `windowDays` and the window before: how long people watch,
@@ -18,55 +25,128 @@ export async function computeWatchLogDrift(
   context: DataContext,
   watchLog: DatasetVersion,
   movies: DatasetVersion,
-  options: { windowDays: number; driftShare: number; method: 'auto' | 'psi' },
+  options: DriftCheckOptions & { windowDays: number },
 ): Promise<WatchLogDriftReport> {
-  const dir = path.join(context.home, 'cache', 'datasets');
-  const logFile = await checkoutDatasetVersion(context, watchLog, path.join(dir, watchLog.version_id));
-  const movieFile = await checkoutDatasetVersion(context, movies, path.join(dir, movies.version_id));
+  const logFile = await cachedFile(context, watchLog);
+  const movieFile = await cachedFile(context, movies);
   return withDuckDb(async (connection) => {
-    const bounds = (
-      await connection.runAndReadAll(
-        `select epoch_ms(max("timestamp"))::DOUBLE from read_parquet(${sqlString(logFile)})`,
-      )
-    ).getRows()[0];
-    const end = Number(bounds?.[0] ?? Date.now());
+    const { max } = await timeRange(connection, logFile);
     const windowMs = options.windowDays * 86_400_000;
-    const split = end - windowMs;
-    const start = end - 2 * windowMs;
-    const reader = await connection.runAndReadAll(
-      `select epoch_ms(w."timestamp")::DOUBLE >= ${split} as is_current,
-         coalesce(w.watch_seconds::DOUBLE, 'NaN'::DOUBLE) as watch_seconds,
-         coalesce(w.rating, 'NaN'::DOUBLE) as rating,
-         w.popularity::DOUBLE as popularity,
-         hour(w."timestamp")::DOUBLE as hour_of_day,
-         coalesce(m.genres[1], 'unknown') as primary_genre
-       from read_parquet(${sqlString(logFile)}) w
-       left join read_parquet(${sqlString(movieFile)}) m on m.movie_id = w.content_id
-       where epoch_ms(w."timestamp") > ${start}`,
+    const split = max - windowMs;
+    const start = max - 2 * windowMs;
+    const reference = await readColumns(
+      connection,
+      logFile,
+      movieFile,
+      `epoch_ms(w."timestamp") > ${start} and epoch_ms(w."timestamp") < ${split}`,
     );
-    const columns = reader.getColumns() as unknown[][];
-    const isCurrent = (columns[0] ?? []) as boolean[];
-    const numeric = (index: number, current: boolean) =>
-      Float64Array.from((columns[index] ?? []).filter((_, row) => isCurrent[row] === current) as number[]);
-    const text = (index: number, current: boolean) =>
-      (columns[index] ?? []).filter((_, row) => isCurrent[row] === current).map(String);
-    const names = ['watch_seconds', 'rating', 'popularity', 'hour_of_day'];
-    const driftColumns: DriftColumn[] = [
-      ...names.map((name, offset) => ({
-        name,
-        kind: 'numerical' as const,
-        reference: numeric(offset + 1, false),
-        current: numeric(offset + 1, true),
-      })),
-      { name: 'primary_genre', kind: 'categorical', reference: text(5, false), current: text(5, true) },
-    ];
-    const report = detectDrift(driftColumns, { driftShare: options.driftShare, method: options.method });
-    return {
-      ...report,
-      reference_window: { from: new Date(start).toISOString(), to: new Date(split).toISOString() },
-      current_window: { from: new Date(split).toISOString(), to: new Date(end).toISOString() },
-      watch_log_version: watchLog.version_id,
-      computed_at: new Date().toISOString(),
-    };
+    const current = await readColumns(connection, logFile, movieFile, `epoch_ms(w."timestamp") >= ${split}`);
+    return report(reference, current, options, {
+      reference: { watch_log_version: watchLog.version_id, from: iso(start), to: iso(split) },
+      current: { watch_log_version: watchLog.version_id, from: iso(split), to: iso(max) },
+    });
   });
+}
+
+/** Drift between two whole watch-log versions (e.g. last month's data and this month's). */
+export async function computeVersionDrift(
+  context: DataContext,
+  referenceLog: DatasetVersion,
+  currentLog: DatasetVersion,
+  movies: DatasetVersion,
+  options: DriftCheckOptions,
+): Promise<WatchLogDriftReport> {
+  const referenceFile = await cachedFile(context, referenceLog);
+  const currentFile = await cachedFile(context, currentLog);
+  const movieFile = await cachedFile(context, movies);
+  return withDuckDb(async (connection) => {
+    const referenceRange = await timeRange(connection, referenceFile);
+    const currentRange = await timeRange(connection, currentFile);
+    return report(
+      await readColumns(connection, referenceFile, movieFile, 'true'),
+      await readColumns(connection, currentFile, movieFile, 'true'),
+      options,
+      {
+        reference: {
+          watch_log_version: referenceLog.version_id,
+          from: iso(referenceRange.min),
+          to: iso(referenceRange.max),
+        },
+        current: {
+          watch_log_version: currentLog.version_id,
+          from: iso(currentRange.min),
+          to: iso(currentRange.max),
+        },
+      },
+    );
+  });
+}
+
+function report(
+  reference: Map<string, unknown[]>,
+  current: Map<string, unknown[]>,
+  options: DriftCheckOptions,
+  windows: Pick<WatchLogDriftReport, 'reference' | 'current'>,
+): WatchLogDriftReport {
+  const columns: DriftColumn[] = [
+    ...NUMERIC.map((name) => ({
+      name,
+      kind: 'numerical' as const,
+      reference: Float64Array.from(reference.get(name) as number[]),
+      current: Float64Array.from(current.get(name) as number[]),
+    })),
+    {
+      name: 'primary_genre',
+      kind: 'categorical',
+      reference: (reference.get('primary_genre') ?? []).map(String),
+      current: (current.get('primary_genre') ?? []).map(String),
+    },
+  ];
+  return {
+    ...detectDrift(columns, { driftShare: options.driftShare, method: options.method }),
+    ...windows,
+    computed_at: new Date().toISOString(),
+  };
+}
+
+async function readColumns(
+  connection: DuckDBConnection,
+  logFile: string,
+  movieFile: string,
+  where: string,
+): Promise<Map<string, unknown[]>> {
+  const reader = await connection.runAndReadAll(
+    `select coalesce(w.watch_seconds::DOUBLE, 'NaN'::DOUBLE) as watch_seconds,
+       coalesce(w.rating, 'NaN'::DOUBLE) as rating,
+       w.popularity::DOUBLE as popularity,
+       hour(w."timestamp")::DOUBLE as hour_of_day,
+       coalesce(m.genres[1], 'unknown') as primary_genre
+     from read_parquet(${sqlString(logFile)}) w
+     left join read_parquet(${sqlString(movieFile)}) m on m.movie_id = w.content_id
+     where ${where}`,
+  );
+  const names = reader.columnNames();
+  const values = reader.getColumns() as unknown[][];
+  return new Map(names.map((name, index) => [name, values[index] ?? []]));
+}
+
+async function timeRange(connection: DuckDBConnection, file: string): Promise<{ min: number; max: number }> {
+  const row = (
+    await connection.runAndReadAll(
+      `select epoch_ms(min("timestamp"))::DOUBLE, epoch_ms(max("timestamp"))::DOUBLE from read_parquet(${sqlString(file)})`,
+    )
+  ).getRows()[0];
+  return { min: Number(row?.[0] ?? 0), max: Number(row?.[1] ?? Date.now()) };
+}
+
+async function cachedFile(context: DataContext, version: DatasetVersion): Promise<string> {
+  return checkoutDatasetVersion(
+    context,
+    version,
+    path.join(context.home, 'cache', 'datasets', version.version_id),
+  );
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
 }

@@ -15,7 +15,7 @@ export {
   type TaskLog,
   topologicalOrder,
 } from './definition.js';
-export { computeWatchLogDrift, type WatchLogDriftReport } from './drift-check.js';
+export { computeVersionDrift, computeWatchLogDrift, type WatchLogDriftReport } from './drift-check.js';
 export {
   checkSchedules,
   nextTick,

@@ -187,7 +187,8 @@ describe('movie_drift_check', () => {
         'hour_of_day',
         'primary_genre',
       ]);
-      expect(report.current_window.to > report.current_window.from).toBe(true);
+      expect(report.current.to > report.current.from).toBe(true);
+      expect(report.reference.to).toBe(report.current.from);
       expect(report.columns[4].histogram.labels.length).toBeGreaterThan(3);
     } finally {
       await app.close();
