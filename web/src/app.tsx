@@ -3,6 +3,7 @@ import { Layout } from './components/layout';
 import { DashboardPage } from './pages/dashboard-page';
 import { DatasetPage } from './pages/dataset-page';
 import { DatasetsPage } from './pages/datasets-page';
+import { DriftPage } from './pages/drift-page';
 import { FeatureViewPage } from './pages/feature-view-page';
 import { FeaturesPage } from './pages/features-page';
 import { ModelsPage } from './pages/models-page';
@@ -33,6 +34,7 @@ export function App() {
         <Route path="features" element={<FeaturesPage />} />
         <Route path="features/:name" element={<FeatureViewPage />} />
         <Route path="pipelines" element={<PipelinesPage />} />
+        <Route path="drift" element={<DriftPage />} />
         <Route path="pipelines/:dagId" element={<PipelinePage />} />
         <Route path="datasets/:version" element={<DatasetPage />} />
         <Route path="*" element={<NotFoundPage />} />

@@ -452,3 +452,31 @@ export const triggerDag = (dagId: string, conf: Record<string, unknown>) =>
   postJson<DagRun>(`/api/v1/dags/${encodeURIComponent(dagId)}/dagRuns`, { conf });
 export const setDagPaused = (dagId: string, isPaused: boolean) =>
   postJson<Dag>(`${dagPath(dagId)}?update_mask=is_paused`, { is_paused: isPaused }, 'PATCH');
+
+export interface ColumnDrift {
+  column: string;
+  kind: 'numerical' | 'categorical';
+  test: string;
+  score: number;
+  threshold: number;
+  drifted: boolean;
+  reference_rows: number;
+  current_rows: number;
+  histogram: { labels: string[]; reference: number[]; current: number[] };
+}
+
+export interface DriftReport {
+  report_version: string;
+  created_at: string;
+  dataset_drift: boolean;
+  drift_share: number;
+  drift_share_threshold: number;
+  drifted_columns: number;
+  reference_rows: number;
+  current_rows: number;
+  reference: { watch_log_version: string; from: string; to: string };
+  current: { watch_log_version: string; from: string; to: string };
+  columns: ColumnDrift[];
+}
+
+export const fetchDriftReport = () => getJson<DriftReport>('/api/v1/monitoring/drift');

@@ -9,4 +9,5 @@ export const NAV_ITEMS: readonly { to: string; label: string }[] = [
   { to: '/datasets', label: 'Datasets' },
   { to: '/features', label: 'Features' },
   { to: '/pipelines', label: 'Pipelines' },
+  { to: '/drift', label: 'Drift' },
 ];
