@@ -2,12 +2,14 @@
 # Installs (only if missing) and starts real engines on 127.0.0.1 for integration tests, idempotently:
 # install if missing, start if stopped, nothing if running.
 #
-#   scripts/run_local_services.sh up|down|status [postgres|redis|s3 ...]    (no names: all three)
+#   scripts/run_local_services.sh up|down|status [postgres|redis|s3|prometheus ...]  (no names: the first three)
 #
 #   postgres  PostgreSQL from Debian's packages     postgres://mlops:mlops@127.0.0.1:55432/mlops
 #   redis     redis-server from Debian's packages   redis://127.0.0.1:56379
 #   s3        s3proxy (Maven Central) on its jclouds filesystem backend, bucket mlops-test,
 #             http://127.0.0.1:58080, access key mlops-access-key, secret mlops-secret-key
+#   prometheus Debian's prometheus and promtool, installed only: each test starts its own Prometheus
+#             against the server it tests (MLOPS_TEST_PROMETHEUS, MLOPS_TEST_PROMTOOL name the binaries)
 #
 # Ports: MLOPS_TEST_POSTGRES_PORT, MLOPS_TEST_REDIS_PORT, MLOPS_TEST_S3_PORT. State (data, logs, pid files)
 # lives in $MLOPS_SERVICES_DIR (default <repo>/.services), one folder per engine. Processes are stopped by
@@ -39,7 +41,7 @@ die() {
   exit 1
 }
 usage() {
-  echo "usage: $0 up|down|status [postgres|redis|s3 ...]   (no names: all three)" >&2
+  echo "usage: $0 up|down|status [postgres|redis|s3|prometheus ...]   (no names: the first three)" >&2
   exit 2
 }
 
@@ -538,6 +540,16 @@ EOF
   log "s3 up (pid $(running_pid s3))"
 }
 
+# --- prometheus (installed, not run) ---------------------------------------------------------------------
+
+up_prometheus() {
+  if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+    apt_install prometheus
+  fi
+  command -v promtool >/dev/null || die "prometheus: promtool is missing after installing Debian's prometheus"
+  log "prometheus installed: $(prometheus --version 2>&1 | head -n 1)"
+}
+
 # --- status and the env file -----------------------------------------------------------------------------
 
 healthy() { # healthy <service>: process alive and answering
@@ -560,6 +572,10 @@ write_env() {
       echo "export MLOPS_TEST_S3_ACCESS_KEY_ID=$S3_ACCESS_KEY"
       echo "export MLOPS_TEST_S3_SECRET_ACCESS_KEY=$S3_SECRET_KEY"
     fi
+    if command -v promtool >/dev/null && command -v prometheus >/dev/null; then
+      echo "export MLOPS_TEST_PROMETHEUS=$(command -v prometheus)"
+      echo "export MLOPS_TEST_PROMTOOL=$(command -v promtool)"
+    fi
   } >"$file.tmp"
   mv "$file.tmp" "$file"
 }
@@ -573,7 +589,7 @@ case "$command" in up | down | status) ;; -h | --help | help) usage ;; *) usage 
 services=()
 for service in "$@"; do
   case "$service" in
-  postgres | redis | s3) [[ " ${services[*]-} " == *" $service "* ]] || services+=("$service") ;;
+  postgres | redis | s3 | prometheus) [[ " ${services[*]-} " == *" $service "* ]] || services+=("$service") ;;
   *) die "unknown service '$service' (known: ${ALL_SERVICES[*]})" ;;
   esac
 done
@@ -601,12 +617,19 @@ up)
 down)
   exec 9>"$STATE/.lock"
   flock 9
-  for service in "${services[@]}"; do stop_service "$service"; done
+  for service in "${services[@]}"; do [ "$service" = prometheus ] || stop_service "$service"; done
   write_env
   ;;
 status)
   down=0
   for service in "${services[@]}"; do
+    if [ "$service" = prometheus ]; then
+      if command -v promtool >/dev/null; then printf '%-8s %s\n' prometheus "installed ($(command -v prometheus))"; else
+        printf '%-8s %s\n' prometheus 'not installed'
+        down=1
+      fi
+      continue
+    fi
     if pid="$(running_pid "$service" 2>/dev/null)"; then
       if healthy "$service"; then
         printf '%-8s %-4s pid %-7s %s\n' "$service" up "$pid" "$(url_of "$service")"

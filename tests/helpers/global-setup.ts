@@ -32,6 +32,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
     ...(external.MLOPS_TEST_POSTGRES_URL === undefined ? ['postgres'] : []),
     ...(external.MLOPS_TEST_S3_ENDPOINT === undefined ? ['s3'] : []),
     ...(external.MLOPS_TEST_REDIS_URL === undefined ? ['redis'] : []),
+    ...(external.MLOPS_TEST_PROMTOOL === undefined ? ['prometheus'] : []),
   ];
   let started: Record<string, string> = {};
   if (toStart.length > 0) {
