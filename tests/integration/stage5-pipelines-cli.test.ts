@@ -65,6 +65,33 @@ async function runState(port: number, runId: string): Promise<string | undefined
 }
 
 describe('pipelines from the command line', () => {
+  it('mlops pipelines run takes a pipeline to the end in its own process, without a server', async () => {
+    const { home, remove } = createTestHome();
+    const file = path.join(home, 'pipelines.ts');
+    writeFileSync(
+      file,
+      `export default [{ id: 'offline', description: 'd', tasks: [
+        { id: 'a', run: ({ conf }: { conf: { n: number } }) => conf.n * 2 },
+        { id: 'b', dependsOn: ['a'], run: ({ upstream }: { upstream: { a: number } }) => upstream.a + 1 },
+        { id: 'c', dependsOn: ['b'], retries: 0, run: ({ conf }: { conf: { fail?: boolean } }) => { if (conf.fail) throw new Error('asked to fail'); return 'ok'; } },
+      ] }];\n`,
+    );
+    const env = { MLOPS_HOME: home, MLOPS_PIPELINE_REPO: file };
+    try {
+      const ok = await runCli(['pipelines', 'run', 'offline', '--conf', '{"n": 20}'], env);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stdout).toMatch(/b\s*│\s*success\s*│\s*1\/1/);
+      expect(ok.stdout).toMatch(/run manual__\S+: success/);
+      const failed = await runCli(['pipelines', 'run', 'offline', '--conf', '{"n": 1, "fail": true}'], env);
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toMatch(/c\s*│\s*failed\s*│\s*1\/1\s*│[^│]*│\s*asked to fail/);
+      const invalid = await runCli(['pipelines', 'run', 'offline', '--conf', 'nope'], env);
+      expect(invalid.code).toBe(2);
+    } finally {
+      remove();
+    }
+  }, 120_000);
+
   it('a run interrupted by killing the server finishes after a restart, without rerunning what succeeded', async () => {
     const { home, remove } = createTestHome();
     const file = path.join(home, 'pipelines.ts');
