@@ -10,6 +10,17 @@ export interface Config {
   serving: ServingConfig;
   features: FeaturesConfig;
   pipelines: PipelinesConfig;
+  alerts: AlertsConfig;
+}
+
+export interface AlertsConfig {
+  /** Evaluate the alert rules in `mlops up` (so the embedded setup alerts without Prometheus). */
+  isEnabled: boolean;
+  /** Slack-compatible incoming webhook for firing and resolved alerts. */
+  webhookUrl: string | undefined;
+  intervalMs: number;
+  /** Where runbook links in notifications point (e.g. the repository's blob URL). */
+  runbookBaseUrl: string | undefined;
 }
 
 export interface PipelinesConfig {

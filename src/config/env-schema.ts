@@ -132,6 +132,10 @@ export const ENV_SCHEMA = z.object({
   MLOPS_PIPELINES_LEASE_SECONDS: integer(1, 86_400),
   MLOPS_PIPELINES_TICK_MS: integer(50, 60_000),
   MLOPS_PIPELINE_REPO: text(),
+  MLOPS_ALERTS: flag(),
+  MLOPS_ALERT_WEBHOOK_URL: urlWithProtocol(['http:', 'https:'], 'must be an http:// or https:// URL'),
+  MLOPS_ALERTS_INTERVAL_SECONDS: integer(1, 3600),
+  MLOPS_RUNBOOK_BASE_URL: urlWithProtocol(['http:', 'https:'], 'must be an http:// or https:// URL'),
   MLOPS_BULLMQ_QUEUE: optional(
     z.string().regex(/^[\w.-]{1,100}$/, { error: 'must be 1-100 letters, digits and _ . -' }),
   ),
@@ -148,4 +152,5 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'S3_SECRET_ACCESS_KEY',
   'TMDB_API_KEY',
   'REDIS_URL',
+  'MLOPS_ALERT_WEBHOOK_URL',
 ]);

@@ -1,4 +1,5 @@
 export type {
+  AlertsConfig,
   ArtifactStoreConfig,
   Config,
   DatabaseConfig,

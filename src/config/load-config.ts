@@ -72,6 +72,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       redisUrl: env.REDIS_URL ?? '',
       queueName: env.MLOPS_BULLMQ_QUEUE ?? 'mlops-pipeline-tasks',
     },
+    alerts: {
+      isEnabled: env.MLOPS_ALERTS ?? true,
+      webhookUrl: env.MLOPS_ALERT_WEBHOOK_URL,
+      intervalMs: (env.MLOPS_ALERTS_INTERVAL_SECONDS ?? 30) * 1000,
+      runbookBaseUrl: env.MLOPS_RUNBOOK_BASE_URL,
+    },
   };
   if (env.MLOPS_EXECUTOR === 'bullmq' && env.REDIS_URL === undefined)
     problems.push({ path: ['REDIS_URL'], message: 'is required when MLOPS_EXECUTOR=bullmq' });

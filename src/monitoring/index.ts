@@ -1,4 +1,14 @@
 export {
+  type AlertContext,
+  AlertManager,
+  type AlertManagerOptions,
+  type AlertRecord,
+  type AlertRule,
+  BUILTIN_ALERT_RULES,
+  listAlerts,
+  type Severity,
+} from './alerts.js';
+export {
   type ColumnDrift,
   type DriftColumn,
   type DriftOptions,

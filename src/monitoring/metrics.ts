@@ -99,6 +99,18 @@ export class PlatformMetrics {
     help: 'Share of features that drifted in the latest drift check (dataset drift at or above the threshold).',
     registers: [this.registry],
   });
+  readonly alertsFiring = new Gauge({
+    name: 'mlops_alerts_firing_info',
+    help: 'In-process alert rules: 1 while the alert fires, 0 otherwise.',
+    labelNames: ['alert'] as const,
+    registers: [this.registry],
+  });
+  readonly alertNotifications = new Counter({
+    name: 'mlops_alert_notifications_total',
+    help: 'Alert webhook notifications, by result (delivered, failed after every retry).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
 
   // Recent requests as parallel ring buffers: time (ms), duration (ms), and whether it failed (5xx).
   private readonly times = new Float64Array(WINDOW_CAPACITY);

@@ -1,5 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AlertManager } from '../../src/monitoring/index.js';
 import { BUILTIN_PIPELINES, InProcessExecutor, PipelineEngine } from '../../src/pipelines/index.js';
 import { buildApp, type RunningServer, startServer } from '../../src/server/index.js';
 import { launchBrowser, screenshotPath } from '../helpers/browser.js';
@@ -57,6 +58,43 @@ describe('the drift report page in a real browser', () => {
     );
     await expect.poll(() => genre.locator('.recharts-bar-rectangle').count()).toBeGreaterThan(4);
     await page.screenshot({ path: screenshotPath('drift'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('lists firing and resolved alerts with their runbook entries', async () => {
+    let isFiring = true;
+    const alerts = new AlertManager({
+      db: test.platform.database.db,
+      metrics: test.platform.metrics,
+      logger: test.logger,
+      isServing: false,
+      rules: [
+        {
+          name: 'MlopsDataDriftDetected',
+          severity: 'warning',
+          summary: 'The watch log drifted',
+          runbook: 'docs/runbook.md#data-drift',
+          evaluate: async () => ({
+            isFiring,
+            value: 0.6,
+            description: '60 % of the monitored features drifted (primary_genre)',
+          }),
+        },
+      ],
+    });
+    await alerts.evaluate();
+    await page.goto(`${server.url}/alerts`);
+    await expect
+      .poll(() => page.getByTestId('alerts-summary').textContent())
+      .toBe('1 firing: MlopsDataDriftDetected');
+    expect(await page.getByTestId('alert-row').first().textContent()).toContain('docs/runbook.md#data-drift');
+    await page.screenshot({ path: screenshotPath('alerts'), fullPage: true });
+    isFiring = false;
+    await alerts.evaluate();
+    await expect
+      .poll(() => page.getByTestId('alerts-summary').textContent(), { timeout: 12_000 })
+      .toBe('Nothing is firing.');
+    expect(await page.getByTestId('alert-row').first().locator('.badge').textContent()).toBe('resolved');
     expect(pageErrors).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { Navigate, Route, Routes } from 'react-router';
 import { Layout } from './components/layout';
+import { AlertsPage } from './pages/alerts-page';
 import { DashboardPage } from './pages/dashboard-page';
 import { DatasetPage } from './pages/dataset-page';
 import { DatasetsPage } from './pages/datasets-page';
@@ -35,6 +36,7 @@ export function App() {
         <Route path="features/:name" element={<FeatureViewPage />} />
         <Route path="pipelines" element={<PipelinesPage />} />
         <Route path="drift" element={<DriftPage />} />
+        <Route path="alerts" element={<AlertsPage />} />
         <Route path="pipelines/:dagId" element={<PipelinePage />} />
         <Route path="datasets/:version" element={<DatasetPage />} />
         <Route path="*" element={<NotFoundPage />} />

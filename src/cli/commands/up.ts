@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ensureDemoData } from '../../data/index.js';
 import { ConfigError, describeError } from '../../errors/index.js';
 import { createLogger } from '../../logging/index.js';
+import { AlertManager } from '../../monitoring/index.js';
 import { runFirstStart } from '../../pipelines/index.js';
 import { openPlatform } from '../../platform/index.js';
 import { buildApp, startServer } from '../../server/index.js';
@@ -80,6 +81,18 @@ async function runUp(options: UpOptions, surface: 'all' | 'serving'): Promise<nu
       if (pipelines !== undefined) {
         const running = pipelines;
         app.addHook('onClose', () => running.stop());
+      }
+      if (surface === 'all' && config.alerts.isEnabled) {
+        const alerts = new AlertManager({
+          db: platform.database.db,
+          metrics: platform.metrics,
+          logger: platform.logger,
+          isServing: serving !== undefined,
+          webhookUrl: config.alerts.webhookUrl,
+          runbookBaseUrl: config.alerts.runbookBaseUrl,
+        });
+        alerts.start(config.alerts.intervalMs);
+        app.addHook('onClose', () => alerts.stop());
       }
       const server = await startServer(app, platform).catch((error: NodeJS.ErrnoException) => {
         throw listenError(error, config.server.host, config.server.port);

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError } from '../../errors/index.js';
 import { latestDatasetVersion } from '../../lineage/index.js';
+import { listAlerts } from '../../monitoring/index.js';
 import type { Platform } from '../../platform/index.js';
 
 /** `/metrics` for Prometheus and the live traffic figures of the dashboard. */
@@ -32,6 +33,20 @@ export function monitoringRoutes(platform: Platform): FastifyPluginAsyncZod {
           (await platform.artifacts.get(version.artifact_key)).toString('utf8'),
         ) as Record<string, unknown>;
         return { report_version: version.version_id, created_at: version.updated_at, ...report };
+      },
+    );
+    app.get(
+      '/api/v1/monitoring/alerts',
+      {
+        schema: {
+          tags: ['monitoring'],
+          summary: 'The alert history, newest first, and the alerts firing now',
+          querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+        },
+      },
+      async (request) => {
+        const alerts = await listAlerts(platform.database.db, request.query.limit);
+        return { firing: alerts.filter((alert) => alert.status === 'firing'), alerts };
       },
     );
     app.get(

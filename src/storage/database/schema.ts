@@ -31,6 +31,7 @@ export interface DatabaseSchema {
   pipeline_runs: PipelineRunsTable;
   task_instances: TaskInstancesTable;
   task_logs: TaskLogsTable;
+  alerts: AlertsTable;
 }
 
 export interface RegisteredModelsTable {
@@ -266,4 +267,19 @@ export interface TaskLogsTable {
   level: string;
   message: string;
   logged_at: ColumnType<Date, Date | undefined, never>;
+}
+
+/** One alert: when it fired, when it resolved, and whether the webhook was told. */
+export interface AlertsTable {
+  alert_id: string;
+  name: string;
+  severity: string;
+  status: string;
+  summary: string;
+  description: string;
+  value: number;
+  runbook: string;
+  started_at: Date;
+  resolved_at: Date | null;
+  notified: boolean;
 }

@@ -480,3 +480,19 @@ export interface DriftReport {
 }
 
 export const fetchDriftReport = () => getJson<DriftReport>('/api/v1/monitoring/drift');
+
+export interface AlertRecord {
+  alert_id: string;
+  name: string;
+  severity: string;
+  status: 'firing' | 'resolved';
+  summary: string;
+  description: string;
+  runbook: string;
+  started_at: string;
+  resolved_at: string | null;
+  notified: boolean;
+}
+
+export const fetchAlerts = () =>
+  getJson<{ firing: AlertRecord[]; alerts: AlertRecord[] }>('/api/v1/monitoring/alerts');

@@ -10,4 +10,5 @@ export const NAV_ITEMS: readonly { to: string; label: string }[] = [
   { to: '/features', label: 'Features' },
   { to: '/pipelines', label: 'Pipelines' },
   { to: '/drift', label: 'Drift' },
+  { to: '/alerts', label: 'Alerts' },
 ];

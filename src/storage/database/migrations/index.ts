@@ -6,6 +6,7 @@ import * as modelRegistry from './0004-model-registry.js';
 import * as feedback from './0005-feedback.js';
 import * as featureStore from './0006-feature-store.js';
 import * as pipelines from './0007-pipelines.js';
+import * as alerts from './0008-alerts.js';
 
 /**
  * Every migration, in order. Names are `NNNN-<what>`; never edit one that has shipped: add the next.
@@ -19,4 +20,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005-feedback': feedback,
   '0006-feature-store': featureStore,
   '0007-pipelines': pipelines,
+  '0008-alerts': alerts,
 };

@@ -1,0 +1,314 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logging/index.js';
+import type { MetadataDb } from '../storage/index.js';
+import type { PlatformMetrics } from './metrics.js';
+
+export type Severity = 'critical' | 'warning' | 'info';
+
+/** What a rule sees when it is evaluated. */
+export interface AlertContext {
+  db: MetadataDb;
+  metrics: PlatformMetrics;
+  /** Whether this process serves recommendations (the no-model rule only applies then). */
+  isServing: boolean;
+  now: Date;
+}
+
+export interface AlertRule {
+  name: string;
+  severity: Severity;
+  summary: string;
+  /** `docs/runbook.md#section`, as in the Prometheus rules. */
+  runbook: string;
+  evaluate(context: AlertContext): Promise<{ isFiring: boolean; value: number; description: string }>;
+}
+
+export interface AlertRecord {
+  alert_id: string;
+  name: string;
+  severity: string;
+  status: 'firing' | 'resolved';
+  summary: string;
+  description: string;
+  value: number;
+  runbook: string;
+  started_at: Date;
+  resolved_at: Date | null;
+  notified: boolean;
+}
+
+const MIN_REQUESTS = 20;
+
+/**
+ * The Prometheus alert rules of `deploy/prometheus/rules/`, evaluated in the process from its own state,
+ * so the embedded setup alerts without Prometheus. Same names, thresholds and runbook entries.
+ */
+export const BUILTIN_ALERT_RULES: readonly AlertRule[] = [
+  {
+    name: 'MlopsHighErrorRatio',
+    severity: 'critical',
+    summary: 'More than 5% of requests fail with a 5xx',
+    runbook: 'docs/runbook.md#high-error-ratio',
+    async evaluate({ metrics }) {
+      const traffic = metrics.traffic(300);
+      const ratio = traffic.requests === 0 ? 0 : traffic.errors / traffic.requests;
+      return {
+        isFiring: traffic.requests >= MIN_REQUESTS && ratio > 0.05,
+        value: ratio,
+        description: `${(ratio * 100).toFixed(1)} % of ${traffic.requests} requests answered 5xx over the last 5 minutes`,
+      };
+    },
+  },
+  {
+    name: 'MlopsHighLatencyP95',
+    severity: 'warning',
+    summary: 'p95 request latency above 250 ms',
+    runbook: 'docs/runbook.md#high-latency',
+    async evaluate({ metrics }) {
+      const traffic = metrics.traffic(300);
+      const p95 = traffic.latency_ms.p95;
+      return {
+        isFiring: traffic.requests >= MIN_REQUESTS && p95 > 250,
+        value: p95 / 1000,
+        description: `p95 latency is ${p95.toFixed(0)} ms over ${traffic.requests} requests`,
+      };
+    },
+  },
+  {
+    name: 'MlopsNoModelLoaded',
+    severity: 'critical',
+    summary: 'Serving has no champion model loaded',
+    runbook: 'docs/runbook.md#no-model-loaded',
+    async evaluate({ metrics, isServing }) {
+      const loaded = (await metrics.modelLoaded.get()).values.some(
+        (sample) => sample.labels.variant === 'champion' && sample.value === 1,
+      );
+      return {
+        isFiring: isServing && !loaded,
+        value: loaded ? 1 : 0,
+        description: 'recommendation routes answer 503 until a champion version is promoted and loads',
+      };
+    },
+  },
+  {
+    name: 'MlopsPipelineFailed',
+    severity: 'warning',
+    summary: 'A pipeline run failed',
+    runbook: 'docs/runbook.md#pipeline-failed',
+    async evaluate({ db, now }) {
+      const failed = await db
+        .selectFrom('pipeline_runs')
+        .select(['pipeline_id', 'run_id'])
+        .where('state', '=', 'failed')
+        .where('end_date', '>', new Date(now.getTime() - 15 * 60_000))
+        .orderBy('end_date', 'desc')
+        .limit(20)
+        .execute();
+      return {
+        isFiring: failed.length > 0,
+        value: failed.length,
+        description:
+          failed.length === 0
+            ? 'no failed run in the last 15 minutes'
+            : `failed in the last 15 minutes: ${failed.map((run) => `${run.pipeline_id} (${run.run_id})`).join(', ')}`,
+      };
+    },
+  },
+  {
+    name: 'MlopsDataDriftDetected',
+    severity: 'warning',
+    summary: 'The watch log drifted',
+    runbook: 'docs/runbook.md#data-drift',
+    async evaluate({ metrics }) {
+      const share = (await metrics.datasetDrift.get()).values[0]?.value ?? 0;
+      const drifted = (await metrics.featureDrifted.get()).values
+        .filter((sample) => sample.value === 1)
+        .map((sample) => String(sample.labels.feature));
+      return {
+        isFiring: share >= 0.5,
+        value: share,
+        description: `${(share * 100).toFixed(0)} % of the monitored features drifted${drifted.length > 0 ? ` (${drifted.join(', ')})` : ''}`,
+      };
+    },
+  },
+];
+
+export interface AlertManagerOptions {
+  db: MetadataDb;
+  metrics: PlatformMetrics;
+  logger: Logger;
+  isServing: boolean;
+  /** Slack-compatible incoming webhook; alerts are only recorded and logged without one. */
+  webhookUrl?: string | undefined;
+  /** Link base for runbook entries in notifications (the repository or docs site). */
+  runbookBaseUrl?: string | undefined;
+  rules?: readonly AlertRule[];
+  /** Attempts per notification (default 4) and the first retry's delay (default 1 s, doubling). */
+  attempts?: number;
+  retryDelayMs?: number;
+}
+
+/**
+ * Evaluates the alert rules, records every firing and resolution in the `alerts` table (the history the UI
+ * shows), sets `mlops_alerts_firing`, logs each change, and sends it to the webhook with retries.
+ */
+export class AlertManager {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private readonly rules: readonly AlertRule[];
+  private readonly log: Logger;
+
+  constructor(private readonly options: AlertManagerOptions) {
+    this.rules = options.rules ?? BUILTIN_ALERT_RULES;
+    this.log = options.logger.child({ component: 'MONITORING' });
+  }
+
+  start(intervalMs: number): void {
+    const pass = () => {
+      this.running ??= this.evaluate()
+        .then(() => undefined)
+        .catch((error: unknown) =>
+          this.log.error(
+            { action: 'ALERTS_FAILED', err: error },
+            `alert evaluation failed: ${String(error)}`,
+          ),
+        )
+        .finally(() => {
+          this.running = undefined;
+        });
+    };
+    pass();
+    this.timer = setInterval(pass, intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One evaluation of every rule; resolves with the changes it recorded. */
+  async evaluate(now = new Date()): Promise<AlertRecord[]> {
+    const { db, metrics } = this.options;
+    const changes: AlertRecord[] = [];
+    for (const rule of this.rules) {
+      const result = await rule.evaluate({ db, metrics, isServing: this.options.isServing, now });
+      metrics.alertsFiring.set({ alert: rule.name }, result.isFiring ? 1 : 0);
+      const open = await db
+        .selectFrom('alerts')
+        .selectAll()
+        .where('name', '=', rule.name)
+        .where('status', '=', 'firing')
+        .executeTakeFirst();
+      if (result.isFiring && open === undefined) {
+        const record: AlertRecord = {
+          alert_id: randomUUID().replaceAll('-', ''),
+          name: rule.name,
+          severity: rule.severity,
+          status: 'firing',
+          summary: rule.summary,
+          description: result.description,
+          value: result.value,
+          runbook: rule.runbook,
+          started_at: now,
+          resolved_at: null,
+          notified: false,
+        };
+        await db.insertInto('alerts').values(record).execute();
+        changes.push(record);
+      } else if (!result.isFiring && open !== undefined) {
+        await db
+          .updateTable('alerts')
+          .set({ status: 'resolved', resolved_at: now, notified: false })
+          .where('alert_id', '=', open.alert_id)
+          .execute();
+        changes.push({ ...(open as AlertRecord), status: 'resolved', resolved_at: now, notified: false });
+      }
+    }
+    for (const change of changes) {
+      const line = `${change.status === 'firing' ? 'FIRING' : 'RESOLVED'} ${change.name}: ${change.description}`;
+      if (change.status === 'firing')
+        this.log.warn({ action: 'ALERT', alert: change.name, status: change.status }, line);
+      else this.log.info({ action: 'ALERT', alert: change.name, status: change.status }, line);
+      const delivered = await this.notify(change);
+      if (delivered)
+        await db
+          .updateTable('alerts')
+          .set({ notified: true })
+          .where('alert_id', '=', change.alert_id)
+          .execute();
+    }
+    return changes;
+  }
+
+  /** Posts a change to the webhook as Slack-compatible JSON, retrying with backoff; false when not delivered. */
+  private async notify(change: AlertRecord): Promise<boolean> {
+    const url = this.options.webhookUrl;
+    if (url === undefined) return false;
+    const runbook =
+      this.options.runbookBaseUrl === undefined
+        ? change.runbook
+        : `${this.options.runbookBaseUrl.replace(/\/$/, '')}/${change.runbook}`;
+    const body = {
+      text: `${change.status === 'firing' ? ':rotating_light: FIRING' : ':white_check_mark: RESOLVED'} ${change.name}: ${change.summary}`,
+      attachments: [
+        {
+          color:
+            change.status === 'resolved' ? 'good' : change.severity === 'critical' ? 'danger' : 'warning',
+          title: change.summary,
+          text: change.description,
+          fields: [
+            { title: 'severity', value: change.severity, short: true },
+            { title: 'status', value: change.status, short: true },
+            { title: 'runbook', value: runbook, short: false },
+          ],
+          ts: Math.floor((change.resolved_at ?? change.started_at).getTime() / 1000),
+        },
+      ],
+      alert: {
+        name: change.name,
+        status: change.status,
+        severity: change.severity,
+        value: change.value,
+        alert_id: change.alert_id,
+      },
+    };
+    const attempts = this.options.attempts ?? 4;
+    let delay = this.options.retryDelayMs ?? 1000;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(5000),
+        });
+        if (response.ok) {
+          this.options.metrics.alertNotifications.inc({ result: 'delivered' });
+          return true;
+        }
+        this.log.warn(
+          { action: 'ALERT_WEBHOOK', attempt, status: response.status },
+          `alert webhook answered ${response.status}`,
+        );
+      } catch (error) {
+        this.log.warn(
+          { action: 'ALERT_WEBHOOK', attempt, err: error },
+          `alert webhook failed: ${String(error)}`,
+        );
+      }
+      if (attempt < attempts) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay *= 2;
+      }
+    }
+    this.options.metrics.alertNotifications.inc({ result: 'failed' });
+    return false;
+  }
+}
+
+/** The alert history, newest first (firing ones included). */
+export async function listAlerts(db: MetadataDb, limit = 100): Promise<AlertRecord[]> {
+  const rows = await db.selectFrom('alerts').selectAll().orderBy('started_at', 'desc').limit(limit).execute();
+  return rows.map((row) => ({ ...row, status: row.status as AlertRecord['status'] }));
+}
