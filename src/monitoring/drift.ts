@@ -103,7 +103,7 @@ function columnDrift(column: DriftColumn, method: 'auto' | 'psi'): ColumnDrift {
         drifted: false,
         histogram: chart,
       };
-    const distinct = new Set([...reference, ...current]).size;
+    const distinct = distinctUpTo(6, reference, current);
     if (method === 'psi')
       return distanceResult(
         base,
@@ -128,40 +128,56 @@ function columnDrift(column: DriftColumn, method: 'auto' | 'psi'): ColumnDrift {
       return distanceResult(base, 'wasserstein', distance, chart);
     }
     // Few values: compare them as categories.
-    return categoricalDrift(
+    return countsDrift(
       { ...base, kind: 'numerical' },
-      Array.from(reference, String),
-      Array.from(current, String),
+      countValues(reference),
+      countValues(current),
       distinct,
       'auto',
     );
   }
-  const reference = column.reference.filter((value): value is string => value !== null);
-  const current = column.current.filter((value): value is string => value !== null);
+  const referenceCounts = countValues(column.reference);
+  const currentCounts = countValues(column.current);
+  const total = (counts: Map<string, number>) => [...counts.values()].reduce((sum, value) => sum + value, 0);
   const base = {
     column: column.name,
     kind: column.kind,
-    reference_rows: reference.length,
-    current_rows: current.length,
+    reference_rows: total(referenceCounts),
+    current_rows: total(currentCounts),
   };
-  return categoricalDrift(base, reference, current, new Set([...reference, ...current]).size, method);
+  const distinct = new Set([...referenceCounts.keys(), ...currentCounts.keys()]).size;
+  return countsDrift(base, referenceCounts, currentCounts, distinct, method);
 }
 
-function categoricalDrift(
+/** Counts of each value (null skipped), keyed by its text. */
+function countValues(values: Iterable<string | number | null>): Map<string, number> {
+  const counts = new Map<string | number, number>();
+  for (const value of values) if (value !== null) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return new Map([...counts].map(([key, count]) => [String(key), count]));
+}
+
+/** How many distinct values the windows hold, counting no further than `limit`. */
+function distinctUpTo(limit: number, ...arrays: Float64Array[]): number {
+  const seen = new Set<number>();
+  for (const values of arrays) {
+    for (const value of values) {
+      seen.add(value);
+      if (seen.size >= limit) return seen.size;
+    }
+  }
+  return seen.size;
+}
+
+function countsDrift(
   base: Pick<ColumnDrift, 'column' | 'kind' | 'reference_rows' | 'current_rows'>,
-  reference: string[],
-  current: string[],
+  referenceByKey: Map<string, number>,
+  currentByKey: Map<string, number>,
   distinct: number,
   method: 'auto' | 'psi',
 ): ColumnDrift {
-  const keys = [...new Set([...reference, ...current])].sort();
-  const count = (values: string[]) => {
-    const counts = new Map<string, number>(keys.map((key) => [key, 0]));
-    for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
-    return keys.map((key) => counts.get(key) ?? 0);
-  };
-  const referenceCounts = count(reference);
-  const currentCounts = count(current);
+  const keys = [...new Set([...referenceByKey.keys(), ...currentByKey.keys()])].sort();
+  const referenceCounts = keys.map((key) => referenceByKey.get(key) ?? 0);
+  const currentCounts = keys.map((key) => currentByKey.get(key) ?? 0);
   const shares = (counts: number[], total: number) =>
     counts.map((value) => (total === 0 ? 0 : value / total));
   const chartOrder = keys
@@ -172,14 +188,14 @@ function categoricalDrift(
     }))
     .sort((a, b) => b.weight - a.weight)
     .slice(0, CHART_BINS);
-  const referenceShares = shares(referenceCounts, reference.length);
-  const currentShares = shares(currentCounts, current.length);
+  const referenceShares = shares(referenceCounts, base.reference_rows);
+  const currentShares = shares(currentCounts, base.current_rows);
   const chart = {
     labels: chartOrder.map((item) => item.key),
     reference: chartOrder.map((item) => referenceShares[item.index] ?? 0),
     current: chartOrder.map((item) => currentShares[item.index] ?? 0),
   };
-  if (reference.length === 0 || current.length === 0)
+  if (base.reference_rows === 0 || base.current_rows === 0)
     return {
       ...base,
       test: 'chisquare',
@@ -204,13 +220,12 @@ function categoricalDrift(
       chart,
     );
   if (distinct <= 2) {
-    const first = keys[0];
-    const successes = (values: string[]) => values.filter((value) => value !== first).length;
+    // The share of rows that are not the first value, in each window.
     const { pValue } = proportionsZTest(
-      successes(reference),
-      reference.length,
-      successes(current),
-      current.length,
+      base.reference_rows - (referenceCounts[0] ?? 0),
+      base.reference_rows,
+      base.current_rows - (currentCounts[0] ?? 0),
+      base.current_rows,
     );
     return {
       ...base,

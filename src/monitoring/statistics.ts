@@ -39,15 +39,20 @@ export function kolmogorovSurvival(lambda: number): number {
 export function wassersteinDistance(a: Float64Array, b: Float64Array): number {
   const x = Float64Array.from(a).sort();
   const y = Float64Array.from(b).sort();
-  const all = Float64Array.from([...x, ...y]).sort();
+  // Walk both sorted samples together: between consecutive values the two CDFs are constant.
   let i = 0;
   let j = 0;
+  let previous = Math.min(x[0] ?? 0, y[0] ?? 0);
   let distance = 0;
-  for (let k = 0; k < all.length - 1; k++) {
-    const value = all[k] as number;
+  while (i < x.length || j < y.length) {
+    const value =
+      j >= y.length || (i < x.length && (x[i] as number) <= (y[j] as number))
+        ? (x[i] as number)
+        : (y[j] as number);
+    distance += Math.abs(i / x.length - j / y.length) * (value - previous);
     while (i < x.length && (x[i] as number) <= value) i++;
     while (j < y.length && (y[j] as number) <= value) j++;
-    distance += Math.abs(i / x.length - j / y.length) * ((all[k + 1] as number) - value);
+    previous = value;
   }
   return distance;
 }
