@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { type DataContext, sqlString, withDuckDb } from '../data/index.js';
 import { checkoutDatasetVersion, type DatasetVersion } from '../lineage/index.js';
+import type { TrainedModel } from '../models/index.js';
 import { type DriftColumn, type DriftReport, detectDrift } from '../monitoring/index.js';
 
 export interface WatchLogDriftReport extends DriftReport {
@@ -13,13 +14,16 @@ export interface WatchLogDriftReport extends DriftReport {
 export interface DriftCheckOptions {
   driftShare: number;
   method: 'auto' | 'psi';
+  /** The served model: adds the drift of its score for what users watched (`model_score`). */
+  model?: TrainedModel | undefined;
 }
 
 const NUMERIC = ['watch_seconds', 'rating', 'popularity', 'hour_of_day'] as const;
 
 /**
  * Drift of the watch log between its last `windowDays` and the window before: how long people watch,
- * what they rate, how popular what they watch is, when they watch, and the genre mix.
+ * what they rate, how popular what they watch is, when they watch, the genre mix, the interaction mix
+ * (rated or only watched) and, with a model, its score for what was watched.
  */
 export async function computeWatchLogDrift(
   context: DataContext,
@@ -88,6 +92,7 @@ function report(
   options: DriftCheckOptions,
   windows: Pick<WatchLogDriftReport, 'reference' | 'current'>,
 ): WatchLogDriftReport {
+  const text = (rows: Map<string, unknown[]>, name: string) => (rows.get(name) ?? []).map(String);
   const columns: DriftColumn[] = [
     ...NUMERIC.map((name) => ({
       name,
@@ -98,14 +103,56 @@ function report(
     {
       name: 'primary_genre',
       kind: 'categorical',
-      reference: (reference.get('primary_genre') ?? []).map(String),
-      current: (current.get('primary_genre') ?? []).map(String),
+      reference: text(reference, 'primary_genre'),
+      current: text(current, 'primary_genre'),
+    },
+    {
+      name: 'interaction',
+      kind: 'categorical',
+      reference: text(reference, 'interaction'),
+      current: text(current, 'interaction'),
     },
   ];
+  if (options.model !== undefined) {
+    const scorer = modelScorer(options.model);
+    columns.push({
+      name: 'model_score',
+      kind: 'numerical',
+      reference: scorer(reference),
+      current: scorer(current),
+    });
+  }
   return {
     ...detectDrift(columns, { driftShare: options.driftShare, method: options.method }),
     ...windows,
     computed_at: new Date().toISOString(),
+  };
+}
+
+/** The model's score of each watched movie for its user (NaN for users or movies it never saw). */
+function modelScorer(trained: TrainedModel): (rows: Map<string, unknown[]>) => Float64Array {
+  const perUser = new Map<number, Float32Array>();
+  const empty = { items: new Int32Array(0), counts: new Float32Array(0) };
+  return (rows) => {
+    const users = (rows.get('user_id') ?? []) as number[];
+    const movies = (rows.get('content_id') ?? []) as number[];
+    const scores = new Float64Array(users.length);
+    for (let row = 0; row < users.length; row++) {
+      const user = trained.users.index(Number(users[row]));
+      const item = trained.items.index(Number(movies[row]));
+      if (user === undefined || item === undefined) {
+        scores[row] = Number.NaN;
+        continue;
+      }
+      let all = perUser.get(user);
+      if (all === undefined) {
+        all = new Float32Array(trained.model.itemCount);
+        trained.model.scoreUser(user, empty, all);
+        perUser.set(user, all);
+      }
+      scores[row] = all[item] ?? Number.NaN;
+    }
+    return scores;
   };
 }
 
@@ -120,7 +167,9 @@ async function readColumns(
        coalesce(w.rating, 'NaN'::DOUBLE) as rating,
        w.popularity::DOUBLE as popularity,
        hour(w."timestamp")::DOUBLE as hour_of_day,
-       coalesce(m.genres[1], 'unknown') as primary_genre
+       coalesce(m.genres[1], 'unknown') as primary_genre,
+       case when w.rating is null then 'watched' else 'rated' end as interaction,
+       w.user_id::DOUBLE as user_id, w.content_id::DOUBLE as content_id
      from read_parquet(${sqlString(logFile)}) w
      left join read_parquet(${sqlString(movieFile)}) m on m.movie_id = w.content_id
      where ${where}`,

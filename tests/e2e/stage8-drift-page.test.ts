@@ -49,7 +49,7 @@ describe('the drift report page in a real browser', () => {
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('no drift report yet');
     await page.getByRole('button', { name: 'Check now' }).click();
     await expect.poll(() => page.getByTestId('drift-message').textContent()).toMatch(/started manual__/);
-    await expect.poll(() => page.getByTestId('drift-column').count(), { timeout: 20_000 }).toBe(5);
+    await expect.poll(() => page.getByTestId('drift-column').count(), { timeout: 20_000 }).toBe(6);
     const genre = page.getByTestId('drift-column').filter({ hasText: 'primary_genre' });
     expect(await genre.locator('.badge').textContent()).toBe('drift');
     expect(await genre.textContent()).toContain('jensenshannon distance');

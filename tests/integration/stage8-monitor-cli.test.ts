@@ -44,9 +44,9 @@ describe('mlops monitor drift', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/primary_genre\s*│\s*jensenshannon\s*│[^│]*│\s*0\.1\s*│\s*DRIFT/);
     expect(result.stdout).toMatch(/watch_seconds\s*│\s*wasserstein\s*│[^│]*│\s*0\.1\s*│\s*no/);
-    expect(result.stdout).toContain('no dataset drift: 1 of 5 features drifted (threshold 50 %)');
+    expect(result.stdout).toContain('no dataset drift: 1 of 6 features drifted (threshold 50 %)');
 
-    const strict = await runCli(['monitor', 'drift', '--drift-share', '0.2', '--json'], env);
+    const strict = await runCli(['monitor', 'drift', '--drift-share', '0.15', '--json'], env);
     expect(strict.code).toBe(1);
     const report = JSON.parse(strict.stdout);
     expect(report.dataset_drift).toBe(true);
@@ -60,7 +60,7 @@ describe('mlops monitor drift', () => {
       env,
     );
     expect(same.code, same.stderr).toBe(0);
-    expect(same.stdout).toContain('no dataset drift: 0 of 5 features drifted');
+    expect(same.stdout).toContain('no dataset drift: 0 of 6 features drifted');
     const other = await runCli(
       ['monitor', 'drift', '--reference', stable ?? '', '--current', drifted ?? '', '--json'],
       env,

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { ValidationError } from '../../errors/index.js';
 import { latestDatasetVersion, resolveDatasetVersion } from '../../lineage/index.js';
+import { loadModelVersion, resolveModelVersion } from '../../models/index.js';
 import { computeVersionDrift, computeWatchLogDrift } from '../../pipelines/index.js';
 import { dataContext, EXIT, withPlatform } from '../context.js';
 import { parseOptions } from '../options.js';
@@ -50,7 +51,10 @@ export function registerMonitorCommands(program: Command): void {
         const movies = await latestDatasetVersion(context.db, 'movies');
         if (movies === undefined)
           throw new ValidationError('there is no catalogue yet: publish data first (mlops data generate)');
-        const settings = { driftShare: options.driftShare, method: options.method };
+        const model = await resolveModelVersion(context, '@champion')
+          .then((version) => loadModelVersion(context, version))
+          .catch(() => undefined);
+        const settings = { driftShare: options.driftShare, method: options.method, model };
         let report: Awaited<ReturnType<typeof computeWatchLogDrift>>;
         if (options.reference !== undefined && options.current !== undefined) {
           const reference = await resolveDatasetVersion(context.db, options.reference);

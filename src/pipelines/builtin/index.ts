@@ -490,7 +490,13 @@ export const movieDriftCheck = definePipeline({
         const movies = await latestDatasetVersion(context.db, 'movies');
         if (watchLog === undefined || movies === undefined)
           throw new MlopsError('MLOPS_ERR_NOT_FOUND', 'there is no watch log to check');
+        // With a champion, the drift of its scores for what people watched is checked too.
+        const model = await resolveModelVersion(context, '@champion')
+          .then((version) => loadModelVersion(context, version))
+          .catch(() => undefined);
+        if (model === undefined) log.info('no champion model: the model score is not checked');
         const report = await computeWatchLogDrift(context, watchLog, movies, {
+          model,
           windowDays: Number(conf.window_days),
           driftShare: Number(conf.drift_share),
           method: conf.method as 'auto' | 'psi',
