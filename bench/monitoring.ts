@@ -84,12 +84,9 @@ async function main(): Promise<void> {
   const started = performance.now();
   const report = detectDrift(data);
   const driftSeconds = (performance.now() - started) / 1000;
-  const tests = Object.entries(
-    report.columns.reduce<Record<string, number>>(
-      (counts, column) => ({ ...counts, [column.test]: (counts[column.test] ?? 0) + 1 }),
-      {},
-    ),
-  );
+  const counts = new Map<string, number>();
+  for (const column of report.columns) counts.set(column.test, (counts.get(column.test) ?? 0) + 1);
+  const tests = [...counts];
 
   const observed = instrumentation();
   const metrics = new PlatformMetrics();
