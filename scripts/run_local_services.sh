@@ -2,7 +2,7 @@
 # Installs (only if missing) and starts real engines on 127.0.0.1 for integration tests, idempotently:
 # install if missing, start if stopped, nothing if running.
 #
-#   scripts/run_local_services.sh up|down|status [postgres|redis|s3|prometheus ...]  (no names: the first three)
+#   scripts/run_local_services.sh up|down|status [postgres|redis|s3|prometheus|kafka ...]  (no names: the first three)
 #
 #   postgres  PostgreSQL from Debian's packages     postgres://mlops:mlops@127.0.0.1:55432/mlops
 #   redis     redis-server from Debian's packages   redis://127.0.0.1:56379
@@ -10,11 +10,15 @@
 #             http://127.0.0.1:58080, access key mlops-access-key, secret mlops-secret-key
 #   prometheus Debian's prometheus and promtool, installed only: each test starts its own Prometheus
 #             against the server it tests (MLOPS_TEST_PROMETHEUS, MLOPS_TEST_PROMTOOL name the binaries)
+#   kafka     Apache Kafka (its jars from Maven Central), one KRaft node that is broker and controller,
+#             bootstrap 127.0.0.1:59092 (MLOPS_TEST_KAFKA_BROKERS), its controller on 127.0.0.1:59093;
+#             topics and committed offsets survive a down and up
 #
-# Ports: MLOPS_TEST_POSTGRES_PORT, MLOPS_TEST_REDIS_PORT, MLOPS_TEST_S3_PORT. State (data, logs, pid files)
-# lives in $MLOPS_SERVICES_DIR (default <repo>/.services), one folder per engine. Processes are stopped by
-# the pid in their pid file only. `up` writes $MLOPS_SERVICES_DIR/env with `export MLOPS_TEST_...=` lines
-# for every engine that is up, and prints the same lines on stdout: eval "$(scripts/run_local_services.sh up)".
+# Ports: MLOPS_TEST_POSTGRES_PORT, MLOPS_TEST_REDIS_PORT, MLOPS_TEST_S3_PORT, MLOPS_TEST_KAFKA_PORT,
+# MLOPS_TEST_KAFKA_CONTROLLER_PORT. State (data, logs, pid files) lives in $MLOPS_SERVICES_DIR (default
+# <repo>/.services), one folder per engine. Processes are stopped by the pid in their pid file only. `up`
+# writes $MLOPS_SERVICES_DIR/env with `export MLOPS_TEST_...=` lines for every engine that is up, and prints
+# the same lines on stdout: eval "$(scripts/run_local_services.sh up)".
 # Progress goes to stderr, prefixed [services].
 set -euo pipefail
 
@@ -23,6 +27,8 @@ STATE="${MLOPS_SERVICES_DIR:-$REPO/.services}"
 POSTGRES_PORT="${MLOPS_TEST_POSTGRES_PORT:-55432}"
 REDIS_PORT="${MLOPS_TEST_REDIS_PORT:-56379}"
 S3_PORT="${MLOPS_TEST_S3_PORT:-58080}"
+KAFKA_PORT="${MLOPS_TEST_KAFKA_PORT:-59092}"
+KAFKA_CONTROLLER_PORT="${MLOPS_TEST_KAFKA_CONTROLLER_PORT:-59093}"
 # The newest s3proxy on Maven Central (4.1.0 as of writing); built for Java 17 and checked to run on it.
 # Its jar-with-dependencies is the self-contained release artifact; resolving the plain jar's dependency
 # tree from outside s3proxy's own build picks mismatched Jackson jars (NoClassDefFoundError at start-up).
@@ -31,6 +37,14 @@ S3_BUCKET="mlops-test"
 S3_ACCESS_KEY="mlops-access-key"
 S3_SECRET_KEY="mlops-secret-key"
 S3_REGION="us-east-1"
+# Apache Kafka from its Maven Central jars (Apache's release tarball is not reachable here). 4.2 is the
+# newest line @platformatic/kafka 2.12 is tested against (3.5.0 to 4.2.0); 4.x brokers need Java 17.
+# A directory formatted by a newer Kafka is not readable by an older one: after lowering this version,
+# remove $MLOPS_SERVICES_DIR/kafka/data.
+KAFKA_VERSION="4.2.2"
+# The log4j2 that kafka-server $KAFKA_VERSION depends on: its slf4j binding is added here, as Kafka's own
+# release does (with no binding Kafka logs nothing at all).
+KAFKA_LOG4J_VERSION="2.25.5"
 ALL_SERVICES=(postgres redis s3)
 START_TIMEOUT=60 # seconds an engine may take to answer after it was started
 STOP_TIMEOUT=10  # seconds an engine may take to stop before SIGKILL
@@ -41,7 +55,7 @@ die() {
   exit 1
 }
 usage() {
-  echo "usage: $0 up|down|status [postgres|redis|s3|prometheus ...]   (no names: the first three)" >&2
+  echo "usage: $0 up|down|status [postgres|redis|s3|prometheus|kafka ...]   (no names: the first three)" >&2
   exit 2
 }
 
@@ -80,6 +94,13 @@ apt_install() {
   [ "$status" = 0 ] || die "apt-get install $* failed (exit $status)"
 }
 
+require_java17() { # require_java17 <service> <what needs it>
+  command -v java >/dev/null || apt_install openjdk-17-jre-headless
+  local java_major
+  java_major="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
+  [ "${java_major:-0}" -ge 17 ] 2>/dev/null || die "$1: $2 needs Java 17+, 'java' is ${java_major:-unknown}"
+}
+
 # --- processes -------------------------------------------------------------------------------------------
 
 pid_file() { echo "$STATE/$1/$1.pid"; }
@@ -92,6 +113,7 @@ process_name() {
   postgres) echo postgres ;;
   redis) echo redis-server ;;
   s3) echo java ;;
+  kafka) echo java ;;
   esac
 }
 
@@ -208,6 +230,7 @@ url_of() {
   postgres) echo "postgres://mlops:mlops@127.0.0.1:$POSTGRES_PORT/mlops" ;;
   redis) echo "redis://127.0.0.1:$REDIS_PORT" ;;
   s3) echo "http://127.0.0.1:$S3_PORT" ;;
+  kafka) echo "127.0.0.1:$KAFKA_PORT" ;;
   esac
 }
 
@@ -515,10 +538,7 @@ up_s3() {
     log "s3 already running (pid $pid)"
     return 0
   fi
-  command -v java >/dev/null || apt_install openjdk-17-jre-headless
-  local java_major
-  java_major="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
-  [ "${java_major:-0}" -ge 17 ] 2>/dev/null || die "s3: s3proxy $S3PROXY_VERSION needs Java 17+, 'java' is ${java_major:-unknown}"
+  require_java17 s3 "s3proxy $S3PROXY_VERSION"
   fetch_s3proxy
   require_free_port s3 "$S3_PORT" MLOPS_TEST_S3_PORT
   cat >"$dir/s3proxy.conf" <<EOF
@@ -540,6 +560,220 @@ EOF
   log "s3 up (pid $(running_pid s3))"
 }
 
+# --- kafka: Apache Kafka, one KRaft node that is broker and controller ------------------------------------
+
+kafka_lib() { echo "$STATE/kafka/lib"; }
+
+# The jars are this pom's runtime dependencies: the broker (kafka_2.13 holds kafka.Kafka and the storage
+# formatter kafka.tools.StorageTool), kafka-tools for the command-line clients (org.apache.kafka.tools.*)
+# less Connect's runtime (Jetty, Jersey: no tool used here needs it), and log4j2's slf4j binding.
+kafka_pom() {
+  cat <<POM
+<!-- written by scripts/run_local_services.sh: the jars beside this file are its runtime dependencies -->
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.mlops-services</groupId>
+  <artifactId>kafka-lib</artifactId>
+  <version>$KAFKA_VERSION</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency>
+      <groupId>org.apache.kafka</groupId>
+      <artifactId>kafka_2.13</artifactId>
+      <version>$KAFKA_VERSION</version>
+    </dependency>
+    <dependency>
+      <groupId>org.apache.kafka</groupId>
+      <artifactId>kafka-tools</artifactId>
+      <version>$KAFKA_VERSION</version>
+      <exclusions>
+        <exclusion>
+          <groupId>org.apache.kafka</groupId>
+          <artifactId>connect-runtime</artifactId>
+        </exclusion>
+      </exclusions>
+    </dependency>
+    <dependency>
+      <groupId>org.apache.logging.log4j</groupId>
+      <artifactId>log4j-slf4j-impl</artifactId>
+      <version>$KAFKA_LOG4J_VERSION</version>
+    </dependency>
+    <dependency>
+      <groupId>org.apache.logging.log4j</groupId>
+      <artifactId>log4j-core</artifactId>
+      <version>$KAFKA_LOG4J_VERSION</version>
+    </dependency>
+  </dependencies>
+</project>
+POM
+}
+
+# Resolves the jars once; again only when the pom above changes (a new KAFKA_VERSION, say).
+fetch_kafka() {
+  local dir="$STATE/kafka" lib
+  lib="$(kafka_lib)"
+  [ -s "$lib/kafka_2.13-$KAFKA_VERSION.jar" ] && [ "$(cat "$lib/pom.xml" 2>/dev/null)" = "$(kafka_pom)" ] && return 0
+  command -v mvn >/dev/null || apt_install maven
+  log "kafka: fetching Apache Kafka $KAFKA_VERSION and its dependencies from Maven Central (once; cached in ~/.m2 and $lib)"
+  local tmp="$dir/lib.tmp"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  kafka_pom >"$tmp/pom.xml"
+  if ! (cd "$tmp" && mvn -B -q -C -Dstyle.color=never dependency:copy-dependencies -DincludeScope=runtime \
+    -DoutputDirectory="$tmp") >>"$(log_file kafka)" 2>&1; then
+    rm -rf "$tmp"
+    log "kafka: Maven could not fetch Apache Kafka $KAFKA_VERSION; last 30 lines of $(log_file kafka):"
+    tail -n 30 "$(log_file kafka)" >&2
+    exit 1
+  fi
+  rm -rf "$tmp/target"
+  [ -s "$tmp/kafka_2.13-$KAFKA_VERSION.jar" ] || die "kafka: Maven resolved no kafka_2.13-$KAFKA_VERSION.jar into $tmp"
+  rm -rf "$lib"
+  mv "$tmp" "$lib"
+}
+
+# Runs one of Kafka's command-line classes, with a small heap, tuned to start fast, warnings on stderr.
+kafka_tool() { # kafka_tool <main class> <args...>
+  java -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$STATE/kafka/tools-log4j2.properties" -cp "$(kafka_lib)/*" "$@"
+}
+
+# Written at each start (the ports may have changed); the data folder is formatted once and kept.
+write_kafka_config() {
+  local dir="$STATE/kafka"
+  cat >"$dir/server.properties" <<CONF
+# written by scripts/run_local_services.sh
+node.id=1
+process.roles=broker,controller
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+# A static quorum of this one node: the configuration, not the formatted data, names the controller, so a
+# new MLOPS_TEST_KAFKA_CONTROLLER_PORT needs no new format.
+controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
+log.dirs=$dir/data
+# For tests: one replica of everything, topics created on first use, no wait before a group's first rebalance.
+auto.create.topics.enable=true
+num.partitions=3
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=10
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+# Two cores and a 512 MB heap: fewer threads, a 32 MB compaction buffer (128 MB by default).
+num.network.threads=2
+num.io.threads=4
+num.recovery.threads.per.data.dir=2
+log.cleaner.dedupe.buffer.size=33554432
+CONF
+  cat >"$dir/log4j2.properties" <<CONF
+# written by scripts/run_local_services.sh: the broker logs to stdout, which launch appends to kafka.log
+status = warn
+# log4j2's own shutdown hook would stop logging while Kafka's hook still shuts the broker down.
+shutdownHook = disable
+appender.stdout.type = Console
+appender.stdout.name = STDOUT
+appender.stdout.layout.type = PatternLayout
+appender.stdout.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = info
+rootLogger.appenderRef.stdout.ref = STDOUT
+# Each component's full configuration at each start: server.properties says what differs from the defaults.
+logger.config.name = org.apache.kafka.common.config.AbstractConfig
+logger.config.level = warn
+CONF
+  cat >"$dir/tools-log4j2.properties" <<CONF
+# written by scripts/run_local_services.sh: Kafka's command-line classes, warnings and errors on stderr
+status = warn
+appender.stderr.type = Console
+appender.stderr.name = STDERR
+appender.stderr.target = SYSTEM_ERR
+appender.stderr.layout.type = PatternLayout
+appender.stderr.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = warn
+rootLogger.appenderRef.stderr.ref = STDERR
+CONF
+  # For the probe's Admin client: give up within seconds, not the default minute.
+  cat >"$dir/admin.properties" <<CONF
+# written by scripts/run_local_services.sh
+request.timeout.ms=5000
+default.api.timeout.ms=10000
+CONF
+}
+
+kafka_cluster_id() { sed -n 's/^cluster\.id=//p' "$STATE/kafka/data/meta.properties" 2>/dev/null; }
+
+# Formats the data folder, once: a later start keeps its topics and committed offsets.
+format_kafka() {
+  local dir="$STATE/kafka" id
+  [ -f "$dir/data/meta.properties" ] && [ -n "$(kafka_cluster_id)" ] && return 0
+  rm -rf "$dir/data"
+  if ! id="$(kafka_tool kafka.tools.StorageTool random-uuid 2>>"$(log_file kafka)")" || [ -z "$id" ]; then
+    log "kafka: kafka.tools.StorageTool random-uuid failed; last 30 lines of $(log_file kafka):"
+    tail -n 30 "$(log_file kafka)" >&2
+    exit 1
+  fi
+  log "kafka: formatting $dir/data (cluster id $id)"
+  if ! kafka_tool kafka.tools.StorageTool format --cluster-id "$id" --config "$dir/server.properties" \
+    >>"$(log_file kafka)" 2>&1; then
+    rm -rf "$dir/data"
+    log "kafka: formatting $dir/data failed; last 30 lines of $(log_file kafka):"
+    tail -n 30 "$(log_file kafka)" >&2
+    exit 1
+  fi
+}
+
+# Bytes of kafka.log written before the last start: readiness is read from what follows.
+KAFKA_LOG_OFFSET=0
+
+# The listener is open and the broker logged that its start-up is done (metadata loaded, groups served).
+ready_kafka() {
+  port_in_use "$KAFKA_PORT" || return 1
+  # Not `| grep -q`: under pipefail tail's SIGPIPE would fail the pipeline once grep has its match.
+  [ -n "$(tail -c +$((KAFKA_LOG_OFFSET + 1)) "$(log_file kafka)" 2>/dev/null | grep -m 1 'Kafka Server started')" ]
+}
+
+# A real request (DescribeCluster through the Admin client) answered with the cluster id our data folder was
+# formatted with: the broker on the port is ours and serves clients.
+probe_kafka() {
+  local got
+  got="$(kafka_tool org.apache.kafka.tools.ClusterTool cluster-id --bootstrap-server "127.0.0.1:$KAFKA_PORT" \
+    --command-config "$STATE/kafka/admin.properties" 2>/dev/null | sed -n 's/^Cluster ID: //p')"
+  [ -n "$got" ] && [ "$got" = "$(kafka_cluster_id)" ]
+}
+
+up_kafka() {
+  local dir="$STATE/kafka" pid
+  mkdir -p "$dir"
+  if pid="$(running_pid kafka)"; then
+    wait_ready kafka "$START_TIMEOUT"
+    probe_kafka || fail_start kafka "the broker does not report the cluster id of $dir/data"
+    log "kafka already running (pid $pid)"
+    return 0
+  fi
+  require_java17 kafka "Apache Kafka $KAFKA_VERSION"
+  fetch_kafka
+  require_free_port kafka "$KAFKA_PORT" MLOPS_TEST_KAFKA_PORT
+  require_free_port kafka "$KAFKA_CONTROLLER_PORT" MLOPS_TEST_KAFKA_CONTROLLER_PORT
+  write_kafka_config
+  format_kafka
+  log "kafka: starting Apache Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT (controller 127.0.0.1:$KAFKA_CONTROLLER_PORT)"
+  KAFKA_LOG_OFFSET="$(stat -c %s "$(log_file kafka)" 2>/dev/null || echo 0)"
+  # Kafka's own JVM flags (kafka-run-class.sh), with a 512 MB heap instead of 1 GB.
+  launch kafka java -Xmx512m -Xms512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
+    -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true -Dlog4j2.configurationFile="$dir/log4j2.properties" \
+    -cp "$(kafka_lib)/*" kafka.Kafka "$dir/server.properties"
+  wait_ready kafka "$START_TIMEOUT"
+  probe_kafka || fail_start kafka "the broker does not report the cluster id of $dir/data"
+  log "kafka up (pid $(running_pid kafka))"
+}
+
 # --- prometheus (installed, not run) ---------------------------------------------------------------------
 
 up_prometheus() {
@@ -557,6 +791,7 @@ healthy() { # healthy <service>: process alive and answering
   postgres) find_postgres_bin && ready_postgres ;;
   redis) command -v redis-cli >/dev/null && ready_redis ;;
   s3) command -v curl >/dev/null && healthy_s3 ;;
+  kafka) port_in_use "$KAFKA_PORT" && probe_kafka ;;
   esac
 }
 
@@ -572,6 +807,7 @@ write_env() {
       echo "export MLOPS_TEST_S3_ACCESS_KEY_ID=$S3_ACCESS_KEY"
       echo "export MLOPS_TEST_S3_SECRET_ACCESS_KEY=$S3_SECRET_KEY"
     fi
+    if running_pid kafka >/dev/null 2>&1; then echo "export MLOPS_TEST_KAFKA_BROKERS=$(url_of kafka)"; fi
     if command -v promtool >/dev/null && command -v prometheus >/dev/null; then
       echo "export MLOPS_TEST_PROMETHEUS=$(command -v prometheus)"
       echo "export MLOPS_TEST_PROMTOOL=$(command -v promtool)"
@@ -589,13 +825,14 @@ case "$command" in up | down | status) ;; -h | --help | help) usage ;; *) usage 
 services=()
 for service in "$@"; do
   case "$service" in
-  postgres | redis | s3 | prometheus) [[ " ${services[*]-} " == *" $service "* ]] || services+=("$service") ;;
-  *) die "unknown service '$service' (known: ${ALL_SERVICES[*]})" ;;
+  postgres | redis | s3 | prometheus | kafka) [[ " ${services[*]-} " == *" $service "* ]] || services+=("$service") ;;
+  *) die "unknown service '$service' (known: ${ALL_SERVICES[*]} prometheus kafka)" ;;
   esac
 done
 [ ${#services[@]} -gt 0 ] || services=("${ALL_SERVICES[@]}")
 
-for variable in MLOPS_TEST_POSTGRES_PORT:$POSTGRES_PORT MLOPS_TEST_REDIS_PORT:$REDIS_PORT MLOPS_TEST_S3_PORT:$S3_PORT; do
+for variable in MLOPS_TEST_POSTGRES_PORT:$POSTGRES_PORT MLOPS_TEST_REDIS_PORT:$REDIS_PORT MLOPS_TEST_S3_PORT:$S3_PORT \
+  MLOPS_TEST_KAFKA_PORT:$KAFKA_PORT MLOPS_TEST_KAFKA_CONTROLLER_PORT:$KAFKA_CONTROLLER_PORT; do
   port="${variable#*:}"
   if ! [[ "$port" =~ ^[0-9]{1,5}$ ]] || [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; then
     die "${variable%%:*}=$port is not a TCP port"

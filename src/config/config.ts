@@ -11,6 +11,28 @@ export interface Config {
   features: FeaturesConfig;
   pipelines: PipelinesConfig;
   alerts: AlertsConfig;
+  events: EventsConfig;
+}
+
+export interface EventsConfig {
+  /** Where events live: a log table in the metadata database, Kafka, or Redis Streams. */
+  bus: 'embedded' | 'kafka' | 'redis';
+  /** Kafka bootstrap brokers (`host:port`), when the bus is kafka. */
+  kafkaBrokers: string[];
+  /** Redis of the Redis Streams bus (REDIS_URL). */
+  redisUrl: string;
+  /** Prefix of every topic name, so several platforms (or test runs) can share one broker. */
+  topicPrefix: string;
+  /** Partitions of each Kafka topic created on start. */
+  partitions: number;
+  /** Run the automations (drift → retrain, overload → alert and shedding, interactions → features). */
+  isAutomationsEnabled: boolean;
+  /** After a drift-triggered retrain starts, further drift alerts within this window start none. */
+  retrainCooldownMs: number;
+  /** Overload thresholds the system-health watcher checks (and the trigger endpoint defaults to). */
+  overload: { cpuPercent: number; p95LatencyMs: number; queueDepth: number; sheddingMs: number };
+  /** Embedded log: events older than this are pruned. */
+  retentionMs: number;
 }
 
 export interface AlertsConfig {

@@ -136,6 +136,26 @@ export const ENV_SCHEMA = z.object({
   MLOPS_ALERT_WEBHOOK_URL: urlWithProtocol(['http:', 'https:'], 'must be an http:// or https:// URL'),
   MLOPS_ALERTS_INTERVAL_SECONDS: integer(1, 3600),
   MLOPS_RUNBOOK_BASE_URL: urlWithProtocol(['http:', 'https:'], 'must be an http:// or https:// URL'),
+  MLOPS_EVENT_BUS: choice(['embedded', 'kafka', 'redis']),
+  KAFKA_BROKERS: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^[\w.-]+:\d{1,5}(,[\w.-]+:\d{1,5})*$/, {
+        error: 'must be host:port, comma-separated (e.g. 127.0.0.1:9092,kafka-2:9092)',
+      }),
+  ),
+  MLOPS_EVENT_TOPIC_PREFIX: optional(
+    z.string().regex(/^[\w.-]{0,64}$/, { error: 'must be up to 64 letters, digits and _ . -' }),
+  ),
+  MLOPS_EVENT_PARTITIONS: integer(1, 1000),
+  MLOPS_EVENT_RETENTION_DAYS: integer(1, 3650),
+  MLOPS_AUTOMATIONS: flag(),
+  MLOPS_RETRAIN_COOLDOWN_SECONDS: integer(0, 604_800),
+  MLOPS_OVERLOAD_CPU_PERCENT: integer(1, 100_000),
+  MLOPS_OVERLOAD_P95_MS: integer(1, 600_000),
+  MLOPS_OVERLOAD_QUEUE_DEPTH: integer(1, 10_000_000),
+  MLOPS_LOAD_SHEDDING_SECONDS: integer(0, 86_400),
   MLOPS_BULLMQ_QUEUE: optional(
     z.string().regex(/^[\w.-]{1,100}$/, { error: 'must be 1-100 letters, digits and _ . -' }),
   ),

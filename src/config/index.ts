@@ -4,6 +4,7 @@ export type {
   Config,
   DatabaseConfig,
   DataConfig,
+  EventsConfig,
   FeaturesConfig,
   LocalArtifactStoreConfig,
   LogConfig,

@@ -78,11 +78,31 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       intervalMs: (env.MLOPS_ALERTS_INTERVAL_SECONDS ?? 30) * 1000,
       runbookBaseUrl: env.MLOPS_RUNBOOK_BASE_URL,
     },
+    events: {
+      bus: env.MLOPS_EVENT_BUS ?? 'embedded',
+      kafkaBrokers: (env.KAFKA_BROKERS ?? '').split(',').filter((broker) => broker !== ''),
+      redisUrl: env.REDIS_URL ?? '',
+      topicPrefix: env.MLOPS_EVENT_TOPIC_PREFIX ?? '',
+      partitions: env.MLOPS_EVENT_PARTITIONS ?? 3,
+      isAutomationsEnabled: env.MLOPS_AUTOMATIONS ?? true,
+      retrainCooldownMs: (env.MLOPS_RETRAIN_COOLDOWN_SECONDS ?? 3600) * 1000,
+      overload: {
+        cpuPercent: env.MLOPS_OVERLOAD_CPU_PERCENT ?? 90,
+        p95LatencyMs: env.MLOPS_OVERLOAD_P95_MS ?? 500,
+        queueDepth: env.MLOPS_OVERLOAD_QUEUE_DEPTH ?? 100,
+        sheddingMs: (env.MLOPS_LOAD_SHEDDING_SECONDS ?? 300) * 1000,
+      },
+      retentionMs: (env.MLOPS_EVENT_RETENTION_DAYS ?? 7) * 86_400_000,
+    },
   };
   if (env.MLOPS_EXECUTOR === 'bullmq' && env.REDIS_URL === undefined)
     problems.push({ path: ['REDIS_URL'], message: 'is required when MLOPS_EXECUTOR=bullmq' });
   if (env.MLOPS_ONLINE_STORE === 'redis' && env.REDIS_URL === undefined)
     problems.push({ path: ['REDIS_URL'], message: 'is required when MLOPS_ONLINE_STORE=redis' });
+  if (env.MLOPS_EVENT_BUS === 'kafka' && env.KAFKA_BROKERS === undefined)
+    problems.push({ path: ['KAFKA_BROKERS'], message: 'is required when MLOPS_EVENT_BUS=kafka' });
+  if (env.MLOPS_EVENT_BUS === 'redis' && env.REDIS_URL === undefined)
+    problems.push({ path: ['REDIS_URL'], message: 'is required when MLOPS_EVENT_BUS=redis' });
   if (problems.length > 0) throw toConfigError(problems);
   return config;
 }

@@ -74,6 +74,18 @@ export const ERROR_CATALOG = {
     status: 409,
     summary: 'The pipeline is paused: unpause it before triggering a run.',
   },
+  MLOPS_ERR_EVENT_INVALID: {
+    status: 400,
+    summary: 'The event does not match its topic’s schema; it was not published.',
+  },
+  MLOPS_ERR_EVENT_BUS_UNAVAILABLE: {
+    status: 503,
+    summary: 'The event bus (Kafka or Redis) cannot be reached; the event was not published.',
+  },
+  MLOPS_ERR_LOAD_SHEDDING: {
+    status: 503,
+    summary: 'The platform is overloaded and holds back non-critical work; retry after Retry-After.',
+  },
   MLOPS_ERR_TMDB_AUTH: {
     status: 502,
     summary: 'TMDB rejected the API key (HTTP 401): TMDB_API_KEY is wrong.',

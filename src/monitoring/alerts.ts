@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/index.js';
 import type { MetadataDb } from '../storage/index.js';
+import type { LoadShedder } from './load-shedder.js';
 import type { PlatformMetrics } from './metrics.js';
 
 export type Severity = 'critical' | 'warning' | 'info';
@@ -11,6 +12,7 @@ export interface AlertContext {
   metrics: PlatformMetrics;
   /** Whether this process serves recommendations (the no-model rule only applies then). */
   isServing: boolean;
+  loadShedder?: LoadShedder | undefined;
   now: Date;
 }
 
@@ -131,6 +133,41 @@ export const BUILTIN_ALERT_RULES: readonly AlertRule[] = [
       };
     },
   },
+  {
+    name: 'MlopsSystemOverload',
+    severity: 'warning',
+    summary: 'The platform is overloaded and sheds non-critical work: scale out',
+    runbook: 'docs/runbook.md#system-overload',
+    async evaluate({ loadShedder }) {
+      const status = loadShedder?.status();
+      return {
+        isFiring: status?.active === true,
+        value: status?.active === true ? 1 : 0,
+        description:
+          status?.active === true
+            ? `load shedding until ${status.until}: ${status.reason}`
+            : 'no overload reported',
+      };
+    },
+  },
+  {
+    name: 'MlopsEventConsumerLag',
+    severity: 'warning',
+    summary: 'A consumer group is more than 1000 events behind',
+    runbook: 'docs/runbook.md#event-consumer-lag',
+    async evaluate({ metrics }) {
+      const behind = (await metrics.eventsConsumerLag.get()).values.filter((sample) => sample.value > 1000);
+      const worst = Math.max(0, ...behind.map((sample) => sample.value));
+      return {
+        isFiring: behind.length > 0,
+        value: worst,
+        description:
+          behind.length === 0
+            ? 'every consumer group keeps up'
+            : `behind: ${behind.map((sample) => `${sample.labels.group} on ${sample.labels.topic} (${sample.value})`).join(', ')}`,
+      };
+    },
+  },
 ];
 
 export interface AlertManagerOptions {
@@ -143,6 +180,9 @@ export interface AlertManagerOptions {
   /** Link base for runbook entries in notifications (the repository or docs site). */
   runbookBaseUrl?: string | undefined;
   rules?: readonly AlertRule[];
+  loadShedder?: LoadShedder | undefined;
+  /** Carries each firing and resolution on (the event bus's system-health topic). */
+  publish?: ((change: AlertRecord) => Promise<void>) | undefined;
   /** Attempts per notification (default 4) and the first retry's delay (default 1 s, doubling). */
   attempts?: number;
   retryDelayMs?: number;
@@ -192,7 +232,13 @@ export class AlertManager {
     const { db, metrics } = this.options;
     const changes: AlertRecord[] = [];
     for (const rule of this.rules) {
-      const result = await rule.evaluate({ db, metrics, isServing: this.options.isServing, now });
+      const result = await rule.evaluate({
+        db,
+        metrics,
+        isServing: this.options.isServing,
+        loadShedder: this.options.loadShedder,
+        now,
+      });
       metrics.alertsFiring.set({ alert: rule.name }, result.isFiring ? 1 : 0);
       const open = await db
         .selectFrom('alerts')
@@ -230,6 +276,14 @@ export class AlertManager {
       if (change.status === 'firing')
         this.log.warn({ action: 'ALERT', alert: change.name, status: change.status }, line);
       else this.log.info({ action: 'ALERT', alert: change.name, status: change.status }, line);
+      await this.options
+        .publish?.(change)
+        .catch((error: unknown) =>
+          this.log.warn(
+            { action: 'ALERT_PUBLISH_FAILED', alert: change.name, err: error },
+            `alert ${change.name} could not be published on the event bus: ${String(error)}`,
+          ),
+        );
       const delivered = await this.notify(change);
       if (delivered)
         await db

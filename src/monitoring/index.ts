@@ -16,6 +16,7 @@ export {
   type DriftTest,
   detectDrift,
 } from './drift.js';
+export { LoadShedder } from './load-shedder.js';
 export { PlatformMetrics } from './metrics.js';
 export {
   chiSquare,

@@ -111,6 +111,48 @@ export class PlatformMetrics {
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
+  readonly eventsPublished = new Counter({
+    name: 'mlops_events_published_total',
+    help: 'Events published to the event bus, by topic and type.',
+    labelNames: ['topic', 'type'] as const,
+    registers: [this.registry],
+  });
+  readonly eventsConsumed = new Counter({
+    name: 'mlops_events_consumed_total',
+    help: 'Events handled by a consumer group, by topic, group and outcome (handled, duplicate).',
+    labelNames: ['topic', 'group', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly eventsFailed = new Counter({
+    name: 'mlops_events_failed_total',
+    help: 'Events a consumer sent to the dead-letter topic, by topic, group and reason.',
+    labelNames: ['topic', 'group', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly eventsConsumerLag = new Gauge({
+    name: 'mlops_events_consumer_lag_messages',
+    help: 'Events published but not yet handled by a consumer group, by topic and group.',
+    labelNames: ['topic', 'group'] as const,
+    registers: [this.registry],
+  });
+  readonly eventLatency = new Histogram({
+    name: 'mlops_events_delivery_duration_seconds',
+    help: 'Time from publishing an event to a consumer having handled it, by topic.',
+    labelNames: ['topic'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly automationActions = new Counter({
+    name: 'mlops_automation_actions_total',
+    help: 'What the automations did with the events they saw, by automation and outcome.',
+    labelNames: ['automation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly loadShedding = new Gauge({
+    name: 'mlops_load_shedding_active_info',
+    help: '1 while non-critical work is held back after an overload, 0 otherwise.',
+    registers: [this.registry],
+  });
 
   // Recent requests as parallel ring buffers: time (ms), duration (ms), and whether it failed (5xx).
   private readonly times = new Float64Array(WINDOW_CAPACITY);

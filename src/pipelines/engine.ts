@@ -432,6 +432,7 @@ export class PipelineEngine {
           pipeline: run.pipeline_id,
           state: failed ? 'failed' : 'success',
         });
+        this.announce(run, failed ? 'failed' : 'success', now);
         this.log.info(
           {
             action: 'RUN_FINISHED',
@@ -763,8 +764,32 @@ export class PipelineEngine {
     );
   }
 
+  /** Publishes `pipeline.run_finished`; the run never waits for (or fails with) the event bus. */
+  private announce(run: RunRecord, state: 'success' | 'failed', now: Date): void {
+    const started = run.start_date ?? run.created_at;
+    void this.platform
+      .events()
+      .then((bus) =>
+        bus.publish('pipeline-events', {
+          type: 'pipeline.run_finished',
+          source: `pipeline:${run.pipeline_id}`,
+          data: {
+            pipeline_id: run.pipeline_id,
+            run_id: run.run_id,
+            state,
+            run_type: run.run_type,
+            duration_seconds: Math.max(0, (now.getTime() - started.getTime()) / 1000),
+            ...(run.note === null ? {} : { triggered_by: run.note.slice(0, 512) }),
+          },
+        }),
+      )
+      .catch((error: unknown) => this.logFailure('announce', error));
+  }
+
   /** Creates the run each unpaused scheduled pipeline is due for (only the latest missed one without catch-up). */
   private async scheduleDue(now: Date): Promise<void> {
+    // While shedding load, schedules wait; the latest run due starts when shedding ends.
+    if (this.platform.loadShedder.isActive(now.getTime())) return;
     const rows = await this.db.selectFrom('pipelines').selectAll().where('is_paused', '=', false).execute();
     for (const row of rows) {
       const definition = this.definitions.get(row.pipeline_id);

@@ -1,7 +1,8 @@
 import type { Config } from '../config/index.js';
 import { describeError, MlopsError } from '../errors/index.js';
+import { type EventBus, openEventBus } from '../events/index.js';
 import { componentLogger, type Logger } from '../logging/index.js';
-import { PlatformMetrics } from '../monitoring/index.js';
+import { LoadShedder, PlatformMetrics } from '../monitoring/index.js';
 import {
   type ArtifactStore,
   currentSchemaVersion,
@@ -25,9 +26,13 @@ export interface Platform {
   readonly artifacts: ArtifactStore;
   /** Prometheus metrics (`/metrics`) and the recent-traffic window of the dashboard. */
   readonly metrics: PlatformMetrics;
+  /** Non-critical work held back after an overload (scheduled runs, on-demand reports). */
+  readonly loadShedder: LoadShedder;
   /** The components `/ready` reports on; later stages add theirs with `addHealthCheck`. */
   readonly healthChecks: readonly HealthCheck[];
   addHealthCheck(check: HealthCheck): void;
+  /** The event bus (MLOPS_EVENT_BUS), opened on first use (a failed open is retried next time). */
+  events(): Promise<EventBus>;
   readiness(): Promise<ReadinessReport>;
   /** Closes the artifact store and the database (flushing the embedded one to disk). Safe to call twice. */
   close(): Promise<void>;
@@ -70,7 +75,9 @@ export async function openPlatform(
 class RunningPlatform implements Platform {
   private readonly checks: HealthCheck[];
   private closing: Promise<void> | undefined;
+  private bus: Promise<EventBus> | undefined;
   readonly metrics = new PlatformMetrics();
+  readonly loadShedder = new LoadShedder(this.metrics);
 
   constructor(
     readonly config: Config,
@@ -96,8 +103,20 @@ class RunningPlatform implements Platform {
     return checkReadiness(this.checks);
   }
 
+  events(): Promise<EventBus> {
+    if (this.closing !== undefined)
+      return Promise.reject(new MlopsError('MLOPS_ERR_SHUTTING_DOWN', 'the platform is closing'));
+    this.bus ??= openEventBus(this.config.events, this).catch((error: unknown) => {
+      this.bus = undefined;
+      throw error;
+    });
+    return this.bus;
+  }
+
   close(): Promise<void> {
     this.closing ??= (async () => {
+      const bus = await this.bus?.catch(() => undefined);
+      await bus?.close().catch((error: unknown) => this.logCloseError('event bus', error));
       await this.artifacts.close().catch((error: unknown) => this.logCloseError('artifacts', error));
       await this.database.close().catch((error: unknown) => this.logCloseError('database', error));
     })();

@@ -17,7 +17,7 @@ declare module 'vitest' {
 }
 
 /**
- * Before any test: starts the real engines the suites need (PostgreSQL, S3-compatible storage, Redis) through
+ * Before any test: starts the real engines the suites need (PostgreSQL, S3-compatible storage, Redis, Kafka) through
  * scripts/run_local_services.sh, installs the browser for end-to-end tests, and builds a migrated
  * embedded-database template. Any failure stops the run: a missing engine is an error, never a skip.
  */
@@ -33,6 +33,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
     ...(external.MLOPS_TEST_S3_ENDPOINT === undefined ? ['s3'] : []),
     ...(external.MLOPS_TEST_REDIS_URL === undefined ? ['redis'] : []),
     ...(external.MLOPS_TEST_PROMTOOL === undefined ? ['prometheus'] : []),
+    ...(external.MLOPS_TEST_KAFKA_BROKERS === undefined ? ['kafka'] : []),
   ];
   let started: Record<string, string> = {};
   if (toStart.length > 0) {

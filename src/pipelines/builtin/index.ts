@@ -341,17 +341,47 @@ export const movieTrainingPipeline = definePipeline({
       id: 'promote',
       dependsOn: ['evaluate'],
       description: 'make the new version champion when the promotion policy says it is better',
-      async run({ platform, conf, upstream, log }) {
+      async run({ platform, conf, upstream, log, runId }) {
         const { model_version } = upstream.evaluate as { model_version: string };
+        const { dataset_version } = upstream.train as { dataset_version: string };
         const name = String(conf.model_name);
+        const context = dataContext(platform);
+        // The champion is scored on the candidate's data too, so the two compare on equal terms (after
+        // drift, the champion's own evaluation is on data that no longer describes the users).
+        const champion = await resolveModelVersion(context, `${name}@champion`).catch(() => undefined);
+        if (champion !== undefined && champion.version !== model_version) {
+          await evaluateModelVersion(context, `${name}/${champion.version}`, {
+            dataset: dataset_version,
+            record: true,
+          });
+          log.info(`champion v${champion.version} re-evaluated on ${dataset_version}`);
+        }
         const decision = await decidePromotion(platform.database.db, name, model_version, DEFAULT_POLICY);
         for (const reason of decision.reasons) log.info(reason);
-        if (decision.isPromoted)
+        if (decision.isPromoted) {
           await promote(platform.database.db, name, model_version, {
             actor: 'movie_training_pipeline',
             reason: decision.reasons.join('; '),
           });
-        return { model_version, promoted: decision.isPromoted, reasons: decision.reasons };
+          const bus = await platform.events();
+          await bus.publish('registry-events', {
+            type: 'model.promoted',
+            source: 'pipeline:movie_training_pipeline',
+            data: {
+              model_name: name,
+              version: model_version,
+              previous_version: champion?.version ?? null,
+              reasons: decision.reasons.map((reason) => reason.slice(0, 4096)),
+              run_id: runId,
+            },
+          });
+        }
+        return {
+          model_version,
+          promoted: decision.isPromoted,
+          previous_champion: champion?.version ?? null,
+          reasons: decision.reasons,
+        };
       },
     },
   ],
@@ -536,8 +566,8 @@ export const movieDriftCheck = definePipeline({
       id: 'emit',
       dependsOn: ['compute'],
       description:
-        'raise data_drift_detected when the dataset drifted (the event bus of stage 9 carries it on)',
-      async run({ platform, upstream, log }) {
+        'publish model.drift_detected on model-drift-alerts when the dataset drifted (the retrain automation listens)',
+      async run({ platform, upstream, conf, log }) {
         const result = upstream.compute as {
           report_version: string;
           dataset_drift: boolean;
@@ -548,18 +578,39 @@ export const movieDriftCheck = definePipeline({
           log.info(`no dataset drift (${(result.drift_share * 100).toFixed(0)} % of features drifted)`);
           return { event: null };
         }
+        const champion = await resolveModelVersion(
+          dataContext(platform),
+          `${platform.config.serving.modelName}@champion`,
+        ).catch(() => undefined);
+        const bus = await platform.events();
+        const published = await bus.publish('model-drift-alerts', {
+          type: 'model.drift_detected',
+          source: 'pipeline:movie_drift_check',
+          data: {
+            model_name: platform.config.serving.modelName,
+            model_version: champion?.version ?? '',
+            drift_score: result.drift_share,
+            threshold: Number(conf.drift_share),
+            drift_type: 'data',
+            affected_features: result.drifted,
+            report_version: result.report_version,
+          },
+        });
         const event = {
           type: 'data_drift_detected',
+          event_id: published.id,
           drift_share: result.drift_share,
           drifted_features: result.drifted,
           report_version: result.report_version,
-          detected_at: new Date().toISOString(),
+          detected_at: published.time,
         };
         platform.logger.warn(
           { component: 'MONITORING', action: 'DATA_DRIFT_DETECTED', ...event },
           `data drift: ${result.drifted.join(', ')}`,
         );
-        log.warn(`data drift detected in ${result.drifted.join(', ')}`);
+        log.warn(
+          `data drift detected in ${result.drifted.join(', ')}: published ${published.id} on model-drift-alerts`,
+        );
         return { event };
       },
     },

@@ -32,6 +32,42 @@ export interface DatabaseSchema {
   task_instances: TaskInstancesTable;
   task_logs: TaskLogsTable;
   alerts: AlertsTable;
+  events: EventsTable;
+  event_consumer_offsets: {
+    group_id: string;
+    topic: string;
+    position: string | number;
+    updated_at: ColumnType<Date, Date | undefined, Date>;
+  };
+  event_consumer_leases: { group_id: string; owner: string; lease_until: Date };
+  event_processed: {
+    group_id: string;
+    event_id: string;
+    processed_at: ColumnType<Date, Date | undefined, Date>;
+  };
+  automation_actions: AutomationActionsTable;
+}
+
+export interface EventsTable {
+  /** bigint: comes back as a string from PostgreSQL. */
+  seq: Generated<string>;
+  topic: string;
+  event_id: string | null;
+  type: string | null;
+  key: string;
+  payload: string;
+  published_at: ColumnType<Date, Date | undefined, never>;
+}
+
+export interface AutomationActionsTable {
+  action_id: string;
+  automation: string;
+  event_id: string;
+  event_type: string;
+  outcome: 'triggered' | 'suppressed' | 'applied' | 'failed';
+  detail: string;
+  run_id: string | null;
+  created_at: ColumnType<Date, Date | undefined, never>;
 }
 
 export interface RegisteredModelsTable {

@@ -7,6 +7,7 @@ import * as feedback from './0005-feedback.js';
 import * as featureStore from './0006-feature-store.js';
 import * as pipelines from './0007-pipelines.js';
 import * as alerts from './0008-alerts.js';
+import * as events from './0009-events.js';
 
 /**
  * Every migration, in order. Names are `NNNN-<what>`; never edit one that has shipped: add the next.
@@ -21,4 +22,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0006-feature-store': featureStore,
   '0007-pipelines': pipelines,
   '0008-alerts': alerts,
+  '0009-events': events,
 };

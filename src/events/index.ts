@@ -1,0 +1,24 @@
+export { EmbeddedEventBus } from './embedded-event-bus.js';
+export {
+  deliverBatch,
+  type EventBus,
+  type EventHandler,
+  type PublishedEvent,
+  type SubscribeOptions,
+  type Subscription,
+} from './event-bus.js';
+export { KafkaEventBus } from './kafka-event-bus.js';
+export { openEventBus } from './open-event-bus.js';
+export { RedisEventBus } from './redis-event-bus.js';
+export {
+  buildEvent,
+  decodeEvent,
+  EVENT_INTERACTION_TYPES,
+  EVENT_SCHEMAS,
+  type EventInput,
+  type EventType,
+  isTopic,
+  type MlopsEvent,
+  TOPICS,
+  type Topic,
+} from './schemas.js';
