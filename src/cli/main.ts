@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerDbCommands } from './commands/db.js';
+import { registerEventsCommands } from './commands/events.js';
 import { registerFeaturesCommands } from './commands/features.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerMonitorCommands } from './commands/monitor.js';
@@ -46,6 +47,7 @@ registerRunsCommands(program);
 registerModelsCommands(program);
 registerTrainCommands(program);
 registerPipelinesCommands(program);
+registerEventsCommands(program);
 registerWorkerCommand(program);
 registerMonitorCommands(program);
 

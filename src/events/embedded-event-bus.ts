@@ -72,7 +72,7 @@ export class EmbeddedEventBus implements EventBus {
     return `${this.options.database.backend} event log`;
   }
 
-  async publish(topic: Topic, input: EventInput): Promise<PublishedEvent> {
+  async publish<T extends Topic>(topic: T, input: EventInput<T>): Promise<PublishedEvent> {
     const event = buildEvent(topic, input);
     const seq = await this.enqueue({
       topic,

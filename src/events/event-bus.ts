@@ -34,7 +34,7 @@ export interface EventBus {
   readonly backend: 'embedded' | 'kafka' | 'redis';
   readonly location: string;
   /** Validates (throws MLOPS_ERR_EVENT_INVALID naming the field), stores and returns the event. */
-  publish(topic: Topic, input: EventInput): Promise<PublishedEvent>;
+  publish<T extends Topic>(topic: T, input: EventInput<T>): Promise<PublishedEvent>;
   /** Puts bytes on a topic without validation: what a foreign producer might send. */
   publishRaw(topic: Topic, key: string, payload: string): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;

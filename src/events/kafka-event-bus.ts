@@ -104,7 +104,7 @@ export class KafkaEventBus implements EventBus {
     }
   }
 
-  async publish(topic: Topic, input: EventInput): Promise<PublishedEvent> {
+  async publish<T extends Topic>(topic: T, input: EventInput<T>): Promise<PublishedEvent> {
     const event = buildEvent(topic, input);
     const result = await this.send(topic, event.key, encodeEvent(event), event.type);
     this.options.metrics?.eventsPublished.inc({ topic, type: event.type });

@@ -71,7 +71,7 @@ export class RedisEventBus implements EventBus {
     return `${this.options.topicPrefix ?? ''}${topic}`;
   }
 
-  async publish(topic: Topic, input: EventInput): Promise<PublishedEvent> {
+  async publish<T extends Topic>(topic: T, input: EventInput<T>): Promise<PublishedEvent> {
     const event = buildEvent(topic, input);
     const offset = await this.add(topic, event.key, encodeEvent(event));
     this.options.metrics?.eventsPublished.inc({ topic, type: event.type });

@@ -208,7 +208,7 @@ export interface EventInput<T extends Topic = Topic> {
  * Validates an event for a topic and wraps it in the envelope. Invalid events never reach the bus: the
  * error names the field (`data.user_id`) and the problem.
  */
-export function buildEvent(topic: string, input: EventInput): MlopsEvent {
+export function buildEvent(topic: string, input: Omit<EventInput, 'type'> & { type: string }): MlopsEvent {
   if (!isTopic(topic))
     throw new MlopsError('MLOPS_ERR_EVENT_INVALID', `unknown topic ${topic}: one of ${TOPICS.join(', ')}`, {
       field: 'topic',
@@ -261,7 +261,7 @@ export function decodeEvent(raw: string, topic: Topic): MlopsEvent {
       `schema version ${parsed.data.version} is newer than this platform reads (${EVENT_SCHEMA_VERSION})`,
       { field: 'version' },
     );
-  return buildEvent(topic, parsed.data as EventInput);
+  return buildEvent(topic, parsed.data);
 }
 
 function invalid(error: z.ZodError, prefix: string, what: string): MlopsError {

@@ -8,14 +8,16 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import type { Automations } from '../events/automations/index.js';
 import type { FeatureStore } from '../features/index.js';
 import type { Logger } from '../logging/index.js';
 import type { PipelineEngine } from '../pipelines/index.js';
 import type { Platform } from '../platform/index.js';
-import type { ServingService } from '../serving/index.js';
+import type { RecommendResponse, ServingService } from '../serving/index.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
 import { registerErrorHandling, sendError } from './error-handler.js';
 import { dataRoutes } from './routes/data-routes.js';
+import { eventRoutes } from './routes/event-routes.js';
 import { featureRoutes } from './routes/feature-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { mlflowArtifactRoutes } from './routes/mlflow-artifact-routes.js';
@@ -41,6 +43,8 @@ export interface BuildAppOptions {
   features?: FeatureStore;
   /** Pipelines: Airflow's REST subset and the UI's pipeline pages. */
   pipelines?: { engine: PipelineEngine; executor: string };
+  /** Stage 9's automations, shown (settings, recent actions, lag) by the events routes. */
+  automations?: Automations;
   /** `serving`: only health and serving routes, for serving replicas (`mlops serve`). Default `all`. */
   surface?: 'all' | 'serving';
 }
@@ -135,7 +139,7 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
   await app.register(healthRoutes(platform));
   await app.register(monitoringRoutes(platform));
   const serving = options.serving;
-  if (serving !== undefined) await app.register(servingRoutes(serving));
+  if (serving !== undefined) await app.register(servingRoutes(serving, { onServed: announcer(platform) }));
   if (options.features !== undefined)
     await app.register(featureRoutes(platform, options.features, { surface: options.surface ?? 'all' }));
   if (options.surface === 'serving') {
@@ -143,6 +147,7 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
     return app;
   }
   await app.register(dataRoutes(platform));
+  await app.register(eventRoutes(platform, { automations: options.automations, serving }));
   if (options.pipelines !== undefined)
     await app.register(pipelineRoutes(options.pipelines.engine, options.pipelines.executor));
   await app.register(mlflowRoutes(platform));
@@ -175,4 +180,27 @@ function registerLegacyTopK(app: App, serving: ServingService, webDir: string | 
     }
     return answer.result;
   });
+}
+
+/** Publishes each served list on movie-recommendations; a request never waits for (or fails with) the bus. */
+function announcer(platform: Platform) {
+  return (answer: RecommendResponse, latencyMs: number) => {
+    void platform
+      .events()
+      .then((bus) =>
+        bus.publish('movie-recommendations', {
+          type: 'recommendation.served',
+          source: 'serving',
+          data: {
+            user_id: answer.user_id,
+            movie_ids: answer.recommendations.map((movie) => movie.movie_id),
+            model_name: answer.model.name,
+            model_version: answer.model.version,
+            variant: answer.model.variant,
+            latency_ms: Math.round(latencyMs * 1000) / 1000,
+          },
+        }),
+      )
+      .catch(() => undefined);
+  };
 }

@@ -343,6 +343,13 @@ export class ServingService {
     };
   }
 
+  /** Whether a movie id is in the served catalogue (true while no catalogue is loaded: nothing to check). */
+  knowsMovie(movieId: number): boolean {
+    return (
+      this.catalogue === undefined || this.catalogue.size === 0 || this.catalogue.get(movieId) !== undefined
+    );
+  }
+
   /** Stores feedback and applies it to the user's history at once (their cached answers become stale). */
   async feedback(input: { userId: number; movieId: number; type: InteractionType; rating: number | null }) {
     if (

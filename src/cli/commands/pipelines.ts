@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { MlopsError, UnavailableError, ValidationError } from '../../errors/index.js';
+import { ValidationError } from '../../errors/index.js';
 import { openPipelines } from '../../pipelines/index.js';
-import { EXIT, reportFailure, serverUrl, withPlatform } from '../context.js';
+import { EXIT, reportFailure, withPlatform } from '../context.js';
+import { api, remote } from '../server-api.js';
 import { formatTable } from '../table.js';
 
 interface DagRun {
@@ -22,37 +23,6 @@ interface TaskInstance {
   max_tries: number;
   duration: number | null;
   note: string | null;
-}
-
-/** Calls the running server's Airflow-compatible API; a refused connection says to start it. */
-async function api<T>(base: string, method: string, path: string, body?: unknown): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(new URL(path, base), {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(30_000),
-    });
-  } catch {
-    throw new UnavailableError(
-      `no mlops server answers at ${base}: start it with \`mlops up\` (or give --url), or run a pipeline here with \`mlops pipelines run\``,
-      { field: 'url' },
-    );
-  }
-  const answer = (await response.json().catch(() => ({}))) as T & {
-    error_code?: string;
-    message?: string;
-    field?: string;
-  };
-  if (!response.ok) {
-    throw MlopsError.fromJSON({
-      error_code: answer.error_code ?? 'MLOPS_ERR_INTERNAL',
-      message: answer.message ?? `${method} ${path} answered HTTP ${response.status}`,
-      ...(answer.field === undefined ? {} : { field: answer.field }),
-    });
-  }
-  return answer;
 }
 
 function parseConf(text: string | undefined): Record<string, unknown> {
@@ -82,15 +52,6 @@ function taskTable(tasks: TaskInstance[]): string {
       (task.note ?? '').slice(0, 80),
     ]),
   );
-}
-
-/** Runs a server-side command body, reporting failures the house way. */
-async function remote(work: (base: string) => Promise<number | undefined>, url?: string): Promise<number> {
-  try {
-    return (await work(url ?? serverUrl())) ?? EXIT.OK;
-  } catch (error) {
-    return reportFailure(error);
-  }
 }
 
 export function registerPipelinesCommands(program: Command): void {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ensureDemoData } from '../../data/index.js';
 import { ConfigError, describeError } from '../../errors/index.js';
+import { Automations } from '../../events/automations/index.js';
 import { createLogger } from '../../logging/index.js';
 import { AlertManager } from '../../monitoring/index.js';
 import { runFirstStart } from '../../pipelines/index.js';
@@ -49,6 +50,7 @@ async function runUp(options: UpOptions, surface: 'all' | 'serving'): Promise<nu
     const platform = await openPlatform(config, logger, { migrate: config.database.autoMigrate });
     let features: Awaited<ReturnType<typeof startFeatures>> | undefined;
     let pipelines: Awaited<ReturnType<typeof startPipelines>> | undefined;
+    let automations: Automations | undefined;
     try {
       const version = await currentSchemaVersion(platform.database.db);
       if (version !== LATEST_SCHEMA_VERSION) {
@@ -57,6 +59,8 @@ async function runUp(options: UpOptions, surface: 'all' | 'serving'): Promise<nu
           { field: 'MLOPS_DATABASE_AUTO_MIGRATE' },
         );
       }
+      // The bus first: an unreachable Kafka or Redis stops the start with the setting to fix.
+      const bus = await platform.events();
       if (surface === 'all') pipelines = await startPipelines(platform);
       // A fresh install runs data collection, features and training once through the pipelines (with
       // in-process tasks); otherwise the same first-start steps run directly.
@@ -70,8 +74,45 @@ async function runUp(options: UpOptions, surface: 'all' | 'serving'): Promise<nu
         throw new ConfigError('MLOPS_SERVING is off: `mlops serve` has nothing to serve', {
           field: 'MLOPS_SERVING',
         });
+      let alerts: AlertManager | undefined;
+      if (surface === 'all' && config.alerts.isEnabled)
+        alerts = new AlertManager({
+          db: platform.database.db,
+          metrics: platform.metrics,
+          logger: platform.logger,
+          isServing: serving !== undefined,
+          webhookUrl: config.alerts.webhookUrl,
+          runbookBaseUrl: config.alerts.runbookBaseUrl,
+          loadShedder: platform.loadShedder,
+          publish: async (change) => {
+            await bus.publish('system-health', {
+              type: change.status === 'firing' ? 'alert.firing' : 'alert.resolved',
+              source: 'alert-manager',
+              data: {
+                alert_id: change.alert_id,
+                name: change.name,
+                severity: change.severity,
+                status: change.status,
+                summary: change.summary,
+                description: change.description.slice(0, 16_384),
+                value: change.value,
+                runbook: change.runbook,
+              },
+            });
+          },
+        });
+      if (surface === 'all' && config.events.isAutomationsEnabled)
+        automations = await Automations.start({
+          platform,
+          bus,
+          engine: pipelines?.engine,
+          serving,
+          features,
+          alerts,
+        });
       const app = await buildApp(platform, {
         surface,
+        ...(automations === undefined ? {} : { automations }),
         features,
         ...(serving === undefined ? {} : { serving }),
         ...(pipelines === undefined
@@ -82,17 +123,14 @@ async function runUp(options: UpOptions, surface: 'all' | 'serving'): Promise<nu
         const running = pipelines;
         app.addHook('onClose', () => running.stop());
       }
-      if (surface === 'all' && config.alerts.isEnabled) {
-        const alerts = new AlertManager({
-          db: platform.database.db,
-          metrics: platform.metrics,
-          logger: platform.logger,
-          isServing: serving !== undefined,
-          webhookUrl: config.alerts.webhookUrl,
-          runbookBaseUrl: config.alerts.runbookBaseUrl,
-        });
-        alerts.start(config.alerts.intervalMs);
-        app.addHook('onClose', () => alerts.stop());
+      if (automations !== undefined) {
+        const running = automations;
+        app.addHook('onClose', () => running.stop());
+      }
+      if (alerts !== undefined) {
+        const manager = alerts;
+        manager.start(config.alerts.intervalMs);
+        app.addHook('onClose', () => manager.stop());
       }
       const server = await startServer(app, platform).catch((error: NodeJS.ErrnoException) => {
         throw listenError(error, config.server.host, config.server.port);
@@ -105,6 +143,7 @@ async function runUp(options: UpOptions, surface: 'all' | 'serving'): Promise<nu
           : `\nmovie-mlops serving is up: ${server.url}/api/v1/recommendations?user_id=1  (Ctrl-C stops it)\n\n`,
       );
     } catch (error) {
+      await automations?.stop();
       await pipelines?.stop();
       await features?.close();
       await platform.close();

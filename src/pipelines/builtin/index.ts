@@ -334,7 +334,11 @@ export const movieTrainingPipeline = definePipeline({
             record: true,
           },
         );
-        return { model_version: trained.model_version, metrics: result.metrics };
+        return {
+          model_version: trained.model_version,
+          dataset_version: trained.dataset_version,
+          metrics: result.metrics,
+        };
       },
     },
     {
@@ -342,8 +346,10 @@ export const movieTrainingPipeline = definePipeline({
       dependsOn: ['evaluate'],
       description: 'make the new version champion when the promotion policy says it is better',
       async run({ platform, conf, upstream, log, runId }) {
-        const { model_version } = upstream.evaluate as { model_version: string };
-        const { dataset_version } = upstream.train as { dataset_version: string };
+        const { model_version, dataset_version } = upstream.evaluate as {
+          model_version: string;
+          dataset_version: string;
+        };
         const name = String(conf.model_name);
         const context = dataContext(platform);
         // The champion is scored on the candidate's data too, so the two compare on equal terms (after

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { INTERACTION_TYPES, type ServingService } from '../../serving/index.js';
+import { INTERACTION_TYPES, type RecommendResponse, type ServingService } from '../../serving/index.js';
 
 const id = (what: string) => z.number().int().min(0).max(2_147_483_647).describe(what);
 const queryId = (what: string) => z.coerce.number().int().min(0).max(2_147_483_647).describe(what);
@@ -17,7 +17,14 @@ const BODY_LIMIT = 64 * 1024;
  * Recommendation serving (stage 7): top-k for a user, scores, similar movies, feedback, the served model
  * and the A/B split. Every answer names the model version and variant that produced it.
  */
-export function servingRoutes(serving: ServingService): FastifyPluginAsyncZod {
+export function servingRoutes(
+  serving: ServingService,
+  options: { onServed?: (answer: RecommendResponse, latencyMs: number) => void } = {},
+): FastifyPluginAsyncZod {
+  const served = (answer: RecommendResponse, started: number) => {
+    options.onServed?.(answer, performance.now() - started);
+    return answer;
+  };
   return async (app) => {
     app.addHook('onClose', async () => {
       await serving.stop();
@@ -45,20 +52,25 @@ export function servingRoutes(serving: ServingService): FastifyPluginAsyncZod {
           }),
         },
       },
-      async (request) =>
-        serving.recommend({
-          userId: request.query.user_id,
-          k: request.query.k,
-          excludeSeen: request.query.exclude_seen,
-          ...(request.query.genres === undefined
-            ? {}
-            : {
-                genres: request.query.genres
-                  .split(',')
-                  .map((genre) => genre.trim())
-                  .filter(Boolean),
-              }),
-        }),
+      async (request) => {
+        const started = performance.now();
+        return served(
+          serving.recommend({
+            userId: request.query.user_id,
+            k: request.query.k,
+            excludeSeen: request.query.exclude_seen,
+            ...(request.query.genres === undefined
+              ? {}
+              : {
+                  genres: request.query.genres
+                    .split(',')
+                    .map((genre) => genre.trim())
+                    .filter(Boolean),
+                }),
+          }),
+          started,
+        );
+      },
     );
 
     app.post(
@@ -76,13 +88,18 @@ export function servingRoutes(serving: ServingService): FastifyPluginAsyncZod {
           }),
         },
       },
-      async (request) =>
-        serving.recommend({
-          userId: request.body.user_id,
-          k: request.body.k,
-          excludeSeen: request.body.exclude_seen,
-          ...(request.body.genres === undefined ? {} : { genres: request.body.genres }),
-        }),
+      async (request) => {
+        const started = performance.now();
+        return served(
+          serving.recommend({
+            userId: request.body.user_id,
+            k: request.body.k,
+            excludeSeen: request.body.exclude_seen,
+            ...(request.body.genres === undefined ? {} : { genres: request.body.genres }),
+          }),
+          started,
+        );
+      },
     );
 
     app.post(

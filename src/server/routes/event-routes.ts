@@ -1,0 +1,350 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ValidationError } from '../../errors/index.js';
+import { type Automations, listActions } from '../../events/automations/index.js';
+import { EVENT_INTERACTION_TYPES, type EventBus, type PublishedEvent, TOPICS } from '../../events/index.js';
+import type { Platform } from '../../platform/index.js';
+import type { ServingService } from '../../serving/index.js';
+
+const BODY_LIMIT = 64 * 1024;
+const topic = z.enum(TOPICS).describe(`one of ${TOPICS.join(', ')}`);
+const accepted = (event: PublishedEvent) => ({
+  event_id: event.id,
+  topic: event.topic,
+  type: event.type,
+  partition: event.partition,
+  offset: event.offset,
+  status: 'accepted',
+  timestamp: event.time,
+});
+// The reference system's user ids are strings of digits; ours are integers.
+const userId = z
+  .union([z.number(), z.string().regex(/^\d{1,10}$/, { error: 'must be a user id (digits)' })])
+  .transform(Number)
+  .pipe(z.number().int().min(0).max(2_147_483_647))
+  .describe('the user (an integer, or its digits as a string)');
+
+export interface EventRoutesOptions {
+  automations?: Automations | undefined;
+  serving?: ServingService | undefined;
+}
+
+/**
+ * Stage 9 over HTTP: the reference system's event and trigger endpoints, a generic publish, recent events,
+ * a live stream (server-sent events) for the UI and `mlops events tail`, consumer lag and automations.
+ */
+export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}): FastifyPluginAsyncZod {
+  return async (app) => {
+    const bus = await platform.events();
+    const stream = new LiveEvents(bus);
+    app.addHook('onClose', async () => stream.stop());
+
+    app.post(
+      '/api/v1/events/user-interaction',
+      {
+        bodyLimit: BODY_LIMIT,
+        schema: {
+          tags: ['events'],
+          summary:
+            "Publish a user interaction on user-events; the personalisation automation applies it to the user's history and online features",
+          body: z
+            .object({
+              user_id: userId,
+              movie_id: z.number().int().min(0).max(2_147_483_647).describe('the movie'),
+              interaction_type: z.enum(EVENT_INTERACTION_TYPES),
+              rating: z.number().min(0).max(10).nullable().optional().describe('0–10'),
+              session_id: z.string().max(256).optional(),
+              device_type: z.string().max(64).optional(),
+              duration_seconds: z.number().min(0).max(604_800).optional(),
+              page_url: z.string().max(2048).optional(),
+              referrer: z.string().max(2048).optional(),
+              metadata: z.record(z.string(), z.unknown()).optional(),
+            })
+            .strict(),
+        },
+      },
+      async (request, reply) => {
+        const body = request.body;
+        if (body.interaction_type === 'rating' && (body.rating ?? null) === null)
+          throw new ValidationError('a rating interaction needs a rating from 0 to 10', {
+            field: 'body.rating',
+          });
+        // An unknown movie is the caller's mistake: say so now rather than dead-letter it later.
+        if (options.serving !== undefined && !options.serving.knowsMovie(body.movie_id))
+          throw new ValidationError(`movie ${body.movie_id} is not in the catalogue`, {
+            field: 'body.movie_id',
+          });
+        const event = await bus.publish('user-events', {
+          type: 'user.interaction',
+          source: 'api',
+          data: body,
+        });
+        return reply.code(202).send(accepted(event));
+      },
+    );
+
+    app.post(
+      '/api/v1/trigger/model-drift',
+      {
+        bodyLimit: BODY_LIMIT,
+        schema: {
+          tags: ['events'],
+          summary:
+            'Report model drift on model-drift-alerts; above its threshold, the retrain automation starts movie_training_pipeline (with a cool-down)',
+          body: z
+            .object({
+              model_name: z.string().min(1).max(256),
+              model_version: z.union([z.string().max(64), z.number().int().transform(String)]),
+              drift_score: z.number().finite(),
+              threshold: z.number().finite(),
+              drift_type: z.enum(['data', 'prediction', 'concept', 'feature']).default('data'),
+              affected_features: z.array(z.string().max(256)).max(1000).optional(),
+              metadata: z.record(z.string(), z.unknown()).optional(),
+            })
+            .strict(),
+        },
+      },
+      async (request, reply) => {
+        const event = await bus.publish('model-drift-alerts', {
+          type: 'model.drift_detected',
+          source: 'api',
+          data: request.body,
+        });
+        return reply.code(202).send({
+          ...accepted(event),
+          alert_triggered: request.body.drift_score > request.body.threshold,
+        });
+      },
+    );
+
+    app.post(
+      '/api/v1/trigger/system-overload',
+      {
+        bodyLimit: BODY_LIMIT,
+        schema: {
+          tags: ['events'],
+          summary:
+            'Report an overload on system-health; the automation raises the scaling alert and sheds non-critical work',
+          body: z
+            .object({
+              service_name: z.string().min(1).max(256),
+              metric: z.enum(['cpu', 'latency', 'queue_depth', 'memory', 'error_rate']),
+              value: z.number().finite(),
+              threshold: z.number().finite(),
+              severity: z.enum(['info', 'warning', 'error', 'critical']).default('warning'),
+              message: z.string().max(4096).optional(),
+              metadata: z.record(z.string(), z.unknown()).optional(),
+            })
+            .strict(),
+        },
+      },
+      async (request, reply) => {
+        const event = await bus.publish('system-health', {
+          type: 'system.overload',
+          source: 'api',
+          data: request.body,
+        });
+        return reply
+          .code(202)
+          .send({ ...accepted(event), overloaded: request.body.value > request.body.threshold });
+      },
+    );
+
+    app.post(
+      '/api/v1/events/:topic',
+      {
+        bodyLimit: BODY_LIMIT,
+        schema: {
+          tags: ['events'],
+          summary: 'Publish any event type of a topic (`mlops events publish`); the schema is checked first',
+          params: z.object({ topic }),
+          body: z
+            .object({
+              type: z.string().min(1).max(128),
+              data: z.record(z.string(), z.unknown()),
+              source: z.string().min(1).max(256).optional(),
+              key: z.string().max(512).optional(),
+              id: z.string().min(1).max(128).optional(),
+            })
+            .strict(),
+        },
+      },
+      async (request, reply) => {
+        const { type, data, source, key, id } = request.body;
+        const event = await bus.publish(request.params.topic, {
+          type: type as never,
+          data,
+          source: source ?? 'api',
+          ...(key === undefined ? {} : { key }),
+          ...(id === undefined ? {} : { id }),
+        });
+        return reply.code(202).send(accepted(event));
+      },
+    );
+
+    app.get(
+      '/api/v1/events',
+      {
+        schema: {
+          tags: ['events'],
+          summary: 'Recent events, newest first, of every topic or one',
+          querystring: z.object({
+            topic: topic.optional(),
+            limit: z.coerce.number().int().min(1).max(1000).default(100),
+          }),
+        },
+      },
+      async (request) => {
+        const events = await bus.recent({
+          limit: request.query.limit,
+          ...(request.query.topic === undefined ? {} : { topic: request.query.topic }),
+        });
+        return { backend: bus.backend, events, count: events.length };
+      },
+    );
+
+    app.get(
+      '/api/v1/events/stream',
+      {
+        schema: {
+          tags: ['events'],
+          summary: 'Live events as server-sent events (`event: mlops`, data: the event JSON)',
+          querystring: z.object({
+            topic: topic.optional(),
+            replay: z.coerce
+              .number()
+              .int()
+              .min(0)
+              .max(1000)
+              .default(0)
+              .describe('send this many recent events first'),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const { topic: only, replay } = request.query;
+        const earlier =
+          replay === 0
+            ? []
+            : await bus.recent({ limit: replay, ...(only === undefined ? {} : { topic: only }) });
+        reply.hijack();
+        const raw = reply.raw;
+        raw.writeHead(200, {
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+        });
+        raw.write(`: connected to the ${bus.backend} event bus\n\n`);
+        for (const event of earlier.reverse()) raw.write(sse(event));
+        const unsubscribe = stream.add((event) => {
+          if (only === undefined || event.topic === only) raw.write(sse(event));
+        });
+        const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+        request.raw.on('close', () => {
+          clearInterval(keepAlive);
+          unsubscribe();
+        });
+      },
+    );
+
+    app.get(
+      '/api/v1/events/consumers',
+      {
+        schema: {
+          tags: ['events'],
+          summary: "The automations' consumer groups and how far behind each is, per topic",
+        },
+      },
+      async () => ({
+        backend: bus.backend,
+        location: bus.location,
+        consumers: (await options.automations?.measureLag()) ?? [],
+      }),
+    );
+
+    app.get(
+      '/api/v1/automations',
+      {
+        schema: {
+          tags: ['events'],
+          summary: 'The automations, their settings, load shedding, and what they did recently',
+          querystring: z.object({
+            automation: z.string().max(64).optional(),
+            limit: z.coerce.number().int().min(1).max(1000).default(50),
+          }),
+        },
+      },
+      async (request) => ({
+        is_enabled: options.automations !== undefined,
+        automations: options.automations?.info ?? [],
+        load_shedding: platform.loadShedder.status(),
+        actions: await listActions(platform.database.db, {
+          limit: request.query.limit,
+          ...(request.query.automation === undefined ? {} : { automation: request.query.automation }),
+        }),
+      }),
+    );
+  };
+}
+
+function sse(event: PublishedEvent): string {
+  return `id: ${event.id}\nevent: mlops\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+/**
+ * One poller of the bus's newest events shared by every stream client: the same on each backend and
+ * across processes (events published by the CLI, workers or other replicas show up too).
+ */
+class LiveEvents {
+  private readonly listeners = new Set<(event: PublishedEvent) => void>();
+  private readonly seen = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private primed = false;
+  private polling = false;
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly intervalMs = bus.backend === 'kafka' ? 2000 : 500,
+  ) {}
+
+  add(listener: (event: PublishedEvent) => void): () => void {
+    this.listeners.add(listener);
+    if (this.timer === undefined) {
+      this.primed = false;
+      void this.poll();
+      this.timer = setInterval(() => void this.poll(), this.intervalMs);
+    }
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.stop();
+    };
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      const events = await this.bus.recent({ limit: 200 });
+      const fresh = events.filter((event) => !this.seen.has(event.id)).reverse();
+      for (const event of fresh) this.seen.add(event.id);
+      // The first look only learns what already happened; clients asked for replays separately.
+      if (this.primed) for (const event of fresh) for (const listener of this.listeners) listener(event);
+      this.primed = true;
+      if (this.seen.size > 10_000) {
+        const keep = [...this.seen].slice(-2000);
+        this.seen.clear();
+        for (const id of keep) this.seen.add(id);
+      }
+    } catch {
+      // The bus is briefly unreachable: the next poll tries again.
+    } finally {
+      this.polling = false;
+    }
+  }
+}
