@@ -106,7 +106,8 @@ export async function decidePromotion(
     } else {
       const championValue = championEvaluation.metrics[policy.metric] ?? Number.NaN;
       const gain = policy.isHigherBetter ? value - championValue : championValue - value;
-      const beats = Number.isNaN(championValue) || gain >= policy.minImprovement;
+      // A tie is not better: the champion stays (no swap for nothing).
+      const beats = Number.isNaN(championValue) || (gain > 0 && gain >= policy.minImprovement);
       reasons.push(
         `${beats ? 'beats' : 'does not beat'} champion version ${championVersion} on ${policy.metric}: ${value} vs ${championValue} (needs ${policy.isHigherBetter ? '+' : '-'}${policy.minImprovement})`,
       );
