@@ -48,7 +48,8 @@ export function reportFailure(error: unknown): number {
 function isConfigurationProblem(error: unknown): boolean {
   return (
     error instanceof ConfigError ||
-    (isMlopsError(error) && error.code === 'MLOPS_ERR_REQUEST_VALIDATION') ||
+    (isMlopsError(error) &&
+      (error.code === 'MLOPS_ERR_REQUEST_VALIDATION' || error.code === 'MLOPS_ERR_EVENT_INVALID')) ||
     (isMlopsError(error) &&
       (error.code === 'MLOPS_ERR_HOME_LOCKED' || error.code === 'MLOPS_ERR_STORAGE_CORRUPT'))
   );

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ensureDemoData } from '../../data/index.js';
 import { ConfigError, describeError } from '../../errors/index.js';
-import { Automations } from '../../events/automations/index.js';
+import { Automations, alertPublisher } from '../../events/automations/index.js';
 import { createLogger } from '../../logging/index.js';
 import { AlertManager } from '../../monitoring/index.js';
 import { runFirstStart } from '../../pipelines/index.js';
@@ -84,22 +84,7 @@ async function runUp(options: UpOptions, surface: 'all' | 'serving'): Promise<nu
           webhookUrl: config.alerts.webhookUrl,
           runbookBaseUrl: config.alerts.runbookBaseUrl,
           loadShedder: platform.loadShedder,
-          publish: async (change) => {
-            await bus.publish('system-health', {
-              type: change.status === 'firing' ? 'alert.firing' : 'alert.resolved',
-              source: 'alert-manager',
-              data: {
-                alert_id: change.alert_id,
-                name: change.name,
-                severity: change.severity,
-                status: change.status,
-                summary: change.summary,
-                description: change.description.slice(0, 16_384),
-                value: change.value,
-                runbook: change.runbook,
-              },
-            });
-          },
+          publish: alertPublisher(bus),
         });
       if (surface === 'all' && config.events.isAutomationsEnabled)
         automations = await Automations.start({

@@ -1,5 +1,5 @@
 import type { FeatureStore } from '../../features/index.js';
-import type { AlertManager } from '../../monitoring/index.js';
+import type { AlertManager, AlertRecord } from '../../monitoring/index.js';
 import type { PipelineEngine } from '../../pipelines/index.js';
 import type { Platform } from '../../platform/index.js';
 import type { ServingService } from '../../serving/index.js';
@@ -11,6 +11,26 @@ import { RETRAIN_PIPELINE, retrainOnDrift } from './retrain-on-drift.js';
 
 export { type AutomationAction, listActions, recordAction } from './actions.js';
 export { SystemHealthWatcher } from './overload.js';
+
+/** Carries the alert manager's firings and resolutions onto system-health. */
+export function alertPublisher(bus: EventBus) {
+  return async (change: AlertRecord): Promise<void> => {
+    await bus.publish('system-health', {
+      type: change.status === 'firing' ? 'alert.firing' : 'alert.resolved',
+      source: 'alert-manager',
+      data: {
+        alert_id: change.alert_id,
+        name: change.name,
+        severity: change.severity,
+        status: change.status,
+        summary: change.summary,
+        description: change.description.slice(0, 16_384),
+        value: change.value,
+        runbook: change.runbook,
+      },
+    });
+  };
+}
 
 export interface AutomationInfo {
   name: string;
