@@ -43,7 +43,11 @@ const WARMUP = 1000;
 const DELIVERY_TIMEOUT_MS = 600_000;
 const repo = path.resolve(import.meta.dirname, '..');
 // Warnings go to stderr: stdout is kept for the figures.
-const logger = createLogger({ level: 'warn', format: 'json', destination: pino.destination({ dest: 2 }) });
+const logger = createLogger({
+  level: 'warn',
+  format: 'json',
+  destination: pino.destination({ dest: 2, sync: true }),
+});
 
 type Backend = 'embedded' | 'redis' | 'kafka';
 
@@ -82,12 +86,14 @@ function progress(message: string): void {
 function services(): Services {
   let redisUrl = process.env.MLOPS_TEST_REDIS_URL || undefined;
   let kafkaBrokers = process.env.MLOPS_TEST_KAFKA_BROKERS || undefined;
-  const missing = [redisUrl === undefined ? 'redis' : '', kafkaBrokers === undefined ? 'kafka' : ''];
-  if (missing.some((name) => name !== '')) {
+  const missing = [...(redisUrl ? [] : ['redis']), ...(kafkaBrokers ? [] : ['kafka'])];
+  if (missing.length > 0) {
     const output = execFileSync(
       'bash',
-      [path.join(repo, 'scripts/run_local_services.sh'), 'up', ...missing.filter((name) => name !== '')],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      [path.join(repo, 'scripts/run_local_services.sh'), 'up', ...missing],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
     ).toString();
     redisUrl ??= /export MLOPS_TEST_REDIS_URL=(\S+)/.exec(output)?.[1];
     kafkaBrokers ??= /export MLOPS_TEST_KAFKA_BROKERS=(\S+)/.exec(output)?.[1];
@@ -263,7 +269,7 @@ async function endToEnd(bus: EventBus, count: number, intervalMs: number): Promi
   return latencies.sort((a, b) => a - b);
 }
 
-/** Runs the three measurements on one backend, on a fresh platform in a temporary home. */
+/** Runs the four measurements on one backend, on a fresh platform in a temporary home. */
 async function measure(backend: Backend, env: Record<string, string>): Promise<Figures> {
   const home = mkdtempSync(path.join(tmpdir(), 'mlops-bench-events-'));
   const platform = await openPlatform(loadConfig({ env: { MLOPS_HOME: home, ...env }, cwd: home }), logger);

@@ -192,7 +192,12 @@ class EmbeddedSubscription implements Subscription {
   private timer: NodeJS.Timeout | undefined;
   private nudge: (() => void) | undefined;
   private readonly owner = `${consumerName()}-${Math.random().toString(36).slice(2, 8)}`;
-  private readonly onPublished = () => this.nudge?.();
+  // Set by a publish that arrives while a batch is being handled, so the loop looks again at once.
+  private woken = false;
+  private readonly onPublished = () => {
+    this.woken = true;
+    this.nudge?.();
+  };
 
   constructor(
     private readonly options: EmbeddedEventBusOptions,
@@ -247,6 +252,7 @@ class EmbeddedSubscription implements Subscription {
     const pollMs = this.options.pollMs ?? 250;
     while (!this.stopped) {
       let more = false;
+      this.woken = false;
       try {
         if (await this.holdLease()) more = await this.consumeBatch();
       } catch (error) {
@@ -255,7 +261,7 @@ class EmbeddedSubscription implements Subscription {
           `consumer group ${this.group} failed to read the event log: ${String(error)}`,
         );
       }
-      if (!more && !this.stopped)
+      if (!more && !this.stopped && !this.woken)
         await new Promise<void>((resolve) => {
           this.nudge = resolve;
           this.timer = setTimeout(resolve, pollMs);
@@ -321,7 +327,13 @@ class EmbeddedSubscription implements Subscription {
       payload: row.payload,
       publishedAt: row.published_at,
     }));
-    await deliverBatch(this.delivery, this.group, messages, this.subscribe.handler);
+    await deliverBatch(
+      this.delivery,
+      this.group,
+      messages,
+      this.subscribe.handler,
+      this.subscribe.isIdempotent,
+    );
     const newest = new Map<string, string>();
     for (const row of rows) newest.set(row.topic, String(row.seq));
     for (const [topic, position] of newest)

@@ -19,6 +19,11 @@ export interface SubscribeOptions {
   handler: EventHandler;
   /** Where a group without a stored position starts: `earliest` (default) or `latest`. */
   start?: 'earliest' | 'latest';
+  /**
+   * Skip events the group already handled, by id (default true). Off for observers that only show
+   * events (the live stream), so they leave no record per event.
+   */
+  isIdempotent?: boolean;
 }
 
 export interface Subscription {
@@ -82,6 +87,7 @@ export async function deliverBatch(
   group: string,
   messages: readonly RawMessage[],
   handler: EventHandler,
+  isIdempotent = true,
 ): Promise<void> {
   if (messages.length === 0) return;
   const decoded: { message: RawMessage; event: PublishedEvent }[] = [];
@@ -95,7 +101,7 @@ export async function deliverBatch(
   }
   const ids = [...new Set(decoded.map(({ event }) => event.id))];
   const seen = new Set<string>();
-  for (let start = 0; start < ids.length; start += 1000) {
+  for (let start = 0; isIdempotent && start < ids.length; start += 1000) {
     const rows = await context.db
       .selectFrom('event_processed')
       .select('event_id')
@@ -147,7 +153,7 @@ export async function deliverBatch(
     }
     handled.push(event.id);
   }
-  if (handled.length > 0)
+  if (isIdempotent && handled.length > 0)
     await context.db
       .insertInto('event_processed')
       .values(handled.map((event_id) => ({ group_id: group, event_id })))

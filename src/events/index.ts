@@ -1,5 +1,6 @@
 export { EmbeddedEventBus } from './embedded-event-bus.js';
 export {
+  consumerName,
   deliverBatch,
   type EventBus,
   type EventHandler,

@@ -35,6 +35,36 @@ export interface KafkaEventBusOptions {
 
 type StringMessage = Message<string, string, string, string>;
 
+interface Pending {
+  message: { topic: string; key: string; value: string; partition: number; headers: Record<string, string> };
+  resolve: (written: { partition: number; offset: string }) => void;
+  reject: (error: unknown) => void;
+}
+
+function createProducer(options: KafkaEventBusOptions): Producer<string, string, string, string> {
+  return new Producer({
+    bootstrapBrokers: options.brokers,
+    retries: 3,
+    retryDelay: 500,
+    timeout: 10_000,
+    clientId: `${options.clientId ?? 'movie-mlops'}-producer`,
+    serializers: stringSerializers,
+    acks: ProduceAcks.ALL,
+    // Without it, a retried batch right after topic creation can write its messages twice.
+    idempotent: true,
+  });
+}
+
+/** A key's partition: the same key always lands on the same partition, so its events keep their order. */
+function partitionOf(key: string, partitions: number): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < key.length; index += 1) {
+    hash ^= key.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % partitions;
+}
+
 /**
  * Kafka: topics created on start, events keyed by user/model/service so one key keeps its order, consumer
  * groups with offsets committed only after the group handled (and recorded) the event.
@@ -45,9 +75,12 @@ export class KafkaEventBus implements EventBus {
   private readonly subscriptions = new Set<KafkaSubscription>();
   private readonly delivery: DeliveryContext;
   private readonly clientId: string;
+  private readonly partitions = new Map<string, number>();
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | undefined;
 
   private constructor(
-    private readonly producer: Producer<string, string, string, string>,
+    private producer: Producer<string, string, string, string>,
     private readonly admin: Admin,
     private readonly options: KafkaEventBusOptions,
   ) {
@@ -66,15 +99,7 @@ export class KafkaEventBus implements EventBus {
     const clientId = options.clientId ?? 'movie-mlops';
     const common = { bootstrapBrokers: options.brokers, retries: 3, retryDelay: 500, timeout: 10_000 };
     const admin = new Admin({ ...common, clientId: `${clientId}-admin` });
-    const producer = new Producer({
-      ...common,
-      clientId: `${clientId}-producer`,
-      serializers: stringSerializers,
-      acks: ProduceAcks.ALL,
-      // Without it, a retried batch right after topic creation can write its messages twice.
-      idempotent: true,
-    });
-    const bus = new KafkaEventBus(producer, admin, options);
+    const bus = new KafkaEventBus(createProducer(options), admin, options);
     try {
       await bus.createTopics();
     } catch (error) {
@@ -88,46 +113,85 @@ export class KafkaEventBus implements EventBus {
     return `${this.options.topicPrefix ?? ''}${topic}`;
   }
 
+  /** Creates missing topics, then learns every topic's partition count (events are partitioned here). */
   private async createTopics(): Promise<void> {
+    const names = TOPICS.map((topic) => this.topicName(topic));
     const existing = new Set(await this.admin.listTopics());
-    const missing = TOPICS.map((topic) => this.topicName(topic)).filter((name) => !existing.has(name));
-    if (missing.length === 0) return;
-    try {
-      await this.admin.createTopics({
-        topics: missing,
-        partitions: this.options.partitions ?? 3,
-        replicas: 1,
-      });
-    } catch (error) {
-      // Another process may have created them in between.
-      if (!/already exists/i.test(describe(error))) throw error;
-    }
+    const missing = names.filter((name) => !existing.has(name));
+    if (missing.length > 0)
+      try {
+        await this.admin.createTopics({
+          topics: missing,
+          partitions: this.options.partitions ?? 3,
+          replicas: 1,
+        });
+      } catch (error) {
+        // Another process may have created them in between.
+        if (!/already exists/i.test(describe(error))) throw error;
+      }
+    const metadata = await this.admin.metadata({ topics: names });
+    for (const [name, topic] of metadata.topics) this.partitions.set(name, topic.partitionsCount);
   }
 
   async publish<T extends Topic>(topic: T, input: EventInput<T>): Promise<PublishedEvent> {
     const event = buildEvent(topic, input);
-    const result = await this.send(topic, event.key, encodeEvent(event), event.type);
+    const written = await this.send(topic, event.key, encodeEvent(event), event.type);
     this.options.metrics?.eventsPublished.inc({ topic, type: event.type });
-    const written = result.offsets?.[0];
-    return {
-      ...event,
-      partition: written?.partition ?? 0,
-      offset: written === undefined ? '' : String(written.offset),
-    };
+    return { ...event, ...written };
   }
 
   async publishRaw(topic: Topic, key: string, payload: string): Promise<void> {
     await this.send(topic, key, payload, 'raw');
   }
 
-  private async send(topic: Topic, key: string, value: string, type: string) {
-    try {
-      return await this.producer.send({
-        messages: [{ topic: this.topicName(topic), key, value, headers: { 'mlops-type': type } }],
+  /**
+   * Sends go out one batch at a time: the client's idempotent producer takes each partition's sequence
+   * number when a request is built and advances it on the answer, so overlapping sends would reuse numbers
+   * (the broker drops them as duplicates, or refuses them as out of order). Events published meanwhile
+   * join the next batch. Each event's partition is chosen here (by key), so its offset is known.
+   */
+  private send(
+    topic: Topic,
+    key: string,
+    value: string,
+    type: string,
+  ): Promise<{ partition: number; offset: string }> {
+    const name = this.topicName(topic);
+    const partition = partitionOf(key, this.partitions.get(name) ?? 1);
+    return new Promise((resolve, reject) => {
+      this.queue.push({
+        message: { topic: name, key, value, partition, headers: { 'mlops-type': type } },
+        resolve,
+        reject,
       });
-    } catch (error) {
-      throw unreachable(this.options.brokers, error);
+      this.flushing ??= this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, 500);
+      try {
+        const result = await this.producer.send({ messages: batch.map((pending) => pending.message) });
+        const next = new Map<string, bigint>();
+        for (const written of result.offsets ?? [])
+          next.set(`${written.topic}/${written.partition}`, written.offset);
+        for (const pending of batch) {
+          const slot = `${pending.message.topic}/${pending.message.partition}`;
+          const offset = next.get(slot) ?? -1n;
+          next.set(slot, offset + 1n);
+          pending.resolve({ partition: pending.message.partition, offset: String(offset) });
+        }
+      } catch (error) {
+        for (const pending of batch) pending.reject(unreachable(this.options.brokers, error));
+        // A producer that failed may keep failing (its sequence state is stale): start a fresh one.
+        const broken = this.producer;
+        this.producer = createProducer(this.options);
+        await broken.close().catch(() => undefined);
+      }
     }
+    this.flushing = undefined;
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
@@ -254,6 +318,7 @@ export class KafkaEventBus implements EventBus {
 
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    await this.flushing;
     await this.producer.close().catch(() => undefined);
     await this.admin.close().catch(() => undefined);
   }
@@ -309,6 +374,7 @@ class KafkaSubscription implements Subscription {
                 },
               ],
               this.options.handler,
+              this.options.isIdempotent,
             );
             await message.commit();
             break;

@@ -115,8 +115,10 @@ export class RedisEventBus implements EventBus {
         if (!String(error).includes('BUSYGROUP')) throw unreachable(this.options.url, error);
       }
     }
+    const reader = this.redis.duplicate();
+    reader.on('error', () => undefined);
     const subscription = new RedisSubscription(
-      this.redis.duplicate(),
+      reader,
       this,
       this.delivery,
       options,
@@ -266,13 +268,16 @@ class RedisSubscription implements Subscription {
         key: field(fields, 'key'),
         payload: field(fields, 'payload'),
       }));
-    await deliverBatch(this.delivery, this.group, messages, this.options.handler);
+    await deliverBatch(this.delivery, this.group, messages, this.options.handler, this.options.isIdempotent);
     await this.redis.xack(stream, this.group, ...entries.map(([id]) => id));
   }
 }
 
 function connect(url: string): Redis {
-  return new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 5000 });
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 5000 });
+  // Failures surface through the commands that meet them; the client reconnects by itself.
+  redis.on('error', () => undefined);
+  return redis;
 }
 
 function unreachable(url: string, error: unknown): MlopsError {

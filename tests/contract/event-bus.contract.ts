@@ -86,8 +86,11 @@ export function runEventBusContract(name: string, open: () => Promise<EventBusFi
         await bus.subscribe({ group: group(), topics: ['user-events'], handler: received.handler }),
       );
       const published: PublishedEvent[] = [];
-      for (let index = 0; index < 20; index += 1)
+      for (let index = 0; index < 20; index += 1) {
         published.push(await bus.publish('user-events', interaction(index % 2, 100 + index)));
+        // Distinct publish times: "newest first" across Kafka partitions is by time.
+        await new Promise((resolve) => setTimeout(resolve, 3));
+      }
       const events = await received.waitFor(20);
       expect(new Set(events.map((event) => event.id))).toEqual(new Set(published.map((event) => event.id)));
       for (const user of [0, 1]) {
@@ -113,6 +116,24 @@ export function runEventBusContract(name: string, open: () => Promise<EventBusFi
       const health = await bus.recent({ topic: 'system-health', limit: 10 });
       expect(health.map((event) => event.type)).toEqual(['system.overload']);
       expect(health[0]?.data.severity).toBe('warning'); // the schema's default, applied at the producer
+    });
+
+    it('stores every one of many concurrent publishes once, each at a position of its own', async () => {
+      const { bus } = opened();
+      const received = new Received();
+      subscriptions.push(
+        await bus.subscribe({ group: group(), topics: ['user-events'], handler: received.handler }),
+      );
+      const published = await Promise.all(
+        Array.from({ length: 300 }, (_, index) => bus.publish('user-events', interaction(index % 11, index))),
+      );
+      expect(new Set(published.map((event) => `${event.partition}/${event.offset}`)).size).toBe(300);
+      const events = await received.waitFor(300);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(events).toHaveLength(300);
+      expect(new Set(events.map((event) => event.data.movie_id)).size).toBe(300);
+      const positions = new Map(published.map((event) => [event.id, `${event.partition}/${event.offset}`]));
+      for (const event of events) expect(`${event.partition}/${event.offset}`).toBe(positions.get(event.id));
     });
 
     it('gives each group every event, and a restarted group resumes where it stopped', async () => {

@@ -5,6 +5,7 @@ import { DashboardPage } from './pages/dashboard-page';
 import { DatasetPage } from './pages/dataset-page';
 import { DatasetsPage } from './pages/datasets-page';
 import { DriftPage } from './pages/drift-page';
+import { EventsPage } from './pages/events-page';
 import { FeatureViewPage } from './pages/feature-view-page';
 import { FeaturesPage } from './pages/features-page';
 import { ModelsPage } from './pages/models-page';
@@ -37,6 +38,7 @@ export function App() {
         <Route path="pipelines" element={<PipelinesPage />} />
         <Route path="drift" element={<DriftPage />} />
         <Route path="alerts" element={<AlertsPage />} />
+        <Route path="events" element={<EventsPage />} />
         <Route path="pipelines/:dagId" element={<PipelinePage />} />
         <Route path="datasets/:version" element={<DatasetPage />} />
         <Route path="*" element={<NotFoundPage />} />

@@ -30,6 +30,17 @@ export function overloadResponse(options: OverloadResponseOptions) {
       threshold: number;
       severity: string;
     };
+    if (!(value > threshold)) {
+      await recordAction(options.db, {
+        automation: 'overload_response',
+        event_id: event.id,
+        event_type: event.type,
+        outcome: 'suppressed',
+        detail: `${service_name} ${metric} ${value} is not over its threshold ${threshold}: nothing to shed`,
+      });
+      options.onAction?.('suppressed');
+      return;
+    }
     const wasShedding = options.loadShedder.isActive();
     const reason = `${service_name} ${metric} ${value} over ${threshold} (${severity})`;
     options.loadShedder.activate(options.sheddingMs, reason);

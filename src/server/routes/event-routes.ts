@@ -1,8 +1,16 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ValidationError } from '../../errors/index.js';
 import { type Automations, listActions } from '../../events/automations/index.js';
-import { EVENT_INTERACTION_TYPES, type EventBus, type PublishedEvent, TOPICS } from '../../events/index.js';
+import {
+  consumerName,
+  EVENT_INTERACTION_TYPES,
+  type EventBus,
+  type PublishedEvent,
+  type Subscription,
+  TOPICS,
+} from '../../events/index.js';
 import type { Platform } from '../../platform/index.js';
 import type { ServingService } from '../../serving/index.js';
 
@@ -36,8 +44,9 @@ export interface EventRoutesOptions {
 export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}): FastifyPluginAsyncZod {
   return async (app) => {
     const bus = await platform.events();
-    const stream = new LiveEvents(bus);
-    app.addHook('onClose', async () => stream.stop());
+    const live = new LiveEvents(bus);
+    // Before the server waits for open requests: streams never finish on their own.
+    app.addHook('preClose', async () => live.stop());
 
     app.post(
       '/api/v1/events/user-interaction',
@@ -223,12 +232,20 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
       },
       async (request, reply) => {
         const { topic: only, replay } = request.query;
-        const earlier =
-          replay === 0
-            ? []
-            : await bus.recent({ limit: replay, ...(only === undefined ? {} : { topic: only }) });
+        // Observe first, then read the replay: nothing published in between is missed (ids de-duplicate).
+        await live.open();
+        const sent = new Set<string>();
+        const pending: PublishedEvent[] = [];
+        let isReplaying = true;
         reply.hijack();
         const raw = reply.raw;
+        const send = (event: PublishedEvent) => {
+          if (sent.has(event.id) || (only !== undefined && event.topic !== only)) return;
+          sent.add(event.id);
+          if (sent.size > 20_000) sent.clear();
+          raw.write(sse(event));
+        };
+        const remove = live.add(raw, (event) => (isReplaying ? pending.push(event) : send(event)));
         raw.writeHead(200, {
           'content-type': 'text/event-stream',
           'cache-control': 'no-cache',
@@ -236,14 +253,19 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
           'x-accel-buffering': 'no',
         });
         raw.write(`: connected to the ${bus.backend} event bus\n\n`);
-        for (const event of earlier.reverse()) raw.write(sse(event));
-        const unsubscribe = stream.add((event) => {
-          if (only === undefined || event.topic === only) raw.write(sse(event));
-        });
+        const earlier =
+          replay === 0
+            ? []
+            : await bus
+                .recent({ limit: replay, ...(only === undefined ? {} : { topic: only }) })
+                .catch(() => []);
+        for (const event of earlier.reverse()) send(event);
+        isReplaying = false;
+        for (const event of pending.splice(0)) send(event);
         const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
         request.raw.on('close', () => {
           clearInterval(keepAlive);
-          unsubscribe();
+          remove();
         });
       },
     );
@@ -293,58 +315,50 @@ function sse(event: PublishedEvent): string {
 }
 
 /**
- * One poller of the bus's newest events shared by every stream client: the same on each backend and
- * across processes (events published by the CLI, workers or other replicas show up too).
+ * One observer subscription shared by every stream client: a consumer group of this process that starts
+ * at the newest event and records nothing per event, so clients see every event published from then on,
+ * whoever published it (the CLI, workers, other replicas). Open streams are ended when the server closes.
  */
 class LiveEvents {
   private readonly listeners = new Set<(event: PublishedEvent) => void>();
-  private readonly seen = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
-  private primed = false;
-  private polling = false;
+  private readonly streams = new Set<ServerResponse>();
+  private subscription: Promise<Subscription> | undefined;
 
-  constructor(
-    private readonly bus: EventBus,
-    private readonly intervalMs = bus.backend === 'kafka' ? 2000 : 500,
-  ) {}
+  constructor(private readonly bus: EventBus) {}
 
-  add(listener: (event: PublishedEvent) => void): () => void {
+  /** Starts observing (once); resolves when events published from now on will be seen. */
+  async open(): Promise<void> {
+    this.subscription ??= this.bus
+      .subscribe({
+        group: `mlops-live-${consumerName()}`,
+        topics: TOPICS,
+        start: 'latest',
+        isIdempotent: false,
+        handler: async (event) => {
+          for (const listener of this.listeners) listener(event);
+        },
+      })
+      .catch((error: unknown) => {
+        this.subscription = undefined;
+        throw error;
+      });
+    await this.subscription;
+  }
+
+  add(stream: ServerResponse, listener: (event: PublishedEvent) => void): () => void {
     this.listeners.add(listener);
-    if (this.timer === undefined) {
-      this.primed = false;
-      void this.poll();
-      this.timer = setInterval(() => void this.poll(), this.intervalMs);
-    }
+    this.streams.add(stream);
     return () => {
       this.listeners.delete(listener);
-      if (this.listeners.size === 0) this.stop();
+      this.streams.delete(stream);
     };
   }
 
-  stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
-  }
-
-  private async poll(): Promise<void> {
-    if (this.polling) return;
-    this.polling = true;
-    try {
-      const events = await this.bus.recent({ limit: 200 });
-      const fresh = events.filter((event) => !this.seen.has(event.id)).reverse();
-      for (const event of fresh) this.seen.add(event.id);
-      // The first look only learns what already happened; clients asked for replays separately.
-      if (this.primed) for (const event of fresh) for (const listener of this.listeners) listener(event);
-      this.primed = true;
-      if (this.seen.size > 10_000) {
-        const keep = [...this.seen].slice(-2000);
-        this.seen.clear();
-        for (const id of keep) this.seen.add(id);
-      }
-    } catch {
-      // The bus is briefly unreachable: the next poll tries again.
-    } finally {
-      this.polling = false;
-    }
+  async stop(): Promise<void> {
+    for (const stream of this.streams) stream.end();
+    this.streams.clear();
+    this.listeners.clear();
+    const subscription = await this.subscription?.catch(() => undefined);
+    await subscription?.stop();
   }
 }

@@ -496,3 +496,99 @@ export interface AlertRecord {
 
 export const fetchAlerts = () =>
   getJson<{ firing: AlertRecord[]; alerts: AlertRecord[] }>('/api/v1/monitoring/alerts');
+
+/** The event bus's topics (src/events/schemas.ts), in the order the Events page offers them. */
+export const EVENT_TOPICS = [
+  'user-events',
+  'movie-recommendations',
+  'model-drift-alerts',
+  'system-health',
+  'pipeline-events',
+  'registry-events',
+  'dead-letter',
+] as const;
+export type EventTopic = (typeof EVENT_TOPICS)[number];
+
+/** One event as the bus stores it: the envelope, its data, and where it sits in its topic. */
+export interface BusEvent {
+  id: string;
+  topic: EventTopic;
+  type: string;
+  version: number;
+  source: string;
+  time: string;
+  key: string;
+  data: Record<string, unknown>;
+  partition: number;
+  offset: string;
+}
+
+export interface AutomationInfo {
+  name: string;
+  group: string;
+  topics: EventTopic[];
+  description: string;
+  isRunning: boolean;
+  settings: Record<string, string | number>;
+}
+
+export interface AutomationAction {
+  action_id: string;
+  automation: string;
+  event_id: string;
+  event_type: string;
+  outcome: 'triggered' | 'applied' | 'suppressed' | 'failed';
+  detail: string;
+  run_id: string | null;
+  created_at: string;
+}
+
+export interface AutomationsReport {
+  is_enabled: boolean;
+  automations: AutomationInfo[];
+  load_shedding: { active: boolean; until: string | null; reason: string | null };
+  actions: AutomationAction[];
+}
+
+export interface ConsumerLag {
+  group: string;
+  topic: EventTopic;
+  lag: number;
+}
+
+/** The answer to a publish or trigger: the event's id and where it landed (HTTP 202). */
+export interface EventAccepted {
+  event_id: string;
+  topic: EventTopic;
+  type: string;
+  partition: number;
+  offset: string;
+  status: 'accepted';
+  timestamp: string;
+}
+
+export interface DriftTrigger {
+  model_name: string;
+  model_version: string;
+  drift_score: number;
+  threshold: number;
+  drift_type: 'data' | 'prediction' | 'concept' | 'feature';
+}
+
+export interface OverloadTrigger {
+  service_name: string;
+  metric: 'cpu' | 'latency' | 'queue_depth' | 'memory' | 'error_rate';
+  value: number;
+  threshold: number;
+}
+
+/** The live stream (server-sent events, `event: mlops`), after a replay of the latest events. */
+export const eventStreamUrl = (topic: EventTopic | undefined, replay = 50) =>
+  `/api/v1/events/stream?replay=${replay}${topic === undefined ? '' : `&topic=${encodeURIComponent(topic)}`}`;
+export const fetchAutomations = () => getJson<AutomationsReport>('/api/v1/automations');
+export const fetchEventConsumers = () =>
+  getJson<{ backend: string; location: string; consumers: ConsumerLag[] }>('/api/v1/events/consumers');
+export const reportDrift = (body: DriftTrigger) =>
+  postJson<EventAccepted & { alert_triggered: boolean }>('/api/v1/trigger/model-drift', body);
+export const reportOverload = (body: OverloadTrigger) =>
+  postJson<EventAccepted & { overloaded: boolean }>('/api/v1/trigger/system-overload', body);

@@ -11,4 +11,5 @@ export const NAV_ITEMS: readonly { to: string; label: string }[] = [
   { to: '/pipelines', label: 'Pipelines' },
   { to: '/drift', label: 'Drift' },
   { to: '/alerts', label: 'Alerts' },
+  { to: '/events', label: 'Events' },
 ];
