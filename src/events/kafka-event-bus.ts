@@ -326,7 +326,7 @@ export class KafkaEventBus implements EventBus {
 
 class KafkaSubscription implements Subscription {
   private loop: Promise<void> | undefined;
-  private stream: (AsyncIterable<StringMessage> & { close(): Promise<void> }) | undefined;
+  private stream: (AsyncIterable<StringMessage> & { close(): Promise<void>; read(): unknown }) | undefined;
   private stopped = false;
 
   constructor(
@@ -342,60 +342,96 @@ class KafkaSubscription implements Subscription {
   }
 
   async start(): Promise<void> {
-    this.stream = (await this.consumer.consume({
+    this.stream = await this.openStream();
+    this.loop = this.run();
+  }
+
+  private async openStream() {
+    return (await this.consumer.consume({
       topics: this.options.topics.map((topic) => this.bus.topicName(topic)),
       mode: 'committed',
       fallbackMode: this.options.start === 'latest' ? 'latest' : 'earliest',
       autocommit: false,
-    })) as unknown as AsyncIterable<StringMessage> & { close(): Promise<void> };
-    this.loop = this.run();
+    })) as unknown as AsyncIterable<StringMessage> & { close(): Promise<void>; read(): unknown };
   }
 
+  /** Reads until stopped; a stream that fails (a broker restart, a lost group) is opened again. */
   private async run(): Promise<void> {
-    const stream = this.stream;
-    if (stream === undefined) return;
-    try {
-      for await (const message of stream) {
-        const topic = this.bus.topicOf(message.topic);
-        if (topic === undefined) continue;
-        // Retried until it goes through: the offset is committed only after the event was handled.
-        for (;;) {
-          try {
-            await deliverBatch(
-              this.delivery,
-              this.group,
-              [
-                {
-                  topic,
-                  partition: message.partition,
-                  offset: String(message.offset),
-                  key: message.key ?? '',
-                  payload: message.value ?? '',
-                },
-              ],
-              this.options.handler,
-              this.options.isIdempotent,
-            );
-            await message.commit();
-            break;
-          } catch (error) {
-            if (this.stopped) return;
-            this.delivery.logger.error(
-              { action: 'EVENT_CONSUME_FAILED', group: this.group, err: error },
-              `consumer group ${this.group} could not finish ${message.topic}/${message.partition}@${message.offset}: ${describe(error)}`,
-            );
-            await new Promise((resolve) => setTimeout(resolve, 1000));
+    while (!this.stopped) {
+      const stream = this.stream;
+      try {
+        if (stream === undefined) throw new Error('no stream');
+        for await (const first of stream) {
+          // What the last fetch already buffered goes with it: one batch, one commit per partition.
+          const batch: StringMessage[] = [first];
+          for (let next = stream.read() as StringMessage | null; next !== null; ) {
+            batch.push(next);
+            if (batch.length >= 500) break;
+            next = stream.read() as StringMessage | null;
           }
+          await this.handle(batch);
+          if (this.stopped) return;
         }
+      } catch (error) {
         if (this.stopped) return;
+        this.delivery.logger.warn(
+          { action: 'EVENT_STREAM_FAILED', group: this.group, err: error },
+          `consumer group ${this.group} lost its Kafka stream, reopening it: ${describe(error)}`,
+        );
       }
-    } catch (error) {
-      if (!this.stopped)
+      if (this.stopped) return;
+      await stream?.close().catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      this.stream = await this.openStream().catch(() => undefined);
+    }
+  }
+
+  /** Retried until it goes through: offsets are committed only after the batch was handled and recorded. */
+  private async handle(batch: StringMessage[]): Promise<void> {
+    const messages = batch.flatMap((message) => {
+      const topic = this.bus.topicOf(message.topic);
+      return topic === undefined
+        ? []
+        : [
+            {
+              topic,
+              partition: message.partition,
+              offset: String(message.offset),
+              key: message.key ?? '',
+              payload: message.value ?? '',
+            },
+          ];
+    });
+    const last = new Map<string, StringMessage>();
+    for (const message of batch) last.set(`${message.topic}/${message.partition}`, message);
+    for (;;) {
+      try {
+        await deliverBatch(
+          this.delivery,
+          this.group,
+          messages,
+          this.options.handler,
+          this.options.isIdempotent,
+        );
+        break;
+      } catch (error) {
+        if (this.stopped) return;
         this.delivery.logger.error(
           { action: 'EVENT_CONSUME_FAILED', group: this.group, err: error },
-          `consumer group ${this.group} stopped reading Kafka: ${describe(error)}`,
+          `consumer group ${this.group} could not finish ${batch.length} message(s) from ${[...last.keys()].join(', ')}: ${describe(error)}`,
         );
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
     }
+    // A commit lost to a broker restart or a rebalance only means redelivery, which the handled-id
+    // record turns into skips: go on reading rather than wait on a generation that is gone.
+    for (const message of last.values())
+      await Promise.resolve(message.commit()).catch((error: unknown) =>
+        this.delivery.logger.warn(
+          { action: 'EVENT_COMMIT_FAILED', group: this.group, err: error },
+          `consumer group ${this.group} could not commit ${message.topic}/${message.partition}@${message.offset} (it will be redelivered and skipped): ${describe(error)}`,
+        ),
+      );
   }
 
   async stop(): Promise<void> {

@@ -45,7 +45,7 @@ describe('Kafka bus across a broker restart', () => {
     const bus = await KafkaEventBus.open({
       brokers: [`127.0.0.1:${PORT}`],
       db: platform.database.db,
-      logger: createLogger({ level: 'silent', format: 'json' }),
+      logger: createLogger({ level: 'debug', format: 'json' }),
       metrics: platform.metrics,
       topicPrefix: 'restart.',
     });

@@ -75,6 +75,10 @@ export const movieDataCollection = definePipeline({
       interactions: wholeNumber(200_000_000).default(1_000_000),
       days: wholeNumber(3650).default(180),
       seed: z.number().int().min(0).default(42),
+      // Drift injected into the newest interactions: to watch monitoring and the retrain loop react.
+      drift_days_ago: wholeNumber(3650).optional(),
+      drift_taste: z.number().min(0).max(1).default(0.5),
+      drift_popularity: z.number().min(0).max(1).default(0.3),
     })
     .strict(),
   tasks: [
@@ -83,9 +87,28 @@ export const movieDataCollection = definePipeline({
       retries: 1,
       description: 'generate the synthetic catalogue and watch log and publish them as dataset versions',
       async run({ platform, conf, log }) {
+        const { drift_days_ago, drift_taste, drift_popularity, ...sizes } = conf as {
+          users: number;
+          movies: number;
+          interactions: number;
+          days: number;
+          seed: number;
+          drift_days_ago?: number;
+          drift_taste: number;
+          drift_popularity: number;
+        };
         const options = {
-          ...(conf as { users: number; movies: number; interactions: number; days: number; seed: number }),
+          ...sizes,
           endDate: new Date().toISOString().slice(0, 10),
+          ...(drift_days_ago === undefined
+            ? {}
+            : {
+                drift: {
+                  date: new Date(Date.now() - drift_days_ago * 86_400_000).toISOString().slice(0, 10),
+                  tasteShift: drift_taste,
+                  popularityShift: drift_popularity,
+                },
+              }),
         };
         log.info(
           `generating ${options.interactions} watches of ${options.users} users over ${options.movies} movies`,
