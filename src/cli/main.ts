@@ -10,6 +10,7 @@ import { registerMonitorCommands } from './commands/monitor.js';
 import { registerPipelinesCommands, registerWorkerCommand } from './commands/pipelines.js';
 import { registerRunsCommands } from './commands/runs.js';
 import { registerStatusCommand } from './commands/status.js';
+import { registerTokensCommands } from './commands/tokens.js';
 import { registerTrainCommands } from './commands/train.js';
 import { registerUpCommand } from './commands/up.js';
 import { EXIT, reportFailure } from './context.js';
@@ -48,6 +49,7 @@ registerModelsCommands(program);
 registerTrainCommands(program);
 registerPipelinesCommands(program);
 registerEventsCommands(program);
+registerTokensCommands(program);
 registerWorkerCommand(program);
 registerMonitorCommands(program);
 

@@ -12,6 +12,22 @@ export interface Config {
   pipelines: PipelinesConfig;
   alerts: AlertsConfig;
   events: EventsConfig;
+  auth: AuthConfig;
+}
+
+export interface AuthConfig {
+  /** `auto`: tokens required when the server listens beyond loopback; `on`: always; `off`: never (loopback only). */
+  mode: 'auto' | 'on' | 'off';
+  /** A bootstrap token with the admin role (for a first deploy, e.g. from a Kubernetes Secret). */
+  adminToken: string | undefined;
+  /** Let Prometheus scrape `/metrics` without a token. */
+  isMetricsPublic: boolean;
+  /** Requests per minute per token (per address without one) while auth is on; 0 turns the limit off. */
+  rateLimitPerMinute: number;
+  /** The rate limit's window (a minute; tests shorten it). */
+  rateLimitWindowMs: number;
+  /** Origins allowed by CORS; none (the default) sends no CORS headers. */
+  corsOrigins: string[];
 }
 
 export interface EventsConfig {

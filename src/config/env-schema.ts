@@ -156,6 +156,18 @@ export const ENV_SCHEMA = z.object({
   MLOPS_OVERLOAD_P95_MS: integer(1, 600_000),
   MLOPS_OVERLOAD_QUEUE_DEPTH: integer(1, 10_000_000),
   MLOPS_LOAD_SHEDDING_SECONDS: integer(0, 86_400),
+  MLOPS_AUTH: choice(['auto', 'on', 'off']),
+  MLOPS_ADMIN_TOKEN: optional(z.string().min(24, { error: 'must be at least 24 characters' }).max(256)),
+  MLOPS_METRICS_PUBLIC: flag(),
+  MLOPS_RATE_LIMIT_PER_MINUTE: integer(0, 10_000_000),
+  MLOPS_CORS_ORIGINS: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^(\*|https?:\/\/[\w.-]+(:\d+)?)(,(https?:\/\/[\w.-]+(:\d+)?))*$/, {
+        error: 'must be * or comma-separated origins like https://app.example.com',
+      }),
+  ),
   MLOPS_BULLMQ_QUEUE: optional(
     z.string().regex(/^[\w.-]{1,100}$/, { error: 'must be 1-100 letters, digits and _ . -' }),
   ),
@@ -173,4 +185,5 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'TMDB_API_KEY',
   'REDIS_URL',
   'MLOPS_ALERT_WEBHOOK_URL',
+  'MLOPS_ADMIN_TOKEN',
 ]);

@@ -1,6 +1,7 @@
 export type {
   AlertsConfig,
   ArtifactStoreConfig,
+  AuthConfig,
   Config,
   DatabaseConfig,
   DataConfig,

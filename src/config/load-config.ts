@@ -94,6 +94,14 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       },
       retentionMs: (env.MLOPS_EVENT_RETENTION_DAYS ?? 7) * 86_400_000,
     },
+    auth: {
+      mode: env.MLOPS_AUTH ?? 'auto',
+      adminToken: env.MLOPS_ADMIN_TOKEN,
+      isMetricsPublic: env.MLOPS_METRICS_PUBLIC ?? false,
+      rateLimitPerMinute: env.MLOPS_RATE_LIMIT_PER_MINUTE ?? 3000,
+      rateLimitWindowMs: 60_000,
+      corsOrigins: (env.MLOPS_CORS_ORIGINS ?? '').split(',').filter((origin) => origin !== ''),
+    },
   };
   if (env.MLOPS_EXECUTOR === 'bullmq' && env.REDIS_URL === undefined)
     problems.push({ path: ['REDIS_URL'], message: 'is required when MLOPS_EXECUTOR=bullmq' });

@@ -86,6 +86,18 @@ export const ERROR_CATALOG = {
     status: 503,
     summary: 'The platform is overloaded and holds back non-critical work; retry after Retry-After.',
   },
+  MLOPS_ERR_AUTH_REQUIRED: {
+    status: 401,
+    summary:
+      'This route needs an API token (Authorization: Bearer <token>, or basic auth with the token as password).',
+  },
+  MLOPS_ERR_AUTH_INVALID: { status: 401, summary: 'The API token is malformed, unknown or revoked.' },
+  MLOPS_ERR_FORBIDDEN: { status: 403, summary: "The token's role does not allow this route." },
+  MLOPS_ERR_RATE_LIMITED: {
+    status: 429,
+    summary:
+      'Too many requests with this token (or from this address) in the last minute; retry after Retry-After.',
+  },
   MLOPS_ERR_TMDB_AUTH: {
     status: 502,
     summary: 'TMDB rejected the API key (HTTP 401): TMDB_API_KEY is wrong.',

@@ -16,6 +16,7 @@ import type { Platform } from '../platform/index.js';
 import type { RecommendResponse, ServingService } from '../serving/index.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
 import { registerErrorHandling, sendError } from './error-handler.js';
+import { authRoutes } from './routes/auth-routes.js';
 import { dataRoutes } from './routes/data-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
 import { featureRoutes } from './routes/feature-routes.js';
@@ -27,11 +28,13 @@ import { monitoringRoutes } from './routes/monitoring-routes.js';
 import { pipelineRoutes } from './routes/pipeline-routes.js';
 import { registryRoutes } from './routes/registry-routes.js';
 import { legacyTopK, servingRoutes } from './routes/serving-routes.js';
+import { registerSecurity } from './security.js';
 import { registerWebUi, WEB_DIST_DIR } from './web-ui.js';
 
 export type App = FastifyInstance<RawServerDefault, never, never, Logger, ZodTypeProvider> & {
   /** Set when shutdown begins: new requests are answered 503 while in-flight ones finish. */
   mlopsShutdown: { isShuttingDown: boolean };
+  mlopsRoutes: { method: string; url: string }[];
 };
 
 export interface BuildAppOptions {
@@ -71,6 +74,12 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
   }).withTypeProvider<ZodTypeProvider>() as unknown as App;
 
   app.decorate('mlopsShutdown', { isShuttingDown: false });
+  // Every route, as registered: the security tests walk them all, so new routes are covered.
+  const routes: { method: string; url: string }[] = [];
+  app.decorate('mlopsRoutes', routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app as unknown as FastifyInstance);
@@ -102,6 +111,8 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
     else request.log.info(entry, 'request');
   });
 
+  await registerSecurity(app as unknown as FastifyInstance, platform);
+
   await app.register(fastifySwagger, {
     openapi: {
       info: {
@@ -126,6 +137,8 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
           name: 'serving',
           description: 'Recommendations, scores, similar movies, feedback, A/B split (stage 7)',
         },
+        { name: 'auth', description: 'API tokens and roles (production mode)' },
+        { name: 'events', description: 'Events, triggers, the live stream and automations (stage 9)' },
         {
           name: 'mlflow',
           description: 'MLflow-compatible tracking API for the official mlflow client (stage 6)',
@@ -137,6 +150,7 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   await app.register(healthRoutes(platform));
+  await app.register(authRoutes(platform));
   await app.register(monitoringRoutes(platform));
   const serving = options.serving;
   if (serving !== undefined) await app.register(servingRoutes(serving, { onServed: announcer(platform) }));

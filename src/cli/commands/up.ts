@@ -6,7 +6,7 @@ import { createLogger } from '../../logging/index.js';
 import { AlertManager } from '../../monitoring/index.js';
 import { runFirstStart } from '../../pipelines/index.js';
 import { openPlatform } from '../../platform/index.js';
-import { buildApp, startServer } from '../../server/index.js';
+import { assertSafeToListen, buildApp, startServer } from '../../server/index.js';
 import { currentSchemaVersion, LATEST_SCHEMA_VERSION } from '../../storage/index.js';
 import {
   dataContext,
@@ -59,6 +59,8 @@ async function runUp(options: UpOptions, surface: 'all' | 'serving'): Promise<nu
           { field: 'MLOPS_DATABASE_AUTO_MIGRATE' },
         );
       }
+      // Beyond loopback only with a way to authenticate (a stored token or MLOPS_ADMIN_TOKEN).
+      await assertSafeToListen(platform);
       // The bus first: an unreachable Kafka or Redis stops the start with the setting to fix.
       const bus = await platform.events();
       if (surface === 'all') pipelines = await startPipelines(platform);

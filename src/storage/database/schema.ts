@@ -46,6 +46,18 @@ export interface DatabaseSchema {
     processed_at: ColumnType<Date, Date | undefined, Date>;
   };
   automation_actions: AutomationActionsTable;
+  api_tokens: ApiTokensTable;
+}
+
+export interface ApiTokensTable {
+  token_id: string;
+  name: string;
+  role: string;
+  secret_hash: string;
+  created_by: string;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
 }
 
 export interface EventsTable {

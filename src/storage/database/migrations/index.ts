@@ -8,6 +8,7 @@ import * as featureStore from './0006-feature-store.js';
 import * as pipelines from './0007-pipelines.js';
 import * as alerts from './0008-alerts.js';
 import * as events from './0009-events.js';
+import * as apiTokens from './0010-api-tokens.js';
 
 /**
  * Every migration, in order. Names are `NNNN-<what>`; never edit one that has shipped: add the next.
@@ -23,4 +24,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0007-pipelines': pipelines,
   '0008-alerts': alerts,
   '0009-events': events,
+  '0010-api-tokens': apiTokens,
 };

@@ -1,0 +1,48 @@
+import type { Role } from './tokens.js';
+
+export type Access = 'public' | Role;
+
+// POST routes that only read: scoring, online features, searches (MLflow searches are POSTs).
+const READING_POSTS = new Set([
+  '/recommend',
+  '/predict',
+  '/similar',
+  '/get-online-features',
+  '/api/v1/features/batch',
+]);
+
+// Registry transitions and token management: admin, whatever the method.
+const ADMIN_ROUTES = [
+  /\/mlflow\/model-versions\/transition-stage$/,
+  /\/mlflow\/registered-models\/alias$/,
+  /^\/mlflow\/models\/stage-transition$/,
+  /^\/mlflow\/models\/:name\/(promote-to-production|rollback)$/,
+  /^\/api\/v1\/auth\/tokens/,
+];
+
+/**
+ * The role a route needs, from its method and template (so routes added later are covered without a
+ * list to keep): reads need `viewer`, writes `editor`, deletes and registry transitions `admin`. Liveness,
+ * readiness, the web UI's files and (when `isMetricsPublic`) `/metrics` are public.
+ */
+export function requiredAccess(
+  method: string,
+  routeUrl: string,
+  options: { isMetricsPublic: boolean; hasQuery?: boolean },
+): Access {
+  if (routeUrl === '/health' || routeUrl === '/ready') return 'public';
+  if (routeUrl === '/metrics') return options.isMetricsPublic ? 'public' : 'viewer';
+  // The web UI's files carry no data (it asks for a token itself); `GET /?k=` is the legacy top-k API.
+  if (method === 'GET' || method === 'HEAD') {
+    if (routeUrl === '/') return options.hasQuery === true ? 'viewer' : 'public';
+    if (routeUrl === '/*') return 'public';
+    // Files of the UI and the docs (`/assets/index-3f2a.js`, `/favicon.svg`), never API routes.
+    if (/\.[a-z0-9]+$/i.test(routeUrl) && !/^\/(api|ajax-api|mlflow)\//.test(routeUrl)) return 'public';
+  }
+  if (ADMIN_ROUTES.some((pattern) => pattern.test(routeUrl))) return 'admin';
+  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return 'viewer';
+  if (method === 'DELETE' || /\/mlflow\/[\w-]+\/(delete|delete-tag|restore)$/.test(routeUrl)) return 'admin';
+  if (method === 'POST' && (READING_POSTS.has(routeUrl) || /\/mlflow\/[\w-]+\/search$/.test(routeUrl)))
+    return 'viewer';
+  return 'editor';
+}

@@ -1,0 +1,162 @@
+import fastifyCors from '@fastify/cors';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasRole, type Principal, requiredAccess, tokenIdOf, verifyToken } from '../auth/index.js';
+import { ConfigError, MlopsError } from '../errors/index.js';
+import type { Platform } from '../platform/index.js';
+import { sendError } from './error-handler.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who made the request, when auth is on and the route is not public. */
+    principal?: Principal;
+  }
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.test(host);
+}
+
+/** Whether this server checks tokens: `on`, or `auto` on an address beyond loopback. */
+export function isAuthEnabled(platform: Platform): boolean {
+  const { mode } = platform.config.auth;
+  return mode === 'on' || (mode === 'auto' && !isLoopback(platform.config.server.host));
+}
+
+/**
+ * Refuses to serve beyond loopback without protection: auth turned off, or on with no way to get in
+ * (no token stored and no MLOPS_ADMIN_TOKEN).
+ */
+export async function assertSafeToListen(platform: Platform): Promise<void> {
+  const { host } = platform.config.server;
+  if (isLoopback(host)) return;
+  if (platform.config.auth.mode === 'off')
+    throw new ConfigError(
+      `MLOPS_AUTH=off is only allowed on a loopback address, but MLOPS_HOST is ${host}: remove MLOPS_AUTH=off and create a token (mlops tokens create --name admin --role admin)`,
+      { field: 'MLOPS_AUTH' },
+    );
+  if (platform.config.auth.adminToken !== undefined) return;
+  const active = await platform.database.db
+    .selectFrom('api_tokens')
+    .select('token_id')
+    .where('revoked_at', 'is', null)
+    .limit(1)
+    .executeTakeFirst();
+  if (active === undefined)
+    throw new ConfigError(
+      `MLOPS_HOST=${host} serves beyond this machine, so every route needs an API token, and none exists: create one first (mlops tokens create --name admin --role admin) or set MLOPS_ADMIN_TOKEN`,
+      { field: 'MLOPS_HOST' },
+    );
+}
+
+/** The token a request presents: Bearer, basic auth's password, or (for event streams) `access_token`. */
+function presentedToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header !== undefined) {
+    const [scheme, value = ''] = header.split(' ', 2);
+    if (scheme?.toLowerCase() === 'bearer') return value.trim();
+    if (scheme?.toLowerCase() === 'basic') {
+      const decoded = Buffer.from(value, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      return colon < 0 ? decoded : decoded.slice(colon + 1);
+    }
+    return undefined;
+  }
+  // EventSource cannot send headers: the live stream also takes the token in its query.
+  if (request.routeOptions.url === '/api/v1/events/stream') {
+    const query = request.query as { access_token?: unknown } | undefined;
+    if (typeof query?.access_token === 'string') return query.access_token;
+  }
+  return undefined;
+}
+
+/**
+ * Production-mode protection: security headers always; when auth is on, a token check on every route but
+ * the public ones, per-token rate limits, and CORS when origins are configured.
+ */
+export async function registerSecurity(app: FastifyInstance, platform: Platform): Promise<void> {
+  const { auth } = platform.config;
+  await app.register(fastifyHelmet, {
+    // The UI and the API docs load only their own scripts; charts set inline styles.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'https:'],
+        connectSrc: ["'self'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    // Plain-HTTP loopback use must keep working; HSTS belongs to the TLS terminator.
+    strictTransportSecurity: false,
+  });
+  if (auth.corsOrigins.length > 0)
+    await app.register(fastifyCors, {
+      origin: auth.corsOrigins.includes('*') ? true : auth.corsOrigins,
+      credentials: false,
+      allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
+    });
+  if (!isAuthEnabled(platform)) return;
+
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (reply.sent) return;
+    const routeUrl = request.routeOptions.url ?? 'unmatched';
+    const access = requiredAccess(request.method, routeUrl, {
+      isMetricsPublic: auth.isMetricsPublic,
+      hasQuery: request.url.includes('?'),
+    });
+    if (access === 'public') return;
+    const token = presentedToken(request);
+    // Browsers ask for basic auth only where people browse: the API docs.
+    if (routeUrl.startsWith('/docs'))
+      reply.header('www-authenticate', 'Basic realm="movie-mlops", charset="UTF-8"');
+    else reply.header('www-authenticate', 'Bearer realm="movie-mlops"');
+    if (token === undefined || token === '')
+      return sendError(reply, request, 401, {
+        error_code: 'MLOPS_ERR_AUTH_REQUIRED',
+        message: `${request.method} ${routeUrl} needs an API token with the ${access} role: send Authorization: Bearer <token>`,
+      });
+    const principal = await verifyToken(platform.database.db, token, auth.adminToken);
+    if (principal === undefined)
+      return sendError(reply, request, 401, {
+        error_code: 'MLOPS_ERR_AUTH_INVALID',
+        message: 'the API token is malformed, unknown or revoked',
+      });
+    if (!hasRole(principal.role, access))
+      return sendError(reply, request, 403, {
+        error_code: 'MLOPS_ERR_FORBIDDEN',
+        message: `${request.method} ${routeUrl} needs the ${access} role; token ${principal.token_id} (${principal.name}) is ${principal.role}`,
+      });
+    reply.removeHeader('www-authenticate');
+    request.principal = principal;
+  });
+
+  if (auth.rateLimitPerMinute > 0)
+    await app.register(fastifyRateLimit, {
+      global: true,
+      max: auth.rateLimitPerMinute,
+      timeWindow: auth.rateLimitWindowMs,
+      allowList: (request) => {
+        const url = request.routeOptions.url;
+        return url === '/health' || url === '/ready';
+      },
+      keyGenerator: (request) => {
+        const token = presentedToken(request);
+        const id =
+          token === undefined
+            ? undefined
+            : (tokenIdOf(token) ?? (token === auth.adminToken ? 'bootstrap' : undefined));
+        return id === undefined ? `ip:${request.ip}` : `token:${id}`;
+      },
+      errorResponseBuilder: (_request, context) =>
+        new MlopsError(
+          'MLOPS_ERR_RATE_LIMITED',
+          `more than ${context.max} requests in ${Math.round(auth.rateLimitWindowMs / 1000)} s: retry after ${Math.ceil(context.ttl / 1000)} s`,
+          { retryAfterSeconds: Math.max(1, Math.ceil(context.ttl / 1000)) },
+        ),
+    });
+}
