@@ -1,4 +1,6 @@
 import { Navigate, Route, Routes } from 'react-router';
+import { AuthProvider } from './api/auth-context';
+import { AuthGate } from './components/auth-gate';
 import { Layout } from './components/layout';
 import { AlertsPage } from './pages/alerts-page';
 import { DashboardPage } from './pages/dashboard-page';
@@ -18,31 +20,38 @@ import { RunComparePage } from './pages/run-compare-page';
 import { RunsPage } from './pages/runs-page';
 import { StatusPage } from './pages/status-page';
 
-/** Every page has a URL; new stages add their route here and their link in `NAV_ITEMS`. */
+/**
+ * Every page has a URL; new stages add their route here and their link in `NAV_ITEMS`. On a
+ * token-protected server the login stands in for any of them until a token is accepted.
+ */
 export function App() {
   return (
-    <Routes>
-      <Route element={<Layout />}>
-        <Route index element={<Navigate to="/dashboard" replace />} />
-        <Route path="dashboard" element={<DashboardPage />} />
-        <Route path="status" element={<StatusPage />} />
-        <Route path="movies" element={<MoviesPage />} />
-        <Route path="recommendations" element={<RecommendationsPage />} />
-        <Route path="runs" element={<RunsPage />} />
-        <Route path="runs/compare" element={<RunComparePage />} />
-        <Route path="models" element={<ModelsPage />} />
-        <Route path="models/:name" element={<ModelsPage />} />
-        <Route path="datasets" element={<DatasetsPage />} />
-        <Route path="features" element={<FeaturesPage />} />
-        <Route path="features/:name" element={<FeatureViewPage />} />
-        <Route path="pipelines" element={<PipelinesPage />} />
-        <Route path="drift" element={<DriftPage />} />
-        <Route path="alerts" element={<AlertsPage />} />
-        <Route path="events" element={<EventsPage />} />
-        <Route path="pipelines/:dagId" element={<PipelinePage />} />
-        <Route path="datasets/:version" element={<DatasetPage />} />
-        <Route path="*" element={<NotFoundPage />} />
-      </Route>
-    </Routes>
+    <AuthProvider>
+      <AuthGate>
+        <Routes>
+          <Route element={<Layout />}>
+            <Route index element={<Navigate to="/dashboard" replace />} />
+            <Route path="dashboard" element={<DashboardPage />} />
+            <Route path="status" element={<StatusPage />} />
+            <Route path="movies" element={<MoviesPage />} />
+            <Route path="recommendations" element={<RecommendationsPage />} />
+            <Route path="runs" element={<RunsPage />} />
+            <Route path="runs/compare" element={<RunComparePage />} />
+            <Route path="models" element={<ModelsPage />} />
+            <Route path="models/:name" element={<ModelsPage />} />
+            <Route path="datasets" element={<DatasetsPage />} />
+            <Route path="features" element={<FeaturesPage />} />
+            <Route path="features/:name" element={<FeatureViewPage />} />
+            <Route path="pipelines" element={<PipelinesPage />} />
+            <Route path="drift" element={<DriftPage />} />
+            <Route path="alerts" element={<AlertsPage />} />
+            <Route path="events" element={<EventsPage />} />
+            <Route path="pipelines/:dagId" element={<PipelinePage />} />
+            <Route path="datasets/:version" element={<DatasetPage />} />
+            <Route path="*" element={<NotFoundPage />} />
+          </Route>
+        </Routes>
+      </AuthGate>
+    </AuthProvider>
   );
 }

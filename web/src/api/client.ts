@@ -28,28 +28,136 @@ export class ApiError extends Error {
   constructor(
     message: string,
     readonly status: number,
+    /** The server's `error_code` (e.g. `MLOPS_ERR_AUTH_INVALID`), when it sent one. */
+    readonly code?: string,
   ) {
     super(message);
   }
 }
 
 /**
- * GETs a JSON document. `acceptStatuses` lists non-2xx statuses whose body is still the answer
- * (`/ready` answers 503 with the same report when a component is down).
+ * Token-protected deployments (production mode): the API token the user signed in with is kept here and
+ * sent as `Authorization: Bearer <token>` on every call. Without one (auth off, the loopback default)
+ * nothing is sent and nothing changes.
  */
-export async function getJson<T>(path: string, acceptStatuses: number[] = []): Promise<T> {
+export const TOKEN_STORAGE_KEY = 'mlops.token';
+
+export function storedToken(): string | undefined {
+  try {
+    const token = localStorage.getItem(TOKEN_STORAGE_KEY);
+    return token === null || token === '' ? undefined : token;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps the token, or forgets it (`undefined`). */
+export function storeToken(token: string | undefined): void {
+  try {
+    if (token === undefined) localStorage.removeItem(TOKEN_STORAGE_KEY);
+    else localStorage.setItem(TOKEN_STORAGE_KEY, token);
+  } catch {
+    // Storage refused (private mode, quota): the session lasts as long as the page.
+  }
+}
+
+type AuthRequiredListener = (message: string) => void;
+const authRequiredListeners = new Set<AuthRequiredListener>();
+
+/**
+ * Calls `listener` with the server's message whenever a call is refused for want of a valid token
+ * (HTTP 401): the app shows the login then. Returns the unsubscribe function.
+ */
+export function onAuthRequired(listener: AuthRequiredListener): () => void {
+  authRequiredListeners.add(listener);
+  return () => authRequiredListeners.delete(listener);
+}
+
+/** A 401 to a call made with `usedToken`: forget that token (it is bad) and ask for a login. */
+function authRequired(usedToken: string | undefined, message: string): void {
+  // Signed out or in again while the call was on its way: the token now kept is not the refused one.
+  if (usedToken !== storedToken()) return;
+  storeToken(undefined);
+  for (const listener of authRequiredListeners) listener(message);
+}
+
+interface CallOptions {
+  /** Non-2xx statuses whose body is still the answer. */
+  acceptStatuses?: number[];
+  /**
+   * A token check (the login's): sends `token` (none when undefined) rather than the kept one, and a 401
+   * only throws, for the caller to handle.
+   */
+  check?: { token: string | undefined };
+}
+
+/** Sends one API request with the token; a refused one throws an ApiError with the server's message. */
+async function send(path: string, init: RequestInit, options: CallOptions = {}): Promise<Response> {
+  const isCheck = options.check !== undefined;
+  const token = isCheck ? options.check?.token : storedToken();
   let response: Response;
   try {
-    response = await fetch(path, { headers: { accept: 'application/json' } });
+    response = await fetch(path, {
+      ...init,
+      headers: {
+        accept: 'application/json',
+        ...(init.headers as Record<string, string> | undefined),
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      },
+    });
   } catch {
     throw new ApiError('The platform server does not answer. Is `mlops up` running?', 0);
   }
-  if (!response.ok && !acceptStatuses.includes(response.status)) {
-    const body = (await response.json().catch(() => undefined)) as { message?: string } | undefined;
-    throw new ApiError(body?.message ?? `${path} answered HTTP ${response.status}`, response.status);
+  if (!response.ok && !(options.acceptStatuses ?? []).includes(response.status)) {
+    const body = (await response.json().catch(() => undefined)) as
+      | { message?: string; error_code?: string }
+      | undefined;
+    const error = new ApiError(
+      body?.message ?? `${path} answered HTTP ${response.status}`,
+      response.status,
+      body?.error_code,
+    );
+    if (response.status === 401 && !isCheck) authRequired(token, error.message);
+    throw error;
   }
+  return response;
+}
+
+/**
+ * GETs a JSON document. `acceptStatuses` lists non-2xx statuses whose body is still the answer
+ * (`/ready` answers 503 with the same report when a component is down).
+ */
+export async function getJson<T>(
+  path: string,
+  acceptStatuses: number[] = [],
+  options: Pick<CallOptions, 'check'> = {},
+): Promise<T> {
+  const response = await send(path, { method: 'GET' }, { ...options, acceptStatuses });
   return (await response.json()) as T;
 }
+
+/** GETs a file (an artifact, a raw API answer) with the token, for the UI to hand to the user. */
+export async function getBlob(path: string): Promise<Blob> {
+  const response = await send(path, { method: 'GET', headers: { accept: '*/*' } });
+  return response.blob();
+}
+
+export type Role = 'viewer' | 'editor' | 'admin';
+
+export interface Principal {
+  token_id: string;
+  name: string;
+  role: Role;
+}
+
+export interface Whoami {
+  auth_enabled: boolean;
+  principal: Principal | null;
+}
+
+/** Whether the server wants tokens, and whose `token` is (a 401 throws without signing anyone out). */
+export const fetchWhoami = (token: string | undefined) =>
+  getJson<Whoami>('/api/v1/auth/whoami', [], { check: { token } });
 
 export const fetchReadiness = () => getJson<ReadyReport>('/ready', [503]);
 export const fetchHealth = () => getJson<HealthReport>('/health');
@@ -96,20 +204,11 @@ export async function postJson<T>(
   body: unknown,
   method: 'POST' | 'PATCH' = 'POST',
 ): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers: { accept: 'application/json', 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-  } catch {
-    throw new ApiError('The platform server does not answer. Is `mlops up` running?', 0);
-  }
-  if (!response.ok) {
-    const answer = (await response.json().catch(() => undefined)) as { message?: string } | undefined;
-    throw new ApiError(answer?.message ?? `${path} answered HTTP ${response.status}`, response.status);
-  }
+  const response = await send(path, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return (await response.json()) as T;
 }
 
@@ -583,8 +682,12 @@ export interface OverloadTrigger {
 }
 
 /** The live stream (server-sent events, `event: mlops`), after a replay of the latest events. */
-export const eventStreamUrl = (topic: EventTopic | undefined, replay = 50) =>
-  `/api/v1/events/stream?replay=${replay}${topic === undefined ? '' : `&topic=${encodeURIComponent(topic)}`}`;
+export function eventStreamUrl(topic: EventTopic | undefined, replay = 50): string {
+  const url = `/api/v1/events/stream?replay=${replay}${topic === undefined ? '' : `&topic=${encodeURIComponent(topic)}`}`;
+  // EventSource cannot send headers: the stream takes the token in its query instead.
+  const token = storedToken();
+  return token === undefined ? url : `${url}&access_token=${encodeURIComponent(token)}`;
+}
 export const fetchAutomations = () => getJson<AutomationsReport>('/api/v1/automations');
 export const fetchEventConsumers = () =>
   getJson<{ backend: string; location: string; consumers: ConsumerLag[] }>('/api/v1/events/consumers');

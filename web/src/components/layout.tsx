@@ -1,5 +1,6 @@
 import { NavLink, Outlet } from 'react-router';
 import { ReadinessProvider } from '../api/readiness-context';
+import { Account } from './account';
 import { HealthIndicator } from './health-indicator';
 import { NAV_ITEMS } from './nav-items';
 import { ThemeToggle } from './theme-toggle';
@@ -31,6 +32,7 @@ export function Layout() {
           <div className="topbar-end">
             <HealthIndicator />
             <ThemeToggle />
+            <Account />
           </div>
         </header>
         <main id="main" className="content">

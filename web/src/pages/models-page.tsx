@@ -10,6 +10,7 @@ import {
   rollbackModel,
   type VersionComparison,
 } from '../api/client';
+import { ApiLink } from '../components/api-link';
 
 const METRICS: [string, string][] = [
   ['ndcg_at_10', 'NDCG@10'],
@@ -154,12 +155,13 @@ export function ModelsPage() {
                 {versions.map((version) => (
                   <tr key={version.version} data-testid="version-row">
                     <td>
-                      <a
+                      <ApiLink
                         href={`/api/2.0/mlflow/runs/get?run_id=${version.run_id}`}
+                        fileName={`run-${version.run_id}.json`}
                         title={`run ${version.run_id}`}
                       >
                         v{version.version}
-                      </a>
+                      </ApiLink>
                     </td>
                     <td>{version.params.algorithm ?? '—'}</td>
                     {METRICS.map(([key]) => (

@@ -8,6 +8,7 @@ import {
   type MetricPoint,
   type RunSummary,
 } from '../api/client';
+import { ApiLink } from '../components/api-link';
 
 const COLOURS = ['#4f46e5', '#db2777', '#059669', '#d97706', '#0891b2', '#7c3aed'];
 
@@ -117,13 +118,14 @@ export function RunComparePage() {
                 {entry.artifacts.length === 0
                   ? 'none'
                   : entry.artifacts.map((path) => (
-                      <a
+                      <ApiLink
                         key={path}
                         className="artifact-link"
                         href={`/api/2.0/mlflow-artifacts/artifacts/${entry.run.info.artifact_uri.replace(/^mlflow-artifacts:\/+/, '')}/${path}`}
+                        fileName={path.split('/').at(-1) ?? path}
                       >
                         {path}
-                      </a>
+                      </ApiLink>
                     ))}
               </li>
             ))}
