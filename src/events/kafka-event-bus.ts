@@ -328,6 +328,8 @@ class KafkaSubscription implements Subscription {
   private loop: Promise<void> | undefined;
   private stream: (AsyncIterable<StringMessage> & { close(): Promise<void>; read(): unknown }) | undefined;
   private stopped = false;
+  private watchdog: NodeJS.Timeout | undefined;
+  private lastActivity = Date.now();
 
   constructor(
     private readonly consumer: Consumer<string, string, string, string>,
@@ -344,6 +346,25 @@ class KafkaSubscription implements Subscription {
   async start(): Promise<void> {
     this.stream = await this.openStream();
     this.loop = this.run();
+    this.watchdog = setInterval(() => void this.checkStalled(), 10_000);
+    this.watchdog.unref();
+  }
+
+  /**
+   * A stream can stall without an error after a broker restart (fetching nothing while the group has
+   * events waiting): idle for 10 s with lag behind it, the stream is closed and the run loop reopens it.
+   */
+  private async checkStalled(): Promise<void> {
+    if (this.stopped || Date.now() - this.lastActivity < 10_000) return;
+    const lag = await this.bus.lag(this.group, this.options.topics).catch(() => undefined);
+    const behind = [...(lag?.values() ?? [])].reduce((sum, value) => sum + value, 0);
+    if (behind === 0 || this.stopped || Date.now() - this.lastActivity < 10_000) return;
+    this.delivery.logger.warn(
+      { action: 'EVENT_STREAM_STALLED', group: this.group, lag: behind },
+      `consumer group ${this.group} read nothing for 10 s with ${behind} event(s) waiting: reopening its stream`,
+    );
+    this.lastActivity = Date.now();
+    await this.stream?.close().catch(() => undefined);
   }
 
   private async openStream() {
@@ -362,6 +383,7 @@ class KafkaSubscription implements Subscription {
       try {
         if (stream === undefined) throw new Error('no stream');
         for await (const first of stream) {
+          this.lastActivity = Date.now();
           // What the last fetch already buffered goes with it: one batch, one commit per partition.
           const batch: StringMessage[] = [first];
           for (let next = stream.read() as StringMessage | null; next !== null; ) {
@@ -380,6 +402,7 @@ class KafkaSubscription implements Subscription {
         );
       }
       if (this.stopped) return;
+      this.lastActivity = Date.now();
       await stream?.close().catch(() => undefined);
       await new Promise((resolve) => setTimeout(resolve, 1000));
       this.stream = await this.openStream().catch(() => undefined);
@@ -436,6 +459,7 @@ class KafkaSubscription implements Subscription {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.watchdog);
     await this.stream?.close().catch(() => undefined);
     await this.loop;
     await closeNow(this.consumer);

@@ -118,6 +118,7 @@ describe('a real Prometheus scraping a running server', () => {
     };
     expect(rules.data.groups.map((group) => group.name).sort()).toEqual([
       'mlops-drift',
+      'mlops-events',
       'mlops-pipelines',
       'mlops-serving',
     ]);

@@ -227,6 +227,11 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
               .max(1000)
               .default(0)
               .describe('send this many recent events first'),
+            access_token: z
+              .string()
+              .max(256)
+              .optional()
+              .describe('the API token, for clients that cannot send headers (EventSource)'),
           }),
         },
       },
