@@ -46,6 +46,10 @@ export default async function setup(project: TestProject): Promise<() => void> {
   execFileSync('bash', [path.join(REPO, 'scripts/setup_e2e_browser.sh')], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  // docker-compose and shellcheck (Debian's) for the deploy/ and script checks.
+  execFileSync('bash', [path.join(REPO, 'scripts/setup_deploy_tools.sh')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   // The official mlflow client, pinned, for the compatibility suite.
   const mlflowPython = execFileSync('bash', [path.join(REPO, 'scripts/setup_mlflow_client.sh')], {
     stdio: ['ignore', 'pipe', 'inherit'],
