@@ -6,7 +6,7 @@
 #
 # 1. when MLOPS_DATABASE_URL is set (the CD workflow passes its environment's secrets), creates or updates
 #    the Secret mlops-secrets from MLOPS_DATABASE_URL, REDIS_URL, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY,
-#    MLOPS_ALERT_WEBHOOK_URL and TMDB_API_KEY; otherwise the Secret must exist already;
+#    MLOPS_ADMIN_TOKEN, MLOPS_ALERT_WEBHOOK_URL and TMDB_API_KEY; otherwise the Secret must exist already;
 # 2. applies deploy/k8s (kustomization) with every movie-mlops/api image replaced by <image>;
 # 3. waits for the API rollout (its init container applies the schema migrations first) and the workers.
 #
@@ -38,6 +38,7 @@ if [ -n "${MLOPS_DATABASE_URL:-}" ]; then
     --from-literal=REDIS_URL="${REDIS_URL:?REDIS_URL is required with MLOPS_DATABASE_URL}" \
     --from-literal=S3_ACCESS_KEY_ID="${S3_ACCESS_KEY_ID:-}" \
     --from-literal=S3_SECRET_ACCESS_KEY="${S3_SECRET_ACCESS_KEY:-}" \
+    --from-literal=MLOPS_ADMIN_TOKEN="${MLOPS_ADMIN_TOKEN:-}" \
     --from-literal=MLOPS_ALERT_WEBHOOK_URL="${MLOPS_ALERT_WEBHOOK_URL:-}" \
     --from-literal=TMDB_API_KEY="${TMDB_API_KEY:-}" \
     --dry-run=client -o yaml | kubectl apply -f -

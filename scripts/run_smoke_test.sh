@@ -8,7 +8,8 @@
 #   scripts/run_smoke_test.sh <base-url> [<user-id>]        e.g. http://127.0.0.1:8000 42
 #
 # Waits up to MLOPS_SMOKE_TIMEOUT_SECONDS (default 180) for /health and /ready, as a fresh rollout starts
-# and loads its model.
+# and loads its model. A platform serving beyond loopback needs an API token for the recommendation:
+# MLOPS_SMOKE_TOKEN (a viewer token is enough) is sent as `Authorization: Bearer`, never on a command line.
 # Exit 0 when all three pass, 1 naming the check that failed. Needs curl and node.
 set -euo pipefail
 
@@ -29,7 +30,11 @@ fail() {
 request() {
   local file
   file="$(mktemp)"
-  STATUS="$(curl -sS -o "$file" -w '%{http_code}' --max-time 15 "$BASE_URL$1" 2>/dev/null)" || STATUS=000
+  local config=""
+  [ -z "${MLOPS_SMOKE_TOKEN:-}" ] || config="header = \"Authorization: Bearer $MLOPS_SMOKE_TOKEN\""
+  # The token reaches curl as configuration on its standard input, so no process listing shows it.
+  STATUS="$(curl -sS --config - -o "$file" -w '%{http_code}' --max-time 15 "$BASE_URL$1" <<<"$config" 2>/dev/null)" ||
+    STATUS=000
   BODY="$(cat "$file")"
   rm -f "$file"
 }

@@ -130,6 +130,12 @@ describe('deploy/docker-compose.yml', () => {
         expect(new URL(environment.REDIS_URL ?? '').host).toBe('redis:6379');
       }
       expect(service('app').environment).toMatchObject({ MLOPS_HOST: '0.0.0.0', MLOPS_PORT: '8000' });
+      // Beyond loopback every route needs a token: the admin token comes from deploy/.env, never a default;
+      // Prometheus scrapes /metrics without one.
+      expect(service('app').environment).toMatchObject({
+        MLOPS_ADMIN_TOKEN: '',
+        MLOPS_METRICS_PUBLIC: 'true',
+      });
       // The bucket minio-init creates is the one the platform uses.
       const bucket = service('app').environment?.S3_BUCKET ?? '';
       expect((service('minio-init').command ?? []).join(' ')).toContain(

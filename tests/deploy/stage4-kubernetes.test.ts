@@ -201,7 +201,12 @@ describe('deploy/k8s', () => {
     expect(keys.filter((key) => !(ENV_VARIABLES as string[]).includes(key))).toEqual([]);
     expect(new Set(keys).size).toBe(keys.length);
     expect(Object.keys(secret.stringData ?? {})).toEqual(
-      expect.arrayContaining(['MLOPS_DATABASE_URL', 'REDIS_URL', 'S3_SECRET_ACCESS_KEY']),
+      expect.arrayContaining([
+        'MLOPS_DATABASE_URL',
+        'REDIS_URL',
+        'S3_SECRET_ACCESS_KEY',
+        'MLOPS_ADMIN_TOKEN',
+      ]),
     );
     expect(configMap.data).toMatchObject({
       MLOPS_HOST: '0.0.0.0',
@@ -209,6 +214,7 @@ describe('deploy/k8s', () => {
       MLOPS_EXECUTOR: 'bullmq',
       MLOPS_ONLINE_STORE: 'redis',
       MLOPS_EVENT_BUS: 'kafka',
+      MLOPS_METRICS_PUBLIC: 'true',
     });
   });
 

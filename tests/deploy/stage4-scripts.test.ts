@@ -8,7 +8,7 @@ import type { Platform } from '../../src/platform/index.js';
 import { type App, buildApp } from '../../src/server/index.js';
 import { ServingService } from '../../src/serving/index.js';
 import { promote } from '../../src/tracking/index.js';
-import { contextOf, openBackend, publishSynthetic } from '../helpers/platform.js';
+import { contextOf, openTestPlatform, publishSynthetic } from '../helpers/platform.js';
 import { REPO, run, runAsync, runScript } from '../helpers/scripts.js';
 
 describe('shell scripts and git hooks', () => {
@@ -97,13 +97,19 @@ describe('scripts/validate_model_metrics.sh (the ML pipeline’s threshold gate)
 });
 
 describe('scripts/run_smoke_test.sh (the CD smoke test)', () => {
+  // Tokens on, as on a deployed platform (it listens beyond loopback there).
+  const TOKEN = 'smoke-test-admin-token-0123456789';
   let platform: Platform;
   let dispose: () => Promise<void>;
   let app: App;
   let url: string;
+  const smoke = (args: string[], env: Record<string, string> = {}) =>
+    runAsync('bash', [path.join(REPO, 'scripts/run_smoke_test.sh'), ...args], {
+      env: { ...process.env, ...env },
+    });
 
   beforeAll(async () => {
-    ({ platform, dispose } = await openBackend('PGlite + local folder'));
+    ({ platform, dispose } = await openTestPlatform({ MLOPS_AUTH: 'on', MLOPS_ADMIN_TOKEN: TOKEN }));
     const context = contextOf(platform);
     await publishSynthetic(platform, {
       users: 120,
@@ -140,7 +146,7 @@ describe('scripts/run_smoke_test.sh (the CD smoke test)', () => {
   });
 
   it('passes against a running platform: health, readiness and a recommendation', async () => {
-    const result = await runAsync('bash', [path.join(REPO, 'scripts/run_smoke_test.sh'), url, '7']);
+    const result = await smoke([url, '7'], { MLOPS_SMOKE_TOKEN: TOKEN });
     expect(result.stderr).toContain('[smoke] health: movie-mlops');
     expect(result.stderr).toMatch(/\[smoke\] ready: .*database=up/);
     expect(result.stderr).toMatch(/\[smoke\] recommendations: 5 for user 7 from movie_recommender version 1/);
@@ -148,14 +154,15 @@ describe('scripts/run_smoke_test.sh (the CD smoke test)', () => {
     expect(result.code).toBe(0);
   });
 
+  it('fails, naming the check, without a token for the recommendation', async () => {
+    const result = await smoke([url, '7'], { MLOPS_SMOKE_TOKEN: '' });
+    expect(result.stderr).toMatch(/\[smoke\] ready: /);
+    expect(result.stderr).toContain('[smoke] FAILED: GET /api/v1/recommendations answered 401');
+    expect(result.code).toBe(1);
+  });
+
   it('fails, naming the check, when nothing answers', async () => {
-    const result = await runAsync(
-      'bash',
-      [path.join(REPO, 'scripts/run_smoke_test.sh'), 'http://127.0.0.1:9'],
-      {
-        env: { ...process.env, MLOPS_SMOKE_TIMEOUT_SECONDS: '0' },
-      },
-    );
+    const result = await smoke(['http://127.0.0.1:9'], { MLOPS_SMOKE_TIMEOUT_SECONDS: '0' });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('[smoke] FAILED: GET /health answered 000');
   });
