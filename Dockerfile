@@ -1,8 +1,10 @@
 # movie-mlops/api: the platform (API, web UI, serving, pipelines, workers) in one image.
 #
 #   docker build -t movie-mlops/api:0.1.0 .
-#   docker run -p 8000:8000 movie-mlops/api:0.1.0                 # mlops up, embedded defaults
+#   docker run -p 8000:8000 -e MLOPS_ADMIN_TOKEN=<24+ characters> movie-mlops/api:0.1.0   # mlops up, embedded
 #   docker run movie-mlops/api:0.1.0 worker                       # any other mlops command
+#
+# It listens on 0.0.0.0, so every route but /health and /ready needs an API token (docs/security.md).
 #
 # deploy/docker-compose.yml and deploy/k8s/ run it against PostgreSQL, Redis, Kafka and S3; see
 # docs/deployment-guide.md.
