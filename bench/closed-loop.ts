@@ -41,6 +41,7 @@ import { openPlatform, type Platform } from '../src/platform/index.js';
 import { type App, buildApp } from '../src/server/index.js';
 import { ServingService } from '../src/serving/index.js';
 import { getVersionByAlias, listTransitions } from '../src/tracking/index.js';
+import { printTable as printRows } from './helpers.js';
 
 const { values } = parseArgs({
   options: {
@@ -423,15 +424,7 @@ function printTable(figures: Figures[]): void {
     ['p99 ms', (row) => row.loop_latency_p99_ms.toFixed(1)],
     ['max ms', (row) => row.loop_latency_max_ms.toFixed(1)],
   ];
-  const cells = [
-    columns.map(([title]) => title),
-    ...figures.map((row) => columns.map(([, cell]) => cell(row))),
-  ];
-  const widths = columns.map((_, index) => Math.max(...cells.map((line) => (line[index] ?? '').length)));
-  for (const line of cells)
-    process.stdout.write(
-      `${line.map((cell, index) => (index === 0 ? cell.padEnd(widths[0] ?? 0) : cell.padStart(widths[index] ?? 0))).join('  ')}\n`,
-    );
+  printRows(columns, figures);
   for (const row of figures.filter((figure) => figure.load_failed > 0 || figure.v1_after_v2 > 0))
     process.stdout.write(
       `* ${row.bus} #${row.run}: ${row.load_failed} of ${row.load_requests} requests failed over the whole load` +

@@ -25,6 +25,7 @@ import { loadConfig } from '../src/config/index.js';
 import { type EventBus, type EventInput, TOPICS } from '../src/events/index.js';
 import { createLogger } from '../src/logging/index.js';
 import { openPlatform } from '../src/platform/index.js';
+import { printTable as printRows } from './helpers.js';
 
 const { values } = parseArgs({
   options: {
@@ -354,15 +355,7 @@ function printTable(figures: Figures[]): void {
     ['e2e p99 ms', (row) => row.latency_p99_ms.toFixed(2)],
     ['e2e max ms', (row) => row.latency_max_ms.toFixed(2)],
   ];
-  const cells = [
-    columns.map(([title]) => title),
-    ...figures.map((row) => columns.map(([, cell]) => cell(row))),
-  ];
-  const widths = columns.map((_, index) => Math.max(...cells.map((line) => (line[index] ?? '').length)));
-  for (const line of cells)
-    process.stdout.write(
-      `${line.map((cell, index) => (index === 0 ? cell.padEnd(widths[0] ?? 0) : cell.padStart(widths[index] ?? 0))).join('  ')}\n`,
-    );
+  printRows(columns, figures);
   for (const row of figures.filter((figure) => !isConcurrentSound(figure)))
     process.stdout.write(
       `* ${row.backend}, ${WINDOW} in flight: ${row.publish_concurrent_rejected} of ${EVENTS} publishes threw` +

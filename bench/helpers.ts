@@ -26,3 +26,16 @@ export async function waitForServer(url: string, child: ChildProcess, timeoutMs 
   }
   throw new Error(`${url} did not become ready`);
 }
+
+/** Prints rows as a plain text table: the first column left-aligned, figures right-aligned. */
+export function printTable<T>(
+  columns: readonly (readonly [string, (row: T) => string])[],
+  rows: readonly T[],
+): void {
+  const cells = [columns.map(([title]) => title), ...rows.map((row) => columns.map(([, cell]) => cell(row)))];
+  const widths = columns.map((_, index) => Math.max(...cells.map((line) => (line[index] ?? '').length)));
+  for (const line of cells)
+    process.stdout.write(
+      `${line.map((cell, index) => (index === 0 ? cell.padEnd(widths[0] ?? 0) : cell.padStart(widths[index] ?? 0))).join('  ')}\n`,
+    );
+}

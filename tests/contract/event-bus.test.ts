@@ -1,79 +1,68 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
-import { EmbeddedEventBus, KafkaEventBus, openEventBus, RedisEventBus } from '../../src/events/index.js';
+import {
+  EmbeddedEventBus,
+  type EventBus,
+  KafkaEventBus,
+  openEventBus,
+  RedisEventBus,
+} from '../../src/events/index.js';
 import { createLogger } from '../../src/logging/index.js';
-import { openBackend, openTestPlatform } from '../helpers/platform.js';
+import type { Platform } from '../../src/platform/index.js';
+import { type Backend, openBackend, openTestPlatform } from '../helpers/platform.js';
 import { serviceValue } from '../helpers/services.js';
 import { runEventBusContract } from './event-bus.contract.js';
 
 const quiet = createLogger({ level: 'silent', format: 'json' });
 const prefix = () => `t${randomUUID().slice(0, 8)}.`;
 
-runEventBusContract('embedded log on PGlite', async () => {
-  const { platform, dispose } = await openBackend('PGlite + local folder');
-  const bus = new EmbeddedEventBus({ database: platform.database, logger: quiet, metrics: platform.metrics });
-  return {
-    bus,
-    platform,
-    async dispose() {
-      await bus.close();
-      await dispose();
-    },
+/** A platform on `backend` with a bus made by `make`; both closed by the fixture's dispose. */
+function fixture(backend: Backend, make: (platform: Platform) => Promise<EventBus>) {
+  return async () => {
+    const { platform, dispose } = await openBackend(backend);
+    const bus = await make(platform);
+    return {
+      bus,
+      platform,
+      async dispose() {
+        await bus.close();
+        await dispose();
+      },
+    };
   };
-});
+}
 
-runEventBusContract('embedded log on PostgreSQL', async () => {
-  const { platform, dispose } = await openBackend('PostgreSQL + S3 (s3proxy)');
-  const bus = new EmbeddedEventBus({ database: platform.database, logger: quiet, metrics: platform.metrics });
-  return {
-    bus,
-    platform,
-    async dispose() {
-      await bus.close();
-      await dispose();
-    },
-  };
-});
+const embedded = async (platform: Platform) =>
+  new EmbeddedEventBus({ database: platform.database, logger: quiet, metrics: platform.metrics });
 
-runEventBusContract('Redis Streams', async () => {
-  const { platform, dispose } = await openBackend('PGlite + local folder');
-  const bus = await RedisEventBus.open({
-    url: serviceValue('MLOPS_TEST_REDIS_URL'),
-    db: platform.database.db,
-    logger: quiet,
-    metrics: platform.metrics,
-    topicPrefix: prefix(),
-  });
-  return {
-    bus,
-    platform,
-    async dispose() {
-      await bus.close();
-      await dispose();
-    },
-  };
-});
-
-runEventBusContract('Kafka', async () => {
-  const { platform, dispose } = await openBackend('PGlite + local folder');
-  const bus = await KafkaEventBus.open({
-    brokers: [serviceValue('MLOPS_TEST_KAFKA_BROKERS')],
-    db: platform.database.db,
-    logger: quiet,
-    metrics: platform.metrics,
-    topicPrefix: prefix(),
-    partitions: 3,
-  });
-  return {
-    bus,
-    platform,
-    async dispose() {
-      await bus.close();
-      await dispose();
-    },
-  };
-});
+runEventBusContract('embedded log on PGlite', fixture('PGlite + local folder', embedded));
+runEventBusContract('embedded log on PostgreSQL', fixture('PostgreSQL + S3 (s3proxy)', embedded));
+runEventBusContract(
+  'Redis Streams',
+  fixture('PGlite + local folder', (platform) =>
+    RedisEventBus.open({
+      url: serviceValue('MLOPS_TEST_REDIS_URL'),
+      db: platform.database.db,
+      logger: quiet,
+      metrics: platform.metrics,
+      topicPrefix: prefix(),
+    }),
+  ),
+);
+runEventBusContract(
+  'Kafka',
+  fixture('PGlite + local folder', (platform) =>
+    KafkaEventBus.open({
+      brokers: [serviceValue('MLOPS_TEST_KAFKA_BROKERS')],
+      db: platform.database.db,
+      logger: quiet,
+      metrics: platform.metrics,
+      topicPrefix: prefix(),
+      partitions: 3,
+    }),
+  ),
+);
 
 describe('opening the event bus', () => {
   it('opens the configured backend, and names the setting when the broker is unreachable', async () => {
