@@ -145,11 +145,15 @@ describe('POST /api/v1/events/user-interaction', () => {
     expect(updated.watch_count_total).toBe(countBefore + 1);
     expect(Date.parse(updated.last_watched_at)).toBeGreaterThan(Date.now() - 60_000);
     const metrics = (await app.inject({ url: '/metrics' })).body;
-    expect(metrics).toMatch(/mlops_events_published_total\{topic="user-events",type="user\.interaction"\} [1-9]/);
+    expect(metrics).toMatch(
+      /mlops_events_published_total\{topic="user-events",type="user\.interaction"\} [1-9]/,
+    );
     expect(metrics).toMatch(
       /mlops_events_consumed_total\{topic="user-events",group="mlops-personalize",outcome="handled"\} [1-9]/,
     );
-    expect(metrics).toMatch(/mlops_automation_actions_total\{automation="personalize",outcome="applied"\} [1-9]/);
+    expect(metrics).toMatch(
+      /mlops_automation_actions_total\{automation="personalize",outcome="applied"\} [1-9]/,
+    );
     expect(metrics).toMatch(/mlops_events_delivery_duration_seconds_count\{topic="user-events"\} [1-9]/);
     const listed = (await app.inject({ url: '/api/v1/events?topic=user-events&limit=5' })).json() as {
       events: PublishedEvent[];

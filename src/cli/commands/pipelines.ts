@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../../errors/index.js';
 import { openPipelines } from '../../pipelines/index.js';
-import { EXIT, reportFailure, withPlatform } from '../context.js';
+import { EXIT, withPlatform } from '../context.js';
 import { api, remote } from '../server-api.js';
 import { formatTable } from '../table.js';
 
