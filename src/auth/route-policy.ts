@@ -28,21 +28,25 @@ const ADMIN_ROUTES = [
 export function requiredAccess(
   method: string,
   routeUrl: string,
-  options: { isMetricsPublic: boolean; hasQuery?: boolean },
+  options: { isMetricsPublic: boolean; hasQuery?: boolean; acceptsHtml?: boolean },
 ): Access {
   if (routeUrl === '/health' || routeUrl === '/ready') return 'public';
   if (routeUrl === '/metrics') return options.isMetricsPublic ? 'public' : 'viewer';
   // The web UI's files carry no data (it asks for a token itself); `GET /?k=` is the legacy top-k API.
   if (method === 'GET' || method === 'HEAD') {
-    if (routeUrl === '/') return options.hasQuery === true ? 'viewer' : 'public';
+    if (routeUrl === '/')
+      return options.hasQuery !== true && options.acceptsHtml === true ? 'public' : 'viewer';
     if (routeUrl === '/*') return 'public';
     // Files of the UI and the docs (`/assets/index-3f2a.js`, `/favicon.svg`), never API routes.
     if (/\.[a-z0-9]+$/i.test(routeUrl) && !/^\/(api|ajax-api|mlflow)\//.test(routeUrl)) return 'public';
   }
-  if (ADMIN_ROUTES.some((pattern) => pattern.test(routeUrl))) return 'admin';
   if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return 'viewer';
+  if (ADMIN_ROUTES.some((pattern) => pattern.test(routeUrl))) return 'admin';
   if (method === 'DELETE' || /\/mlflow\/[\w-]+\/(delete|delete-tag|restore)$/.test(routeUrl)) return 'admin';
-  if (method === 'POST' && (READING_POSTS.has(routeUrl) || /\/mlflow\/[\w-]+\/search$/.test(routeUrl)))
+  if (
+    method === 'POST' &&
+    (READING_POSTS.has(routeUrl) || /\/mlflow\/[\w-]+\/(search|get-latest-versions)$/.test(routeUrl))
+  )
     return 'viewer';
   return 'editor';
 }

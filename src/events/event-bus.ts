@@ -112,53 +112,62 @@ export async function deliverBatch(
   }
   const handled: string[] = [];
   const attempts = context.attempts ?? 3;
-  for (const { message, event } of decoded) {
-    if (seen.has(event.id)) {
-      context.metrics?.eventsConsumed.inc({ topic: message.topic, group, outcome: 'duplicate' });
-      continue;
-    }
-    seen.add(event.id);
-    let failure: unknown;
-    for (let attempt = 1; attempt <= attempts; attempt += 1) {
-      try {
-        await handler(event);
-        failure = undefined;
-        break;
-      } catch (error) {
-        failure = error;
-        context.logger.warn(
-          {
-            action: 'EVENT_HANDLER_FAILED',
-            group,
-            topic: message.topic,
-            event_id: event.id,
-            attempt,
-            err: error,
-          },
-          `${group} failed on ${event.type} ${event.id} (attempt ${attempt} of ${attempts}): ${String(error)}`,
-        );
-        if (attempt < attempts)
-          await new Promise((resolve) => setTimeout(resolve, (context.retryDelayMs ?? 100) * attempt));
-      }
-    }
-    if (failure !== undefined) await sendToDeadLetter(context, group, message, 'handler_failed', failure);
-    else {
-      context.metrics?.eventsConsumed.inc({ topic: message.topic, group, outcome: 'handled' });
-      const published = Date.parse(event.time);
-      if (Number.isFinite(published))
-        context.metrics?.eventLatency.observe(
-          { topic: message.topic },
-          Math.max(0, (Date.now() - published) / 1000),
-        );
-    }
-    handled.push(event.id);
+  try {
+    await handleEach();
+  } finally {
+    // Also when the batch breaks off (the dead-letter topic or the database failed): what was handled
+    // is recorded, so the batch coming again skips it rather than applying it twice.
+    if (isIdempotent && handled.length > 0)
+      await context.db
+        .insertInto('event_processed')
+        .values(handled.map((event_id) => ({ group_id: group, event_id })))
+        .onConflict((conflict) => conflict.columns(['group_id', 'event_id']).doNothing())
+        .execute();
   }
-  if (isIdempotent && handled.length > 0)
-    await context.db
-      .insertInto('event_processed')
-      .values(handled.map((event_id) => ({ group_id: group, event_id })))
-      .onConflict((conflict) => conflict.columns(['group_id', 'event_id']).doNothing())
-      .execute();
+
+  async function handleEach(): Promise<void> {
+    for (const { message, event } of decoded) {
+      if (seen.has(event.id)) {
+        context.metrics?.eventsConsumed.inc({ topic: message.topic, group, outcome: 'duplicate' });
+        continue;
+      }
+      seen.add(event.id);
+      let failure: unknown;
+      for (let attempt = 1; attempt <= attempts; attempt += 1) {
+        try {
+          await handler(event);
+          failure = undefined;
+          break;
+        } catch (error) {
+          failure = error;
+          context.logger.warn(
+            {
+              action: 'EVENT_HANDLER_FAILED',
+              group,
+              topic: message.topic,
+              event_id: event.id,
+              attempt,
+              err: error,
+            },
+            `${group} failed on ${event.type} ${event.id} (attempt ${attempt} of ${attempts}): ${String(error)}`,
+          );
+          if (attempt < attempts)
+            await new Promise((resolve) => setTimeout(resolve, (context.retryDelayMs ?? 100) * attempt));
+        }
+      }
+      if (failure !== undefined) await sendToDeadLetter(context, group, message, 'handler_failed', failure);
+      else {
+        context.metrics?.eventsConsumed.inc({ topic: message.topic, group, outcome: 'handled' });
+        const published = Date.parse(event.time);
+        if (Number.isFinite(published))
+          context.metrics?.eventLatency.observe(
+            { topic: message.topic },
+            Math.max(0, (Date.now() - published) / 1000),
+          );
+      }
+      handled.push(event.id);
+    }
+  }
 }
 
 function decodeOnTopic(message: RawMessage): PublishedEvent {

@@ -355,6 +355,8 @@ class KafkaSubscription implements Subscription {
    * events waiting): idle for 10 s with lag behind it, the stream is closed and the run loop reopens it.
    */
   private async checkStalled(): Promise<void> {
+    // A group that starts at the newest event has no commits on quiet partitions: no lag to read.
+    if (this.options.start === 'latest') return;
     if (this.stopped || Date.now() - this.lastActivity < 10_000) return;
     const lag = await this.bus.lag(this.group, this.options.topics).catch(() => undefined);
     const behind = [...(lag?.values() ?? [])].reduce((sum, value) => sum + value, 0);
@@ -461,7 +463,8 @@ class KafkaSubscription implements Subscription {
     this.stopped = true;
     clearInterval(this.watchdog);
     await this.stream?.close().catch(() => undefined);
-    await this.loop;
+    // A loop stuck reopening against brokers that stay down must not hold the shutdown.
+    await Promise.race([this.loop, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
     await closeNow(this.consumer);
     this.onStop();
   }

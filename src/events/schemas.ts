@@ -180,9 +180,12 @@ export interface MlopsEvent<D = Record<string, unknown>> {
   data: D;
 }
 
+// Ids travel in server-sent event lines: no spaces or line breaks.
+const EVENT_ID = z.string().regex(/^[\w.:-]{1,128}$/, { error: 'must be 1-128 letters, digits and _ . : -' });
+
 const envelope = z
   .object({
-    id: z.string().min(1).max(128),
+    id: EVENT_ID,
     topic: z.enum(TOPICS),
     type: z.string().min(1).max(128),
     version: z.number().int().min(1),
@@ -221,6 +224,10 @@ export function buildEvent(topic: string, input: Omit<EventInput, 'type'> & { ty
       `topic ${topic} has no event type ${JSON.stringify(input.type)}: one of ${Object.keys(types).join(', ')}`,
       { field: 'type' },
     );
+  if (input.id !== undefined && !EVENT_ID.safeParse(input.id).success)
+    throw new MlopsError('MLOPS_ERR_EVENT_INVALID', 'an event id is 1-128 letters, digits and _ . : -', {
+      field: 'id',
+    });
   const parsed = schema.safeParse(input.data);
   if (!parsed.success) throw invalid(parsed.error, 'data', `${topic} ${input.type}`);
   const data = parsed.data as Record<string, unknown>;

@@ -2,7 +2,7 @@ import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { hasRole, type Principal, requiredAccess, tokenIdOf, verifyToken } from '../auth/index.js';
+import { hasRole, type Principal, requiredAccess, verifyToken } from '../auth/index.js';
 import { ConfigError, MlopsError } from '../errors/index.js';
 import type { Platform } from '../platform/index.js';
 import { sendError } from './error-handler.js';
@@ -102,61 +102,64 @@ export async function registerSecurity(app: FastifyInstance, platform: Platform)
     });
   if (!isAuthEnabled(platform)) return;
 
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (reply.sent) return;
-    const routeUrl = request.routeOptions.url ?? 'unmatched';
-    const access = requiredAccess(request.method, routeUrl, {
-      isMetricsPublic: auth.isMetricsPublic,
-      hasQuery: request.url.includes('?'),
-    });
-    if (access === 'public') return;
-    const token = presentedToken(request);
-    // Browsers ask for basic auth only where people browse: the API docs.
-    if (routeUrl.startsWith('/docs'))
-      reply.header('www-authenticate', 'Basic realm="movie-mlops", charset="UTF-8"');
-    else reply.header('www-authenticate', 'Bearer realm="movie-mlops"');
-    if (token === undefined || token === '')
-      return sendError(reply, request, 401, {
-        error_code: 'MLOPS_ERR_AUTH_REQUIRED',
-        message: `${request.method} ${routeUrl} needs an API token with the ${access} role: send Authorization: Bearer <token>`,
-      });
-    const principal = await verifyToken(platform.database.db, token, auth.adminToken);
-    if (principal === undefined)
-      return sendError(reply, request, 401, {
-        error_code: 'MLOPS_ERR_AUTH_INVALID',
-        message: 'the API token is malformed, unknown or revoked',
-      });
-    if (!hasRole(principal.role, access))
-      return sendError(reply, request, 403, {
-        error_code: 'MLOPS_ERR_FORBIDDEN',
-        message: `${request.method} ${routeUrl} needs the ${access} role; token ${principal.token_id} (${principal.name}) is ${principal.role}`,
-      });
-    reply.removeHeader('www-authenticate');
-    request.principal = principal;
-  });
-
-  if (auth.rateLimitPerMinute > 0)
-    await app.register(fastifyRateLimit, {
-      global: true,
+  // One limiter, applied by the auth hook itself so that refused requests count too: per verified token,
+  // per address otherwise (a token id copied from a list cannot spend someone else's budget).
+  let limit: ((request: FastifyRequest, reply: FastifyReply) => Promise<void>) | undefined;
+  if (auth.rateLimitPerMinute > 0) {
+    await app.register(fastifyRateLimit, { global: false });
+    limit = app.rateLimit({
       max: auth.rateLimitPerMinute,
       timeWindow: auth.rateLimitWindowMs,
-      allowList: (request) => {
-        const url = request.routeOptions.url;
-        return url === '/health' || url === '/ready';
-      },
-      keyGenerator: (request) => {
-        const token = presentedToken(request);
-        const id =
-          token === undefined
-            ? undefined
-            : (tokenIdOf(token) ?? (token === auth.adminToken ? 'bootstrap' : undefined));
-        return id === undefined ? `ip:${request.ip}` : `token:${id}`;
-      },
+      keyGenerator: (request) =>
+        request.principal === undefined ? `ip:${request.ip}` : `token:${request.principal.token_id}`,
       errorResponseBuilder: (_request, context) =>
         new MlopsError(
           'MLOPS_ERR_RATE_LIMITED',
           `more than ${context.max} requests in ${Math.round(auth.rateLimitWindowMs / 1000)} s: retry after ${Math.ceil(context.ttl / 1000)} s`,
           { retryAfterSeconds: Math.max(1, Math.ceil(context.ttl / 1000)) },
         ),
+    }) as (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  }
+
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (reply.sent) return;
+    const routeUrl = request.routeOptions.url ?? 'unmatched';
+    if (routeUrl === '/health' || routeUrl === '/ready') return;
+    const access = requiredAccess(request.method, routeUrl, {
+      isMetricsPublic: auth.isMetricsPublic,
+      hasQuery: request.url.includes('?'),
+      acceptsHtml: (request.headers.accept ?? '').includes('text/html'),
     });
+    const token = access === 'public' ? undefined : presentedToken(request);
+    const principal =
+      token === undefined || token === ''
+        ? undefined
+        : await verifyToken(platform.database.db, token, auth.adminToken);
+    if (principal !== undefined) request.principal = principal;
+    await limit?.(request, reply);
+    if (access === 'public') return;
+    // Browsers ask for basic auth only where people browse: the API docs.
+    const challenge = routeUrl.startsWith('/docs')
+      ? 'Basic realm="movie-mlops", charset="UTF-8"'
+      : 'Bearer realm="movie-mlops"';
+    if (token === undefined || token === '') {
+      reply.header('www-authenticate', challenge);
+      return sendError(reply, request, 401, {
+        error_code: 'MLOPS_ERR_AUTH_REQUIRED',
+        message: `${request.method} ${routeUrl} needs an API token with the ${access} role: send Authorization: Bearer <token>`,
+      });
+    }
+    if (principal === undefined) {
+      reply.header('www-authenticate', challenge);
+      return sendError(reply, request, 401, {
+        error_code: 'MLOPS_ERR_AUTH_INVALID',
+        message: 'the API token is malformed, unknown or revoked',
+      });
+    }
+    if (!hasRole(principal.role, access))
+      return sendError(reply, request, 403, {
+        error_code: 'MLOPS_ERR_FORBIDDEN',
+        message: `${request.method} ${routeUrl} needs the ${access} role; token ${principal.token_id} (${principal.name}) is ${principal.role}`,
+      });
+  });
 }

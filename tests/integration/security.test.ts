@@ -114,6 +114,18 @@ describe('the auth matrix over every registered route', () => {
     expect(checked.some((label) => label.endsWith('(admin)'))).toBe(true);
     expect(checked.some((label) => label.endsWith('(editor)'))).toBe(true);
     expect(checked.some((label) => label.startsWith('POST /api/2.0/mlflow/runs/search'))).toBe(true);
+    // Reads that look like admin or write routes: loading a model by alias, the client's latest-versions POST.
+    expect(requiredAccess('GET', '/api/2.0/mlflow/registered-models/alias', { isMetricsPublic: false })).toBe(
+      'viewer',
+    );
+    expect(
+      requiredAccess('DELETE', '/api/2.0/mlflow/registered-models/alias', { isMetricsPublic: false }),
+    ).toBe('admin');
+    expect(
+      requiredAccess('POST', '/api/2.0/mlflow/registered-models/get-latest-versions', {
+        isMetricsPublic: false,
+      }),
+    ).toBe('viewer');
   });
 
   it('the live stream and the UI follow the same rules; basic auth and a bad token behave', async () => {
@@ -123,6 +135,9 @@ describe('the auth matrix over every registered route', () => {
     expect((await app.inject({ url: '/metrics' })).statusCode).toBe(401);
     const legacy = await app.inject({ url: '/?k=3' });
     expect(legacy.statusCode).toBe(401);
+    // `/` without a query is the legacy top-10 for API clients; only a browser asking for the page is let in.
+    expect((await app.inject({ url: '/' })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/', headers: { accept: 'text/html' } })).statusCode).not.toBe(401);
     const basic = await app.inject({
       url: '/api/v1/movies',
       headers: { authorization: `Basic ${Buffer.from(`anyone:${tokens.viewer}`).toString('base64')}` },
@@ -260,6 +275,22 @@ describe('safe defaults', () => {
       expect((await call(b)).statusCode).toBe(200);
       await new Promise((resolve) => setTimeout(resolve, 2200));
       expect((await call(a)).statusCode).toBe(200);
+
+      // A forged token carrying b's id spends the sender's budget, not b's; refused requests count too.
+      const forged = `${b.slice(0, b.lastIndexOf('_') + 1)}${'A'.repeat(43)}`;
+      const forgedStatuses: number[] = [];
+      for (let index = 0; index < 7; index += 1)
+        forgedStatuses.push(
+          (
+            await limited.app.inject({
+              url: '/api/v1/genres',
+              headers: { authorization: `Bearer ${forged}` },
+            })
+          ).statusCode,
+        );
+      expect(forgedStatuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+      expect(forgedStatuses.at(-1)).toBe(429);
+      expect((await call(b)).statusCode).toBe(200);
     } finally {
       await limited.dispose();
     }

@@ -6,6 +6,7 @@ import {
   listActions,
   SystemHealthWatcher,
 } from '../../src/events/automations/index.js';
+import { retrainOnDrift } from '../../src/events/automations/retrain-on-drift.js';
 import type { EventBus, PublishedEvent } from '../../src/events/index.js';
 import { bootstrapFeatures, FeatureStore } from '../../src/features/index.js';
 import { AlertManager } from '../../src/monitoring/index.js';
@@ -278,6 +279,12 @@ describe('triggers and automations', () => {
       data: { model_name: 'm', version: 2 },
     });
     expect(wrongData.json()).toMatchObject({ error_code: 'MLOPS_ERR_EVENT_INVALID', field: 'data.version' });
+    const injected = await post('/api/v1/events/system-health', {
+      type: 'system.overload',
+      id: 'x\nevent: mlops\ndata: {}',
+      data: { service_name: 'api', metric: 'cpu', value: 1, threshold: 2 },
+    });
+    expect(injected.json()).toMatchObject({ error_code: 'MLOPS_ERR_EVENT_INVALID', field: 'id' });
     const unknownTopic = await post('/api/v1/events/nope', { type: 'x', data: {} });
     expect(unknownTopic.statusCode).toBe(400);
     const consumers = (await app.inject({ url: '/api/v1/events/consumers' })).json() as {
@@ -315,6 +322,46 @@ describe('triggers and automations', () => {
     const id = (published.json() as { event_id: string }).event_id;
     await read(new RegExp(`id: ${id}`));
     controller.abort();
+  });
+
+  it('two drift alerts handled at the same moment start one retrain', async () => {
+    const db = test.platform.database.db;
+    await db.deleteFrom('automation_actions').where('automation', '=', 'retrain_on_drift').execute();
+    const handle = retrainOnDrift({ db, engine, logger: test.logger, cooldownMs: 3_600_000 });
+    const alert = (id: string) =>
+      ({
+        id,
+        topic: 'model-drift-alerts',
+        type: 'model.drift_detected',
+        version: 1,
+        source: 'test',
+        time: new Date().toISOString(),
+        key: 'model_movie_recommender',
+        partition: 0,
+        offset: '0',
+        data: {
+          model_name: 'movie_recommender',
+          model_version: '1',
+          drift_score: 0.9,
+          threshold: 0.5,
+          drift_type: 'data',
+        },
+      }) satisfies PublishedEvent;
+    await Promise.all([handle(alert('race-1')), handle(alert('race-2')), handle(alert('race-3'))]);
+    const actions = await listActions(db, { automation: 'retrain_on_drift' });
+    expect(actions.map((action) => action.outcome).sort()).toEqual(['suppressed', 'suppressed', 'triggered']);
+    const triggered = actions.find((action) => action.outcome === 'triggered');
+    expect(triggered?.run_id).toMatch(/^event__/);
+    // Let the retrain finish, so the next test sees a quiet queue.
+    await until(
+      'the retrain to finish',
+      async () => {
+        await engine.tick();
+        const run = await engine.run(String(triggered?.run_id));
+        return run.state === 'success' || run.state === 'failed' ? run : undefined;
+      },
+      120_000,
+    );
   });
 
   it('the system-health watcher publishes one overload per metric per cool-down', async () => {

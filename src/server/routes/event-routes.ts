@@ -251,6 +251,12 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
           raw.write(sse(event));
         };
         const remove = live.add(raw, (event) => (isReplaying ? pending.push(event) : send(event)));
+        // Before any wait: a client gone during the replay must not leave its timer and listener behind.
+        const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+        request.raw.on('close', () => {
+          clearInterval(keepAlive);
+          remove();
+        });
         raw.writeHead(200, {
           'content-type': 'text/event-stream',
           'cache-control': 'no-cache',
@@ -264,14 +270,10 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
             : await bus
                 .recent({ limit: replay, ...(only === undefined ? {} : { topic: only }) })
                 .catch(() => []);
+        if (raw.destroyed) return;
         for (const event of earlier.reverse()) send(event);
         isReplaying = false;
         for (const event of pending.splice(0)) send(event);
-        const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
-        request.raw.on('close', () => {
-          clearInterval(keepAlive);
-          remove();
-        });
       },
     );
 
