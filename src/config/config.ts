@@ -26,6 +26,8 @@ export interface AuthConfig {
   rateLimitPerMinute: number;
   /** The rate limit's window (a minute; tests shorten it). */
   rateLimitWindowMs: number;
+  /** Take the client address from X-Forwarded-For (behind a load balancer), for per-address limits. */
+  isTrustProxy: boolean;
   /** Origins allowed by CORS; none (the default) sends no CORS headers. */
   corsOrigins: string[];
 }

@@ -159,6 +159,7 @@ export const ENV_SCHEMA = z.object({
   MLOPS_AUTH: choice(['auto', 'on', 'off']),
   MLOPS_ADMIN_TOKEN: optional(z.string().min(24, { error: 'must be at least 24 characters' }).max(256)),
   MLOPS_METRICS_PUBLIC: flag(),
+  MLOPS_TRUST_PROXY: flag(),
   MLOPS_RATE_LIMIT_PER_MINUTE: integer(0, 10_000_000),
   MLOPS_CORS_ORIGINS: optional(
     z

@@ -100,6 +100,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       isMetricsPublic: env.MLOPS_METRICS_PUBLIC ?? false,
       rateLimitPerMinute: env.MLOPS_RATE_LIMIT_PER_MINUTE ?? 3000,
       rateLimitWindowMs: 60_000,
+      isTrustProxy: env.MLOPS_TRUST_PROXY ?? false,
       corsOrigins: (env.MLOPS_CORS_ORIGINS ?? '').split(',').filter((origin) => origin !== ''),
     },
   };

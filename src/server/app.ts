@@ -67,6 +67,7 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
     // One line per request comes from the onResponse hook below, in the house format.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     return503OnClosing: false,
+    trustProxy: platform.config.auth.isTrustProxy,
     genReqId: (request) => {
       const incoming = request.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
