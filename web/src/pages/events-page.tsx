@@ -300,45 +300,63 @@ function DriftForm() {
             onChange={(event) => setForm({ ...form, model_version: event.target.value })}
           />
         </label>
-        <label>
-          Drift type
-          <select
-            value={form.drift_type}
-            onChange={(event) =>
-              setForm({ ...form, drift_type: event.target.value as DriftTrigger['drift_type'] })
-            }
-          >
-            {['data', 'prediction', 'concept', 'feature'].map((type) => (
-              <option key={type} value={type}>
-                {type}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Drift score
-          <input
-            type="number"
-            step="any"
-            value={form.drift_score}
-            onChange={(event) => setForm({ ...form, drift_score: event.target.value })}
-          />
-        </label>
-        <label>
-          Threshold
-          <input
-            type="number"
-            step="any"
-            value={form.threshold}
-            onChange={(event) => setForm({ ...form, threshold: event.target.value })}
-          />
-        </label>
+        <ChoiceField
+          label="Drift type"
+          value={form.drift_type}
+          options={['data', 'prediction', 'concept', 'feature']}
+          onChange={(choice) => setForm({ ...form, drift_type: choice as DriftTrigger['drift_type'] })}
+        />
+        <NumberField
+          label="Drift score"
+          value={form.drift_score}
+          onChange={(drift_score) => setForm({ ...form, drift_score })}
+        />
+        <NumberField
+          label="Threshold"
+          value={form.threshold}
+          onChange={(threshold) => setForm({ ...form, threshold })}
+        />
         <button className="button button-primary" type="submit">
           Report drift
         </button>
       </form>
       <ResultLine result={result} testId="drift-result" />
     </article>
+  );
+}
+
+/** A labelled number input; the form keeps the text as typed and parses it on submit. */
+function NumberField(props: { label: string; value: string; onChange: (value: string) => void }) {
+  return (
+    <label>
+      {props.label}
+      <input
+        type="number"
+        step="any"
+        value={props.value}
+        onChange={(event) => props.onChange(event.target.value)}
+      />
+    </label>
+  );
+}
+
+function ChoiceField(props: {
+  label: string;
+  value: string;
+  options: readonly string[];
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label>
+      {props.label}
+      <select value={props.value} onChange={(event) => props.onChange(event.target.value)}>
+        {props.options.map((option) => (
+          <option key={option} value={option}>
+            {option}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 
@@ -383,39 +401,18 @@ function OverloadForm() {
             onChange={(event) => setForm({ ...form, service_name: event.target.value })}
           />
         </label>
-        <label>
-          Metric
-          <select
-            value={form.metric}
-            onChange={(event) =>
-              setForm({ ...form, metric: event.target.value as OverloadTrigger['metric'] })
-            }
-          >
-            {['cpu', 'latency', 'queue_depth', 'memory', 'error_rate'].map((metric) => (
-              <option key={metric} value={metric}>
-                {metric}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Value
-          <input
-            type="number"
-            step="any"
-            value={form.value}
-            onChange={(event) => setForm({ ...form, value: event.target.value })}
-          />
-        </label>
-        <label>
-          Threshold
-          <input
-            type="number"
-            step="any"
-            value={form.threshold}
-            onChange={(event) => setForm({ ...form, threshold: event.target.value })}
-          />
-        </label>
+        <ChoiceField
+          label="Metric"
+          value={form.metric}
+          options={['cpu', 'latency', 'queue_depth', 'memory', 'error_rate']}
+          onChange={(choice) => setForm({ ...form, metric: choice as OverloadTrigger['metric'] })}
+        />
+        <NumberField label="Value" value={form.value} onChange={(value) => setForm({ ...form, value })} />
+        <NumberField
+          label="Threshold"
+          value={form.threshold}
+          onChange={(threshold) => setForm({ ...form, threshold })}
+        />
         <button className="button button-primary" type="submit">
           Report overload
         </button>
