@@ -50,7 +50,7 @@ const { values } = parseArgs({
   },
 });
 const RUNS = Number(values.runs);
-const MODEL = 'movie_recommender';
+const MODEL = 'movie_predictor';
 const KAFKA_BROKERS = process.env.MLOPS_TEST_KAFKA_BROKERS || '127.0.0.1:59092';
 /** One recommendation request, then this pause, then the next: about 100 requests a second. */
 const REQUEST_PAUSE_MS = 10;

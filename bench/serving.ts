@@ -97,7 +97,7 @@ async function prepare(): Promise<{ scoreMs: number }> {
     });
     process.stderr.write('training ALS (64 factors)\n');
     await trainModel(context, { algorithm: 'als', hyperparameters: { factors: 64, iterations: 10 } });
-    await promote(context.db, 'movie_recommender', '1', { actor: 'bench', reason: 'bench' });
+    await promote(context.db, 'movie_predictor', '1', { actor: 'bench', reason: 'bench' });
     const trained = await loadModelVersion(context, await resolveModelVersion(context, '1'));
 
     // What the server excludes as seen: every movie in the user's watch log, in the model's index space.

@@ -98,7 +98,7 @@ export async function startServing(
   if (!config.isEnabled) return undefined;
   if ((options.bootstrap ?? true) && config.isBootstrapModel)
     await bootstrapModel(dataContext(platform), config.modelName);
-  const serving = new ServingService(dataContext(platform), config, platform.metrics);
+  const serving = new ServingService(dataContext(platform), config, platform.metrics, platform.users);
   platform.addHealthCheck(serving.healthCheck());
   serving.start();
   return serving;

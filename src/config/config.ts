@@ -96,11 +96,18 @@ export interface FeaturesConfig {
   isBootstrap: boolean;
 }
 
+/** The registered model served and trained by default: the seed guide's name. */
+export const DEFAULT_SERVED_MODEL = 'movie_predictor';
+/** The default before it; a home whose registry holds only this name keeps serving it. */
+export const LEGACY_SERVED_MODEL = 'movie_recommender';
+
 export interface ServingConfig {
   /** Serve recommendations (routes, model loading, the `model` readiness component) in `mlops up`. */
   isEnabled: boolean;
   /** Registered model whose `champion` (and `challenger`) versions are served. */
   modelName: string;
+  /** Whether MLOPS_SERVING_MODEL named it (else a home that serves the old default name keeps it). */
+  isModelNameSet: boolean;
   /** How often the registry is checked for a newly promoted version. */
   pollIntervalMs: number;
   /** Cached responses (0 turns the cache off) and how long each lives. */
@@ -124,6 +131,8 @@ export interface DataConfig {
 export interface ServerConfig {
   host: string;
   port: number;
+  /** More ports the same app answers on (MLOPS_EXTRA_PORTS; `guide`: the seed guide's 8080, 8001, 6566, 5000). */
+  extraPorts: number[];
   /** Largest request body accepted, in bytes. */
   bodyLimitBytes: number;
   /** How long shutdown waits for in-flight requests before closing anyway. */

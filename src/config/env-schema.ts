@@ -55,6 +55,9 @@ const urlWithProtocol = (protocols: string[], problem: string) =>
       ),
   );
 
+/** The seed guide's ports (Airflow 8080, PyTorch API 8001, Feast 6566, MLflow 5000): all our one app. */
+export const GUIDE_PORTS = [8080, 8001, 6566, 5000];
+
 /**
  * Every environment variable the platform reads, with its type. `.env.template` documents each one,
  * and a test keeps the two in step.
@@ -64,6 +67,23 @@ export const ENV_SCHEMA = z.object({
   MLOPS_ENV_FILE: text(),
   MLOPS_HOST: text(),
   MLOPS_PORT: integer(0, 65535),
+  MLOPS_EXTRA_PORTS: optional(
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^(guide|\d{1,5}(,\d{1,5})*)$/, {
+        error: 'must be guide (8080,8001,6566,5000) or comma-separated ports like 8080,5000',
+      })
+      .transform((value) =>
+        (value === 'guide' ? GUIDE_PORTS : value.split(',').map(Number)).filter(
+          (port, index, all) => all.indexOf(port) === index,
+        ),
+      )
+      .refine((ports) => ports.every((port) => port >= 1 && port <= 65535), {
+        error: 'ports must be from 1 to 65535',
+      }),
+  ),
   MLOPS_BODY_LIMIT_BYTES: integer(1024, 1 << 30),
   MLOPS_SHUTDOWN_TIMEOUT_SECONDS: integer(0, 3600),
   MLOPS_LOG_LEVEL: choice(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),

@@ -24,6 +24,7 @@ describe('loadConfig', () => {
     expect(config.server).toEqual({
       host: '127.0.0.1',
       port: 8000,
+      extraPorts: [],
       bodyLimitBytes: 1048576,
       shutdownTimeoutMs: 10000,
     });

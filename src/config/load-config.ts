@@ -3,7 +3,12 @@ import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import type { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
-import type { ArtifactStoreConfig, Config, DatabaseConfig } from './config.js';
+import {
+  type ArtifactStoreConfig,
+  type Config,
+  type DatabaseConfig,
+  DEFAULT_SERVED_MODEL,
+} from './config.js';
 import { ENV_SCHEMA, type ParsedEnv, SECRET_VARIABLES } from './env-schema.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -33,6 +38,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     server: {
       host: env.MLOPS_HOST ?? '127.0.0.1',
       port: env.MLOPS_PORT ?? 8000,
+      extraPorts: (env.MLOPS_EXTRA_PORTS ?? []).filter((port) => port !== (env.MLOPS_PORT ?? 8000)),
       bodyLimitBytes: env.MLOPS_BODY_LIMIT_BYTES ?? 1 << 20,
       shutdownTimeoutMs: (env.MLOPS_SHUTDOWN_TIMEOUT_SECONDS ?? 10) * 1000,
     },
@@ -46,7 +52,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     },
     serving: {
       isEnabled: env.MLOPS_SERVING ?? true,
-      modelName: env.MLOPS_SERVING_MODEL ?? 'movie_recommender',
+      modelName: env.MLOPS_SERVING_MODEL ?? DEFAULT_SERVED_MODEL,
+      isModelNameSet: env.MLOPS_SERVING_MODEL !== undefined,
       pollIntervalMs: (env.MLOPS_SERVING_POLL_SECONDS ?? 2) * 1000,
       cacheSize: env.MLOPS_SERVING_CACHE_SIZE ?? 10_000,
       cacheTtlMs: (env.MLOPS_SERVING_CACHE_TTL_SECONDS ?? 60) * 1000,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { MlopsError } from '../errors/index.js';
+import { movieIdSchema, userIdSchema } from '../identity/index.js';
 
 /**
  * The topics of the platform, by their logical names (a deployment may prefix them: MLOPS_EVENT_TOPIC_PREFIX).
@@ -43,8 +44,8 @@ export const EVENT_INTERACTION_TYPES = [
 
 const userInteraction = z
   .object({
-    user_id: id,
-    movie_id: id,
+    user_id: userIdSchema,
+    movie_id: movieIdSchema,
     interaction_type: z.enum(EVENT_INTERACTION_TYPES),
     rating: z.number().min(0).max(10).nullable().optional(),
     session_id: z.string().max(256).optional(),
@@ -62,7 +63,8 @@ const userInteraction = z
 
 const recommendationServed = z
   .object({
-    user_id: id,
+    // null: an anonymous visitor (the popular list).
+    user_id: userIdSchema.nullable(),
     movie_ids: z.array(id).max(1000),
     model_name: name,
     model_version: z.string().max(64),
@@ -282,7 +284,7 @@ function invalid(error: z.ZodError, prefix: string, what: string): MlopsError {
 }
 
 function defaultKey(topic: Topic, data: Record<string, unknown>): string {
-  if (typeof data.user_id === 'number') return `user_${data.user_id}`;
+  if (typeof data.user_id === 'number' || typeof data.user_id === 'string') return `user_${data.user_id}`;
   if (typeof data.model_name === 'string') return `model_${data.model_name}`;
   if (typeof data.service_name === 'string') return `service_${data.service_name}`;
   if (typeof data.pipeline_id === 'string') return `pipeline_${data.pipeline_id}`;

@@ -41,6 +41,15 @@ export interface EntityFeatures {
  * The feature store of a platform: registry, offline store (DuckDB over Parquet dataset versions) and the
  * configured online store, with the operations the CLI, the server and pipelines call.
  */
+/**
+ * The seed guide's short feature names (`POST /api/v1/features/batch {"features": ["rating", "popularity",
+ * "genre"]}`), per entity, mapped onto ours. Our own names always win.
+ */
+export const FEATURE_ALIASES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  movie: { rating: 'vote_average', genre: 'genres', year: 'release_year', votes: 'vote_count' },
+  user: { rating: 'avg_rating', genre: 'genre_preference', watch_count: 'watch_count_total' },
+};
+
 export class FeatureStore {
   readonly online: OnlineFeatureServer;
 
@@ -160,16 +169,23 @@ export class FeatureStore {
     const available = views.flatMap((view) =>
       view.schema.map((field) => ({ view: view.name, feature: field.name })),
     );
+    // What each requested name is answered under: the name as asked (a guide alias such as `rating` too).
     let refs: string[];
+    let labels: string[] | undefined;
     if (features === undefined || features.length === 0) {
       refs = available.map((item) => `${item.view}:${item.feature}`);
     } else {
-      refs = features.map((name) => {
-        if (name.includes(':')) return name;
+      labels = features;
+      refs = features.map((asked) => {
+        if (asked.includes(':')) return asked;
+        const alias = FEATURE_ALIASES[entityType]?.[asked];
+        const isOurs = available.some((item) => item.feature === asked);
+        const name = isOurs || alias === undefined ? asked : alias;
         const matches = available.filter((item) => item.feature === name);
         if (matches.length === 0) {
+          const aliases = Object.keys(FEATURE_ALIASES[entityType] ?? {});
           throw new ValidationError(
-            `unknown ${entityType} feature "${name}" (known: ${[...new Set(available.map((item) => item.feature))].join(', ')})`,
+            `unknown ${entityType} feature "${asked}" (known: ${[...new Set(available.map((item) => item.feature))].join(', ')}${aliases.length > 0 ? `; short names: ${aliases.join(', ')}` : ''})`,
             {
               field: 'features',
             },
@@ -190,11 +206,13 @@ export class FeatureStore {
       fullFeatureNames: true,
     });
     const names = response.metadata.feature_names.slice(1);
-    const outputNames = names.map((name) => {
-      const [view = '', feature = ''] = name.split('__');
-      const clash = names.filter((other) => other.split('__')[1] === feature).length > 1;
-      return clash ? `${view}:${feature}` : feature;
-    });
+    const outputNames =
+      labels ??
+      names.map((name) => {
+        const [view = '', feature = ''] = name.split('__');
+        const clash = names.filter((other) => other.split('__')[1] === feature).length > 1;
+        return clash ? `${view}:${feature}` : feature;
+      });
     const rows = ids.map((id, row) => {
       const values: Record<string, unknown> = {};
       const statuses: Record<string, FeatureStatus> = {};

@@ -15,14 +15,14 @@ import { type SplitOptions, splitInteractions } from './split.js';
 import { DEFAULT_DATASET, DEFAULT_MODEL_NAME, type ModelsContext, readDatasetPairs } from './train-model.js';
 
 /**
- * A model version reference: `3` or `movie_recommender/3` (a version), `@champion` or
- * `movie_recommender@champion` (an alias). The model name defaults to `movie_recommender`.
+ * A model version reference: `3` or `movie_predictor/3` (a version), `@champion` or
+ * `movie_predictor@champion` (an alias). The model name defaults to `movie_predictor`.
  */
 export function parseModelReference(reference: string): { name: string; version?: string; alias?: string } {
   const match = /^(?:([^/@\s]+)(?=[/@]))?(?:\/?(\d+)|@([\w-]+))$/.exec(reference.trim());
   if (match === null) {
     throw new ValidationError(
-      `"${reference}" is not a model version: use 3, movie_recommender/3, @champion or movie_recommender@champion`,
+      `"${reference}" is not a model version: use 3, movie_predictor/3, @champion or movie_predictor@champion`,
       { field: 'model_version' },
     );
   }

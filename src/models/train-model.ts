@@ -35,7 +35,7 @@ export interface ModelsContext {
   logger: Logger;
 }
 
-export const DEFAULT_MODEL_NAME = 'movie_recommender';
+export const DEFAULT_MODEL_NAME = 'movie_predictor';
 export const DEFAULT_EXPERIMENT = 'movie-recommender';
 export const DEFAULT_DATASET = 'watch_log';
 /** Fewer interactions than this cannot train or evaluate anything meaningful. */

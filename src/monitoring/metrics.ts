@@ -129,6 +129,12 @@ export class PlatformMetrics {
     labelNames: ['topic', 'group', 'reason'] as const,
     registers: [this.registry],
   });
+  readonly eventsUnknownMovie = new Counter({
+    name: 'mlops_events_unknown_movie_total',
+    help: 'User interactions about a movie the catalogue does not hold: stored on their topic, not applied.',
+    labelNames: ['topic'] as const,
+    registers: [this.registry],
+  });
   readonly eventsConsumerLag = new Gauge({
     name: 'mlops_events_consumer_lag_messages',
     help: 'Events published but not yet handled by a consumer group, by topic and group.',

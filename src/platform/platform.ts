@@ -1,6 +1,7 @@
-import type { Config } from '../config/index.js';
+import { type Config, DEFAULT_SERVED_MODEL, LEGACY_SERVED_MODEL } from '../config/index.js';
 import { describeError, MlopsError } from '../errors/index.js';
 import { type EventBus, openEventBus } from '../events/index.js';
+import { UserIdentities } from '../identity/index.js';
 import { componentLogger, type Logger } from '../logging/index.js';
 import { LoadShedder, PlatformMetrics } from '../monitoring/index.js';
 import {
@@ -28,6 +29,8 @@ export interface Platform {
   readonly metrics: PlatformMetrics;
   /** Non-critical work held back after an overload (scheduled runs, on-demand reports). */
   readonly loadShedder: LoadShedder;
+  /** The user identity map: string user ids ↔ the integer keys the models use. */
+  readonly users: UserIdentities;
   /** The components `/ready` reports on; later stages add theirs with `addHealthCheck`. */
   readonly healthChecks: readonly HealthCheck[];
   addHealthCheck(check: HealthCheck): void;
@@ -65,11 +68,28 @@ export async function openPlatform(
     await database.close();
     throw error;
   }
+  const resolved = await withServedModelName(config, database);
   log.info(
     { action: 'OPEN', database: database.backend, artifacts: artifacts.backend },
     `storage ready: ${database.backend} database at ${database.location}, ${artifacts.backend} artifacts at ${artifacts.location}`,
   );
-  return new RunningPlatform(config, logger, database, artifacts);
+  return new RunningPlatform(resolved, logger, database, artifacts);
+}
+
+/**
+ * The served model's name: MLOPS_SERVING_MODEL when set; else the default, unless this home's registry
+ * holds only the previous default's name, which it then keeps serving (and training).
+ */
+async function withServedModelName(config: Config, database: MetadataDatabase): Promise<Config> {
+  if (config.serving.isModelNameSet) return config;
+  const names = await database.db
+    .selectFrom('registered_models')
+    .select('name')
+    .where('name', 'in', [DEFAULT_SERVED_MODEL, LEGACY_SERVED_MODEL])
+    .execute()
+    .catch(() => []);
+  const isLegacy = names.length === 1 && names[0]?.name === LEGACY_SERVED_MODEL;
+  return isLegacy ? { ...config, serving: { ...config.serving, modelName: LEGACY_SERVED_MODEL } } : config;
 }
 
 class RunningPlatform implements Platform {
@@ -78,6 +98,7 @@ class RunningPlatform implements Platform {
   private bus: Promise<EventBus> | undefined;
   readonly metrics = new PlatformMetrics();
   readonly loadShedder = new LoadShedder(this.metrics);
+  readonly users: UserIdentities;
 
   constructor(
     readonly config: Config,
@@ -86,6 +107,7 @@ class RunningPlatform implements Platform {
     readonly artifacts: ArtifactStore,
   ) {
     this.checks = [databaseCheck(database), artifactCheck(artifacts)];
+    this.users = new UserIdentities(database.db);
   }
 
   get healthChecks(): readonly HealthCheck[] {

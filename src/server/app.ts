@@ -185,7 +185,7 @@ function registerLegacyTopK(app: App, serving: ServingService, webDir: string | 
     const accept = (request.headers as Record<string, string | undefined>).accept ?? '';
     if (webDir !== undefined && accept.includes('text/html'))
       return reply.type('text/html; charset=utf-8').sendFile('index.html', webDir);
-    const answer = topK(request.query);
+    const answer = await topK(request.query);
     if (answer.error !== undefined) {
       return sendError(reply, request, 400, {
         error_code: 'MLOPS_ERR_REQUEST_VALIDATION',

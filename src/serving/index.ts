@@ -1,5 +1,6 @@
 export { bootstrapModel } from './bootstrap.js';
 export { type MovieDetails, ServingCatalogue } from './catalogue.js';
+export { type PositiveFeedback, positiveFeedbackSince } from './feedback-log.js';
 export type { Strategy, Variant } from './served-model.js';
 export {
   bucketOf,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { ServingConfig } from '../config/index.js';
 import { MlopsError, NotFoundError, ValidationError } from '../errors/index.js';
+import { type ExternalUserId, UNKNOWN_USER_KEY, UserIdentities } from '../identity/index.js';
 import { latestDatasetVersion } from '../lineage/index.js';
 import type { Logger } from '../logging/index.js';
 import { loadModelVersion, type ModelsContext, readDatasetPairs } from '../models/index.js';
@@ -13,7 +14,10 @@ import { ServedModel, type Strategy, type Variant } from './served-model.js';
 import { type InteractionType, isPositive, UserHistories } from './user-histories.js';
 
 export interface RecommendRequest {
+  /** The user's integer key (UNKNOWN_USER_KEY for a user never seen). */
   userId: number;
+  /** The id the caller gave (echoed in the answer, and what the A/B split hashes); null: anonymous. */
+  externalId?: ExternalUserId | null;
   k: number;
   excludeSeen: boolean;
   genres?: string[];
@@ -31,7 +35,7 @@ export interface ServedBy {
 }
 
 export interface RecommendResponse {
-  user_id: number;
+  user_id: ExternalUserId | null;
   recommendations: Recommendation[];
   count: number;
   model: ServedBy;
@@ -42,7 +46,7 @@ export interface RecommendResponse {
 
 interface VariantStats {
   requests: number;
-  users: Set<number>;
+  users: Set<ExternalUserId>;
   feedback: Record<string, number>;
 }
 
@@ -75,6 +79,8 @@ export class ServingService {
     private readonly context: ModelsContext,
     readonly config: ServingConfig,
     private readonly metrics?: PlatformMetrics,
+    /** The identity map that turns string user ids into model keys (shared with the platform's). */
+    readonly users: UserIdentities = new UserIdentities(context.db),
   ) {
     this.log = context.logger.child({ component: 'SERVING' });
     this.cache =
@@ -247,14 +253,35 @@ export class ServingService {
     }
   }
 
-  /** Which arm serves a user: sticky, by a hash of the id, when a challenger is loaded. */
-  variantOf(userId: number): Variant {
+  /** Which arm serves a user: sticky, by a hash of the id they are known by, when a challenger is loaded. */
+  variantOf(user: ExternalUserId): Variant {
     if (this.models.challenger === undefined || this.config.challengerPercent === 0) return 'champion';
-    return bucketOf(userId) < this.config.challengerPercent ? 'challenger' : 'champion';
+    return bucketOf(user) < this.config.challengerPercent ? 'challenger' : 'champion';
   }
 
-  private modelFor(userId: number): { model: ServedModel; variant: Variant } {
-    const variant = this.variantOf(userId);
+  /**
+   * The model key of a user id: numbers are their own keys, string ids are looked up (never assigned:
+   * a user nobody has seen is served the cold-start list), no id at all is anonymous.
+   */
+  async userKey(user: ExternalUserId | null | undefined): Promise<number> {
+    if (user === null || user === undefined) return UNKNOWN_USER_KEY;
+    return this.users.cachedKey(user) ?? (await this.users.find(user)) ?? UNKNOWN_USER_KEY;
+  }
+
+  /** `recommend` for an external id (or none: the popular list), resolving the id first. */
+  async recommendFor(
+    request: Omit<RecommendRequest, 'userId' | 'externalId'> & { user: ExternalUserId | null },
+  ): Promise<RecommendResponse> {
+    const { user, ...rest } = request;
+    const userId = await this.userKey(user);
+    return this.recommend({ ...rest, userId, externalId: user });
+  }
+
+  private modelFor(
+    userId: number,
+    external: ExternalUserId | null = userId,
+  ): { model: ServedModel; variant: Variant } {
+    const variant = external === null ? 'champion' : this.variantOf(external);
     const model = this.models[variant] ?? this.models.champion;
     if (model === undefined) {
       throw notLoaded(this.lastProblem);
@@ -263,15 +290,16 @@ export class ServingService {
   }
 
   recommend(request: RecommendRequest): RecommendResponse {
-    const { model, variant } = this.modelFor(request.userId);
+    const external = request.externalId === undefined ? request.userId : request.externalId;
+    const { model, variant } = this.modelFor(request.userId, external);
     const stats = this.stats[variant];
     stats.requests++;
-    if (stats.users.size < 1_000_000) stats.users.add(request.userId);
+    if (external !== null && stats.users.size < 1_000_000) stats.users.add(external);
     const key = `${variant}:${model.version.version}:${request.userId}:${this.histories.generation(request.userId)}:${request.k}:${request.excludeSeen}:${request.genres?.join('|') ?? ''}`;
     const labels = { model: model.name, version: model.version.version, variant };
     this.metrics?.predictions.inc(labels);
     const hit = this.cache?.get(key);
-    if (hit !== undefined) return { ...hit, cached: true };
+    if (hit !== undefined) return { ...hit, user_id: external, cached: true };
     const started = performance.now();
 
     const watched = this.histories.watched(request.userId);
@@ -284,7 +312,7 @@ export class ServingService {
     if (hidden.size > 0) model.mask(scores, Int32Array.from(hidden));
     const ranked = model.rank(scores, request.k, request.excludeSeen ? watched.movies : [], request.genres);
     const response: RecommendResponse = {
-      user_id: request.userId,
+      user_id: external,
       recommendations: ranked.map(({ movieId, score }) => ({ ...this.details(movieId), score })),
       count: ranked.length,
       model: servedBy(model, variant),
@@ -297,8 +325,9 @@ export class ServingService {
   }
 
   /** Scores of given movies for a user; unknown movie ids are reported, the rest still scored. */
-  predict(userId: number, movieIds: number[]) {
-    const { model, variant } = this.modelFor(userId);
+  async predict(user: ExternalUserId, movieIds: number[]) {
+    const userId = await this.userKey(user);
+    const { model, variant } = this.modelFor(userId, user);
     const watched = this.histories.watched(userId);
     const { scores, strategy } = model.score(userId, watched, this.histories.hasFreshInteractions(userId));
     const predictions: { movie_id: number; score: number; title: string }[] = [];
@@ -321,7 +350,7 @@ export class ServingService {
         title: this.details(movieId).title,
       });
     }
-    return { user_id: userId, predictions, unknown, model: servedBy(model, variant), strategy };
+    return { user_id: user, predictions, unknown, model: servedBy(model, variant), strategy };
   }
 
   similar(movieId: number, k: number) {
@@ -350,8 +379,17 @@ export class ServingService {
     );
   }
 
-  /** Stores feedback and applies it to the user's history at once (their cached answers become stale). */
-  async feedback(input: { userId: number; movieId: number; type: InteractionType; rating: number | null }) {
+  /**
+   * Stores feedback and applies it to the user's history at once (their cached answers become stale). A
+   * string id seen for the first time is given its key here: the user's next list is personal, and the
+   * next training run learns from them.
+   */
+  async feedback(input: {
+    user: ExternalUserId;
+    movieId: number;
+    type: InteractionType;
+    rating: number | null;
+  }) {
     if (
       this.catalogue !== undefined &&
       this.catalogue.size > 0 &&
@@ -360,11 +398,12 @@ export class ServingService {
       throw new ValidationError(`movie ${input.movieId} is not in the catalogue`, { field: 'body.movie_id' });
     if (input.type === 'rating' && input.rating === null)
       throw new ValidationError('a rating feedback needs a rating from 0 to 10', { field: 'body.rating' });
-    const variant = this.variantOf(input.userId);
+    const userId = await this.users.assign(input.user);
+    const variant = this.variantOf(input.user);
     const model = this.models[variant] ?? this.models.champion;
     const row = {
       feedback_id: `fb_${randomUUID()}`,
-      user_id: input.userId,
+      user_id: userId,
       movie_id: input.movieId,
       interaction_type: input.type,
       rating: input.rating,
@@ -377,14 +416,21 @@ export class ServingService {
       .values(row)
       .returning('created_at')
       .executeTakeFirstOrThrow();
-    this.histories.record(input.userId, input.movieId, input.type, input.rating);
+    this.histories.record(userId, input.movieId, input.type, input.rating);
     this.metrics?.feedback.inc({ type: input.type, variant });
     const counts = this.stats[variant].feedback;
     counts[input.type] = (counts[input.type] ?? 0) + 1;
-    return { ...row, positive: isPositive(input.type, input.rating), created_at: stored.created_at };
+    return {
+      ...row,
+      user_id: input.user,
+      positive: isPositive(input.type, input.rating),
+      created_at: stored.created_at,
+    };
   }
 
-  async feedbackHistory(userId: number, limit: number) {
+  async feedbackHistory(user: ExternalUserId, limit: number) {
+    const userId = await this.userKey(user);
+    if (userId === UNKNOWN_USER_KEY) return { user_id: user, feedback_count: 0, feedback_history: [] };
     const rows = await this.context.db
       .selectFrom('feedback')
       .selectAll()
@@ -398,7 +444,11 @@ export class ServingService {
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('user_id', '=', userId)
       .executeTakeFirstOrThrow();
-    return { user_id: userId, feedback_count: Number(total.n), feedback_history: rows };
+    return {
+      user_id: user,
+      feedback_count: Number(total.n),
+      feedback_history: rows.map((row) => ({ ...row, user_id: user })),
+    };
   }
 
   modelInfo() {
@@ -489,10 +539,10 @@ function servedBy(model: ServedModel, variant: Variant): ServedBy {
   return { name: model.name, version: model.version.version, variant, algorithm: model.algorithm };
 }
 
-/** 0–99 from the user id: FNV-1a over its decimal digits, so the split is stable across restarts and replicas. */
-export function bucketOf(userId: number): number {
+/** 0–99 from the user id: FNV-1a over its characters, so the split is stable across restarts and replicas. */
+export function bucketOf(user: ExternalUserId): number {
   let hash = 0x811c9dc5;
-  for (const char of String(userId)) {
+  for (const char of String(user)) {
     hash ^= char.charCodeAt(0);
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }

@@ -46,7 +46,7 @@ describe('model tensors exchanged with Python (official mlflow client + numpy + 
       [
         path.resolve(import.meta.dirname, 'safetensors_peer.py'),
         server.url,
-        'movie_recommender',
+        'movie_predictor',
         '1',
         '5',
         out,

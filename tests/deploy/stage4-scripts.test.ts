@@ -53,7 +53,7 @@ describe('scripts/validate_model_metrics.sh (the ML pipeline’s threshold gate)
     writeFileSync(
       report,
       JSON.stringify({
-        model: 'movie_recommender',
+        model: 'movie_predictor',
         version: '7',
         dataset_version: 'db838c1c',
         metrics: {
@@ -74,7 +74,7 @@ describe('scripts/validate_model_metrics.sh (the ML pipeline’s threshold gate)
   it('passes when every metric clears its bar, with a table for the run summary', () => {
     const result = runScript('validate_model_metrics.sh', [report, 'ndcg>=0.05', 'recall>0.1', 'map<=1']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('### Threshold gate: movie_recommender version 7 (k=10)');
+    expect(result.stdout).toContain('### Threshold gate: movie_predictor version 7 (k=10)');
     expect(result.stdout).toContain('| ndcg | >= 0.05 | 0.2006 | pass |');
     expect(result.stdout).toContain('All thresholds passed.');
   });
@@ -120,12 +120,13 @@ describe('scripts/run_smoke_test.sh (the CD smoke test)', () => {
       days: 30,
     });
     await trainModel(context, { algorithm: 'popularity' });
-    await promote(context.db, 'movie_recommender', '1', { actor: 'test', reason: 'smoke test' });
+    await promote(context.db, 'movie_predictor', '1', { actor: 'test', reason: 'smoke test' });
     const serving = new ServingService(
       context,
       {
         isEnabled: true,
-        modelName: 'movie_recommender',
+        modelName: 'movie_predictor',
+        isModelNameSet: true,
         pollIntervalMs: 3_600_000,
         cacheSize: 100,
         cacheTtlMs: 60_000,
@@ -149,7 +150,7 @@ describe('scripts/run_smoke_test.sh (the CD smoke test)', () => {
     const result = await smoke([url, '7'], { MLOPS_SMOKE_TOKEN: TOKEN });
     expect(result.stderr).toContain('[smoke] health: movie-mlops');
     expect(result.stderr).toMatch(/\[smoke\] ready: .*database=up/);
-    expect(result.stderr).toMatch(/\[smoke\] recommendations: 5 for user 7 from movie_recommender version 1/);
+    expect(result.stderr).toMatch(/\[smoke\] recommendations: 5 for user 7 from movie_predictor version 1/);
     expect(result.stdout).toBe(`smoke test passed: ${url}\n`);
     expect(result.code).toBe(0);
   });

@@ -29,7 +29,7 @@ describe('the “For you” and Models pages in a real browser', () => {
       days: 60,
     });
     await trainModel(context, { algorithm: 'als', hyperparameters: { factors: 16, iterations: 5 } });
-    await promote(context.db, 'movie_recommender', '1', { actor: 'test', reason: 'test' });
+    await promote(context.db, 'movie_predictor', '1', { actor: 'test', reason: 'test' });
     await trainModel(context, { algorithm: 'popularity' });
     serving = new ServingService(context, { ...test.config.serving, isBootstrapModel: false });
     test.platform.addHealthCheck(serving.healthCheck());
@@ -49,7 +49,7 @@ describe('the “For you” and Models pages in a real browser', () => {
     await page.goto(`${server.url}/recommendations?user=7`);
     await expect.poll(() => page.getByTestId('movie-card').count()).toBe(12);
     expect(await page.getByTestId('served-by').textContent()).toBe(
-      'User 7 · movie_recommender v1 (als, champion) · from what the model learned about this user',
+      'User 7 · movie_predictor v1 (als, champion) · from what the model learned about this user',
     );
     await page.screenshot({ path: screenshotPath('recommendations'), fullPage: true });
 
@@ -63,7 +63,8 @@ describe('the “For you” and Models pages in a real browser', () => {
   });
 
   it('a new visitor starts with popular movies, and likes personalise the list', async () => {
-    await page.goto(`${server.url}/recommendations?user=955555`);
+    // A string id nobody has seen, as the seed guide's scenario uses.
+    await page.goto(`${server.url}/recommendations?user=test_user_001`);
     await expect
       .poll(() => page.getByTestId('served-by').textContent())
       .toMatch(/popular movies: nothing is known about this user yet/);
@@ -77,7 +78,9 @@ describe('the “For you” and Models pages in a real browser', () => {
       .toMatch(/folded in from this user’s latest feedback/);
     expect(await titles()).not.toEqual(before);
 
-    await page.goto(`${server.url}/recommendations?user=abc`);
+    expect(await page.getByTestId('served-by').textContent()).toMatch(/^User test_user_001 · /);
+
+    await page.goto(`${server.url}/recommendations?user=a%20b`);
     await expect
       .poll(() => page.getByRole('alert').first().textContent())
       .toMatch(/not a user id|querystring.user_id/);
@@ -85,7 +88,7 @@ describe('the “For you” and Models pages in a real browser', () => {
   });
 
   it('promotes a version behind a confirmation (the policy refuses a worse one until forced), serving follows, and rolls back', async () => {
-    await page.goto(`${server.url}/models/movie_recommender`);
+    await page.goto(`${server.url}/models/movie_predictor`);
     await expect.poll(() => page.getByTestId('version-row').count()).toBe(2);
     const rows = await page.getByTestId('version-row').allTextContents();
     expect(rows[0]).toMatch(/^v2popularity0\.\d{4}/);
@@ -111,7 +114,7 @@ describe('the “For you” and Models pages in a real browser', () => {
     await page.goto(`${server.url}/recommendations?user=8`);
     await expect
       .poll(() => page.getByTestId('served-by').textContent())
-      .toMatch(/movie_recommender v2 \(popularity, champion\)/);
+      .toMatch(/movie_predictor v2 \(popularity, champion\)/);
 
     await page.goto(`${server.url}/models`);
     await page.getByRole('button', { name: 'Roll back champion' }).click();
@@ -175,7 +178,7 @@ describe('the “For you” and Models pages in a real browser', () => {
     await page.goto(`${server.url}/dashboard`);
     await expect
       .poll(() => page.getByTestId('served-champion').textContent())
-      .toMatch(/movie_recommender v1.*als · NDCG@10 0\.\d{4}/);
+      .toMatch(/movie_predictor v1.*als · NDCG@10 0\.\d{4}/);
     await expect.poll(() => page.getByTestId('panel-health').textContent()).toMatch(/3 of 3 up/);
     await expect
       .poll(async () => Number((await page.locator('.figure-value').first().textContent()) ?? '0'))
@@ -185,14 +188,14 @@ describe('the “For you” and Models pages in a real browser', () => {
       .toMatch(/No challenger: everyone sees the champion/);
     await page.screenshot({ path: screenshotPath('dashboard'), fullPage: true });
 
-    await promote(test.platform.database.db, 'movie_recommender', '2', {
+    await promote(test.platform.database.db, 'movie_predictor', '2', {
       actor: 'test',
       reason: 'dashboard test',
     });
     await serving.refresh();
     await expect
       .poll(() => page.getByTestId('served-champion').textContent())
-      .toMatch(/movie_recommender v2.*popularity/);
+      .toMatch(/movie_predictor v2.*popularity/);
     expect(pageErrors).toEqual([]);
   });
 });

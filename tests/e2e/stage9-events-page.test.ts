@@ -46,7 +46,7 @@ describe('the Events page in a real browser', () => {
       days: 30,
     });
     await trainModel(context, { algorithm: 'als', hyperparameters: { factors: 8, iterations: 3 } });
-    await promote(context.db, 'movie_recommender', '1', { actor: 'test', reason: 'test' });
+    await promote(context.db, 'movie_predictor', '1', { actor: 'test', reason: 'test' });
     const serving = new ServingService(context, { ...test.config.serving, isBootstrapModel: false });
     test.platform.addHealthCheck(serving.healthCheck());
     await serving.refresh();
@@ -225,7 +225,7 @@ describe('the Events page in a real browser', () => {
   it('reports drift from the form: the event id, the event, and the retrain it starts', async () => {
     const form = page.locator('form').filter({ hasText: 'Drift score' });
     await expect.poll(() => form.getByLabel('Version').inputValue()).toBe('1');
-    expect(await form.getByLabel('Model').inputValue()).toBe('movie_recommender');
+    expect(await form.getByLabel('Model').inputValue()).toBe('movie_predictor');
     await form.getByRole('button', { name: 'Report drift' }).click();
     const result = page.getByTestId('drift-result');
     await expect

@@ -13,7 +13,7 @@ import { ServingService } from '../../src/serving/index.js';
 import { getVersionByAlias } from '../../src/tracking/index.js';
 import { contextOf, openTestPlatform, publishSynthetic, type TestPlatform } from './platform.js';
 
-const MODEL = 'movie_recommender';
+const MODEL = 'movie_predictor';
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

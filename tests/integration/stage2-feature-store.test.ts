@@ -632,9 +632,10 @@ describe('the HTTP routes', () => {
       entity_type: 'user',
     });
     expect(users.json()).toMatchObject({ entity_type: 'user', feature_names: ['watch_count_7d'], count: 1 });
-    const unknown = await post('/api/v1/features/batch', { entity_ids: [1], features: ['rating'] });
+    const unknown = await post('/api/v1/features/batch', { entity_ids: [1], features: ['ratings'] });
     expect(unknown.statusCode).toBe(400);
-    expect(unknown.json().message).toContain('unknown movie feature "rating"');
+    expect(unknown.json().message).toContain('unknown movie feature "ratings"');
+    expect(unknown.json().message).toContain('short names: rating, genre');
   });
 
   it('lists the registry with builds and materialization, and one view with its statistics', async () => {

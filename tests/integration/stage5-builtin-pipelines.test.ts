@@ -103,7 +103,7 @@ describe('the built-in pipelines, wired end to end', () => {
       metrics: { ndcg: trained.ndcg_at_10 },
     });
     expect(tasks.promote?.output).toMatchObject({ model_version: '1', promoted: true });
-    const champion = await getVersionByAlias(test.platform.database.db, 'movie_recommender', 'champion');
+    const champion = await getVersionByAlias(test.platform.database.db, 'movie_predictor', 'champion');
     expect(champion.version).toBe('1');
   });
 
@@ -127,7 +127,7 @@ describe('the built-in pipelines, wired end to end', () => {
       });
       const movieIds = response.results[1]?.values as number[][];
       expect(movieIds.every((list) => list.length === 5 && list.every(Number.isInteger))).toBe(true);
-      expect(response.results[2]?.values[0]).toBe('movie_recommender/1');
+      expect(response.results[2]?.values[0]).toBe('movie_predictor/1');
     } finally {
       await store.close();
     }

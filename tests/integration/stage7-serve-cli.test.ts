@@ -48,7 +48,7 @@ describe('serving from the command line', () => {
           name: 'model',
           status: 'up',
           backend: 'als',
-          location: 'movie_recommender v1',
+          location: 'movie_predictor v1',
         }),
       ]),
     );
@@ -90,7 +90,7 @@ describe('serving from the command line', () => {
     expect((await fetch(`http://127.0.0.1:${port}/api/v1/movies`)).status).toBe(404); // serving only
 
     expect((await runCli(['train', '-a', 'als', '--factors', '8', '--iterations', '3'], env)).code).toBe(0);
-    expect((await runCli(['models', 'promote', 'movie_recommender', '1'], env)).code).toBe(0);
+    expect((await runCli(['models', 'promote', 'movie_predictor', '1'], env)).code).toBe(0);
     const first = await until(async () => {
       const answer = await getJson(`http://127.0.0.1:${port}/api/v1/recommendations?user_id=1&k=3`);
       return answer.status === 200 ? answer.body : undefined;
@@ -98,7 +98,7 @@ describe('serving from the command line', () => {
     expect(first.model).toMatchObject({ version: '1', algorithm: 'als' });
 
     expect((await runCli(['train', '-a', 'item-knn', '--neighbours', '20'], env)).code).toBe(0);
-    expect((await runCli(['models', 'promote', 'movie_recommender', '2', '--force'], env)).code).toBe(0);
+    expect((await runCli(['models', 'promote', 'movie_predictor', '2', '--force'], env)).code).toBe(0);
     const second = await until(async () => {
       const answer = await getJson(`http://127.0.0.1:${port}/api/v1/recommendations?user_id=1&k=3`);
       return (answer.body.model as { version?: string } | undefined)?.version === '2'

@@ -14,7 +14,8 @@ const ACTOR = { actor: 'test', reason: 'test' };
 function servingConfig(overrides: Partial<ServingConfig> = {}): ServingConfig {
   return {
     isEnabled: true,
-    modelName: 'movie_recommender',
+    modelName: 'movie_predictor',
+    isModelNameSet: true,
     pollIntervalMs: 3_600_000, // tests refresh by hand
     cacheSize: 1000,
     cacheTtlMs: 60_000,
@@ -57,7 +58,7 @@ describe('recommendation serving', () => {
     await publishSynthetic(platform, DATA);
     await trainModel(context, { algorithm: 'als', hyperparameters: { factors: 16, iterations: 6 } });
     await trainModel(context, { algorithm: 'bpr', hyperparameters: { factors: 16, epochs: 5 } });
-    await promote(context.db, 'movie_recommender', '1', ACTOR);
+    await promote(context.db, 'movie_predictor', '1', ACTOR);
     const published = await latestDatasetVersion(context.db, 'watch_log');
     if (published === undefined) throw new Error('the watch log was not published');
     const pairs = await readDatasetPairs(context, published);
@@ -96,7 +97,7 @@ describe('recommendation serving', () => {
     ).toMatchObject({
       status: 'up',
       backend: 'als',
-      location: 'movie_recommender v1',
+      location: 'movie_predictor v1',
     });
   });
 
@@ -107,7 +108,7 @@ describe('recommendation serving', () => {
     const body = response.json() as RecResponse;
     expect(body).toMatchObject({ user_id: user, count: 8, strategy: 'model', cached: false });
     expect(body.model).toEqual({
-      name: 'movie_recommender',
+      name: 'movie_predictor',
       version: '1',
       variant: 'champion',
       algorithm: 'als',
@@ -216,11 +217,31 @@ describe('recommendation serving', () => {
     const cases: [Promise<{ statusCode: number; json(): { field?: string } }>, number, string][] = [
       [get('/api/v1/recommendations?user_id=1&k=0'), 400, 'querystring.k'],
       [get('/api/v1/recommendations?user_id=1&k=101'), 400, 'querystring.k'],
-      [get('/api/v1/recommendations?user_id=abc'), 400, 'querystring.user_id'],
-      [get('/api/v1/recommendations?k=5'), 400, 'querystring.user_id'],
+      [get('/api/v1/recommendations?user_id=a%20b'), 400, 'querystring.user_id'],
+      [get(`/api/v1/recommendations?user_id=${'u'.repeat(129)}`), 400, 'querystring.user_id'],
+      [get('/api/v1/recommendations?user_id=x%00y'), 400, 'querystring.user_id'],
       [get('/?k=1000'), 400, 'querystring.k'],
       [post('/predict', { user_id: 1, movie_ids: ['x'] }), 400, 'body.movie_ids.0'],
       [post('/predict', { user_id: 1.5, movie_ids: [1] }), 400, 'body.user_id'],
+      [
+        post('/api/v1/feedback', { user_id: 'bad/id', movie_id: 1, interaction_type: 'like' }),
+        400,
+        'body.user_id',
+      ],
+      [
+        post('/api/v1/feedback', { user_id: 1, movie_id: 'film_1', interaction_type: 'like' }),
+        400,
+        'body.movie_id',
+      ],
+      [
+        post('/api/v1/feedback', {
+          user_id: 'test_user_001',
+          movie_id: 'movie_987654',
+          interaction_type: 'like',
+        }),
+        400,
+        'body.movie_id',
+      ],
       [post('/recommend', { user_id: 1, k: 'ten' }), 400, 'body.k'],
       [
         post('/api/v1/feedback', { user_id: 1, movie_id: 987654, interaction_type: 'like' }),
@@ -262,7 +283,7 @@ describe('recommendation serving', () => {
     const json = await app.inject({ method: 'GET', url: '/?k=4', headers: { accept: 'application/json' } });
     expect(json.statusCode).toBe(200);
     expect(json.json().recommended_content_id).toHaveLength(4);
-    expect(json.json().model).toMatchObject({ name: 'movie_recommender', variant: 'champion' });
+    expect(json.json().model).toMatchObject({ name: 'movie_predictor', variant: 'champion' });
     const html = await app.inject({ method: 'GET', url: '/', headers: { accept: 'text/html' } });
     expect(html.statusCode).toBe(200);
     expect(html.headers['content-type']).toMatch(/text\/html/);
@@ -287,7 +308,7 @@ describe('recommendation serving', () => {
     };
     const clients = Array.from({ length: 8 }, (_, worker) => client(worker));
     await new Promise((resolve) => setTimeout(resolve, 200));
-    await promote(context.db, 'movie_recommender', '2', ACTOR);
+    await promote(context.db, 'movie_predictor', '2', ACTOR);
     await serving.refresh();
     await new Promise((resolve) => setTimeout(resolve, 200));
     stop = true;
@@ -304,11 +325,11 @@ describe('recommendation serving', () => {
   });
 
   it('A/B: a sticky share of users gets the challenger; responses, feedback and the report are labelled', async () => {
-    const champion = (await getRegisteredModel(context.db, 'movie_recommender')).aliases.find(
+    const champion = (await getRegisteredModel(context.db, 'movie_predictor')).aliases.find(
       (alias) => alias.alias === 'champion',
     )?.version;
     const other = champion === '1' ? '2' : '1';
-    await setAlias(context.db, { name: 'movie_recommender', alias: 'challenger', version: other, ...ACTOR });
+    await setAlias(context.db, { name: 'movie_predictor', alias: 'challenger', version: other, ...ACTOR });
     const ab = new ServingService(context, servingConfig({ challengerPercent: 30 }));
     const abApp = await buildApp(platform, { serving: ab, surface: 'serving' });
     await ab.refresh();
@@ -370,13 +391,13 @@ describe('recommendation serving', () => {
       /^mlops_http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/api\/v1\/recommendations"\} \d+$/m,
     );
     expect(text).toMatch(
-      /^mlops_model_predictions_total\{model="movie_recommender",version="\d",variant="champion"\} \d+$/m,
+      /^mlops_model_predictions_total\{model="movie_predictor",version="\d",variant="champion"\} \d+$/m,
     );
     expect(text).toMatch(
-      /^mlops_model_prediction_duration_seconds_count\{model="movie_recommender",version="\d",variant="champion"\} \d+$/m,
+      /^mlops_model_prediction_duration_seconds_count\{model="movie_predictor",version="\d",variant="champion"\} \d+$/m,
     );
     expect(text).toMatch(
-      /^mlops_model_loaded_info\{model="movie_recommender",version="\d",variant="champion",algorithm="(als|bpr)"\} 1$/m,
+      /^mlops_model_loaded_info\{model="movie_predictor",version="\d",variant="champion",algorithm="(als|bpr)"\} 1$/m,
     );
     expect(text).toMatch(/^mlops_feedback_events_total\{type="like",variant="champion"\} \d+$/m);
     expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);

@@ -34,9 +34,9 @@ describe('mlops train / evaluate', () => {
     );
     expect(trained.stderr).toMatch(/ 4\/4 {2}loss \d\.\d{6}/);
     const result = JSON.parse(trained.stdout) as { model: { version: string }; metrics: { ndcg: number } };
-    expect(result.model).toEqual({ name: 'movie_recommender', version: '1' });
+    expect(result.model).toEqual({ name: 'movie_predictor', version: '1' });
 
-    const evaluated = await runCli(['evaluate', 'movie_recommender/1', '--json'], env);
+    const evaluated = await runCli(['evaluate', 'movie_predictor/1', '--json'], env);
     expect(evaluated.code, evaluated.stderr).toBe(0);
     expect((JSON.parse(evaluated.stdout) as { metrics: unknown }).metrics).toEqual(result.metrics);
 
@@ -44,16 +44,16 @@ describe('mlops train / evaluate', () => {
     expect(table.stdout).toMatch(/popularity trained in [\d.]+ s on watch_log [0-9a-f]{12}/);
     expect(table.stdout).toMatch(/ndcg@10/);
     expect(table.stdout).toMatch(
-      /registered movie_recommender version 2; promote it with: mlops models promote movie_recommender 2/,
+      /registered movie_predictor version 2; promote it with: mlops models promote movie_predictor 2/,
     );
 
-    const alias = await runCli(['models', 'alias', 'movie_recommender', 'challenger', '2'], env);
-    expect(alias.stdout).toBe('movie_recommender: challenger → version 2\n');
-    expect((await runCli(['models', 'show', 'movie_recommender'], env)).stdout).toMatch(
+    const alias = await runCli(['models', 'alias', 'movie_predictor', 'challenger', '2'], env);
+    expect(alias.stdout).toBe('movie_predictor: challenger → version 2\n');
+    expect((await runCli(['models', 'show', 'movie_predictor'], env)).stdout).toMatch(
       /│ 2 +│ None +│ challenger/,
     );
-    expect((await runCli(['models', 'alias', 'movie_recommender', 'challenger', '9'], env)).code).toBe(1);
-    expect((await runCli(['models', 'alias', 'movie_recommender', 'challenger'], env)).stdout).toMatch(
+    expect((await runCli(['models', 'alias', 'movie_predictor', 'challenger', '9'], env)).code).toBe(1);
+    expect((await runCli(['models', 'alias', 'movie_predictor', 'challenger'], env)).stdout).toMatch(
       /alias challenger removed/,
     );
   });
@@ -72,9 +72,9 @@ describe('mlops train / evaluate', () => {
       expect(result.code, result.stderr).toBe(2);
       expect(result.stderr.trim()).toBe(message);
     }
-    const unknown = await runCli(['evaluate', 'movie_recommender/99'], env);
+    const unknown = await runCli(['evaluate', 'movie_predictor/99'], env);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toMatch(/mlops: .*movie_recommender.*99/);
+    expect(unknown.stderr).toMatch(/mlops: .*movie_predictor.*99/);
   });
 
   it('Ctrl-C during training exits 130, marks the run KILLED and registers nothing', async () => {
@@ -93,7 +93,7 @@ describe('mlops train / evaluate', () => {
     }[];
     expect(runs).toHaveLength(before.length + 1);
     expect(runs.map((run) => run.info.status)).toContain('KILLED');
-    const models = await runCli(['models', 'show', 'movie_recommender'], env);
+    const models = await runCli(['models', 'show', 'movie_predictor'], env);
     expect(models.stdout).not.toMatch(/│ 3 /);
   });
 });

@@ -59,7 +59,7 @@ for (const backend of BACKENDS) {
       expect(phases.filter((phase) => phase === 'train')).toHaveLength(5);
       expect(phases.slice(-2)).toEqual(['evaluate', 'save']);
       expect(result.modelVersion).toMatchObject({
-        name: 'movie_recommender',
+        name: 'movie_predictor',
         version: '1',
         run_id: result.runId,
       });
@@ -88,14 +88,14 @@ for (const backend of BACKENDS) {
         'model.safetensors',
       ]);
 
-      const lineage = await lineageOf(context.db, 'model_version', 'movie_recommender/1');
+      const lineage = await lineageOf(context.db, 'model_version', 'movie_predictor/1');
       expect(lineage.ancestors).toEqual(
         expect.arrayContaining([
           { kind: 'run', id: result.runId, depth: 1 },
           { kind: 'dataset', id: watchLogVersion, depth: 2 },
         ]),
       );
-      const version = await resolveModelVersion(context, 'movie_recommender/1');
+      const version = await resolveModelVersion(context, 'movie_predictor/1');
       expect(version.tags).toEqual(
         expect.arrayContaining([
           { key: 'algorithm', value: 'als' },
@@ -115,7 +115,7 @@ for (const backend of BACKENDS) {
         algorithm: 'bpr',
         hyperparameters: { factors: 8, epochs: 5 },
       });
-      const reference = `movie_recommender/${trained.modelVersion?.version}`;
+      const reference = `movie_predictor/${trained.modelVersion?.version}`;
       const again = await evaluateModelVersion(context, reference);
       expect(again.metrics).toEqual(trained.metrics);
       expect(again.datasetVersion).toBe(watchLogVersion);
@@ -237,7 +237,7 @@ for (const backend of BACKENDS) {
       const error = await loadModelVersion(context, version).catch((caught: unknown) => caught);
       expect(codeOf(error)).toBe('MLOPS_ERR_MODEL_ARTIFACT_INVALID');
       expect((error as Error).message).toMatch(
-        /model movie_recommender version \d+: model.safetensors does not match the manifest/,
+        /model movie_predictor version \d+: model.safetensors does not match the manifest/,
       );
     });
   });

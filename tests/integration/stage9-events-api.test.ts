@@ -170,8 +170,9 @@ describe('POST /api/v1/events/user-interaction', () => {
     const count = async () => (await bus.recent({ topic: 'user-events', limit: 1000 })).length;
     const before = await count();
     const cases: [Record<string, unknown>, string][] = [
-      [{ user_id: 'seven', movie_id: 1, interaction_type: 'watch' }, 'body.user_id'],
-      [{ user_id: 1, movie_id: 99_999_999, interaction_type: 'watch' }, 'body.movie_id'],
+      [{ user_id: 'se ven', movie_id: 1, interaction_type: 'watch' }, 'body.user_id'],
+      [{ user_id: 'u'.repeat(129), movie_id: 1, interaction_type: 'watch' }, 'body.user_id'],
+      [{ user_id: 1, movie_id: 'film_7', interaction_type: 'watch' }, 'body.movie_id'],
       [{ user_id: 1, movie_id: 1, interaction_type: 'poke' }, 'body.interaction_type'],
       [{ user_id: 1, movie_id: 1, interaction_type: 'rating' }, 'body.rating'],
       [{ user_id: 1, movie_id: 1, interaction_type: 'watch', admin: true }, 'body'],
@@ -203,7 +204,7 @@ describe('POST /api/v1/events/user-interaction', () => {
 describe('triggers and automations', () => {
   it('a drift report under its threshold is published and recorded, but retrains nothing', async () => {
     const response = await post('/api/v1/trigger/model-drift', {
-      model_name: 'movie_recommender',
+      model_name: 'movie_predictor',
       model_version: 1,
       drift_score: 0.2,
       threshold: 0.5,
@@ -336,11 +337,11 @@ describe('triggers and automations', () => {
         version: 1,
         source: 'test',
         time: new Date().toISOString(),
-        key: 'model_movie_recommender',
+        key: 'model_movie_predictor',
         partition: 0,
         offset: '0',
         data: {
-          model_name: 'movie_recommender',
+          model_name: 'movie_predictor',
           model_version: '1',
           drift_score: 0.9,
           threshold: 0.5,
@@ -400,7 +401,7 @@ describe('mlops events', () => {
         'events',
         'publish',
         'model-drift-alerts',
-        '{"type":"model.drift_detected","data":{"model_name":"movie_recommender","model_version":"1","drift_score":0.1,"threshold":0.5,"drift_type":"data"}}',
+        '{"type":"model.drift_detected","data":{"model_name":"movie_predictor","model_version":"1","drift_score":0.1,"threshold":0.5,"drift_type":"data"}}',
       ],
       env(),
     );

@@ -206,7 +206,7 @@ export function registerDataCommands(program: Command): void {
     .description('import MovieLens ratings and movies (ml-100k, ml-latest-small or ml-1m layout)')
     .action(async (dir: string) => {
       process.exitCode = await withPlatform(async (platform) => {
-        const imported = await readMovieLens(dir);
+        const imported = await readMovieLens(dir, { userKeys: (ids) => platform.users.assignAll(ids) });
         const result = await publishDatasets(dataContext(platform), {
           source: 'movielens',
           params: { importer: 'movielens', layout: imported.layout, dir },

@@ -324,7 +324,7 @@ export function registerFeaturesCommands(program: Command): void {
     .option('--service <name>', 'a feature service instead of --features')
     .option('--entity <key=values...>', 'join key and comma-separated values, e.g. movie_id=1,2,3')
     .action(async (options: { features?: string; service?: string; entity?: string[] }) => {
-      process.exitCode = await withFeatureStore(async (store) => {
+      process.exitCode = await withFeatureStore(async (store, platform) => {
         const entities: Record<string, unknown[]> = {};
         for (const item of options.entity ?? []) {
           const [key, values] = item.split('=');
@@ -334,6 +334,9 @@ export function registerFeaturesCommands(program: Command): void {
             });
           entities[key] = values.split(',').map((value) => (/^-?\d+$/.test(value) ? Number(value) : value));
         }
+        // Users by any id: user_id=test_user_001 reads the features of the user that id was given.
+        if (entities.user_id !== undefined)
+          entities.user_id = await platform.users.lookupKeys(entities.user_id);
         const response = await store.getOnlineFeatures({
           ...(options.service === undefined
             ? { features: list(options.features) ?? [] }

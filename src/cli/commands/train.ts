@@ -4,7 +4,6 @@ import {
   ALGORITHMS,
   DEFAULT_DATASET,
   DEFAULT_EXPERIMENT,
-  DEFAULT_MODEL_NAME,
   evaluateModelVersion,
   type RankingMetrics,
   type SplitOptions,
@@ -34,7 +33,7 @@ const HYPERPARAMETER_FLAGS = {
 interface TrainFlags extends Partial<Record<keyof typeof HYPERPARAMETER_FLAGS, string>> {
   algorithm: string;
   dataset?: string;
-  modelName: string;
+  modelName?: string;
   experiment: string;
   runName?: string;
   split?: string;
@@ -68,7 +67,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--half-life-days <x>', 'time decay of watches (popularity); 0 = none')
     .option('--seed <n>', 'random seed: the same seed and data give the same model')
     .option('--dataset <ref>', 'dataset name or version id', DEFAULT_DATASET)
-    .option('--model-name <name>', 'registered model to add a version to', DEFAULT_MODEL_NAME)
+    .option('--model-name <name>', 'registered model to add a version to (default: the served model)')
     .option('--experiment <name>', 'experiment of the run', DEFAULT_EXPERIMENT)
     .option('--run-name <name>', 'name of the run')
     .option('--split <strategy>', 'hold-out: time (each user’s latest movies) or random', 'time')
@@ -108,7 +107,7 @@ Examples:
             algorithm: flags.algorithm,
             hyperparameters,
             dataset: flags.dataset ?? DEFAULT_DATASET,
-            modelName: flags.modelName,
+            modelName: flags.modelName ?? platform.config.serving.modelName,
             experiment: flags.experiment,
             ...(flags.runName === undefined ? {} : { runName: flags.runName }),
             split: splitFlags(flags),

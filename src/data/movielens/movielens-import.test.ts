@@ -124,4 +124,44 @@ describe('MovieLens import', () => {
       message: expect.stringMatching(message),
     });
   });
+
+  it('gives string user ids their keys through the identity map, and numbers stay their own keys', async () => {
+    const dir = folder({
+      'movies.csv': 'movieId,title,genres\n1,Heat (1995),Crime\n2,Up (2009),Animation\n',
+      'ratings.csv':
+        'userId,movieId,rating,timestamp\nuser_a,1,4.0,964982703\n"7",2,3.5,964982704\nuser_a,2,5,964982705\nuser-b@x,1,1,964982706\n',
+    });
+    const asked: string[][] = [];
+    const data = await readMovieLens(dir, {
+      userKeys: async (ids) => {
+        asked.push(ids);
+        return ids.map((_, index) => 1_000_000_000 + index);
+      },
+    });
+    expect(asked).toEqual([['user_a', 'user-b@x']]);
+    expect(data.interactions.map((row) => row.user_id)).toEqual([
+      1_000_000_000, 7, 1_000_000_000, 1_000_000_001,
+    ]);
+  });
+
+  it('stops on a string user id with no identity map, and on an id with bad characters', async () => {
+    const movies = 'movieId,title,genres\n1,Heat (1995),Crime\n';
+    await expect(
+      readMovieLens(
+        folder({ 'movies.csv': movies, 'ratings.csv': 'userId,movieId,rating,timestamp\nann,1,4,1\n' }),
+      ),
+    ).rejects.toMatchObject({
+      message: expect.stringMatching(/ratings\.csv line 2: user id "ann" is not a number/),
+    });
+    await expect(
+      readMovieLens(
+        folder({ 'movies.csv': movies, 'ratings.csv': 'userId,movieId,rating,timestamp\na b,1,4,1\n' }),
+        {
+          userKeys: async (ids) => ids.map(() => 1_000_000_000),
+        },
+      ),
+    ).rejects.toMatchObject({
+      message: expect.stringMatching(/ratings\.csv line 2: user id "a b" must be a user id/),
+    });
+  });
 });

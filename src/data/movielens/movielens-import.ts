@@ -3,9 +3,26 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { MlopsError } from '../../errors/index.js';
+import { type ExternalUserId, userIdSchema } from '../../identity/index.js';
 import type { InteractionRecord, MovieRecord } from '../records.js';
 
 export type MovieLensLayout = 'ml-100k' | 'ml-1m' | 'ml-latest-small';
+
+export interface MovieLensOptions {
+  /**
+   * Integer keys for string user ids (the platform's identity map). MovieLens' own files number their
+   * users; a file with ids like `user_42` needs this, or the import stops naming the first such line.
+   */
+  userKeys?: (ids: string[]) => Promise<number[]>;
+}
+
+type RatingRow = {
+  user_id: ExternalUserId;
+  content_id: number;
+  stars: number;
+  timestamp: number;
+  where: string;
+};
 
 export interface MovieLensData {
   layout: MovieLensLayout;
@@ -56,11 +73,11 @@ const MONTHS: Record<string, string> = {
  * 0–10 (stars × 2); popularity is the movie's number of ratings; vote average and count are computed from
  * the ratings. Any bad line stops the import with an error naming the file and line.
  */
-export async function readMovieLens(dir: string): Promise<MovieLensData> {
+export async function readMovieLens(dir: string, options: MovieLensOptions = {}): Promise<MovieLensData> {
   const has = (name: string) => existsSync(path.join(dir, name));
   let layout: MovieLensLayout;
   let movies: Omit<MovieRecord, 'popularity' | 'vote_average' | 'vote_count'>[];
-  let ratings: { user_id: number; content_id: number; stars: number; timestamp: number }[];
+  let ratings: RatingRow[];
   if (has('u.data') && has('u.item')) {
     layout = 'ml-100k';
     movies = await readLines(path.join(dir, 'u.item'), 'latin1', parse100kMovie);
@@ -96,7 +113,29 @@ export async function readMovieLens(dir: string): Promise<MovieLensData> {
       { field: 'dir' },
     );
   }
-  return { layout, ...combine(movies, ratings, layout) };
+  return { layout, ...combine(movies, await withUserKeys(ratings, options), layout) };
+}
+
+/** Ratings with integer user keys: string ids go through the identity map, numbers are their own keys. */
+async function withUserKeys(
+  ratings: RatingRow[],
+  options: MovieLensOptions,
+): Promise<{ user_id: number; content_id: number; stars: number; timestamp: number }[]> {
+  const named = ratings.filter((rating) => typeof rating.user_id === 'string');
+  const keys = new Map<string, number>();
+  if (named.length > 0) {
+    if (options.userKeys === undefined)
+      fail(named[0]?.where ?? 'ratings', `user id ${JSON.stringify(named[0]?.user_id)} is not a number`);
+    const ids = [...new Set(named.map((rating) => rating.user_id as string))];
+    const assigned = await options.userKeys(ids);
+    ids.forEach((id, index) => {
+      keys.set(id, assigned[index] as number);
+    });
+  }
+  return ratings.map(({ where: _where, ...rating }) => ({
+    ...rating,
+    user_id: typeof rating.user_id === 'number' ? rating.user_id : (keys.get(rating.user_id) as number),
+  }));
 }
 
 function combine(
@@ -192,21 +231,26 @@ async function readCsv(
   return records.map((row, index) => ({ row, where: `${path.basename(file)} line ${index + 2}` }));
 }
 
-function parseRating(
-  fields: string[],
-  where: string,
-): { user_id: number; content_id: number; stars: number; timestamp: number } {
+function parseRating(fields: string[], where: string): RatingRow {
   if (fields.length < 4)
     fail(where, `expected 4 fields (user, movie, rating, timestamp), got ${fields.length}`);
   const stars = Number(fields[2]);
   if (!Number.isFinite(stars) || stars < 0.5 || stars > 5)
     fail(where, `rating ${JSON.stringify(fields[2])} is not between 0.5 and 5`);
   return {
-    user_id: integer(fields[0], 'user id', where),
+    user_id: userId(fields[0], where),
     content_id: integer(fields[1], 'movie id', where),
     stars,
     timestamp: integer(fields[3], 'timestamp', where) * 1000,
+    where,
   };
+}
+
+function userId(value: string | undefined, where: string): ExternalUserId {
+  const parsed = userIdSchema.safeParse(value?.trim() ?? '');
+  if (!parsed.success)
+    fail(where, `user id ${JSON.stringify(value ?? '')} ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
 }
 
 function parse100kMovie(

@@ -135,7 +135,13 @@ export class Automations {
       },
       serving === undefined && features === undefined
         ? undefined
-        : personalize({ serving, features, onAction: counted('personalize') }),
+        : personalize({
+            users: platform.users,
+            serving,
+            features,
+            onAction: counted('personalize'),
+            onUnknownMovie: () => platform.metrics.eventsUnknownMovie.inc({ topic: 'user-events' }),
+          }),
     );
 
     this.watcher = new SystemHealthWatcher({

@@ -1,4 +1,5 @@
 import { type FeatureStore, GENRE_ORDER } from '../../features/index.js';
+import type { ExternalUserId, UserIdentities } from '../../identity/index.js';
 import type { InteractionType, ServingService } from '../../serving/index.js';
 import type { PublishedEvent } from '../event-bus.js';
 
@@ -26,22 +27,26 @@ const ACTIVITY = [
 ];
 
 export interface PersonalizeOptions {
+  users: UserIdentities;
   serving?: ServingService | undefined;
   features?: FeatureStore | undefined;
   onAction?: (outcome: string) => void;
+  /** Counts interactions about movies the catalogue does not hold. */
+  onUnknownMovie?: () => void;
 }
 
 /**
  * User interaction → real-time personalisation: the interaction is stored as feedback and applied to the
  * user's history at once (their next recommendations reflect it), and a watch moves the user's online
  * `user_activity` row forward: counts, last watch and genre mix. The average rating catches up at the next
- * materialization (the online row does not keep how many ratings it averages).
+ * materialization (the online row does not keep how many ratings it averages). An interaction with a movie
+ * the catalogue does not hold (yet) stays stored on the topic but is not applied (outcome `unknown_movie`).
  */
 export function personalize(options: PersonalizeOptions) {
   return async (event: PublishedEvent): Promise<void> => {
     if (event.type !== 'user.interaction') return;
     const data = event.data as {
-      user_id: number;
+      user_id: ExternalUserId;
       movie_id: number;
       interaction_type: string;
       rating?: number | null;
@@ -51,11 +56,18 @@ export function personalize(options: PersonalizeOptions) {
       options.onAction?.('suppressed');
       return;
     }
+    if (options.serving !== undefined && !options.serving.knowsMovie(data.movie_id)) {
+      options.onAction?.('unknown_movie');
+      options.onUnknownMovie?.();
+      return;
+    }
     const rating = data.rating ?? null;
     if (options.serving !== undefined)
-      await options.serving.feedback({ userId: data.user_id, movieId: data.movie_id, type, rating });
-    if (options.features !== undefined && WATCHES.has(type) && (type !== 'rating' || (rating ?? 0) >= 6))
-      await updateUserActivity(options.features, data.user_id, data.movie_id, Date.parse(event.time));
+      await options.serving.feedback({ user: data.user_id, movieId: data.movie_id, type, rating });
+    if (options.features !== undefined && WATCHES.has(type) && (type !== 'rating' || (rating ?? 0) >= 6)) {
+      const userKey = await options.users.assign(data.user_id);
+      await updateUserActivity(options.features, userKey, data.movie_id, Date.parse(event.time));
+    }
     options.onAction?.('applied');
   };
 }

@@ -19,7 +19,6 @@ import {
   resolveDatasetVersion,
 } from '../../lineage/index.js';
 import {
-  DEFAULT_MODEL_NAME,
   evaluateModelVersion,
   loadModelVersion,
   matrixOf,
@@ -33,6 +32,7 @@ import type { Platform } from '../../platform/index.js';
 import { DEFAULT_POLICY, decidePromotion, promote } from '../../tracking/index.js';
 import { definePipeline, type PipelineDefinition } from '../definition.js';
 import { computeWatchLogDrift } from '../drift-check.js';
+import { foldFeedbackIntoWatchLog } from '../fold-feedback.js';
 
 function dataContext(platform: Platform): DataContext {
   return {
@@ -57,6 +57,11 @@ async function withFeatureStore<T>(
   } finally {
     await store.close();
   }
+}
+
+/** The registered model a training run adds to: its conf's, else the one the platform serves. */
+function modelNameOf(platform: Platform, conf: Record<string, unknown>): string {
+  return typeof conf.model_name === 'string' ? conf.model_name : platform.config.serving.modelName;
 }
 
 const wholeNumber = (max: number) => z.number().int().min(1).max(max);
@@ -259,16 +264,29 @@ export const movieTrainingPipeline = definePipeline({
       algorithm: z.enum(['als', 'bpr', 'ncf', 'item-knn', 'popularity']).default('als'),
       hyperparameters: z.record(z.string(), z.unknown()).default({}),
       dataset: z.string().min(1).default('watch_log'),
-      model_name: z.string().min(1).default(DEFAULT_MODEL_NAME),
+      // Default: the model the platform serves (MLOPS_SERVING_MODEL, movie_predictor).
+      model_name: z.string().min(1).optional(),
+      // Learn from the feedback recorded since the watch log (only when training on the latest version).
+      fold_feedback: z.boolean().default(true),
     })
     .strict(),
   tasks: [
     {
       id: 'prepare',
-      description: 'pin the watch-log version and join the features each interaction had at its time',
+      description:
+        'fold new feedback into the watch log, pin its version and join the features each interaction had at its time',
       async run({ platform, conf, log }) {
         const context = dataContext(platform);
-        const dataset = await resolveDatasetVersion(context.db, String(conf.dataset));
+        const latest = await resolveDatasetVersion(context.db, String(conf.dataset));
+        const isLatest = latest.dataset === String(conf.dataset);
+        const { version: dataset, folded } =
+          isLatest && conf.fold_feedback !== false
+            ? await foldFeedbackIntoWatchLog(context, latest)
+            : { version: latest, folded: 0 };
+        if (folded > 0)
+          log.info(
+            `folded ${folded} feedback rows into ${dataset.dataset} ${dataset.version_id.slice(0, 12)} (from ${latest.version_id.slice(0, 12)})`,
+          );
         const built = await context.db
           .selectFrom('feature_builds')
           .select('build_id')
@@ -330,7 +348,7 @@ export const movieTrainingPipeline = definePipeline({
           algorithm: String(conf.algorithm),
           hyperparameters: conf.hyperparameters as Record<string, unknown>,
           dataset: prepared.dataset_version,
-          modelName: String(conf.model_name),
+          modelName: modelNameOf(platform, conf),
           signal,
           onProgress: (progress) => {
             if (progress.phase === 'train') log.info(`iteration ${progress.iteration}/${progress.total}`);
@@ -351,7 +369,7 @@ export const movieTrainingPipeline = definePipeline({
         const trained = upstream.train as { model_version: string; dataset_version: string };
         const result = await evaluateModelVersion(
           dataContext(platform),
-          `${String(conf.model_name)}/${trained.model_version}`,
+          `${modelNameOf(platform, conf)}/${trained.model_version}`,
           {
             dataset: trained.dataset_version,
             record: true,
@@ -373,7 +391,7 @@ export const movieTrainingPipeline = definePipeline({
           model_version: string;
           dataset_version: string;
         };
-        const name = String(conf.model_name);
+        const name = modelNameOf(platform, conf);
         const context = dataContext(platform);
         // The champion is scored on the candidate's data too, so the two compare on equal terms (after
         // drift, the champion's own evaluation is on data that no longer describes the users).

@@ -11,8 +11,10 @@ import {
   type Subscription,
   TOPICS,
 } from '../../events/index.js';
+import { movieIdSchema, userIdSchema } from '../../identity/index.js';
 import type { Platform } from '../../platform/index.js';
 import type { ServingService } from '../../serving/index.js';
+import { getRegisteredModel } from '../../tracking/index.js';
 
 const BODY_LIMIT = 64 * 1024;
 const topic = z.enum(TOPICS).describe(`one of ${TOPICS.join(', ')}`);
@@ -25,12 +27,10 @@ const accepted = (event: PublishedEvent) => ({
   status: 'accepted',
   timestamp: event.time,
 });
-// The reference system's user ids are strings of digits; ours are integers.
-const userId = z
-  .union([z.number(), z.string().regex(/^\d{1,10}$/, { error: 'must be a user id (digits)' })])
-  .transform(Number)
-  .pipe(z.number().int().min(0).max(2_147_483_647))
-  .describe('the user (an integer, or its digits as a string)');
+/** The seed guide's overload report has no threshold for memory; this is ours (percent of memory in use). */
+const MEMORY_PERCENT_THRESHOLD = 90;
+const percent = z.number().finite().min(0).max(100_000);
+const overloadMetrics = ['cpu', 'latency', 'queue_depth', 'memory', 'error_rate'] as const;
 
 export interface EventRoutesOptions {
   automations?: Automations | undefined;
@@ -58,8 +58,8 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
             "Publish a user interaction on user-events; the personalisation automation applies it to the user's history and online features",
           body: z
             .object({
-              user_id: userId,
-              movie_id: z.number().int().min(0).max(2_147_483_647).describe('the movie'),
+              user_id: userIdSchema,
+              movie_id: movieIdSchema,
               interaction_type: z.enum(EVENT_INTERACTION_TYPES),
               rating: z.number().min(0).max(10).nullable().optional().describe('0–10'),
               session_id: z.string().max(256).optional(),
@@ -78,17 +78,21 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
           throw new ValidationError('a rating interaction needs a rating from 0 to 10', {
             field: 'body.rating',
           });
-        // An unknown movie is the caller's mistake: say so now rather than dead-letter it later.
-        if (options.serving !== undefined && !options.serving.knowsMovie(body.movie_id))
-          throw new ValidationError(`movie ${body.movie_id} is not in the catalogue`, {
-            field: 'body.movie_id',
-          });
         const event = await bus.publish('user-events', {
           type: 'user.interaction',
           source: 'api',
           data: body,
         });
-        return reply.code(202).send(accepted(event));
+        // A stream must not lose facts because the catalogue lags: the event is kept, but nothing can be
+        // learnt from a movie nobody knows, so it is not applied (and counted).
+        if (options.serving !== undefined && !options.serving.knowsMovie(body.movie_id)) {
+          return reply.code(202).send({
+            ...accepted(event),
+            applied: false,
+            warning: unknownMovie(body.movie_id),
+          });
+        }
+        return reply.code(202).send({ ...accepted(event), applied: true });
       },
     );
 
@@ -103,7 +107,10 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
           body: z
             .object({
               model_name: z.string().min(1).max(256),
-              model_version: z.union([z.string().max(64), z.number().int().transform(String)]),
+              model_version: z
+                .union([z.string().max(64), z.number().int().transform(String)])
+                .optional()
+                .describe("default: the model's champion version"),
               drift_score: z.number().finite(),
               threshold: z.number().finite(),
               drift_type: z.enum(['data', 'prediction', 'concept', 'feature']).default('data'),
@@ -114,10 +121,12 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
         },
       },
       async (request, reply) => {
+        const model_version =
+          request.body.model_version ?? (await championVersion(platform, request.body.model_name));
         const event = await bus.publish('model-drift-alerts', {
           type: 'model.drift_detected',
           source: 'api',
-          data: request.body,
+          data: { ...request.body, model_version },
         });
         return reply.code(202).send({
           ...accepted(event),
@@ -133,29 +142,52 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
         schema: {
           tags: ['events'],
           summary:
-            'Report an overload on system-health; the automation raises the scaling alert and sheds non-critical work',
-          body: z
-            .object({
-              service_name: z.string().min(1).max(256),
-              metric: z.enum(['cpu', 'latency', 'queue_depth', 'memory', 'error_rate']),
-              value: z.number().finite(),
-              threshold: z.number().finite(),
-              severity: z.enum(['info', 'warning', 'error', 'critical']).default('warning'),
-              message: z.string().max(4096).optional(),
-              metadata: z.record(z.string(), z.unknown()).optional(),
-            })
-            .strict(),
+            "Report an overload on system-health — one metric (`metric`, `value`, `threshold`) or the seed guide's usage report (`cpu_usage`, `memory_usage`, `response_time_ms`) checked against the platform's thresholds; over a threshold, the automation raises the scaling alert and sheds non-critical work",
+          body: z.union([
+            z
+              .object({
+                service_name: z.string().min(1).max(256),
+                metric: z.enum(overloadMetrics),
+                value: z.number().finite(),
+                threshold: z.number().finite(),
+                severity: z.enum(['info', 'warning', 'error', 'critical']).default('warning'),
+                message: z.string().max(4096).optional(),
+                metadata: z.record(z.string(), z.unknown()).optional(),
+              })
+              .strict(),
+            z
+              .object({
+                service_name: z.string().min(1).max(256),
+                cpu_usage: percent.optional().describe('percent of CPU in use'),
+                memory_usage: percent.optional().describe('percent of memory in use'),
+                response_time_ms: z.number().finite().min(0).optional(),
+                status: z.string().max(64).optional(),
+                metadata: z.record(z.string(), z.unknown()).optional(),
+              })
+              .strict()
+              .refine(
+                (body) =>
+                  body.cpu_usage !== undefined ||
+                  body.memory_usage !== undefined ||
+                  body.response_time_ms !== undefined,
+                { error: 'give metric, value and threshold, or cpu_usage, memory_usage or response_time_ms' },
+              ),
+          ]),
         },
       },
       async (request, reply) => {
-        const event = await bus.publish('system-health', {
-          type: 'system.overload',
-          source: 'api',
-          data: request.body,
+        const readings = overloadReadings(request.body, platform.config.events.overload);
+        const events: PublishedEvent[] = [];
+        for (const reading of readings)
+          events.push(
+            await bus.publish('system-health', { type: 'system.overload', source: 'api', data: reading }),
+          );
+        const [first] = events;
+        return reply.code(202).send({
+          ...(first === undefined ? {} : accepted(first)),
+          events: events.map(accepted),
+          overloaded: readings.some((reading) => reading.value > reading.threshold),
         });
-        return reply
-          .code(202)
-          .send({ ...accepted(event), overloaded: request.body.value > request.body.threshold });
       },
     );
 
@@ -208,7 +240,17 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
           limit: request.query.limit,
           ...(request.query.topic === undefined ? {} : { topic: request.query.topic }),
         });
-        return { backend: bus.backend, events, count: events.length };
+        // Interactions about movies the catalogue does not hold are kept but were not applied: say so.
+        const serving = options.serving;
+        const annotated =
+          serving === undefined
+            ? events
+            : events.map((event) =>
+                event.type === 'user.interaction' && !serving.knowsMovie(Number(event.data.movie_id))
+                  ? { ...event, applied: false, warning: unknownMovie(Number(event.data.movie_id)) }
+                  : event,
+              );
+        return { backend: bus.backend, events: annotated, count: annotated.length };
       },
     );
 
@@ -315,6 +357,61 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
       }),
     );
   };
+}
+
+function unknownMovie(movieId: number): string {
+  return `movie ${movieId} is not in the catalogue: the event is stored but not applied to features or recommendations`;
+}
+
+/** The version the registry's `champion` alias (or Production stage) points at, else `unknown`. */
+async function championVersion(platform: Platform, modelName: string): Promise<string> {
+  const model = await getRegisteredModel(platform.database.db, modelName).catch(() => undefined);
+  return (
+    model?.aliases.find((entry) => entry.alias === 'champion')?.version ??
+    model?.latest_versions.find((version) => version.current_stage === 'Production')?.version ??
+    'unknown'
+  );
+}
+
+type OverloadBody =
+  | { service_name: string; metric: (typeof overloadMetrics)[number]; value: number; threshold: number }
+  | { service_name: string; cpu_usage?: number; memory_usage?: number; response_time_ms?: number };
+
+/** One `system.overload` per metric reported: the guide's usage report is checked against our thresholds. */
+function overloadReadings(body: OverloadBody, thresholds: { cpuPercent: number; p95LatencyMs: number }) {
+  if ('metric' in body) return [body];
+  const { service_name, cpu_usage, memory_usage, response_time_ms, ...rest } = body as OverloadBody & {
+    cpu_usage?: number;
+    memory_usage?: number;
+    response_time_ms?: number;
+    status?: string;
+    metadata?: Record<string, unknown>;
+  };
+  const readings: {
+    service_name: string;
+    metric: (typeof overloadMetrics)[number];
+    value: number;
+    threshold: number;
+    severity: 'warning' | 'critical';
+    metadata?: Record<string, unknown>;
+  }[] = [];
+  const add = (metric: (typeof overloadMetrics)[number], value: number | undefined, threshold: number) => {
+    if (value === undefined) return;
+    readings.push({
+      service_name,
+      metric,
+      value,
+      threshold,
+      severity: value > threshold * 1.5 ? 'critical' : 'warning',
+      ...(rest.metadata === undefined && rest.status === undefined
+        ? {}
+        : { metadata: { ...rest.metadata, ...(rest.status === undefined ? {} : { status: rest.status }) } }),
+    });
+  };
+  add('cpu', cpu_usage, thresholds.cpuPercent);
+  add('memory', memory_usage, MEMORY_PERCENT_THRESHOLD);
+  add('latency', response_time_ms, thresholds.p95LatencyMs);
+  return readings;
 }
 
 function sse(event: PublishedEvent): string {

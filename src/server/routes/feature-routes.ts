@@ -8,6 +8,7 @@ import {
   listBuilds,
   materializationState,
 } from '../../features/index.js';
+import { UNKNOWN_USER_KEY, userIdSchema } from '../../identity/index.js';
 import type { Platform } from '../../platform/index.js';
 
 const reference = z.string().min(1).max(200);
@@ -84,15 +85,23 @@ export function featureRoutes(
           response: { 200: OnlineResponse },
         },
       },
-      async (request) =>
-        store.getOnlineFeatures({
+      async (request) => {
+        const entities = await withUserKeys(platform, request.body.entities);
+        const answer = await store.getOnlineFeatures({
           ...(request.body.features === undefined ? {} : { features: request.body.features }),
           ...(request.body.feature_service === undefined
             ? {}
             : { featureService: request.body.feature_service }),
-          entities: request.body.entities,
+          entities,
           fullFeatureNames: request.body.full_feature_names,
-        }),
+        });
+        // Answer with the ids as asked, not the keys they were looked up by.
+        const column = answer.metadata.feature_names.indexOf('user_id');
+        const result = answer.results[column];
+        if (entities !== request.body.entities && result !== undefined)
+          result.values = [...(request.body.entities.user_id ?? result.values)];
+        return answer;
+      },
     );
 
     app.post(
@@ -122,11 +131,15 @@ export function featureRoutes(
       },
       async (request) => {
         const { entity_ids, features, entity_type } = request.body;
-        const answer = await store.entityFeatures(entity_type, entity_ids, features);
+        const keys = await entityKeys(platform, entity_type, entity_ids, 'body.entity_ids');
+        const answer = await store.entityFeatures(entity_type, keys, features);
         return {
           entity_type,
           feature_names: answer.feature_names,
-          results: answer.rows,
+          results: answer.rows.map((row, index) => ({
+            ...row,
+            entity_id: entity_ids[index] ?? row.entity_id,
+          })),
           count: answer.rows.length,
         };
       },
@@ -149,12 +162,18 @@ export function featureRoutes(
         const registry = await store.online.currentRegistry();
         const entity = registry.entities.find((item) => item.name === entity_type);
         let id: number | string = entity_id;
-        if (entity?.valueType === 'int64') {
-          if (!/^\d{1,15}$/.test(entity_id))
+        if (entity_type === 'user') {
+          id =
+            (await entityKeys(platform, entity_type, [entity_id], 'params.entity_id'))[0] ?? UNKNOWN_USER_KEY;
+        } else if (entity?.valueType === 'int64') {
+          // `123`, or the seed guide's `movie_123`.
+          const prefix = `${entity_type}_`;
+          const digits = entity_id.startsWith(prefix) ? entity_id.slice(prefix.length) : entity_id;
+          if (!/^\d{1,15}$/.test(digits))
             throw new ValidationError(`entity_id must be an integer (got "${entity_id}")`, {
               field: 'params.entity_id',
             });
-          id = Number(entity_id);
+          id = Number(digits);
         }
         const features = request.query.features
           ?.split(',')
@@ -163,7 +182,7 @@ export function featureRoutes(
         const answer = await store.entityFeatures(entity_type, [id], features);
         const row = answer.rows[0];
         if (row === undefined) throw new Error('no row answered');
-        return { entity_type, ...row };
+        return { entity_type, ...row, entity_id: entity_type === 'user' ? entity_id : row.entity_id };
       },
     );
 
@@ -258,4 +277,37 @@ export function featureRoutes(
       },
     );
   };
+}
+
+/** Users are looked up by any external id (a string id through the identity map); other entities as given. */
+async function entityKeys(
+  platform: Platform,
+  entityType: string,
+  ids: readonly (number | string)[],
+  field: string,
+): Promise<(number | string)[]> {
+  if (entityType !== 'user') return [...ids];
+  return Promise.all(
+    ids.map(async (id, index) => {
+      const parsed = userIdSchema.safeParse(id);
+      if (!parsed.success)
+        throw new ValidationError(
+          `${field}.${index}: ${parsed.error.issues[0]?.message ?? 'not a user id'}`,
+          {
+            field: `${field}.${index}`,
+          },
+        );
+      return (await platform.users.find(parsed.data)) ?? UNKNOWN_USER_KEY;
+    }),
+  );
+}
+
+/** Feast's entity columns with string user ids turned into their keys (`{"user_id": ["test_user_001"]}`). */
+async function withUserKeys(
+  platform: Platform,
+  entities: Record<string, unknown[]>,
+): Promise<Record<string, unknown[]>> {
+  const users = entities.user_id;
+  if (users === undefined || !users.some((value) => typeof value === 'string')) return entities;
+  return { ...entities, user_id: await platform.users.lookupKeys(users) };
 }

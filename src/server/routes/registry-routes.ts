@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { MlopsError } from '../../errors/index.js';
+import { MlopsError, ValidationError } from '../../errors/index.js';
 import type { Platform } from '../../platform/index.js';
 import {
   createExperiment,
   DEFAULT_POLICY,
   decidePromotion,
   getExperiment,
+  getExperimentByName,
   getModelVersion,
   getRegisteredModel,
   listTransitions,
@@ -15,11 +16,16 @@ import {
   rollback,
   searchExperiments,
   searchRegisteredModels,
+  setExperimentTag,
   transitionStage,
   versionsWithRuns,
 } from '../../tracking/index.js';
 
 const ModelName = z.object({ name: z.string().min(1).max(256) });
+const versionNumber = z.union([
+  z.string().regex(/^\d+$/, { error: 'must be a version number' }),
+  z.number().int().positive().transform(String),
+]);
 
 /**
  * The reference system's convenience endpoints under `/mlflow/...` (experiments, models, stage
@@ -43,20 +49,39 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['registry'],
-          summary: 'Create an experiment',
+          summary:
+            'Create an experiment; one of that name already there is answered as it is (200, status already_exists)',
           body: z.object({
             name: z.string().min(1).max(500),
+            description: z
+              .string()
+              .max(5000)
+              .optional()
+              .describe('kept as the mlflow.note.content tag, as MLflow does'),
             artifact_location: z.string().optional(),
             tags: z.record(z.string(), z.string()).optional(),
           }),
         },
       },
       async (request, reply) => {
-        const { name, artifact_location, tags } = request.body;
+        const { name, description, artifact_location, tags } = request.body;
+        // The reference's convenience route is idempotent, so a guide can be run twice; MLflow's own
+        // experiments/create keeps answering 409.
+        const existing = await getExperimentByName(db, name).catch(() => undefined);
+        if (existing !== undefined && existing.lifecycle_stage === 'active') {
+          if (description !== undefined)
+            await setExperimentTag(db, existing.experiment_id, 'mlflow.note.content', description);
+          return reply
+            .code(200)
+            .send({ experiment: await getExperiment(db, existing.experiment_id), status: 'already_exists' });
+        }
         const id = await createExperiment(db, {
           name,
           ...(artifact_location ? { artifactLocation: artifact_location } : {}),
-          tags: Object.entries(tags ?? {}).map(([key, value]) => ({ key, value })),
+          tags: [
+            ...Object.entries(tags ?? {}).map(([key, value]) => ({ key, value })),
+            ...(description === undefined ? [] : [{ key: 'mlflow.note.content', value: description }]),
+          ],
         });
         return reply.code(201).send({ experiment: await getExperiment(db, id) });
       },
@@ -131,10 +156,12 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
             'Promote a version to champion if the promotion policy allows (409 with the reasons if not)',
           params: ModelName,
           querystring: z.object({
-            version: z.string().regex(/^\d+$/, { error: 'must be a version number' }),
+            version: versionNumber.optional().describe('the version (or give it in the body)'),
           }),
           body: z
             .object({
+              version: versionNumber.optional().describe('the version (or give it in the query string)'),
+              description: z.string().max(2000).optional().describe('why: recorded with the change'),
               metric: z.string().min(1).optional(),
               lower_is_better: z.boolean().optional(),
               min_improvement: z.number().finite().optional(),
@@ -147,7 +174,20 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
       },
       async (request) => {
         const body = request.body ?? {};
-        const decision = await decidePromotion(db, request.params.name, request.query.version, {
+        const wanted = request.query.version ?? body.version;
+        if (wanted === undefined)
+          throw new ValidationError('give the version to promote, in the body or the query string', {
+            field: 'body.version',
+          });
+        // Promoting the champion again changes nothing: say so rather than refuse (the guide does this).
+        const current = await getRegisteredModel(db, request.params.name);
+        if (current.aliases.some((entry) => entry.alias === 'champion' && entry.version === wanted))
+          return {
+            model_version: await getModelVersion(db, request.params.name, wanted),
+            decision: { isPromoted: false, reasons: [`version ${wanted} is already the champion`] },
+            status: 'already_champion',
+          };
+        const decision = await decidePromotion(db, request.params.name, wanted, {
           metric: body.metric ?? DEFAULT_POLICY.metric,
           isHigherBetter: body.lower_is_better !== true,
           minImprovement: body.min_improvement ?? DEFAULT_POLICY.minImprovement,
@@ -156,12 +196,12 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
         if (!decision.isPromoted && body.force !== true) {
           throw new MlopsError(
             'MLOPS_ERR_CONFLICT',
-            `version ${request.query.version} was not promoted: ${decision.reasons.join('; ')}`,
-            { field: 'query.version' },
+            `version ${wanted} was not promoted: ${decision.reasons.join('; ')}`,
+            { field: request.query.version === undefined ? 'body.version' : 'query.version' },
           );
         }
-        const reason = body.reason ?? 'promote-to-production';
-        const version = await promote(db, request.params.name, request.query.version, {
+        const reason = body.reason ?? body.description ?? 'promote-to-production';
+        const version = await promote(db, request.params.name, wanted, {
           actor: 'api',
           reason: decision.isPromoted ? reason : `FORCED: ${reason}`,
         });

@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { movieIdSchema, userIdParam, userIdSchema } from '../../identity/index.js';
 import { INTERACTION_TYPES, type RecommendResponse, type ServingService } from '../../serving/index.js';
 
-const id = (what: string) => z.number().int().min(0).max(2_147_483_647).describe(what);
-const queryId = (what: string) => z.coerce.number().int().min(0).max(2_147_483_647).describe(what);
 const k = z.number().int().min(1).max(100).default(10).describe('how many movies (1–100)');
 const genres = z
   .array(z.string().min(1).max(100))
@@ -35,9 +34,10 @@ export function servingRoutes(
       {
         schema: {
           tags: ['serving'],
-          summary: 'Top-k movies for a user (unknown users get popular-within-taste movies)',
+          summary:
+            'Top-k movies for a user (a user never seen gets the cold-start list; no user_id: the popular list)',
           querystring: z.object({
-            user_id: queryId('the user'),
+            user_id: userIdParam.optional(),
             k: z.coerce.number().int().min(1).max(100).default(10).describe('how many movies (1–100)'),
             exclude_seen: z
               .enum(['true', 'false'])
@@ -55,8 +55,8 @@ export function servingRoutes(
       async (request) => {
         const started = performance.now();
         return served(
-          serving.recommend({
-            userId: request.query.user_id,
+          await serving.recommendFor({
+            user: request.query.user_id ?? null,
             k: request.query.k,
             excludeSeen: request.query.exclude_seen,
             ...(request.query.genres === undefined
@@ -81,7 +81,7 @@ export function servingRoutes(
           tags: ['serving'],
           summary: 'Top-k movies for a user, optionally within genres',
           body: z.object({
-            user_id: id('the user'),
+            user_id: userIdSchema,
             k,
             exclude_seen: z.boolean().default(true).describe('leave out movies the user already watched'),
             genres,
@@ -91,8 +91,8 @@ export function servingRoutes(
       async (request) => {
         const started = performance.now();
         return served(
-          serving.recommend({
-            userId: request.body.user_id,
+          await serving.recommendFor({
+            user: request.body.user_id,
             k: request.body.k,
             excludeSeen: request.body.exclude_seen,
             ...(request.body.genres === undefined ? {} : { genres: request.body.genres }),
@@ -110,8 +110,8 @@ export function servingRoutes(
           tags: ['serving'],
           summary: 'Scores of given movies for a user; unknown movie ids are listed, the rest still scored',
           body: z.object({
-            user_id: id('the user'),
-            movie_ids: z.array(id('a movie')).min(1).max(1000).describe('1–1000 movie ids'),
+            user_id: userIdSchema,
+            movie_ids: z.array(movieIdSchema).min(1).max(1000).describe('1–1000 movie ids'),
           }),
         },
       },
@@ -125,7 +125,7 @@ export function servingRoutes(
         schema: {
           tags: ['serving'],
           summary: 'Movies most like a movie (by the served model’s item similarity)',
-          body: z.object({ movie_id: id('the movie'), k }),
+          body: z.object({ movie_id: movieIdSchema, k }),
         },
       },
       async (request) => serving.similar(request.body.movie_id, request.body.k),
@@ -139,8 +139,8 @@ export function servingRoutes(
           tags: ['serving'],
           summary: 'Record a user’s feedback; their next recommendations reflect it at once',
           body: z.object({
-            user_id: id('the user'),
-            movie_id: id('the movie'),
+            user_id: userIdSchema,
+            movie_id: movieIdSchema,
             interaction_type: z
               .enum(INTERACTION_TYPES)
               .describe('watch, like, click, rating (positive); dislike, skip (hide the movie)'),
@@ -156,7 +156,7 @@ export function servingRoutes(
       },
       async (request, reply) => {
         const stored = await serving.feedback({
-          userId: request.body.user_id,
+          user: request.body.user_id,
           movieId: request.body.movie_id,
           type: request.body.interaction_type,
           rating: request.body.rating ?? null,
@@ -171,7 +171,7 @@ export function servingRoutes(
         schema: {
           tags: ['serving'],
           summary: 'A user’s feedback, newest first',
-          params: z.object({ user_id: queryId('the user') }),
+          params: z.object({ user_id: userIdParam }),
           querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
         },
       },
@@ -206,9 +206,9 @@ export function servingRoutes(
 export function legacyTopK(serving: ServingService) {
   const query = z.object({
     k: z.coerce.number().int().min(1).max(100).default(10),
-    user_id: z.coerce.number().int().min(0).max(2_147_483_647).optional(),
+    user_id: userIdParam.optional(),
   });
-  return (raw: unknown) => {
+  return async (raw: unknown) => {
     const parsed = query.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -220,8 +220,8 @@ export function legacyTopK(serving: ServingService) {
       };
     }
     // Without a user: an anonymous visitor, who gets the cold-start list.
-    const response = serving.recommend({
-      userId: parsed.data.user_id ?? -1,
+    const response = await serving.recommendFor({
+      user: parsed.data.user_id ?? null,
       k: parsed.data.k,
       excludeSeen: true,
     });

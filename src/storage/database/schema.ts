@@ -47,6 +47,14 @@ export interface DatabaseSchema {
   };
   automation_actions: AutomationActionsTable;
   api_tokens: ApiTokensTable;
+  user_identities: UserIdentitiesTable;
+}
+
+/** External user ids that are not plain numbers, and the integer key each was given. */
+export interface UserIdentitiesTable {
+  external_id: string;
+  user_key: Generated<number>;
+  created_at: ColumnType<Date, Date | undefined, never>;
 }
 
 export interface ApiTokensTable {

@@ -222,7 +222,8 @@ export interface Recommendation {
 }
 
 export interface Recommendations {
-  user_id: number;
+  /** The id as the caller gave it: a number, a string id, or null for an anonymous visitor. */
+  user_id: number | string | null;
   recommendations: Recommendation[];
   count: number;
   model: { name: string; version: string; variant: string; algorithm: string };
@@ -232,9 +233,9 @@ export interface Recommendations {
 
 export type FeedbackType = 'watch' | 'like' | 'click' | 'rating' | 'dislike' | 'skip';
 
-export const fetchRecommendations = (userId: number, k: number) =>
-  getJson<Recommendations>(`/api/v1/recommendations?user_id=${userId}&k=${k}`);
-export const sendFeedback = (userId: number, movieId: number, type: FeedbackType) =>
+export const fetchRecommendations = (userId: string, k: number) =>
+  getJson<Recommendations>(`/api/v1/recommendations?user_id=${encodeURIComponent(userId)}&k=${k}`);
+export const sendFeedback = (userId: string, movieId: number, type: FeedbackType) =>
   postJson<{ feedback_id: string }>('/api/v1/feedback', {
     user_id: userId,
     movie_id: movieId,

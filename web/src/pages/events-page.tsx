@@ -242,7 +242,7 @@ function ResultLine({ result, testId }: { result: FormResult | undefined; testId
 function DriftForm() {
   const [champion, setChampion] = useState<string>();
   const [form, setForm] = useState({
-    model_name: 'movie_recommender',
+    model_name: 'movie_predictor',
     model_version: undefined as string | undefined,
     drift_score: '0.8',
     threshold: '0.5',

@@ -96,7 +96,12 @@ function EntityLookup({ entities }: { entities: string[] }) {
           </select>
         </label>
         <label>
-          Id <input value={id} onChange={(event) => setId(event.target.value)} inputMode="numeric" />
+          Id{' '}
+          <input
+            value={id}
+            onChange={(event) => setId(event.target.value)}
+            placeholder="123, 7 or test_user_001"
+          />
         </label>
         <button className="button" type="submit">
           Look up

@@ -4,6 +4,8 @@ import { type FeedbackType, fetchRecommendations, type Recommendations, sendFeed
 import { MovieCard } from '../components/movie-card';
 
 const COUNT = 12;
+/** The server's rule for user ids: 1–128 letters, digits and _ . : @ - (numbers included). */
+const USER_ID = /^[A-Za-z0-9_.:@-]{1,128}$/;
 
 /** The feedback buttons on each card: label and the interaction it records. */
 const PAST: Partial<Record<FeedbackType, string>> = { like: 'Liked', dislike: 'Disliked', watch: 'Watched' };
@@ -27,13 +29,15 @@ const STRATEGY: Record<Recommendations['strategy'], string> = {
  */
 export function RecommendationsPage() {
   const [params, setParams] = useSearchParams();
-  const userId = Number(params.get('user') ?? '1');
+  const userId = params.get('user') ?? '1';
   const [answer, setAnswer] = useState<Recommendations>();
   const [error, setError] = useState<string>();
   const [notice, setNotice] = useState<string>();
-  const [draft, setDraft] = useState(String(userId));
+  const [draft, setDraft] = useState(userId);
+  const valid = USER_ID.test(userId);
 
   const load = useCallback(() => {
+    if (!USER_ID.test(userId)) return;
     fetchRecommendations(userId, COUNT)
       .then((next) => {
         setAnswer(next);
@@ -43,11 +47,11 @@ export function RecommendationsPage() {
   }, [userId]);
 
   useEffect(() => {
-    setDraft(String(userId));
+    setDraft(userId);
     load();
   }, [userId, load]);
 
-  const showUser = (next: number) => setParams({ user: String(next) });
+  const showUser = (next: string) => setParams({ user: next });
 
   const react = async (movieId: number, title: string, type: FeedbackType) => {
     try {
@@ -59,7 +63,6 @@ export function RecommendationsPage() {
     }
   };
 
-  const valid = Number.isInteger(userId) && userId >= 0;
   return (
     <section className="page" aria-labelledby="recommendations-title">
       <div className="page-head">
@@ -76,31 +79,31 @@ export function RecommendationsPage() {
         className="filters"
         onSubmit={(event) => {
           event.preventDefault();
-          if (/^\d+$/.test(draft)) showUser(Number(draft));
+          if (USER_ID.test(draft)) showUser(draft);
         }}
       >
         <label>
           User id
           <input
-            inputMode="numeric"
             value={draft}
+            placeholder="7 or test_user_001"
             onChange={(event) => setDraft(event.target.value.trim())}
           />
         </label>
-        <button type="submit" className="button" disabled={!/^\d+$/.test(draft)}>
+        <button type="submit" className="button" disabled={!USER_ID.test(draft)}>
           Show
         </button>
         <button
           type="button"
           className="button"
-          onClick={() => showUser(900_000 + Math.floor(Math.random() * 99_999))}
+          onClick={() => showUser(`visitor_${Math.random().toString(36).slice(2, 10)}`)}
         >
           Act as a new visitor
         </button>
       </form>
       {!valid && (
         <div className="banner banner-error" role="alert">
-          “{params.get('user')}” is not a user id: use a whole number.
+          “{params.get('user')}” is not a user id: use a number or 1–128 letters, digits and _ . : @ -
         </div>
       )}
       {error && (

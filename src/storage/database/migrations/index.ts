@@ -9,6 +9,7 @@ import * as pipelines from './0007-pipelines.js';
 import * as alerts from './0008-alerts.js';
 import * as events from './0009-events.js';
 import * as apiTokens from './0010-api-tokens.js';
+import * as userIdentities from './0011-user-identities.js';
 
 /**
  * Every migration, in order. Names are `NNNN-<what>`; never edit one that has shipped: add the next.
@@ -25,4 +26,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0008-alerts': alerts,
   '0009-events': events,
   '0010-api-tokens': apiTokens,
+  '0011-user-identities': userIdentities,
 };
