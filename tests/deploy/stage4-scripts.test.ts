@@ -17,7 +17,7 @@ describe('shell scripts and git hooks', () => {
       .filter((file) => file.endsWith('.sh'))
       .map((file) => `scripts/${file}`);
     const hooks = readdirSync(path.join(REPO, '.githooks')).map((file) => `.githooks/${file}`);
-    const all = run('shellcheck', ['--severity=warning', ...scripts, ...hooks]);
+    const all = run('shellcheck', ['--severity=warning', ...scripts, ...hooks, 'run_movie_mlops.sh']);
     expect(all.stdout).toBe('');
     expect(all.code).toBe(0);
     const ours = [
@@ -28,6 +28,23 @@ describe('shell scripts and git hooks', () => {
     const strict = run('shellcheck', ours);
     expect(strict.stdout).toBe('');
     expect(strict.code).toBe(0);
+  });
+
+  it("run_movie_mlops.sh: the seed guide's menu, one option per call, clear about a wrong one", () => {
+    const wrong = run('bash', ['run_movie_mlops.sh', '99']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('unknown option 99');
+    const noTerminal = run('bash', ['run_movie_mlops.sh']);
+    expect(noTerminal.code).toBe(1);
+    expect(noTerminal.stdout).toMatch(/2\) start everything/);
+    expect(noTerminal.stdout).toMatch(/8\) full system test/);
+    expect(noTerminal.stdout).toMatch(/11\) service status/);
+    expect(noTerminal.stderr).toContain('give an option number');
+    const home = mkdtempSync(path.join(tmpdir(), 'mlops-run-'));
+    const stop = run('bash', ['run_movie_mlops.sh', '3'], { env: { ...process.env, MLOPS_HOME: home } });
+    expect(stop.stdout).toContain('not running');
+    expect(stop.code).toBe(0);
+    rmSync(home, { recursive: true, force: true });
   });
 
   it('ShellCheck is real: it flags an unquoted variable', () => {

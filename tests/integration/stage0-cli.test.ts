@@ -58,6 +58,52 @@ describe('bad configuration stops start-up with one line and exit code 2', () =>
     blocker.close();
     remove();
   });
+
+  it('answers on extra ports (MLOPS_EXTRA_PORTS), and names an extra port that is taken', async () => {
+    const { home, remove } = createTestHome();
+    const [main, extra] = [await freePort(), await freePort()];
+    const up = startCli(['up'], {
+      MLOPS_HOME: home,
+      MLOPS_PORT: String(main),
+      MLOPS_EXTRA_PORTS: String(extra),
+    });
+    try {
+      await up.waitFor(/movie-mlops is up/);
+      const health = await fetch(`http://127.0.0.1:${extra}/health`);
+      expect(health.status).toBe(200);
+      expect(health.headers.get('x-request-id')).toBeTruthy();
+      const missing = await fetch(`http://127.0.0.1:${extra}/api/v1/no-such-route`);
+      expect(missing.status).toBe(404);
+    } finally {
+      up.child.kill('SIGTERM');
+      await up.exited;
+    }
+    const blocker = createServer();
+    const taken = await new Promise<number>((resolve) =>
+      blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)),
+    );
+    const result = await runCli(['up'], {
+      MLOPS_HOME: home,
+      MLOPS_PORT: String(main),
+      MLOPS_EXTRA_PORTS: `${extra},${taken}`,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`mlops: MLOPS_EXTRA_PORTS: port ${taken} on 127.0.0.1 is already in use`);
+    // Nothing is left listening: the main port and the first extra port are free again.
+    await new Promise<void>((resolve, reject) => {
+      const probe = createServer();
+      probe.once('error', reject);
+      probe.listen(extra, '127.0.0.1', () => probe.close(() => resolve()));
+    });
+    blocker.close();
+    remove();
+  });
+
+  it('refuses a malformed MLOPS_EXTRA_PORTS, naming it', async () => {
+    const result = await runCli(['up'], { MLOPS_EXTRA_PORTS: '8080,http' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/MLOPS_EXTRA_PORTS must be guide .* or comma-separated ports/);
+  });
 });
 
 describe('mlops status', () => {

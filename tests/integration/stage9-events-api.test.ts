@@ -166,6 +166,53 @@ describe('POST /api/v1/events/user-interaction', () => {
     });
   });
 
+  it("takes the guide's string ids, and keeps an unknown movie's event without applying it", async () => {
+    const named = await post('/api/v1/events/user-interaction', {
+      user_id: 'user_3',
+      movie_id: 'movie_5',
+      interaction_type: 'view',
+      rating: 4,
+    });
+    expect(named.statusCode).toBe(202);
+    expect(named.json()).toMatchObject({ status: 'accepted', applied: true });
+    await until('user_3 personalised', async () =>
+      (await test.platform.users.find('user_3')) === undefined ? undefined : true,
+    );
+    const history = (await app.inject({ url: '/api/v1/feedback/user_3' })).json();
+    expect(history).toMatchObject({ user_id: 'user_3', feedback_count: 1 });
+    expect(history.feedback_history[0]).toMatchObject({ movie_id: 5, interaction_type: 'watch' });
+
+    const unknown = await post('/api/v1/events/user-interaction', {
+      user_id: 'user_4',
+      movie_id: 'movie_99999999',
+      interaction_type: 'view',
+    });
+    expect(unknown.statusCode).toBe(202);
+    const accepted = unknown.json() as { event_id: string; applied: boolean; warning: string };
+    expect(accepted.applied).toBe(false);
+    expect(accepted.warning).toMatch(
+      /movie 99999999 is not in the catalogue: the event is stored but not applied/,
+    );
+    await until('the unknown movie counted', async () =>
+      /mlops_events_unknown_movie_total\{topic="user-events"\} [1-9]/.test(
+        (await app.inject({ url: '/metrics' })).body,
+      )
+        ? true
+        : undefined,
+    );
+    const listed = (await app.inject({ url: '/api/v1/events?topic=user-events&limit=20' })).json() as {
+      events: (PublishedEvent & { applied?: boolean; warning?: string })[];
+    };
+    const stored = listed.events.find((event) => event.id === accepted.event_id);
+    expect(stored).toMatchObject({ data: { user_id: 'user_4', movie_id: 99_999_999 }, applied: false });
+    expect((await app.inject({ url: '/api/v1/feedback/user_4' })).json()).toMatchObject({
+      feedback_count: 0,
+    });
+    expect((await app.inject({ url: '/metrics' })).body).toMatch(
+      /mlops_automation_actions_total\{automation="personalize",outcome="unknown_movie"\} [1-9]/,
+    );
+  });
+
   it('refuses bad bodies with a 4xx naming the field, and publishes nothing', async () => {
     const count = async () => (await bus.recent({ topic: 'user-events', limit: 1000 })).length;
     const before = await count();
