@@ -13,7 +13,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -33,6 +33,8 @@ const { values } = parseArgs({
     window: { type: 'string', default: '500' },
     'latency-events': { type: 'string', default: '500' },
     'interval-ms': { type: 'string', default: '5' },
+    backends: { type: 'string', default: 'embedded,redis,kafka' },
+    json: { type: 'string' },
   },
 });
 const EVENTS = Number(values.events);
@@ -367,7 +369,10 @@ async function main(): Promise<void> {
   const found = services();
   const prefix = `bench${randomBytes(4).toString('hex')}.`;
   const figures: Figures[] = [];
-  for (const backend of ['embedded', 'redis', 'kafka'] as const) {
+  const backends = (['embedded', 'redis', 'kafka'] as const).filter((backend) =>
+    values.backends.split(',').includes(backend),
+  );
+  for (const backend of backends) {
     try {
       figures.push(await measure(backend, busEnv(backend, found, prefix)));
     } finally {
@@ -376,6 +381,7 @@ async function main(): Promise<void> {
   }
   const cpu = cpus();
   process.stdout.write(`${JSON.stringify(figures, null, 2)}\n\n`);
+  if (values.json !== undefined) writeFileSync(values.json, JSON.stringify(figures));
   process.stdout.write(
     `event bus: ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}; ` +
       `Redis ${await redisVersion(found.redisUrl)} (${found.redisUrl}), Kafka at ${found.kafkaBrokers} (1 KRaft node, 3 partitions); ` +

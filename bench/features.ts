@@ -33,6 +33,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '16' },
     entities: { type: 'string', default: '100000' },
     'no-reference': { type: 'boolean', default: false },
+    json: { type: 'string' },
   },
 });
 const repo = path.resolve(import.meta.dirname, '..');
@@ -375,6 +376,7 @@ async function main(): Promise<void> {
   }
   rmSync(home, { recursive: true, force: true });
   process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
+  if (values.json !== undefined) writeFileSync(values.json, JSON.stringify(figures));
   printSummary(figures);
 }
 

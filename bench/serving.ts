@@ -5,7 +5,9 @@
  * from the pinned virtualenv of scripts/setup_bench_python.sh). A separate load-generator process
  * (autocannon, 32 connections) requests `/api/v1/recommendations?user_id=<random>&k=10` from each.
  *
- *   npm run bench:serving [-- --seconds 10 --connections 32]
+ *   npm run bench:serving [-- --seconds 10 --connections 32 --interactions 1000000 --json figures.json]
+ *
+ * `--json` also writes the figures and ratios to a file (what `npm run bench:smoke` collects).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,13 +37,16 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '32' },
     'no-reference': { type: 'boolean', default: false },
+    interactions: { type: 'string', default: '1000000' },
+    iterations: { type: 'string', default: '10' },
+    json: { type: 'string' },
   },
 });
 const repo = path.resolve(import.meta.dirname, '..');
 const DATA = {
   users: 6000,
   movies: 10_000,
-  interactions: 1_000_000,
+  interactions: Number(values.interactions),
   seed: 42,
   endDate: '2026-11-01',
   days: 180,
@@ -96,7 +101,10 @@ async function prepare(): Promise<{ scoreMs: number }> {
       watchLog,
     });
     process.stderr.write('training ALS (64 factors)\n');
-    await trainModel(context, { algorithm: 'als', hyperparameters: { factors: 64, iterations: 10 } });
+    await trainModel(context, {
+      algorithm: 'als',
+      hyperparameters: { factors: 64, iterations: Number(values.iterations) },
+    });
     await promote(context.db, 'movie_predictor', '1', { actor: 'bench', reason: 'bench' });
     const trained = await loadModelVersion(context, await resolveModelVersion(context, '1'));
 
@@ -228,6 +236,22 @@ try {
       `| ${name} | ${figures.requests_per_second.toFixed(0)} | ${figures.latency_p50_ms} | ${figures.latency_p99_ms} | ${figures.non_2xx} | ${figures.errors} |`,
     );
   const reference = rows.find(([name]) => name.startsWith('FastAPI'))?.[1];
+  if (values.json !== undefined)
+    writeFileSync(
+      values.json,
+      JSON.stringify({
+        score_ms: scoreMs,
+        uncached: rows[0]?.[1],
+        cached: rows[1]?.[1],
+        peer: reference ?? null,
+        uncached_ratio: reference
+          ? (rows[0]?.[1].requests_per_second ?? 0) / reference.requests_per_second
+          : null,
+        cached_ratio: reference
+          ? (rows[1]?.[1].requests_per_second ?? 0) / reference.requests_per_second
+          : null,
+      }),
+    );
   if (reference !== undefined) {
     for (const [name, figures] of rows.slice(0, 2))
       console.log(

@@ -8,7 +8,7 @@
  * median latency of a filtered, ordered search over `--runs` runs, with our/MLflow ratios.
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     singles: { type: 'string', default: '500' },
     batches: { type: 'string', default: '20' },
     runs: { type: 'string', default: '2000' },
+    json: { type: 'string' },
   },
 });
 const repo = path.resolve(import.meta.dirname, '..');
@@ -133,3 +134,16 @@ for (const [label, key, isHigherBetter] of rows) {
   );
 }
 console.log('ratio > 1 means ours is faster');
+if (values.json !== undefined)
+  writeFileSync(
+    values.json,
+    JSON.stringify(
+      Object.fromEntries(
+        rows.map(([label, key, isHigherBetter]) => {
+          const a = oursFigures[key] ?? Number.NaN;
+          const b = mlflowFigures[key] ?? Number.NaN;
+          return [key, { label, ours: a, peer: b, ratio: isHigherBetter ? a / b : b / a }];
+        }),
+      ),
+    ),
+  );

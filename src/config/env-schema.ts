@@ -22,6 +22,17 @@ const integer = (min: number, max: number) => {
   );
 };
 
+const fraction = () => {
+  const problem = 'must be a number from 0 to 1';
+  return optional(
+    z
+      .string()
+      .trim()
+      .regex(/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, { error: problem })
+      .transform(Number),
+  );
+};
+
 const choice = <const T extends readonly [string, ...string[]]>(values: T) =>
   optional(z.enum(values, { error: `must be one of ${values.join(', ')}` }));
 
@@ -170,6 +181,8 @@ export const ENV_SCHEMA = z.object({
   ),
   MLOPS_EVENT_PARTITIONS: integer(1, 1000),
   MLOPS_EVENT_RETENTION_DAYS: integer(1, 3650),
+  MLOPS_SERVED_EVENTS_SAMPLE: fraction(),
+  MLOPS_SERVED_EVENTS_BUFFER: integer(0, 10_000_000),
   MLOPS_AUTOMATIONS: flag(),
   MLOPS_RETRAIN_COOLDOWN_SECONDS: integer(0, 604_800),
   MLOPS_OVERLOAD_CPU_PERCENT: integer(1, 100_000),

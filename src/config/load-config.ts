@@ -100,6 +100,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
         sheddingMs: (env.MLOPS_LOAD_SHEDDING_SECONDS ?? 300) * 1000,
       },
       retentionMs: (env.MLOPS_EVENT_RETENTION_DAYS ?? 7) * 86_400_000,
+      servedEvents: {
+        sampleRate: env.MLOPS_SERVED_EVENTS_SAMPLE ?? 1,
+        capacity: env.MLOPS_SERVED_EVENTS_BUFFER ?? 10_000,
+      },
     },
     auth: {
       mode: env.MLOPS_AUTH ?? 'auto',

@@ -1,4 +1,5 @@
 export { EmbeddedEventBus } from './embedded-event-bus.js';
+export { EventBuffer, type EventBufferOptions } from './event-buffer.js';
 export {
   consumerName,
   deliverBatch,

@@ -129,6 +129,12 @@ export class PlatformMetrics {
     labelNames: ['topic', 'group', 'reason'] as const,
     registers: [this.registry],
   });
+  readonly eventsDropped = new Counter({
+    name: 'mlops_events_dropped_total',
+    help: 'Events dropped before reaching the bus, by topic and reason (buffer_full, publish_failed).',
+    labelNames: ['topic', 'reason'] as const,
+    registers: [this.registry],
+  });
   readonly eventsUnknownMovie = new Counter({
     name: 'mlops_events_unknown_movie_total',
     help: 'User interactions about a movie the catalogue does not hold: stored on their topic, not applied.',

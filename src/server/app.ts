@@ -9,6 +9,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Automations } from '../events/automations/index.js';
+import { EventBuffer } from '../events/index.js';
 import type { FeatureStore } from '../features/index.js';
 import type { Logger } from '../logging/index.js';
 import type { PipelineEngine } from '../pipelines/index.js';
@@ -154,7 +155,12 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
   await app.register(authRoutes(platform));
   await app.register(monitoringRoutes(platform));
   const serving = options.serving;
-  if (serving !== undefined) await app.register(servingRoutes(serving, { onServed: announcer(platform) }));
+  if (serving !== undefined) {
+    const served = servedEvents(platform);
+    // After the server stops taking requests: what is still buffered is published before storage closes.
+    app.addHook('onClose', () => served.stop());
+    await app.register(servingRoutes(serving, { onServed: announcer(served) }));
+  }
   if (options.features !== undefined)
     await app.register(featureRoutes(platform, options.features, { surface: options.surface ?? 'all' }));
   if (options.surface === 'serving') {
@@ -197,25 +203,35 @@ function registerLegacyTopK(app: App, serving: ServingService, webDir: string | 
   });
 }
 
-/** Publishes each served list on movie-recommendations; a request never waits for (or fails with) the bus. */
-function announcer(platform: Platform) {
+/** The bounded buffer served lists go through to movie-recommendations (MLOPS_SERVED_EVENTS_*). */
+function servedEvents(platform: Platform): EventBuffer<'movie-recommendations'> {
+  const { sampleRate, capacity } = platform.config.events.servedEvents;
+  return new EventBuffer(() => platform.events(), {
+    topic: 'movie-recommendations',
+    capacity,
+    sampleRate,
+    metrics: platform.metrics,
+    logger: platform.logger,
+  });
+}
+
+/**
+ * Announces each served list on movie-recommendations. The request only pushes onto the buffer: it
+ * never waits for, pays a database write for, or fails with the bus.
+ */
+function announcer(buffer: EventBuffer<'movie-recommendations'>) {
   return (answer: RecommendResponse, latencyMs: number) => {
-    void platform
-      .events()
-      .then((bus) =>
-        bus.publish('movie-recommendations', {
-          type: 'recommendation.served',
-          source: 'serving',
-          data: {
-            user_id: answer.user_id,
-            movie_ids: answer.recommendations.map((movie) => movie.movie_id),
-            model_name: answer.model.name,
-            model_version: answer.model.version,
-            variant: answer.model.variant,
-            latency_ms: Math.round(latencyMs * 1000) / 1000,
-          },
-        }),
-      )
-      .catch(() => undefined);
+    buffer.offer({
+      type: 'recommendation.served',
+      source: 'serving',
+      data: {
+        user_id: answer.user_id,
+        movie_ids: answer.recommendations.map((movie) => movie.movie_id),
+        model_name: answer.model.name,
+        model_version: answer.model.version,
+        variant: answer.model.variant,
+        latency_ms: Math.round(latencyMs * 1000) / 1000,
+      },
+    });
   };
 }

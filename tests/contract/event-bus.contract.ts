@@ -64,7 +64,7 @@ export function runEventBusContract(name: string, open: () => Promise<EventBusFi
       const { bus } = opened();
       const attempt = bus.publish('user-events', {
         type: 'user.interaction',
-        data: { user_id: 'seven', movie_id: 1, interaction_type: 'watch' },
+        data: { user_id: 'se ven', movie_id: 1, interaction_type: 'watch' },
       });
       await expect(attempt).rejects.toMatchObject({ code: 'MLOPS_ERR_EVENT_INVALID', field: 'data.user_id' });
       await expect(

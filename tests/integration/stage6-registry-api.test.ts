@@ -30,7 +30,7 @@ describe('registry convenience API (/mlflow/...)', () => {
     await test?.dispose();
   });
 
-  it('lists and creates experiments, refusing duplicates', async () => {
+  it('lists and creates experiments; creating one that exists answers it as it is, with a new description', async () => {
     const created = await app.inject({
       method: 'POST',
       url: '/mlflow/experiments',
@@ -44,10 +44,17 @@ describe('registry convenience API (/mlflow/...)', () => {
     const duplicate = await app.inject({
       method: 'POST',
       url: '/mlflow/experiments',
-      payload: { name: 'from-api' },
+      payload: { name: 'from-api', description: 'the same experiment' },
     });
-    expect(duplicate.statusCode).toBe(409);
-    expect(duplicate.json().error_code).toBe('MLOPS_ERR_CONFLICT');
+    expect(duplicate.statusCode).toBe(200);
+    expect(duplicate.json()).toMatchObject({
+      status: 'already_exists',
+      experiment: { experiment_id: created.json().experiment.experiment_id, name: 'from-api' },
+    });
+    expect(duplicate.json().experiment.tags).toContainEqual({
+      key: 'mlflow.note.content',
+      value: 'the same experiment',
+    });
     const bad = await app.inject({ method: 'POST', url: '/mlflow/experiments', payload: { name: '' } });
     expect(bad.json().field).toBe('body.name');
     const list = (await app.inject({ method: 'GET', url: '/mlflow/experiments' })).json();
