@@ -7,6 +7,8 @@
  * read the same two ways on the same values. Then historical retrieval of 1M entity rows.
  *
  *   npm run bench:features [-- --seconds 10 --connections 16 --no-reference]
+ *
+ * `--quick` (what bench:smoke runs): HTTP reads under load only, embedded store and Feast serve.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     entities: { type: 'string', default: '100000' },
     'no-reference': { type: 'boolean', default: false },
     json: { type: 'string' },
+    quick: { type: 'boolean', default: false },
   },
 });
 const repo = path.resolve(import.meta.dirname, '..');
@@ -193,22 +196,16 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function main(): Promise<void> {
-  const services = execFileSync('bash', [path.join(repo, 'scripts/run_local_services.sh'), 'up', 'redis'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  }).toString();
-  const redisUrl = /MLOPS_TEST_REDIS_URL=(\S+)/.exec(services)?.[1];
-  if (redisUrl === undefined) throw new Error('run_local_services.sh did not start Redis');
-
-  const dataDir = path.join(home, 'bench-data');
-  mkdirSync(dataDir, { recursive: true });
-  process.stderr.write(`writing ${ENTITIES} movies × ${SNAPSHOTS} snapshots × ${FEATURES.length} features\n`);
-  const { history, latest } = await writeData(dataDir);
-
+/** Builds and materializes the view; unless --quick, reads it in-process and retrieves a training set. */
+async function inProcessFigures(
+  history: string,
+  dataDir: string,
+  redisUrl: string,
+  figures: Record<string, unknown>,
+): Promise<void> {
   const config = loadConfig({ env: { MLOPS_HOME: home }, cwd: home });
   const platform = await openPlatform(config, logger);
   const context = { db: platform.database.db, artifacts: platform.artifacts, home, logger };
-  const figures: Record<string, unknown> = {};
   try {
     await recordDatasetVersion(context, {
       dataset: 'movie_bench_source',
@@ -232,6 +229,10 @@ async function main(): Promise<void> {
       redisUrl,
       redisKeyPrefix: redisPrefix,
     };
+    if (values.quick) {
+      await embedded.close();
+      return;
+    }
     const redis = await FeatureStore.open({ ...context, config: redisConfig });
     started = performance.now();
     await redis.materialize({ views: ['movie_bench'] });
@@ -268,16 +269,33 @@ async function main(): Promise<void> {
   } finally {
     await platform.close();
   }
+}
+
+async function main(): Promise<void> {
+  const services = execFileSync('bash', [path.join(repo, 'scripts/run_local_services.sh'), 'up', 'redis'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).toString();
+  const redisUrl = /MLOPS_TEST_REDIS_URL=(\S+)/.exec(services)?.[1];
+  if (redisUrl === undefined) throw new Error('run_local_services.sh did not start Redis');
+
+  const dataDir = path.join(home, 'bench-data');
+  mkdirSync(dataDir, { recursive: true });
+  process.stderr.write(`writing ${ENTITIES} movies × ${SNAPSHOTS} snapshots × ${FEATURES.length} features\n`);
+  const { history, latest } = await writeData(dataDir);
+  const figures: Record<string, unknown> = {};
+  await inProcessFigures(history, dataDir, redisUrl, figures);
 
   // HTTP under load: our server on each store, then Feast.
   const sample = [1, 2, 3, ENTITIES];
   let ourValues: Map<string, unknown[]> | undefined;
-  for (const store of ['embedded', 'redis'] as const) {
+  for (const store of values.quick ? (['embedded'] as const) : (['embedded', 'redis'] as const)) {
     const server = await ourServer(store, redisUrl);
     try {
       ourValues ??= byName(await postFeatures(server.url, sample));
-      figures[`one_client_${store}_1`] = load<Latency>(server.url, 1, 'sequential');
-      figures[`one_client_${store}_100`] = load<Latency>(server.url, 100, 'sequential');
+      if (!values.quick) {
+        figures[`one_client_${store}_1`] = load<Latency>(server.url, 1, 'sequential');
+        figures[`one_client_${store}_100`] = load<Latency>(server.url, 100, 'sequential');
+      }
       figures[`http_${store}_1`] = load(server.url, 1);
       figures[`http_${store}_100`] = load(server.url, 100);
     } finally {
@@ -316,10 +334,12 @@ async function main(): Promise<void> {
         return 1 + (next % ENTITIES);
       }).join('\n'),
     );
-    for (const [batch, requests] of [
-      [1, 20_000],
-      [100, 1000],
-    ] as const) {
+    for (const [batch, requests] of values.quick
+      ? []
+      : ([
+          [1, 20_000],
+          [100, 1000],
+        ] as const)) {
       const result = spawnSync(
         python,
         [
@@ -366,8 +386,10 @@ async function main(): Promise<void> {
       figures.values_agree = FEATURES.every(
         (name) => JSON.stringify(feastValues.get(name)) === JSON.stringify(ourValues?.get(name)),
       );
-      figures.one_client_feast_1 = load<Latency>(url, 1, 'sequential');
-      figures.one_client_feast_100 = load<Latency>(url, 100, 'sequential');
+      if (!values.quick) {
+        figures.one_client_feast_1 = load<Latency>(url, 1, 'sequential');
+        figures.one_client_feast_100 = load<Latency>(url, 100, 'sequential');
+      }
       figures.http_feast_1 = load(url, 1);
       figures.http_feast_100 = load(url, 100);
     } finally {

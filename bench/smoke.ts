@@ -136,6 +136,7 @@ if (peers.tracking) {
 const features = record(
   'features',
   bench('features', 'features.ts', [
+    '--quick',
     '--seconds',
     '3',
     '--entities',
