@@ -42,7 +42,7 @@ export class EventBuffer<T extends Topic = Topic> {
     private readonly bus: () => Promise<EventBus>,
     private readonly options: EventBufferOptions & { topic: T },
   ) {
-    this.batchSize = options.batchSize ?? 500;
+    this.batchSize = options.batchSize ?? 1000;
     this.random = options.random ?? Math.random;
   }
 
@@ -65,7 +65,7 @@ export class EventBuffer<T extends Topic = Topic> {
       this.timer = setTimeout(() => {
         this.timer = undefined;
         void this.flush();
-      }, this.options.flushIntervalMs ?? 200);
+      }, this.options.flushIntervalMs ?? 1000);
       this.timer.unref();
     }
   }
