@@ -27,7 +27,7 @@ import {
   publishDatasets,
   type SyntheticOptions,
 } from '../src/data/index.js';
-import { Automations, listActions } from '../src/events/automations/index.js';
+import { Automations, listActions } from '../src/automations/index.js';
 import { TOPICS } from '../src/events/index.js';
 import { createLogger } from '../src/logging/index.js';
 import type { ModelsContext } from '../src/models/index.js';

@@ -9,9 +9,9 @@ export {
   type SubscribeOptions,
   type Subscription,
 } from './event-bus.js';
-export { KafkaEventBus } from './kafka-event-bus.js';
+export type { KafkaEventBus } from './kafka-event-bus.js';
 export { openEventBus } from './open-event-bus.js';
-export { RedisEventBus } from './redis-event-bus.js';
+export type { RedisEventBus } from './redis-event-bus.js';
 export {
   buildEvent,
   decodeEvent,

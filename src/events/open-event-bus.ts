@@ -4,17 +4,19 @@ import type { PlatformMetrics } from '../monitoring/index.js';
 import type { MetadataDatabase } from '../storage/index.js';
 import { EmbeddedEventBus } from './embedded-event-bus.js';
 import type { EventBus } from './event-bus.js';
-import { KafkaEventBus } from './kafka-event-bus.js';
-import { RedisEventBus } from './redis-event-bus.js';
 
-/** Opens the bus the configuration names (MLOPS_EVENT_BUS); Kafka topics are created here. */
+/**
+ * Opens the bus the configuration names (MLOPS_EVENT_BUS); Kafka topics are created here. The Kafka and
+ * Redis clients load only when configured: the embedded default never pays for them at start-up.
+ */
 export async function openEventBus(
   config: EventsConfig,
   context: { database: MetadataDatabase; logger: Logger; metrics?: PlatformMetrics },
 ): Promise<EventBus> {
   const logger = context.logger.child({ component: 'EVENTS' });
   switch (config.bus) {
-    case 'kafka':
+    case 'kafka': {
+      const { KafkaEventBus } = await import('./kafka-event-bus.js');
       return KafkaEventBus.open({
         brokers: config.kafkaBrokers,
         db: context.database.db,
@@ -23,7 +25,9 @@ export async function openEventBus(
         topicPrefix: config.topicPrefix,
         partitions: config.partitions,
       });
-    case 'redis':
+    }
+    case 'redis': {
+      const { RedisEventBus } = await import('./redis-event-bus.js');
       return RedisEventBus.open({
         url: config.redisUrl,
         db: context.database.db,
@@ -31,6 +35,7 @@ export async function openEventBus(
         metrics: context.metrics,
         topicPrefix: config.topicPrefix,
       });
+    }
     default:
       return new EmbeddedEventBus({
         database: context.database,

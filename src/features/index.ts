@@ -37,7 +37,7 @@ export {
 } from './offline-store.js';
 export { EmbeddedOnlineStore } from './online/embedded-online-store.js';
 export { entityKeyOf, type OnlineHit, type OnlineRow, type OnlineStore } from './online/online-store.js';
-export { RedisOnlineStore } from './online/redis-online-store.js';
+export type { RedisOnlineStore } from './online/redis-online-store.js';
 export type {
   FeatureStatus,
   OnlineFeaturesRequest,

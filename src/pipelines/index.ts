@@ -28,7 +28,7 @@ export {
   type TaskRecord,
   type TaskState,
 } from './engine.js';
-export { BullMqExecutor, startBullMqWorker } from './executors/bullmq-executor.js';
+export type { BullMqExecutor } from './executors/bullmq-executor.js';
 export { InProcessExecutor } from './executors/in-process-executor.js';
 export { runFirstStart } from './first-start.js';
 export { loadPipelines } from './load-pipelines.js';

@@ -1,6 +1,6 @@
 import type { Platform } from '../platform/index.js';
 import { PipelineEngine } from './engine.js';
-import { BullMqExecutor, startBullMqWorker } from './executors/bullmq-executor.js';
+import type { BullMqExecutor } from './executors/bullmq-executor.js';
 import { InProcessExecutor } from './executors/in-process-executor.js';
 import { loadPipelines } from './load-pipelines.js';
 
@@ -28,6 +28,8 @@ export async function openPipelines(
   let worker: { close(): Promise<void> } | undefined;
   let executor: InProcessExecutor | BullMqExecutor;
   if (config.executor === 'bullmq') {
+    // BullMQ and its Redis client load only for this executor.
+    const { BullMqExecutor, startBullMqWorker } = await import('./executors/bullmq-executor.js');
     executor = await BullMqExecutor.open({ redisUrl: config.redisUrl, queueName: config.queueName });
     if (options.role === 'worker')
       worker = await startBullMqWorker(engine, {

@@ -8,7 +8,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import type { Automations } from '../events/automations/index.js';
+import type { Automations } from '../automations/index.js';
 import { EventBuffer } from '../events/index.js';
 import type { FeatureStore } from '../features/index.js';
 import type { Logger } from '../logging/index.js';

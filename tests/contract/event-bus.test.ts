@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
-import {
-  EmbeddedEventBus,
-  type EventBus,
-  KafkaEventBus,
-  openEventBus,
-  RedisEventBus,
-} from '../../src/events/index.js';
+import { EmbeddedEventBus, type EventBus, openEventBus } from '../../src/events/index.js';
+// Each backend by its own file: the capability's index loads only what the configuration names.
+import { KafkaEventBus } from '../../src/events/kafka-event-bus.js';
+import { RedisEventBus } from '../../src/events/redis-event-bus.js';
 import { createLogger } from '../../src/logging/index.js';
 import type { Platform } from '../../src/platform/index.js';
 import { type Backend, openBackend, openTestPlatform } from '../helpers/platform.js';

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Automations, alertPublisher } from '../../src/events/automations/index.js';
+import { Automations, alertPublisher } from '../../src/automations/index.js';
 import { trainModel } from '../../src/models/index.js';
 import { AlertManager, BUILTIN_ALERT_RULES } from '../../src/monitoring/index.js';
 import { BUILTIN_PIPELINES, InProcessExecutor, PipelineEngine } from '../../src/pipelines/index.js';

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
+import { Automations, listActions } from '../../src/automations/index.js';
 import type { ServingConfig } from '../../src/config/index.js';
-import { Automations, listActions } from '../../src/events/automations/index.js';
 import type { EventBus, PublishedEvent, Topic } from '../../src/events/index.js';
 import {
   BUILTIN_PIPELINES,

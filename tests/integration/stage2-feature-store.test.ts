@@ -13,8 +13,8 @@ import {
   featureService,
   featureView,
   type OnlineStore,
-  RedisOnlineStore,
 } from '../../src/features/index.js';
+import { RedisOnlineStore } from '../../src/features/online/redis-online-store.js';
 import { recordDatasetVersion } from '../../src/lineage/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { openPlatform, type Platform } from '../../src/platform/index.js';

@@ -5,8 +5,8 @@ import {
   alertPublisher,
   listActions,
   SystemHealthWatcher,
-} from '../../src/events/automations/index.js';
-import { retrainOnDrift } from '../../src/events/automations/retrain-on-drift.js';
+} from '../../src/automations/index.js';
+import { retrainOnDrift } from '../../src/automations/retrain-on-drift.js';
 import type { EventBus, PublishedEvent } from '../../src/events/index.js';
 import { bootstrapFeatures, FeatureStore } from '../../src/features/index.js';
 import { AlertManager } from '../../src/monitoring/index.js';

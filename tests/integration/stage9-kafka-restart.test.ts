@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KafkaEventBus } from '../../src/events/index.js';
+import { KafkaEventBus } from '../../src/events/kafka-event-bus.js';
 import { createLogger } from '../../src/logging/index.js';
 import { openBackend } from '../helpers/platform.js';
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
+import { Automations, alertPublisher } from '../../automations/index.js';
 import { ensureDemoData } from '../../data/index.js';
 import { ConfigError, describeError } from '../../errors/index.js';
-import { Automations, alertPublisher } from '../../events/automations/index.js';
 import { createLogger } from '../../logging/index.js';
 import { AlertManager } from '../../monitoring/index.js';
 import { runFirstStart } from '../../pipelines/index.js';

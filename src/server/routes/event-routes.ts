@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { type Automations, listActions } from '../../automations/index.js';
 import { ValidationError } from '../../errors/index.js';
-import { type Automations, listActions } from '../../events/automations/index.js';
 import {
   consumerName,
   EVENT_INTERACTION_TYPES,

@@ -1,10 +1,9 @@
-import type { FeatureStore } from '../../features/index.js';
-import type { AlertManager, AlertRecord } from '../../monitoring/index.js';
-import type { PipelineEngine } from '../../pipelines/index.js';
-import type { Platform } from '../../platform/index.js';
-import type { ServingService } from '../../serving/index.js';
-import type { EventBus, EventHandler, Subscription } from '../event-bus.js';
-import type { Topic } from '../schemas.js';
+import type { EventBus, EventHandler, Subscription, Topic } from '../events/index.js';
+import type { FeatureStore } from '../features/index.js';
+import type { AlertManager, AlertRecord } from '../monitoring/index.js';
+import type { PipelineEngine } from '../pipelines/index.js';
+import type { Platform } from '../platform/index.js';
+import type { ServingService } from '../serving/index.js';
 import { overloadResponse, SystemHealthWatcher } from './overload.js';
 import { personalize } from './personalize.js';
 import { RETRAIN_PIPELINE, retrainOnDrift } from './retrain-on-drift.js';

@@ -1,7 +1,7 @@
-import { type FeatureStore, GENRE_ORDER } from '../../features/index.js';
-import type { ExternalUserId, UserIdentities } from '../../identity/index.js';
-import type { InteractionType, ServingService } from '../../serving/index.js';
-import type { PublishedEvent } from '../event-bus.js';
+import type { PublishedEvent } from '../events/index.js';
+import { type FeatureStore, GENRE_ORDER } from '../features/index.js';
+import type { ExternalUserId, UserIdentities } from '../identity/index.js';
+import type { InteractionType, ServingService } from '../serving/index.js';
 
 /** How the reference system's interaction kinds count as feedback; search and filter name no movie taste. */
 const AS_FEEDBACK: Record<string, InteractionType | undefined> = {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { MetadataDb } from '../../storage/index.js';
+import type { MetadataDb } from '../storage/index.js';
 
 export type AutomationName = 'retrain_on_drift' | 'overload_response' | 'personalize';
 export type ActionOutcome = 'triggered' | 'suppressed' | 'applied' | 'failed';

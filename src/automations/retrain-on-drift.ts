@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Logger } from '../../logging/index.js';
-import type { PipelineEngine } from '../../pipelines/index.js';
-import type { MetadataDb } from '../../storage/index.js';
-import type { PublishedEvent } from '../event-bus.js';
+import type { PublishedEvent } from '../events/index.js';
+import type { Logger } from '../logging/index.js';
+import type { PipelineEngine } from '../pipelines/index.js';
+import type { MetadataDb } from '../storage/index.js';
 import { recordAction } from './actions.js';
 
 export const RETRAIN_PIPELINE = 'movie_training_pipeline';

@@ -1,8 +1,8 @@
-import type { EventsConfig } from '../../config/index.js';
-import type { Logger } from '../../logging/index.js';
-import type { LoadShedder, PlatformMetrics } from '../../monitoring/index.js';
-import type { MetadataDb } from '../../storage/index.js';
-import type { EventBus, PublishedEvent } from '../event-bus.js';
+import type { EventsConfig } from '../config/index.js';
+import type { EventBus, PublishedEvent } from '../events/index.js';
+import type { Logger } from '../logging/index.js';
+import type { LoadShedder, PlatformMetrics } from '../monitoring/index.js';
+import type { MetadataDb } from '../storage/index.js';
 import { recordAction } from './actions.js';
 
 export interface OverloadResponseOptions {
