@@ -20,6 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Admin } from '@platformatic/kafka';
 import { pino } from 'pino';
+import { Automations, listActions } from '../src/automations/index.js';
 import { type Config, loadConfig, type ServingConfig } from '../src/config/index.js';
 import {
   generateSyntheticData,
@@ -27,7 +28,6 @@ import {
   publishDatasets,
   type SyntheticOptions,
 } from '../src/data/index.js';
-import { Automations, listActions } from '../src/automations/index.js';
 import { TOPICS } from '../src/events/index.js';
 import { createLogger } from '../src/logging/index.js';
 import type { ModelsContext } from '../src/models/index.js';

@@ -1,7 +1,8 @@
 /**
  * The benchmarks in small: serving, tracking, features and events, each a few seconds, each beside its
  * reference peer when that peer is installed (the pinned virtualenvs of scripts/setup_bench_python.sh,
- * setup_mlflow_server.sh and setup_feast_python.sh; nothing is installed here). Prints one table of the key
+ * setup_mlflow_server.sh and setup_feast_python.sh, in `.services/` or ~/.cache/movie-mlops; nothing is
+ * installed here). Prints one table of the key
  * figures and ratios and writes them to a JSON file, so every CI run records where the ratios stand.
  * It never fails on a timing: only a bench that crashes makes it exit non-zero.
  *
@@ -9,7 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { printTable } from './helpers.js';
@@ -28,11 +29,30 @@ interface Row {
   ratio: string;
 }
 
-/** Whether a reference peer's pinned virtualenv is there (its setup script ran before). */
+/**
+ * Where each reference peer's pinned virtualenv is, if its setup script ran before: this checkout's
+ * `.services/`, or the machine's cache (MLOPS_BENCH_CACHE, default ~/.cache/movie-mlops), which outlives
+ * checkouts so a fresh clone on the same machine (CI) still finds the peers.
+ */
+const cache = process.env.MLOPS_BENCH_CACHE ?? path.join(homedir(), '.cache', 'movie-mlops');
+const venv = (name: string, marker: string) =>
+  [path.join(services, name), path.join(cache, name)].find((dir) => existsSync(path.join(dir, marker)));
+const venvs = {
+  serving: venv('bench-venv', '.mlops-bench-requirements'),
+  tracking: venv('mlflow-server-venv', 'bin/mlflow'),
+  features: venv('feast-venv', 'bin/feast'),
+};
 const peers = {
-  serving: existsSync(path.join(services, 'bench-venv', '.mlops-bench-requirements')),
-  tracking: existsSync(path.join(services, 'mlflow-server-venv', 'bin', 'mlflow')),
-  features: existsSync(path.join(services, 'feast-venv', 'bin', 'feast')),
+  serving: venvs.serving !== undefined,
+  tracking: venvs.tracking !== undefined,
+  features: venvs.features !== undefined,
+};
+// The setup scripts the benches call find the venvs there and only print their paths.
+const childEnv = {
+  ...process.env,
+  ...(venvs.serving === undefined ? {} : { MLOPS_BENCH_VENV: venvs.serving }),
+  ...(venvs.tracking === undefined ? {} : { MLOPS_MLFLOW_SERVER_VENV: venvs.tracking }),
+  ...(venvs.features === undefined ? {} : { MLOPS_FEAST_VENV: venvs.features }),
 };
 
 /** Runs one bench with its small arguments; its figures come back through --json. */
@@ -43,7 +63,7 @@ function bench(name: string, script: string, args: string[]): { figures: Json | 
   const result = spawnSync(
     process.execPath,
     ['--import', 'tsx', path.join(repo, 'bench', script), ...args, '--json', file],
-    { stdio: ['ignore', 'ignore', 'inherit'], timeout: 240_000 },
+    { stdio: ['ignore', 'ignore', 'inherit'], timeout: 240_000, env: childEnv },
   );
   const seconds = (performance.now() - started) / 1000;
   if (result.status !== 0 || !existsSync(file)) {

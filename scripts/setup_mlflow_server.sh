@@ -5,7 +5,7 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE="${MLOPS_SERVICES_DIR:-$REPO/.services}"
-VENV="$STATE/mlflow-server-venv"
+VENV="${MLOPS_MLFLOW_SERVER_VENV:-$STATE/mlflow-server-venv}"
 MLFLOW_VERSION="2.22.0"
 
 if [ -x "$VENV/bin/mlflow" ] && "$VENV/bin/python" -c "import mlflow, sqlalchemy, sys; sys.exit(mlflow.__version__ != '$MLFLOW_VERSION' or sqlalchemy.__version__.startswith('2.1'))" 2>/dev/null; then
