@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, LogController, type RawServerDefault } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  LogController,
+  type RawServerDefault,
+} from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -30,7 +35,7 @@ import { pipelineRoutes } from './routes/pipeline-routes.js';
 import { registryRoutes } from './routes/registry-routes.js';
 import { legacyTopK, servingRoutes } from './routes/serving-routes.js';
 import { registerSecurity } from './security.js';
-import { registerWebUi, WEB_DIST_DIR } from './web-ui.js';
+import { registerWebUi, sendUiNotBuilt, WEB_DIST_DIR } from './web-ui.js';
 
 export type App = FastifyInstance<RawServerDefault, never, never, Logger, ZodTypeProvider> & {
   /** Set when shutdown begins: new requests are answered 503 while in-flight ones finish. */
@@ -164,7 +169,7 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
   if (options.features !== undefined)
     await app.register(featureRoutes(platform, options.features, { surface: options.surface ?? 'all' }));
   if (options.surface === 'serving') {
-    if (serving !== undefined) registerLegacyTopK(app, serving, undefined);
+    registerRoot(app, serving, { isUiSurface: false, webDir: undefined });
     return app;
   }
   await app.register(dataRoutes(platform));
@@ -176,21 +181,33 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
   await app.register(mlflowRegistryRoutes(platform));
   await app.register(registryRoutes(platform));
   const hasUi = await registerWebUi(app as unknown as FastifyInstance, options.webDir);
-  if (serving !== undefined)
-    registerLegacyTopK(app, serving, hasUi ? (options.webDir ?? WEB_DIST_DIR) : undefined);
+  registerRoot(app, serving, {
+    isUiSurface: true,
+    webDir: hasUi ? (options.webDir ?? WEB_DIST_DIR) : undefined,
+  });
   return app;
 }
 
 /**
- * `GET /`: the web UI for browsers (they ask for HTML), the seed guide's top-k JSON (`GET /?k=10`) for
- * curl and API clients.
+ * `GET /`, registered here once: the web UI for browsers (they ask for HTML) — or word that it is not
+ * built — and the seed guide's top-k JSON (`GET /?k=10`) for curl and API clients when serving is on.
  */
-function registerLegacyTopK(app: App, serving: ServingService, webDir: string | undefined): void {
-  const topK = legacyTopK(serving);
+function registerRoot(
+  app: App,
+  serving: ServingService | undefined,
+  ui: { isUiSurface: boolean; webDir: string | undefined },
+): void {
+  const topK = serving === undefined ? undefined : legacyTopK(serving);
+  if (topK === undefined && !ui.isUiSurface) return;
   app.get('/', { schema: { hide: true } }, async (request, reply) => {
     const accept = (request.headers as Record<string, string | undefined>).accept ?? '';
-    if (webDir !== undefined && accept.includes('text/html'))
-      return reply.type('text/html; charset=utf-8').sendFile('index.html', webDir);
+    if (ui.isUiSurface && (accept.includes('text/html') || topK === undefined)) {
+      if (ui.webDir === undefined) return sendUiNotBuilt(reply as unknown as FastifyReply);
+      if (accept.includes('text/html'))
+        return reply.type('text/html; charset=utf-8').sendFile('index.html', ui.webDir);
+      return reply.callNotFound();
+    }
+    if (topK === undefined) return reply.callNotFound();
     const answer = await topK(request.query);
     if (answer.error !== undefined) {
       return sendError(reply, request, 400, {

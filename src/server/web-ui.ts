@@ -10,21 +10,22 @@ export const WEB_DIST_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.
 /** Paths the UI never owns, so an unknown one there is an API 404, not the app. */
 const API_PATHS = /^\/(api|docs|health|ready|metrics|mlflow|get-online-features)(\/|$|\?)/;
 
+/** What a browser gets at `/` when there is no build of the UI. */
+export function sendUiNotBuilt(reply: FastifyReply): FastifyReply {
+  return reply
+    .code(503)
+    .type('text/plain; charset=utf-8')
+    .send('The web UI is not built. Run `npm run build` (npm install does it too), then restart.\n');
+}
+
 /**
- * Serves the web UI at `/` and its deep links (any other GET asking for HTML gets `index.html`, and the
- * app routes it). Without a build, `/` explains how to make one instead of failing silently.
+ * Serves the web UI's files and deep links (any GET asking for HTML gets `index.html`, and the app routes
+ * it). `/` itself belongs to whoever calls this: `app.ts` answers it (the UI, the seed guide's top-k JSON,
+ * or `sendUiNotBuilt`). Resolves with whether a build was found.
  */
 export async function registerWebUi(app: FastifyInstance, webDir = WEB_DIST_DIR): Promise<boolean> {
   const index = path.join(webDir, 'index.html');
-  if (!existsSync(index)) {
-    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
-      reply
-        .code(503)
-        .type('text/plain; charset=utf-8')
-        .send('The web UI is not built. Run `npm run build` (npm install does it too), then restart.\n'),
-    );
-    return false;
-  }
+  if (!existsSync(index)) return false;
   await app.register(fastifyStatic, {
     root: webDir,
     wildcard: false,

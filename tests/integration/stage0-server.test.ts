@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { NotFoundError } from '../../src/errors/index.js';
 import { type App, buildApp, startServer } from '../../src/server/index.js';
-import { openTestPlatform, type TestPlatform } from '../helpers/platform.js';
+import { ServingService } from '../../src/serving/index.js';
+import { contextOf, openTestPlatform, type TestPlatform } from '../helpers/platform.js';
 
 describe('HTTP server', () => {
   let test: TestPlatform;
@@ -257,6 +258,21 @@ describe('web UI not built', () => {
     const response = await app.inject({ method: 'GET', url: '/' });
     expect(response.statusCode).toBe(503);
     expect(response.body).toMatch(/npm run build/);
+    await app.close();
+    await test.dispose();
+    rmSync(emptyDir, { recursive: true, force: true });
+  });
+
+  it('with serving on, GET / is still one route: the notice for browsers, the top-k JSON for API clients', async () => {
+    const test = await openTestPlatform();
+    const emptyDir = mkdtempSync(path.join(tmpdir(), 'mlops-noweb-'));
+    const serving = new ServingService(contextOf(test.platform), test.config.serving);
+    const app = await buildApp(test.platform, { webDir: emptyDir, serving });
+    const browser = await app.inject({ method: 'GET', url: '/', headers: { accept: 'text/html' } });
+    expect(browser.statusCode).toBe(503);
+    expect(browser.body).toMatch(/npm run build/);
+    const client = await app.inject({ method: 'GET', url: '/?k=3' });
+    expect(client.json()).toMatchObject({ error_code: 'MLOPS_ERR_MODEL_NOT_LOADED' });
     await app.close();
     await test.dispose();
     rmSync(emptyDir, { recursive: true, force: true });
