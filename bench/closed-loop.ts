@@ -30,14 +30,13 @@ import {
 } from '../src/data/index.js';
 import { TOPICS } from '../src/events/index.js';
 import { createLogger } from '../src/logging/index.js';
-import type { ModelsContext } from '../src/models/index.js';
 import {
   BUILTIN_PIPELINES,
   InProcessExecutor,
   PipelineEngine,
   type RunRecord,
 } from '../src/pipelines/index.js';
-import { openPlatform, type Platform } from '../src/platform/index.js';
+import { contextOf, openPlatform, type Platform } from '../src/platform/index.js';
 import { type App, buildApp } from '../src/server/index.js';
 import { ServingService } from '../src/serving/index.js';
 import { getVersionByAlias, listTransitions } from '../src/tracking/index.js';
@@ -138,15 +137,6 @@ function percentile(sorted: number[], p: number): number {
 function busEnv(bus: Bus, prefix: string): Record<string, string> {
   if (bus === 'kafka') return { MLOPS_EVENT_BUS: 'kafka', KAFKA_BROKERS, MLOPS_EVENT_TOPIC_PREFIX: prefix };
   return { MLOPS_EVENT_BUS: 'embedded' };
-}
-
-function contextOf(platform: Platform): ModelsContext {
-  return {
-    db: platform.database.db,
-    artifacts: platform.artifacts,
-    home: platform.config.home,
-    logger: platform.logger,
-  };
 }
 
 /** Publishes a synthetic catalogue and watch log; resolves with the watch log's row count. */

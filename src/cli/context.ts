@@ -1,11 +1,7 @@
 import { type Config, type Environment, loadConfig } from '../config/index.js';
-import type { DataContext } from '../data/index.js';
 import { ConfigError, describeError, isMlopsError } from '../errors/index.js';
-import { bootstrapFeatures, FeatureStore } from '../features/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
-import { openPipelines, type RunningPipelines } from '../pipelines/index.js';
-import { openPlatform, type Platform } from '../platform/index.js';
-import { bootstrapModel, ServingService } from '../serving/index.js';
+import { contextOf, openPlatform, type Platform } from '../platform/index.js';
 
 /** Exit codes of the `mlops` command. */
 export const EXIT = { OK: 0, FAILURE: 1, CONFIG: 2 } as const;
@@ -76,59 +72,8 @@ export async function withPlatform(work: (platform: Platform) => Promise<unknown
   }
 }
 
-/** What the data capability needs from an open platform. */
-export function dataContext(platform: Platform): DataContext {
-  return {
-    db: platform.database.db,
-    artifacts: platform.artifacts,
-    home: platform.config.home,
-    logger: platform.logger,
-  };
-}
-
-/**
- * Recommendation serving when it is on (MLOPS_SERVING): bootstraps a first model if asked and none is
- * promoted, adds the `model` readiness component and starts following the registry.
- */
-export async function startServing(
-  platform: Platform,
-  options: { bootstrap?: boolean } = {},
-): Promise<ServingService | undefined> {
-  const config = platform.config.serving;
-  if (!config.isEnabled) return undefined;
-  if ((options.bootstrap ?? true) && config.isBootstrapModel)
-    await bootstrapModel(dataContext(platform), config.modelName);
-  const serving = new ServingService(dataContext(platform), config, platform.metrics, platform.users);
-  platform.addHealthCheck(serving.healthCheck());
-  serving.start();
-  return serving;
-}
-
-/**
- * The feature store with the configured online store; on a first start (MLOPS_FEATURES_BOOTSTRAP) with a
- * watch log and no build yet, applies, builds and materializes the features so their routes answer at once.
- */
-export async function startFeatures(
-  platform: Platform,
-  options: { bootstrap?: boolean } = {},
-): Promise<FeatureStore> {
-  const context = { ...dataContext(platform), config: platform.config.features, metrics: platform.metrics };
-  const store = await FeatureStore.open(context);
-  try {
-    if ((options.bootstrap ?? true) && platform.config.features.isBootstrap)
-      await bootstrapFeatures(store, context);
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-  return store;
-}
-
-/** The pipeline engine of `mlops up` when pipelines are on (MLOPS_PIPELINES): scheduling, and tasks in-process. */
-export async function startPipelines(platform: Platform): Promise<RunningPipelines | undefined> {
-  if (!platform.config.pipelines.isEnabled) return undefined;
-  return openPipelines(platform, { role: 'server' });
-}
+/** What the data, model and serving capabilities take from an open platform (the platform's `contextOf`). */
+export const dataContext = contextOf;
 
 /** The running server's base URL from MLOPS_HOST and MLOPS_PORT (a server bound to every interface is reached on loopback). */
 export function serverUrl(): string {

@@ -51,6 +51,7 @@ export const FEATURE_ALIASES: Readonly<Record<string, Readonly<Record<string, st
 };
 
 export class FeatureStore {
+  private closing: Promise<void> | undefined;
   readonly online: OnlineFeatureServer;
 
   private constructor(
@@ -228,8 +229,10 @@ export class FeatureStore {
     return { feature_names: outputNames, rows };
   }
 
+  /** Closes the online store; safe to call again (the app's close and the runtime's both do). */
   close(): Promise<void> {
-    return this.onlineStore.close();
+    this.closing ??= this.onlineStore.close();
+    return this.closing;
   }
 }
 

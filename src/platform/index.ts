@@ -1,3 +1,3 @@
 export { type ComponentHealth, checkReadiness, type HealthCheck, type ReadinessReport } from './health.js';
-export { type OpenPlatformOptions, openPlatform, type Platform } from './platform.js';
+export { contextOf, type OpenPlatformOptions, openPlatform, type Platform } from './platform.js';
 export { importUserModule } from './user-module.js';

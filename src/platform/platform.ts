@@ -41,6 +41,19 @@ export interface Platform {
   close(): Promise<void>;
 }
 
+/**
+ * What data, features, models and serving take from an open platform: the metadata database, the artifact
+ * store, the home folder and the logger (the shape of their `DataContext` and `ModelsContext`).
+ */
+export function contextOf(platform: Platform) {
+  return {
+    db: platform.database.db,
+    artifacts: platform.artifacts,
+    home: platform.config.home,
+    logger: platform.logger,
+  };
+}
+
 export interface OpenPlatformOptions {
   /** Apply pending migrations while opening (default true). */
   migrate?: boolean;

@@ -11,8 +11,15 @@ export interface RunningServer {
   shutdown(reason: string): Promise<void>;
 }
 
-/** Listens on the configured host and port. Shutdown is idempotent and always closes the platform. */
-export async function startServer(app: App, platform: Platform): Promise<RunningServer> {
+/**
+ * Listens on the configured host and port. Shutdown is idempotent: it closes the app (in-flight requests
+ * finish), then calls `afterClose` — by default closing the platform; a runtime stops its services there.
+ */
+export async function startServer(
+  app: App,
+  platform: Platform,
+  options: { afterClose?: () => Promise<void> } = {},
+): Promise<RunningServer> {
   const { host, port, shutdownTimeoutMs } = platform.config.server;
   const log = platform.logger.child({ component: 'SERVER', logger: 'mlops.server' });
   const address = await app.listen({ host, port });
@@ -56,7 +63,7 @@ export async function startServer(app: App, platform: Platform): Promise<Running
         app.server.closeAllConnections();
         for (const server of extra) server.closeAllConnections();
       }
-      await platform.close();
+      await (options.afterClose ?? (() => platform.close()))();
       log.info({ action: 'SHUTDOWN', duration_ms: Date.now() - startedAt }, 'stopped cleanly');
     })();
     return stopping;

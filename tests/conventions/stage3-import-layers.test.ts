@@ -114,17 +114,25 @@ describe('the structure of src/', () => {
     expect(findCycle(cyclic)).toEqual(['platform', 'events', 'features', 'platform']);
   });
 
-  it('keeps the layers of src/README.md: capabilities never import server/ or cli/, server/ never imports cli/', () => {
+  it('keeps the layers of src/README.md: capabilities never import the edges (cli/, runtime/, server/)', () => {
+    // Who may import each edge: cli/ nobody; runtime/ only cli/; server/ only runtime/ and cli/.
+    const importers: Record<string, string[]> = { cli: [], runtime: ['cli'], server: ['runtime', 'cli'] };
     const offending = [...graph.entries()].flatMap(([folder, targets]) =>
       [...targets]
-        .filter(
-          (target) =>
-            (target === 'cli' && folder !== 'cli') ||
-            (target === 'server' && folder !== 'server' && folder !== 'cli'),
-        )
+        .filter((target) => importers[target] !== undefined && !importers[target]?.includes(folder))
         .map((target) => `${folder} → ${target}`),
     );
     expect(offending).toEqual([]);
+  });
+
+  it('assembles the running system in one place: only runtime/ builds the app and starts the services', () => {
+    const assemblers = all
+      .filter((source) => source.folder !== 'runtime' && source.folder !== 'server')
+      .filter((source) =>
+        /\b(buildApp|Automations\.start)\(/.test(readFileSync(source.file, 'utf8')),
+      )
+      .map((source) => path.relative(SRC, source.file));
+    expect(assemblers).toEqual([]);
   });
 
   it('loads no production client at start-up: Kafka, Redis, BullMQ, pg and the AWS SDK load when configured', () => {

@@ -6,8 +6,7 @@ import {
   type SyntheticOptions,
 } from '../../src/data/index.js';
 import { createLogger, type Logger } from '../../src/logging/index.js';
-import type { ModelsContext } from '../../src/models/index.js';
-import { openPlatform, type Platform } from '../../src/platform/index.js';
+import { contextOf, openPlatform, type Platform } from '../../src/platform/index.js';
 import { createCapturingLogger } from './logs.js';
 import { createPostgresDatabase, createTestHome, testS3Env } from './services.js';
 
@@ -78,14 +77,7 @@ export async function openBackend(
 }
 
 /** What data, model and serving operations take from an open platform. */
-export function contextOf(platform: Platform): ModelsContext {
-  return {
-    db: platform.database.db,
-    artifacts: platform.artifacts,
-    home: platform.config.home,
-    logger: platform.logger,
-  };
-}
+export { contextOf };
 
 /** Publishes a synthetic catalogue and watch log; resolves with the watch log's version id. */
 export async function publishSynthetic(platform: Platform, options: SyntheticOptions): Promise<string> {

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../../errors/index.js';
 import { openPipelines } from '../../pipelines/index.js';
-import { EXIT, withPlatform } from '../context.js';
+import { startRuntime } from '../../runtime/index.js';
+import { createCommandLogger, EXIT, loadCliConfig, reportFailure, withPlatform } from '../context.js';
 import { api, remote } from '../server-api.js';
 import { formatTable } from '../table.js';
 
@@ -252,18 +253,12 @@ export function registerWorkerCommand(program: Command): void {
       'run pipeline tasks from the BullMQ queue (MLOPS_EXECUTOR=bullmq); start as many as you like',
     )
     .action(async () => {
-      process.exitCode = await withPlatform(async (platform) => {
-        if (platform.config.pipelines.executor !== 'bullmq') {
-          throw new ValidationError(
-            '`mlops worker` takes tasks from BullMQ: set MLOPS_EXECUTOR=bullmq and REDIS_URL',
-            {
-              field: 'MLOPS_EXECUTOR',
-            },
-          );
-        }
-        const running = await openPipelines(platform, { role: 'worker' });
+      try {
+        const config = loadCliConfig();
+        const runtime = await startRuntime(config, createCommandLogger(config), { surface: 'worker' });
+        const engine = runtime.pipelines?.engine;
         process.stdout.write(
-          `mlops worker ${running.engine.workerId} is taking tasks from queue ${platform.config.pipelines.queueName} (Ctrl-C stops it)\n`,
+          `mlops worker ${engine?.workerId ?? '?'} is taking tasks from queue ${config.pipelines.queueName} (Ctrl-C stops it)\n`,
         );
         await new Promise<void>((resolve) => {
           const stop = () => {
@@ -274,8 +269,10 @@ export function registerWorkerCommand(program: Command): void {
           process.on('SIGINT', stop);
           process.on('SIGTERM', stop);
         });
-        await running.stop();
-        return EXIT.OK;
-      });
+        await runtime.stop();
+        process.exitCode = EXIT.OK;
+      } catch (error) {
+        process.exitCode = reportFailure(error);
+      }
     });
 }

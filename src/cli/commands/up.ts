@@ -1,22 +1,9 @@
 import type { Command } from 'commander';
-import { Automations, alertPublisher } from '../../automations/index.js';
-import { ensureDemoData } from '../../data/index.js';
 import { ConfigError, describeError } from '../../errors/index.js';
 import { createLogger } from '../../logging/index.js';
-import { AlertManager } from '../../monitoring/index.js';
-import { runFirstStart } from '../../pipelines/index.js';
-import { openPlatform } from '../../platform/index.js';
-import { assertSafeToListen, buildApp, startServer } from '../../server/index.js';
-import { currentSchemaVersion, LATEST_SCHEMA_VERSION } from '../../storage/index.js';
-import {
-  dataContext,
-  EXIT,
-  loadCliConfig,
-  reportFailure,
-  startFeatures,
-  startPipelines,
-  startServing,
-} from '../context.js';
+import { startRuntime } from '../../runtime/index.js';
+import { startServer } from '../../server/index.js';
+import { EXIT, loadCliConfig, reportFailure } from '../context.js';
 
 interface UpOptions {
   host?: string;
@@ -46,82 +33,14 @@ async function runUp(options: UpOptions, surface: 'all' | 'serving'): Promise<nu
   let stopped: Promise<void> | undefined;
   try {
     const config = loadCliConfig({ MLOPS_HOST: options.host, MLOPS_PORT: options.port });
-    const logger = createLogger(config.log);
-    const platform = await openPlatform(config, logger, { migrate: config.database.autoMigrate });
-    let features: Awaited<ReturnType<typeof startFeatures>> | undefined;
-    let pipelines: Awaited<ReturnType<typeof startPipelines>> | undefined;
-    let automations: Automations | undefined;
+    const runtime = await startRuntime(config, createLogger(config.log), { surface });
     try {
-      const version = await currentSchemaVersion(platform.database.db);
-      if (version !== LATEST_SCHEMA_VERSION) {
-        throw new ConfigError(
-          `the database schema is ${version ?? 'empty'} but this version needs ${LATEST_SCHEMA_VERSION}: run \`mlops db migrate\` (MLOPS_DATABASE_AUTO_MIGRATE is off)`,
-          { field: 'MLOPS_DATABASE_AUTO_MIGRATE' },
-        );
-      }
-      // Beyond loopback only with a way to authenticate (a stored token or MLOPS_ADMIN_TOKEN).
-      await assertSafeToListen(platform);
-      // The bus first: an unreachable Kafka or Redis stops the start with the setting to fix.
-      const bus = await platform.events();
-      if (surface === 'all') pipelines = await startPipelines(platform);
-      // A fresh install runs data collection, features and training once through the pipelines (with
-      // in-process tasks); otherwise the same first-start steps run directly.
-      if (pipelines !== undefined && pipelines.executor.kind === 'in_process')
-        await runFirstStart(pipelines.engine, platform);
-      else if (surface === 'all' && config.data.isDemoDataOnFirstStart)
-        await ensureDemoData(dataContext(platform));
-      features = await startFeatures(platform, { bootstrap: surface === 'all' });
-      const serving = await startServing(platform, { bootstrap: surface === 'all' });
-      if (surface === 'serving' && serving === undefined)
-        throw new ConfigError('MLOPS_SERVING is off: `mlops serve` has nothing to serve', {
-          field: 'MLOPS_SERVING',
-        });
-      let alerts: AlertManager | undefined;
-      if (surface === 'all' && config.alerts.isEnabled)
-        alerts = new AlertManager({
-          db: platform.database.db,
-          metrics: platform.metrics,
-          logger: platform.logger,
-          isServing: serving !== undefined,
-          webhookUrl: config.alerts.webhookUrl,
-          runbookBaseUrl: config.alerts.runbookBaseUrl,
-          loadShedder: platform.loadShedder,
-          publish: alertPublisher(bus),
-        });
-      if (surface === 'all' && config.events.isAutomationsEnabled)
-        automations = await Automations.start({
-          platform,
-          bus,
-          engine: pipelines?.engine,
-          serving,
-          features,
-          alerts,
-        });
-      const app = await buildApp(platform, {
-        surface,
-        ...(automations === undefined ? {} : { automations }),
-        features,
-        ...(serving === undefined ? {} : { serving }),
-        ...(pipelines === undefined
-          ? {}
-          : { pipelines: { engine: pipelines.engine, executor: pipelines.executor.kind } }),
-      });
-      if (pipelines !== undefined) {
-        const running = pipelines;
-        app.addHook('onClose', () => running.stop());
-      }
-      if (automations !== undefined) {
-        const running = automations;
-        app.addHook('onClose', () => running.stop());
-      }
-      if (alerts !== undefined) {
-        const manager = alerts;
-        manager.start(config.alerts.intervalMs);
-        app.addHook('onClose', () => manager.stop());
-      }
-      const server = await startServer(app, platform).catch((error: NodeJS.ErrnoException) => {
-        throw listenError(error, config.server.host, config.server.port);
-      });
+      const app = runtime.app as NonNullable<typeof runtime.app>;
+      const server = await startServer(app, runtime.platform, { afterClose: runtime.stop }).catch(
+        (error: NodeJS.ErrnoException) => {
+          throw listenError(error, config.server.host, config.server.port);
+        },
+      );
       // Handlers go in before the banner, so a signal sent the moment it appears still shuts down cleanly.
       stopped = waitForSignal(server.shutdown);
       process.stdout.write(
@@ -130,10 +49,7 @@ async function runUp(options: UpOptions, surface: 'all' | 'serving'): Promise<nu
           : `\nmovie-mlops serving is up: ${server.url}/api/v1/recommendations?user_id=1  (Ctrl-C stops it)\n\n`,
       );
     } catch (error) {
-      await automations?.stop();
-      await pipelines?.stop();
-      await features?.close();
-      await platform.close();
+      await runtime.stop();
       throw error;
     }
   } catch (error) {

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
 import {
-  type DataContext,
   generateSyntheticData,
   publicMovies,
   publishDatasets,
@@ -28,20 +27,13 @@ import {
   topK,
   trainModel,
 } from '../../models/index.js';
-import type { Platform } from '../../platform/index.js';
+import { contextOf, type Platform } from '../../platform/index.js';
 import { DEFAULT_POLICY, decidePromotion, promote } from '../../tracking/index.js';
 import { definePipeline, type PipelineDefinition } from '../definition.js';
 import { computeWatchLogDrift } from '../drift-check.js';
 import { foldFeedbackIntoWatchLog } from '../fold-feedback.js';
 
-function dataContext(platform: Platform): DataContext {
-  return {
-    db: platform.database.db,
-    artifacts: platform.artifacts,
-    home: platform.config.home,
-    logger: platform.logger,
-  };
-}
+const dataContext = contextOf;
 
 async function withFeatureStore<T>(
   platform: Platform,

@@ -1,0 +1,1 @@
+export { type Runtime, type RuntimeOptions, type Surface, startRuntime } from './runtime.js';
