@@ -1,5 +1,5 @@
 import type { EventsConfig } from '../config/index.js';
-import type { EventBus, PublishedEvent } from '../events/index.js';
+import { type EventBus, isEventOf, type PublishedEvent } from '../events/index.js';
 import type { Logger } from '../logging/index.js';
 import type { LoadShedder, PlatformMetrics } from '../monitoring/index.js';
 import type { MetadataDb } from '../storage/index.js';
@@ -22,14 +22,8 @@ export interface OverloadResponseOptions {
  */
 export function overloadResponse(options: OverloadResponseOptions) {
   return async (event: PublishedEvent): Promise<void> => {
-    if (event.type !== 'system.overload') return;
-    const { service_name, metric, value, threshold, severity } = event.data as {
-      service_name: string;
-      metric: string;
-      value: number;
-      threshold: number;
-      severity: string;
-    };
+    if (!isEventOf(event, 'system-health', 'system.overload')) return;
+    const { service_name, metric, value, threshold, severity } = event.data;
     if (!(value > threshold)) {
       await recordAction(options.db, {
         automation: 'overload_response',

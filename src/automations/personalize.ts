@@ -1,6 +1,6 @@
-import type { PublishedEvent } from '../events/index.js';
+import { isEventOf, type PublishedEvent } from '../events/index.js';
 import { type FeatureStore, GENRE_ORDER } from '../features/index.js';
-import type { ExternalUserId, UserIdentities } from '../identity/index.js';
+import type { UserIdentities } from '../identity/index.js';
 import type { InteractionType, ServingService } from '../serving/index.js';
 
 /** How the reference system's interaction kinds count as feedback; search and filter name no movie taste. */
@@ -44,13 +44,8 @@ export interface PersonalizeOptions {
  */
 export function personalize(options: PersonalizeOptions) {
   return async (event: PublishedEvent): Promise<void> => {
-    if (event.type !== 'user.interaction') return;
-    const data = event.data as {
-      user_id: ExternalUserId;
-      movie_id: number;
-      interaction_type: string;
-      rating?: number | null;
-    };
+    if (!isEventOf(event, 'user-events', 'user.interaction')) return;
+    const data = event.data;
     const type = AS_FEEDBACK[data.interaction_type];
     if (type === undefined) {
       options.onAction?.('suppressed');

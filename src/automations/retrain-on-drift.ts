@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { PublishedEvent } from '../events/index.js';
+import { isDriftAboveThreshold, isEventOf, type PublishedEvent } from '../events/index.js';
 import type { Logger } from '../logging/index.js';
 import type { PipelineEngine } from '../pipelines/index.js';
 import type { MetadataDb } from '../storage/index.js';
@@ -44,10 +44,9 @@ export function retrainOnDrift(options: RetrainOnDriftOptions) {
   };
 
   return async (event: PublishedEvent): Promise<void> => {
-    if (event.type !== 'model.drift_detected') return;
-    const score = Number(event.data.drift_score);
-    const threshold = Number(event.data.threshold);
-    if (!(score > threshold))
+    if (!isEventOf(event, 'model-drift-alerts', 'model.drift_detected')) return;
+    const { drift_score: score, threshold } = event.data;
+    if (!isDriftAboveThreshold(event.data))
       return record(event, 'suppressed', `drift score ${score} is not above its threshold ${threshold}`);
     // Check and claim under one lock: two alerts handled at once (replicas, partitions) start one retrain.
     const claim = await db.transaction().execute(async (trx) => {

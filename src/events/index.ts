@@ -18,9 +18,13 @@ export {
   EVENT_INTERACTION_TYPES,
   EVENT_SCHEMAS,
   type EventInput,
+  type EventMeta,
   type EventType,
+  isDriftAboveThreshold,
+  isEventOf,
   isTopic,
   type MlopsEvent,
   TOPICS,
   type Topic,
+  type TypedEvent,
 } from './schemas.js';

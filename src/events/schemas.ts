@@ -198,9 +198,8 @@ const envelope = z
   })
   .strict();
 
-export interface EventInput<T extends Topic = Topic> {
-  type: EventType<T>;
-  data: Record<string, unknown>;
+/** What a producer may set besides the type and data. */
+export interface EventMeta {
   /** Who produced it (`api`, `cli`, `pipeline:movie_drift_check`, ...); default `mlops`. */
   source?: string;
   key?: string;
@@ -210,10 +209,41 @@ export interface EventInput<T extends Topic = Topic> {
 }
 
 /**
+ * An event as a producer gives it, typed by topic and type: `{type: 'model.promoted', data}` on
+ * registry-events takes exactly that type's data (checked again at run time by `buildEvent`).
+ */
+export type EventInput<T extends Topic = Topic> = T extends Topic
+  ? { [K in EventType<T>]: EventMeta & { type: K; data: EventDataInput<T, K> } }[EventType<T>]
+  : never;
+
+/** An event of a known topic and type, its data typed by the schema (what `isEventOf` narrows to). */
+export type TypedEvent<T extends Topic, K extends EventType<T>> = MlopsEvent<EventData<T, K>> & {
+  topic: T;
+  type: K;
+};
+
+/** Narrows an event read off the bus to one topic and type, so consumers use its data without casts. */
+export function isEventOf<T extends Topic, K extends EventType<T>>(
+  event: MlopsEvent,
+  topic: T,
+  type: K,
+): event is MlopsEvent & TypedEvent<T, K> {
+  return event.topic === topic && event.type === type;
+}
+
+/** The drift rule, in one place: an alert retrains only when its score is above its threshold. */
+export function isDriftAboveThreshold(data: { drift_score: number; threshold: number }): boolean {
+  return data.drift_score > data.threshold;
+}
+
+/**
  * Validates an event for a topic and wraps it in the envelope. Invalid events never reach the bus: the
  * error names the field (`data.user_id`) and the problem.
  */
-export function buildEvent(topic: string, input: Omit<EventInput, 'type'> & { type: string }): MlopsEvent {
+export function buildEvent(
+  topic: string,
+  input: EventMeta & { type: string; data: Record<string, unknown> },
+): MlopsEvent {
   if (!isTopic(topic))
     throw new MlopsError('MLOPS_ERR_EVENT_INVALID', `unknown topic ${topic}: one of ${TOPICS.join(', ')}`, {
       field: 'topic',

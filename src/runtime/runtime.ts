@@ -2,7 +2,7 @@ import { Automations, type AutomationsOptions, alertPublisher } from '../automat
 import type { Config } from '../config/index.js';
 import { ensureDemoData } from '../data/index.js';
 import { ConfigError, describeError, ValidationError } from '../errors/index.js';
-import type { EventBus } from '../events/index.js';
+import { consumerName, type EventBus } from '../events/index.js';
 import { bootstrapFeatures, FeatureStore } from '../features/index.js';
 import type { Logger } from '../logging/index.js';
 import { AlertManager } from '../monitoring/index.js';
@@ -99,7 +99,11 @@ export async function startRuntime(
       throw new ConfigError('MLOPS_SERVING is off: `mlops serve` has nothing to serve', {
         field: 'MLOPS_SERVING',
       });
-    if (serving !== undefined) stack.push(() => serving.stop());
+    if (serving !== undefined) {
+      stack.push(() => serving.stop());
+      const following = await followPromotions(bus, serving);
+      stack.push(() => following.stop());
+    }
 
     let alerts: AlertManager | undefined;
     if (isAll && config.alerts.isEnabled) {
@@ -184,6 +188,25 @@ async function startWorker(
     alerts: undefined,
     stop: once(stop),
   };
+}
+
+/**
+ * Serving swaps to a promoted version as soon as `model.promoted` arrives on registry-events, whoever
+ * promoted it (a pipeline, the API, another replica). Polling the registry stays as the fallback (a bus
+ * that is down, a promotion made with SQL). The group is this process's own, starting at the newest
+ * event, and records nothing per event.
+ */
+async function followPromotions(bus: EventBus, serving: ServingService) {
+  return bus.subscribe({
+    group: `mlops-serving-${consumerName()}`,
+    topics: ['registry-events'],
+    start: 'latest',
+    isIdempotent: false,
+    handler: async (event) => {
+      if (event.type === 'model.promoted' && event.data.model_name === serving.config.modelName)
+        await serving.refresh();
+    },
+  });
 }
 
 /**

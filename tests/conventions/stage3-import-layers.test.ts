@@ -128,9 +128,7 @@ describe('the structure of src/', () => {
   it('assembles the running system in one place: only runtime/ builds the app and starts the services', () => {
     const assemblers = all
       .filter((source) => source.folder !== 'runtime' && source.folder !== 'server')
-      .filter((source) =>
-        /\b(buildApp|Automations\.start)\(/.test(readFileSync(source.file, 'utf8')),
-      )
+      .filter((source) => /\b(buildApp|Automations\.start)\(/.test(readFileSync(source.file, 'utf8')))
       .map((source) => path.relative(SRC, source.file));
     expect(assemblers).toEqual([]);
   });

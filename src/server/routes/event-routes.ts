@@ -5,13 +5,14 @@ import { type Automations, listActions } from '../../automations/index.js';
 import { ValidationError } from '../../errors/index.js';
 import {
   consumerName,
-  EVENT_INTERACTION_TYPES,
+  EVENT_SCHEMAS,
   type EventBus,
+  type EventInput,
+  isDriftAboveThreshold,
   type PublishedEvent,
   type Subscription,
   TOPICS,
 } from '../../events/index.js';
-import { movieIdSchema, userIdSchema } from '../../identity/index.js';
 import type { Platform } from '../../platform/index.js';
 import type { ServingService } from '../../serving/index.js';
 import { getRegisteredModel } from '../../tracking/index.js';
@@ -31,6 +32,7 @@ const accepted = (event: PublishedEvent) => ({
 const MEMORY_PERCENT_THRESHOLD = 90;
 const percent = z.number().finite().min(0).max(100_000);
 const overloadMetrics = ['cpu', 'latency', 'queue_depth', 'memory', 'error_rate'] as const;
+const driftAlert = EVENT_SCHEMAS['model-drift-alerts']['model.drift_detected'];
 
 export interface EventRoutesOptions {
   automations?: Automations | undefined;
@@ -56,20 +58,8 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
           tags: ['events'],
           summary:
             "Publish a user interaction on user-events; the personalisation automation applies it to the user's history and online features",
-          body: z
-            .object({
-              user_id: userIdSchema,
-              movie_id: movieIdSchema,
-              interaction_type: z.enum(EVENT_INTERACTION_TYPES),
-              rating: z.number().min(0).max(10).nullable().optional().describe('0–10'),
-              session_id: z.string().max(256).optional(),
-              device_type: z.string().max(64).optional(),
-              duration_seconds: z.number().min(0).max(604_800).optional(),
-              page_url: z.string().max(2048).optional(),
-              referrer: z.string().max(2048).optional(),
-              metadata: z.record(z.string(), z.unknown()).optional(),
-            })
-            .strict(),
+          // The event's own schema: what the route takes is exactly what the topic stores.
+          body: EVENT_SCHEMAS['user-events']['user.interaction'],
         },
       },
       async (request, reply) => {
@@ -104,20 +94,15 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
           tags: ['events'],
           summary:
             'Report model drift on model-drift-alerts; above its threshold, the retrain automation starts movie_training_pipeline (with a cool-down)',
-          body: z
-            .object({
-              model_name: z.string().min(1).max(256),
-              model_version: z
-                .union([z.string().max(64), z.number().int().transform(String)])
-                .optional()
-                .describe("default: the model's champion version"),
-              drift_score: z.number().finite(),
-              threshold: z.number().finite(),
-              drift_type: z.enum(['data', 'prediction', 'concept', 'feature']).default('data'),
-              affected_features: z.array(z.string().max(256)).max(1000).optional(),
-              metadata: z.record(z.string(), z.unknown()).optional(),
-            })
-            .strict(),
+          // The event's schema, with what the guide leaves out defaulted: the version (the champion) and
+          // the kind of drift (data).
+          body: driftAlert.extend({
+            model_version: z
+              .union([driftAlert.shape.model_version, z.number().int().transform(String)])
+              .optional()
+              .describe("default: the model's champion version"),
+            drift_type: driftAlert.shape.drift_type.default('data'),
+          }),
         },
       },
       async (request, reply) => {
@@ -130,7 +115,7 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
         });
         return reply.code(202).send({
           ...accepted(event),
-          alert_triggered: request.body.drift_score > request.body.threshold,
+          alert_triggered: isDriftAboveThreshold(request.body),
         });
       },
     );
@@ -144,17 +129,7 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
           summary:
             "Report an overload on system-health — one metric (`metric`, `value`, `threshold`) or the seed guide's usage report (`cpu_usage`, `memory_usage`, `response_time_ms`) checked against the platform's thresholds; over a threshold, the automation raises the scaling alert and sheds non-critical work",
           body: z.union([
-            z
-              .object({
-                service_name: z.string().min(1).max(256),
-                metric: z.enum(overloadMetrics),
-                value: z.number().finite(),
-                threshold: z.number().finite(),
-                severity: z.enum(['info', 'warning', 'error', 'critical']).default('warning'),
-                message: z.string().max(4096).optional(),
-                metadata: z.record(z.string(), z.unknown()).optional(),
-              })
-              .strict(),
+            EVENT_SCHEMAS['system-health']['system.overload'],
             z
               .object({
                 service_name: z.string().min(1).max(256),
@@ -212,13 +187,14 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
       },
       async (request, reply) => {
         const { type, data, source, key, id } = request.body;
+        // Any topic and type from the outside: `buildEvent` checks them against the schemas at run time.
         const event = await bus.publish(request.params.topic, {
-          type: type as never,
+          type,
           data,
           source: source ?? 'api',
           ...(key === undefined ? {} : { key }),
           ...(id === undefined ? {} : { id }),
-        });
+        } as EventInput);
         return reply.code(202).send(accepted(event));
       },
     );
