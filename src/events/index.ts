@@ -1,3 +1,4 @@
+export { announcePromotion } from './announce.js';
 export { EmbeddedEventBus } from './embedded-event-bus.js';
 export { EventBuffer, type EventBufferOptions } from './event-buffer.js';
 export {

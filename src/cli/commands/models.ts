@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { announcePromotion } from '../../events/index.js';
 import {
   DEFAULT_POLICY,
   decidePromotion,
@@ -148,6 +149,12 @@ export function registerModelsCommands(program: Command): void {
             actor: ACTOR,
             reason: decision.isPromoted ? options.reason : `FORCED: ${options.reason}`,
           });
+          await announcePromotion(() => platform.events(), platform.logger, 'cli', {
+            model_name: name,
+            version,
+            previous_version: decision.champion ?? null,
+            reasons: decision.reasons,
+          });
           process.stdout.write(
             `promoted: ${name} version ${version} is now the champion (Production)${decision.champion ? `; version ${decision.champion} archived` : ''}\n`,
           );
@@ -183,6 +190,12 @@ export function registerModelsCommands(program: Command): void {
         const { from, to } = await rollback(platform.database.db, name, {
           actor: ACTOR,
           reason: options.reason,
+        });
+        await announcePromotion(() => platform.events(), platform.logger, 'cli', {
+          model_name: name,
+          version: to,
+          previous_version: from,
+          reasons: [`rollback: ${options.reason}`],
         });
         process.stdout.write(`rolled back: ${name} champion is version ${to} again (was ${from})\n`);
       });

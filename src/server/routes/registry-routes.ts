@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { MlopsError, ValidationError } from '../../errors/index.js';
+import { announcePromotion } from '../../events/index.js';
 import type { Platform } from '../../platform/index.js';
 import {
   createExperiment,
@@ -34,6 +35,13 @@ const versionNumber = z.union([
  */
 export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
   const db = platform.database.db;
+  const announce = (name: string, version: string, previous: string | null, reasons: string | string[]) =>
+    announcePromotion(() => platform.events(), platform.logger, 'api', {
+      model_name: name,
+      version,
+      previous_version: previous,
+      reasons: [reasons].flat(),
+    });
   return async (app) => {
     app.get(
       '/mlflow/experiments',
@@ -135,16 +143,21 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
           }),
         },
       },
-      async (request) => ({
-        model_version: await transitionStage(db, {
+      async (request) => {
+        const reason = request.body.description ?? 'stage transition through /mlflow/models/stage-transition';
+        const model_version = await transitionStage(db, {
           name: request.body.model_name,
           version: request.body.version,
           stage: request.body.stage,
           archiveExisting: request.body.archive_existing_versions,
           actor: 'api',
-          reason: request.body.description ?? 'stage transition through /mlflow/models/stage-transition',
-        }),
-      }),
+          reason,
+        });
+        // Without a champion alias, serving follows the newest Production version.
+        if (request.body.stage === 'Production')
+          await announce(request.body.model_name, request.body.version, null, reason);
+        return { model_version };
+      },
     );
 
     app.post(
@@ -205,6 +218,7 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
           actor: 'api',
           reason: decision.isPromoted ? reason : `FORCED: ${reason}`,
         });
+        await announce(request.params.name, wanted, decision.champion ?? null, decision.reasons);
         return { model_version: version, decision };
       },
     );
@@ -219,11 +233,12 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
           body: z.object({ reason: z.string().max(2000).optional() }).nullish(),
         },
       },
-      async (request) =>
-        rollback(db, request.params.name, {
-          actor: 'api',
-          reason: request.body?.reason ?? 'rollback through the API',
-        }),
+      async (request) => {
+        const reason = request.body?.reason ?? 'rollback through the API';
+        const done = await rollback(db, request.params.name, { actor: 'api', reason });
+        await announce(request.params.name, done.to, done.from, `rollback: ${reason}`);
+        return done;
+      },
     );
 
     app.get(
