@@ -1,0 +1,191 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { sqlString, withDuckDb } from '../../data/index.js';
+import { checkoutDatasetVersion, recordDatasetVersion, resolveDatasetVersion } from '../../lineage/index.js';
+import { evaluateModelVersion, resolveModelVersion, trainModel } from '../../models/index.js';
+import { DEFAULT_POLICY, decidePromotion, promote } from '../../tracking/index.js';
+import { definePipeline } from '../definition.js';
+import { foldFeedbackIntoWatchLog } from '../fold-feedback.js';
+import { dataContext, modelNameOf, withFeatureStore } from './shared.js';
+
+/** Stages 6 and 7 as a pipeline: training set → train and register → evaluate → promote when better. */
+export const movieTrainingPipeline = definePipeline({
+  id: 'movie_training_pipeline',
+  description:
+    'Prepare a point-in-time training set, train and register a recommender, evaluate it and promote it if it beats the champion',
+  schedule: '0 4 * * 0',
+  tags: ['training', 'stage6', 'stage7'],
+  conf: z
+    .object({
+      algorithm: z.enum(['als', 'bpr', 'ncf', 'item-knn', 'popularity']).default('als'),
+      hyperparameters: z.record(z.string(), z.unknown()).default({}),
+      dataset: z.string().min(1).default('watch_log'),
+      // Default: the model the platform serves (MLOPS_SERVING_MODEL, movie_predictor).
+      model_name: z.string().min(1).optional(),
+      // Learn from the feedback recorded since the watch log (only when training on the latest version).
+      fold_feedback: z.boolean().default(true),
+    })
+    .strict(),
+  tasks: [
+    {
+      id: 'prepare',
+      description:
+        'fold new feedback into the watch log, pin its version and join the features each interaction had at its time',
+      async run({ platform, conf, log }) {
+        const context = dataContext(platform);
+        const latest = await resolveDatasetVersion(context.db, String(conf.dataset));
+        const isLatest = latest.dataset === String(conf.dataset);
+        const { version: dataset, folded } =
+          isLatest && conf.fold_feedback !== false
+            ? await foldFeedbackIntoWatchLog(context, latest)
+            : { version: latest, folded: 0 };
+        if (folded > 0)
+          log.info(
+            `folded ${folded} feedback rows into ${dataset.dataset} ${dataset.version_id.slice(0, 12)} (from ${latest.version_id.slice(0, 12)})`,
+          );
+        const built = await context.db
+          .selectFrom('feature_builds')
+          .select('build_id')
+          .limit(1)
+          .executeTakeFirst();
+        if (built === undefined) {
+          log.warn('no feature build yet: the training set is the watch log alone');
+          return { dataset_version: dataset.version_id, training_set_version: null };
+        }
+        const file = await checkoutDatasetVersion(
+          context,
+          dataset,
+          path.join(context.home, 'tmp', `training-${dataset.version_id.slice(0, 12)}`),
+        );
+        const entities = `${file}.entities.parquet`;
+        await withDuckDb((connection) =>
+          connection.run(
+            `copy (select user_id, content_id as movie_id, "timestamp" as event_timestamp from read_parquet(${sqlString(file)})) to ${sqlString(entities)} (format parquet)`,
+          ),
+        );
+        const output = `${file}.training.parquet`;
+        const result = await withFeatureStore(platform, (store) =>
+          store.historical({
+            entities: { file: entities },
+            features: ['movie_catalogue', 'movie_activity', 'user_activity'],
+            fullFeatureNames: true,
+            outputFile: output,
+          }),
+        );
+        const { version } = await recordDatasetVersion(context, {
+          dataset: 'training_set',
+          file: output,
+          format: 'parquet',
+          source: 'movie_training_pipeline',
+          params: { watch_log: dataset.version_id, builds: result.builds },
+          rowCount: result.rowCount,
+          parents: [
+            { kind: 'dataset', id: dataset.version_id },
+            ...result.builds.map((build) => ({ kind: 'dataset', id: build.dataset_version_id })),
+          ],
+        });
+        log.info(
+          `training set ${version.version_id.slice(0, 12)}: ${result.rowCount} rows × ${result.columns.length} columns`,
+        );
+        return {
+          dataset_version: dataset.version_id,
+          training_set_version: version.version_id,
+          rows: result.rowCount,
+        };
+      },
+    },
+    {
+      id: 'train',
+      dependsOn: ['prepare'],
+      description: 'train, track as a run and register as a new model version',
+      async run({ platform, conf, upstream, log, signal }) {
+        const prepared = upstream.prepare as { dataset_version: string };
+        const result = await trainModel(dataContext(platform), {
+          algorithm: String(conf.algorithm),
+          hyperparameters: conf.hyperparameters as Record<string, unknown>,
+          dataset: prepared.dataset_version,
+          modelName: modelNameOf(platform, conf),
+          signal,
+          onProgress: (progress) => {
+            if (progress.phase === 'train') log.info(`iteration ${progress.iteration}/${progress.total}`);
+          },
+        });
+        return {
+          run_id: result.runId,
+          model_version: result.modelVersion?.version ?? null,
+          dataset_version: prepared.dataset_version,
+          ndcg_at_10: result.metrics.ndcg,
+        };
+      },
+    },
+    {
+      id: 'evaluate',
+      dependsOn: ['train'],
+      async run({ platform, conf, upstream }) {
+        const trained = upstream.train as { model_version: string; dataset_version: string };
+        const result = await evaluateModelVersion(
+          dataContext(platform),
+          `${modelNameOf(platform, conf)}/${trained.model_version}`,
+          {
+            dataset: trained.dataset_version,
+            record: true,
+          },
+        );
+        return {
+          model_version: trained.model_version,
+          dataset_version: trained.dataset_version,
+          metrics: result.metrics,
+        };
+      },
+    },
+    {
+      id: 'promote',
+      dependsOn: ['evaluate'],
+      description: 'make the new version champion when the promotion policy says it is better',
+      async run({ platform, conf, upstream, log, runId }) {
+        const { model_version, dataset_version } = upstream.evaluate as {
+          model_version: string;
+          dataset_version: string;
+        };
+        const name = modelNameOf(platform, conf);
+        const context = dataContext(platform);
+        // The champion is scored on the candidate's data too, so the two compare on equal terms (after
+        // drift, the champion's own evaluation is on data that no longer describes the users).
+        const champion = await resolveModelVersion(context, `${name}@champion`).catch(() => undefined);
+        if (champion !== undefined && champion.version !== model_version) {
+          await evaluateModelVersion(context, `${name}/${champion.version}`, {
+            dataset: dataset_version,
+            record: true,
+          });
+          log.info(`champion v${champion.version} re-evaluated on ${dataset_version}`);
+        }
+        const decision = await decidePromotion(platform.database.db, name, model_version, DEFAULT_POLICY);
+        for (const reason of decision.reasons) log.info(reason);
+        if (decision.isPromoted) {
+          await promote(platform.database.db, name, model_version, {
+            actor: 'movie_training_pipeline',
+            reason: decision.reasons.join('; '),
+          });
+          const bus = await platform.events();
+          await bus.publish('registry-events', {
+            type: 'model.promoted',
+            source: 'pipeline:movie_training_pipeline',
+            data: {
+              model_name: name,
+              version: model_version,
+              previous_version: champion?.version ?? null,
+              reasons: decision.reasons.map((reason) => reason.slice(0, 4096)),
+              run_id: runId,
+            },
+          });
+        }
+        return {
+          model_version,
+          promoted: decision.isPromoted,
+          previous_champion: champion?.version ?? null,
+          reasons: decision.reasons,
+        };
+      },
+    },
+  ],
+});
