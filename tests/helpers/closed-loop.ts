@@ -1,17 +1,13 @@
 import { expect } from 'vitest';
-import { Automations, listActions } from '../../src/automations/index.js';
-import type { ServingConfig } from '../../src/config/index.js';
+import { listActions } from '../../src/automations/index.js';
+import { loadConfig } from '../../src/config/index.js';
 import type { EventBus, PublishedEvent, Topic } from '../../src/events/index.js';
-import {
-  BUILTIN_PIPELINES,
-  InProcessExecutor,
-  PipelineEngine,
-  type RunRecord,
-} from '../../src/pipelines/index.js';
-import { type App, buildApp } from '../../src/server/index.js';
-import { ServingService } from '../../src/serving/index.js';
+import type { RunRecord } from '../../src/pipelines/index.js';
+import { type Runtime, startRuntime } from '../../src/runtime/index.js';
 import { getVersionByAlias } from '../../src/tracking/index.js';
-import { contextOf, openTestPlatform, publishSynthetic, type TestPlatform } from './platform.js';
+import { createCapturingLogger } from './logs.js';
+import { publishSynthetic } from './platform.js';
+import { createTestHome } from './services.js';
 
 const MODEL = 'movie_predictor';
 
@@ -35,20 +31,36 @@ async function topicEvents(bus: EventBus, topic: Topic): Promise<PublishedEvent[
  * is promoted → serving answers from v2, while a steady stream of recommendation requests never fails.
  */
 export async function runClosedLoop(env: Record<string, string>): Promise<void> {
-  let test: TestPlatform | undefined;
-  let engine: PipelineEngine | undefined;
-  let automations: Automations | undefined;
-  let app: App | undefined;
+  const home = createTestHome();
+  let runtime: Runtime | undefined;
   let stopLoad: (() => Promise<void>) | undefined;
   try {
-    test = await openTestPlatform({ MLOPS_RETRAIN_COOLDOWN_SECONDS: '600', ...env });
-    const { platform } = test;
-    const bus = await platform.events();
-    engine = new PipelineEngine(platform, BUILTIN_PIPELINES, { logger: test.logger });
-    engine.setExecutor(new InProcessExecutor(engine, 2));
-    await engine.register();
-    const ticking = engine;
-    void ticking.start(200);
+    // The system as `mlops up` assembles it, on this home: no demo data (the test publishes its own),
+    // uncached answers, a quick pipeline tick and lag probe.
+    const config = loadConfig({
+      env: {
+        MLOPS_HOME: home.home,
+        MLOPS_DEMO_DATA: 'false',
+        MLOPS_ALERTS: 'false',
+        MLOPS_SERVING_CACHE_SIZE: '0',
+        MLOPS_SERVING_POLL_SECONDS: '1',
+        MLOPS_PIPELINES_TICK_MS: '200',
+        MLOPS_PIPELINES_CONCURRENCY: '2',
+        MLOPS_RETRAIN_COOLDOWN_SECONDS: '600',
+        ...env,
+      },
+      cwd: home.home,
+    });
+    runtime = await startRuntime(config, createCapturingLogger('info').logger, {
+      surface: 'all',
+      isFirstStart: false,
+      automations: { lagIntervalMs: 1000 },
+    });
+    const { platform, bus } = runtime;
+    const ticking = runtime.pipelines?.engine;
+    if (ticking === undefined || runtime.app === undefined)
+      throw new Error('the runtime started no pipelines');
+    const engine = ticking;
 
     const runToEnd = async (run: RunRecord): Promise<RunRecord> => {
       const finished = await until(`${run.pipeline_id} ${run.run_id}`, async () => {
@@ -69,14 +81,8 @@ export async function runClosedLoop(env: Record<string, string>): Promise<void> 
     await runToEnd(await engine.trigger('movie_training_pipeline'));
     expect((await getVersionByAlias(platform.database.db, MODEL, 'champion')).version).toBe('1');
 
-    const servingConfig: ServingConfig = { ...test.config.serving, pollIntervalMs: 500, cacheSize: 0 };
-    const serving = new ServingService(contextOf(platform), servingConfig, platform.metrics);
-    platform.addHealthCheck(serving.healthCheck());
-    await serving.refresh();
-    serving.start();
-    automations = await Automations.start({ platform, bus, engine, serving, lagIntervalMs: 1000 });
-    app = await buildApp(platform, { serving, pipelines: { engine, executor: 'in_process' }, automations });
-    const base_url = await app.listen({ host: '127.0.0.1', port: 0 });
+    await runtime.serving?.refresh();
+    const base_url = await runtime.app.listen({ host: '127.0.0.1', port: 0 });
 
     // Requests keep coming through the whole loop: none may fail during the swap.
     const answers: { status: number; version: string }[] = [];
@@ -174,9 +180,7 @@ export async function runClosedLoop(env: Record<string, string>): Promise<void> 
     expect(retrains).toHaveLength(1);
   } finally {
     await stopLoad?.();
-    await app?.close();
-    await automations?.stop();
-    await engine?.stop();
-    await test?.dispose();
+    await runtime?.stop();
+    home.remove();
   }
 }
