@@ -11,14 +11,16 @@ const READING_POSTS = new Set([
   '/api/v1/features/batch',
 ]);
 
-// Registry transitions and token management: admin, whatever the method.
+// Registry changes that move what is served (transitions, aliases, renames): admin, whatever the method.
 const ADMIN_ROUTES = [
   /\/mlflow\/model-versions\/transition-stage$/,
   /\/mlflow\/registered-models\/alias$/,
+  /\/mlflow\/registered-models\/rename$/,
   /^\/mlflow\/models\/stage-transition$/,
   /^\/mlflow\/models\/:name\/(promote-to-production|rollback)$/,
-  /^\/api\/v1\/auth\/tokens/,
 ];
+// Token management, reads included: who holds which token is the admins' business.
+const ADMIN_ALWAYS = /^\/api\/v1\/auth\/tokens/;
 
 /**
  * The role a route needs, from its method and template (so routes added later are covered without a
@@ -32,6 +34,7 @@ export function requiredAccess(
 ): Access {
   if (routeUrl === '/health' || routeUrl === '/ready') return 'public';
   if (routeUrl === '/metrics') return options.isMetricsPublic ? 'public' : 'viewer';
+  if (ADMIN_ALWAYS.test(routeUrl)) return 'admin';
   // The web UI's files carry no data (it asks for a token itself); `GET /?k=` is the legacy top-k API.
   if (method === 'GET' || method === 'HEAD') {
     if (routeUrl === '/')

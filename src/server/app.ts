@@ -22,6 +22,7 @@ import type { Platform } from '../platform/index.js';
 import type { RecommendResponse, ServingService } from '../serving/index.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
 import { registerErrorHandling, sendError } from './error-handler.js';
+import { registerInputGuard } from './input-guard.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { dataRoutes } from './routes/data-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
@@ -119,6 +120,7 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
   });
 
   await registerSecurity(app as unknown as FastifyInstance, platform);
+  registerInputGuard(app as unknown as FastifyInstance);
 
   await app.register(fastifySwagger, {
     openapi: {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { ValidationError } from '../../errors/index.js';
 import type { Platform } from '../../platform/index.js';
 import {
   createModelVersion,
@@ -51,6 +52,15 @@ type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 /** The MLflow model registry REST API: registered models, versions, stages, aliases and tags. */
 export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod {
   const db = platform.database.db;
+  // The model serving follows must keep its name and versions: renaming or deleting it would take the
+  // recommendations down.
+  const refuseServedModel = (name: string, what: 'renamed' | 'deleted') => {
+    if (name === platform.config.serving.modelName)
+      throw new ValidationError(
+        `${name} is the model serving follows (MLOPS_SERVING_MODEL) and cannot be ${what}; serve another model first`,
+        { field: 'name' },
+      );
+  };
   return async (app) => {
     setMlflowErrorHandling(app as unknown as FastifyInstance);
     for (const prefix of ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow']) {
@@ -126,17 +136,19 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         ['POST'],
         'registered-models/rename',
         name.extend({ new_name: z.string() }),
-        'Rename a registered model',
-        async (body) => ({
-          registered_model: await renameRegisteredModel(db, body.name, body.new_name),
-        }),
+        'Rename a registered model (not the one serving follows)',
+        async (body) => {
+          refuseServedModel(body.name, 'renamed');
+          return { registered_model: await renameRegisteredModel(db, body.name, body.new_name) };
+        },
       );
       rpc(
         ['DELETE'],
         'registered-models/delete',
         name,
-        'Delete a registered model and its versions',
+        'Delete a registered model and its versions (not the one serving follows)',
         async (body) => {
+          refuseServedModel(body.name, 'deleted');
           await deleteRegisteredModel(db, body.name);
           return {};
         },

@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createToken, requiredAccess } from '../../src/auth/index.js';
+import { loadConfig } from '../../src/config/index.js';
+import { FeatureStore } from '../../src/features/index.js';
+import { trainModel } from '../../src/models/index.js';
+import { openPlatform, type Platform } from '../../src/platform/index.js';
+import { type App, buildApp } from '../../src/server/index.js';
+import { ServingService } from '../../src/serving/index.js';
+import { createCapturingLogger } from '../helpers/logs.js';
+import { contextOf, publishSynthetic } from '../helpers/platform.js';
+import { createTestHome } from '../helpers/services.js';
+
+const DATA = { users: 100, movies: 80, interactions: 3000, seed: 9, endDate: '2026-11-01', days: 30 };
+
+let platform: Platform;
+let app: App;
+let features: FeatureStore;
+let remove: () => void;
+const tokens = { viewer: '', editor: '', admin: '' };
+const as = (role: keyof typeof tokens) => ({ authorization: `Bearer ${tokens[role]}` });
+
+beforeAll(async () => {
+  const home = createTestHome();
+  remove = home.remove;
+  const config = loadConfig({
+    env: { MLOPS_HOME: home.home, MLOPS_AUTH: 'on', MLOPS_RATE_LIMIT_PER_MINUTE: '0' },
+    cwd: home.home,
+  });
+  platform = await openPlatform(config, createCapturingLogger('warn').logger);
+  await publishSynthetic(platform, DATA);
+  await trainModel(contextOf(platform), { algorithm: 'popularity' });
+  const serving = new ServingService(contextOf(platform), config.serving, platform.metrics);
+  features = await FeatureStore.open({ ...contextOf(platform), config: config.features });
+  app = await buildApp(platform, { serving, features });
+  for (const role of ['viewer', 'editor', 'admin'] as const)
+    tokens[role] = (await createToken(platform.database.db, { name: role, role, createdBy: 'test' })).token;
+}, 120_000);
+
+afterAll(async () => {
+  await app?.close();
+  await features?.close();
+  await platform?.close();
+  remove?.();
+});
+
+describe('role gaps', () => {
+  it('lists API tokens to admins only', async () => {
+    expect(requiredAccess('GET', '/api/v1/auth/tokens', { isMetricsPublic: false })).toBe('admin');
+    for (const role of ['viewer', 'editor'] as const) {
+      const listed = await app.inject({ url: '/api/v1/auth/tokens', headers: as(role) });
+      expect(listed.statusCode, role).toBe(403);
+    }
+    const admin = await app.inject({ url: '/api/v1/auth/tokens', headers: as('admin') });
+    expect(admin.statusCode).toBe(200);
+  });
+
+  it('lets only admins rename a registered model, and nobody rename or delete the one serving follows', async () => {
+    const rename = (role: keyof typeof tokens, name: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/2.0/mlflow/registered-models/rename',
+        headers: as(role),
+        payload: { name, new_name: `${name}_renamed` },
+      });
+    expect((await rename('editor', 'movie_predictor')).statusCode).toBe(403);
+    const served = await rename('admin', 'movie_predictor');
+    expect(served.statusCode).toBe(400);
+    expect(served.json().message).toMatch(
+      /movie_predictor is the model serving follows .* cannot be renamed/,
+    );
+    const deleted = await app.inject({
+      method: 'DELETE',
+      url: '/api/2.0/mlflow/registered-models/delete',
+      headers: as('admin'),
+      payload: { name: 'movie_predictor' },
+    });
+    expect(deleted.statusCode).toBe(400);
+    expect(deleted.json().message).toMatch(/cannot be deleted/);
+    const still = await app.inject({
+      url: '/api/2.0/mlflow/registered-models/get?name=movie_predictor',
+      headers: as('viewer'),
+    });
+    expect(still.statusCode).toBe(200);
+  });
+});
+
+describe('hostile input is a 400 naming the field, never a 500, and stores nothing', () => {
+  it('refuses a NUL character in the path, the query string or any string of a JSON body', async () => {
+    const experiments = async () =>
+      (await platform.database.db.selectFrom('experiments').select('experiment_id').execute()).length;
+    const before = await experiments();
+    const cases: [{ method?: 'GET' | 'POST'; url: string; payload?: object }, string][] = [
+      [{ url: '/api/v1/recommendations?user_id=a%00b&k=3' }, 'querystring.user_id'],
+      [{ url: '/api/v1/features/movie/1%00' }, 'params'],
+      [
+        { url: '/api/2.0/mlflow/experiments/get-by-name?experiment_name=x%00' },
+        'querystring.experiment_name',
+      ],
+      [
+        {
+          method: 'POST',
+          url: '/api/2.0/mlflow/experiments/create',
+          payload: { name: 'evil\u0000name' },
+        },
+        'body.name',
+      ],
+      [
+        { method: 'POST', url: '/mlflow/experiments', payload: { name: 'x', tags: { k: 'v\u0000' } } },
+        'body.tags.k',
+      ],
+      [
+        {
+          method: 'POST',
+          url: '/api/v1/feedback',
+          payload: { user_id: 'a\u0000b', movie_id: 1, interaction_type: 'like' },
+        },
+        'body.user_id',
+      ],
+    ];
+    for (const [request, field] of cases) {
+      const answer = await app.inject({ ...request, headers: as('admin') });
+      expect(answer.statusCode, `${request.url} ${field}`).toBe(400);
+      expect(answer.body, request.url).toMatch(/NUL character/);
+      expect(answer.body, request.url).not.toMatch(/\n\s+at /);
+      if (!request.url.startsWith('/api/2.0')) expect(answer.json().field, request.url).toBe(field);
+    }
+    expect(await experiments()).toBe(before);
+  });
+
+  it('refuses JSON nested thousands of levels deep', async () => {
+    const nested = `${'{"a":'.repeat(5000)}"leaf"${'}'.repeat(5000)}`;
+    const answer = await app.inject({
+      method: 'POST',
+      url: '/api/v1/events/user-events',
+      headers: { ...as('admin'), 'content-type': 'application/json' },
+      payload: `{"type": "user.interaction", "data": ${nested}}`,
+    });
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json().message).toMatch(/nested deeper than 64 levels/);
+  });
+});
