@@ -212,6 +212,26 @@ export async function deleteRegisteredModelTag(db: MetadataDb, name: string, key
   await db.deleteFrom('registered_model_tags').where('name', '=', name).where('key', '=', key).execute();
 }
 
+/**
+ * A version's files must live in the platform's artifact store: `mlflow-artifacts:/…` (what a run's
+ * artifact URI is), or a `runs:/<run_id>/…` or `models:/<name>/…` URI that resolves there. Anything else —
+ * a local path, `file://`, an HTTP address (cloud metadata endpoints included) — would make serving read
+ * files nobody registered through the platform, and is refused naming `source`.
+ */
+export function checkVersionSource(source: string): void {
+  const isInStore = /^(mlflow-artifacts:\/|runs:\/[\w-]+\/|models:\/[^/]+\/)/.test(source);
+  const segments = source.split(/[/\\]+/);
+  if (
+    !isInStore ||
+    segments.some((segment) => segment === '..' || segment === '.') ||
+    source.includes('\u0000')
+  )
+    throw invalid(
+      `source ${JSON.stringify(source.slice(0, 200))} is not in the artifact store: register a run's artifacts (runs:/<run_id>/model or the run's mlflow-artifacts:/ URI)`,
+      'source',
+    );
+}
+
 export async function createModelVersion(
   db: MetadataDb,
   input: {
@@ -226,6 +246,7 @@ export async function createModelVersion(
 ): Promise<ModelVersion> {
   await getRegisteredModel(db, input.name);
   if (input.source.trim() === '') throw invalid("Missing value for required parameter 'source'", 'source');
+  checkVersionSource(input.source);
   const version = await db.transaction().execute(async (trx) => {
     // Lock the model row so concurrent registrations get distinct version numbers.
     await sql`select name from registered_models where name = ${input.name} for update`.execute(trx);

@@ -84,6 +84,43 @@ describe('role gaps', () => {
   });
 });
 
+describe('model-version sources', () => {
+  it('registers only files in the artifact store: paths, file:// and http:// sources are refused naming source', async () => {
+    const create = (source: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/2.0/mlflow/model-versions/create',
+        headers: as('editor'),
+        payload: { name: 'movie_predictor', source },
+      });
+    const versions = async () =>
+      (await platform.database.db.selectFrom('model_versions').select('version').execute()).length;
+    const before = await versions();
+    for (const source of [
+      '/etc',
+      'file:///etc/passwd',
+      'http://169.254.169.254/latest/meta-data/',
+      's3://someone-elses-bucket/model',
+      'mlflow-artifacts:/1/../../../etc',
+      'runs:/../model',
+    ]) {
+      const answer = await create(source);
+      expect(answer.statusCode, source).toBe(400);
+      expect(answer.json(), source).toMatchObject({ error_code: 'INVALID_PARAMETER_VALUE' });
+      expect(answer.json().message, source).toMatch(/is not in the artifact store/);
+    }
+    expect(await versions()).toBe(before);
+    const run = await platform.database.db
+      .selectFrom('runs')
+      .select(['run_id', 'artifact_uri'])
+      .executeTakeFirstOrThrow();
+    const fromRun = await create(`${run.artifact_uri}/model`);
+    expect(fromRun.statusCode).toBe(200);
+    const byRunUri = await create(`runs:/${run.run_id}/model`);
+    expect(byRunUri.statusCode).toBe(200);
+  });
+});
+
 describe('hostile input is a 400 naming the field, never a 500, and stores nothing', () => {
   it('refuses a NUL character in the path, the query string or any string of a JSON body', async () => {
     const experiments = async () =>
