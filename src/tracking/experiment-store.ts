@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { MetadataDb } from '../storage/index.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
-import { exists, invalid, missing } from './tracking-errors.js';
+import { checkLikePattern, exists, invalid, missing } from './tracking-errors.js';
 
 export interface Experiment {
   experiment_id: string;
@@ -247,6 +247,7 @@ function parseExperimentFilter(filter: string | undefined): FilterClause[] {
       );
     const operator = (match[2] ?? '=').toLowerCase() as '=' | '!=' | 'like' | 'ilike';
     const value = (match[3] ?? '').replaceAll("''", "'");
+    if (operator === 'like' || operator === 'ilike') checkLikePattern(value, filter);
     const subject = match[1] ?? '';
     if (/^(attributes?\.)?name$/i.test(subject)) return { kind: 'name', operator, value };
     return { kind: 'tag', key: subject.replace(/^tags?\./i, '').replace(/^`|`$/g, ''), operator, value };

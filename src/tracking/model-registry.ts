@@ -2,7 +2,7 @@ import { type ExpressionBuilder, sql } from 'kysely';
 import type { DatabaseSchema, MetadataDb } from '../storage/index.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 import { getRun, type Run } from './run-store.js';
-import { exists, invalid, missing, validateKey } from './tracking-errors.js';
+import { checkLikePattern, exists, invalid, missing, validateKey } from './tracking-errors.js';
 
 export type Stage = 'None' | 'Staging' | 'Production' | 'Archived';
 export const STAGES: readonly Stage[] = ['None', 'Staging', 'Production', 'Archived'];
@@ -671,6 +671,7 @@ function parseRegistryFilter(
     }
     const operator = (match[5] ?? '=').toLowerCase() as FilterOperator;
     const value = (match[6] ?? '').replaceAll("''", "'");
+    if (operator === 'like' || operator === 'ilike') checkLikePattern(value, filter);
     const tag = match[2] ?? match[3];
     clauses.push(
       tag === undefined

@@ -1,4 +1,4 @@
-import { invalid } from './tracking-errors.js';
+import { checkLikePattern, invalid } from './tracking-errors.js';
 
 /** One clause of an MLflow run filter, e.g. `metrics.rmse < 0.8` or `tags."mlflow.runName" LIKE 'als%'`. */
 export type RunFilterClause =
@@ -155,6 +155,7 @@ export function parseRunFilter(filter: string | undefined): RunFilterClause[] {
         if (value.type !== 'string') fail(`${kind} ${key} must be compared to a quoted string`);
         if (!['=', '!=', 'like', 'ilike'].includes(operatorText))
           fail(`${kind}s support =, !=, LIKE and ILIKE`);
+        if (operatorText === 'like' || operatorText === 'ilike') checkLikePattern(value.text, filter);
         clauses.push({ kind, key, operator: operatorText as StringOperator, value: value.text });
       }
     }

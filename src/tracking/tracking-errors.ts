@@ -13,6 +13,19 @@ export const MAX_KEY_LENGTH = 250;
 export const MAX_PARAM_VALUE_LENGTH = 6000;
 export const MAX_TAG_VALUE_LENGTH = 8000;
 
+/**
+ * A LIKE pattern PostgreSQL can run: a backslash escapes the next character, so one left at the end (an
+ * odd number of them) is refused here, naming the filter, rather than failing in the database.
+ */
+export function checkLikePattern(pattern: string, filter: string): void {
+  const trailing = /\\+$/.exec(pattern)?.[0].length ?? 0;
+  if (trailing % 2 === 1)
+    throw invalid(
+      `Invalid filter '${filter}': a LIKE pattern cannot end with an escape character (\\); write \\\\ for a backslash`,
+      'filter',
+    );
+}
+
 /** Values are stored as PostgreSQL text, which cannot hold NUL: refuse it up front with a clear message. */
 export function validateValue(value: string, what: string): void {
   if (value.includes('\u0000')) throw invalid(`${what} value must not contain NUL characters`, 'value');

@@ -164,6 +164,31 @@ describe('hostile input is a 400 naming the field, never a 500, and stores nothi
     expect(await experiments()).toBe(before);
   });
 
+  it('refuses a LIKE pattern ending in an escape character in run, experiment and registry searches', async () => {
+    const searches: { url: string; payload: object }[] = [
+      {
+        url: '/api/2.0/mlflow/runs/search',
+        payload: { experiment_ids: ['0'], filter: "params.a LIKE 'abc\\\\'" },
+      },
+      { url: '/api/2.0/mlflow/experiments/search', payload: { filter: "name LIKE 'x\\'" } },
+      { url: '/api/2.0/mlflow/registered-models/search', payload: { filter: "name LIKE 'movie\\'" } },
+      { url: '/api/2.0/mlflow/model-versions/search', payload: { filter: "name LIKE 'movie\\'" } },
+    ];
+    for (const search of searches) {
+      const answer = await app.inject({ method: 'POST', headers: as('viewer'), ...search });
+      expect(answer.statusCode, search.url).toBe(400);
+      expect(answer.json().message, search.url).toMatch(/cannot end with an escape character/);
+    }
+    // Run filters unescape their strings (`\\\\` is one backslash); an escaped backslash is a pattern like any other.
+    const fine = await app.inject({
+      method: 'POST',
+      url: '/api/2.0/mlflow/runs/search',
+      headers: as('viewer'),
+      payload: { experiment_ids: ['0'], filter: "params.a LIKE 'abc\\\\\\\\'" },
+    });
+    expect(fine.statusCode).toBe(200);
+  });
+
   it('refuses JSON nested thousands of levels deep', async () => {
     const nested = `${'{"a":'.repeat(5000)}"leaf"${'}'.repeat(5000)}`;
     const answer = await app.inject({
