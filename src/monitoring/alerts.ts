@@ -22,6 +22,8 @@ export interface AlertRule {
   summary: string;
   /** `docs/runbook.md#section`, as in the Prometheus rules. */
   runbook: string;
+  /** How long the condition must hold before the alert fires (Prometheus' `for`); default at once. */
+  forMs?: number;
   evaluate(context: AlertContext): Promise<{ isFiring: boolean; value: number; description: string }>;
 }
 
@@ -81,6 +83,8 @@ export const BUILTIN_ALERT_RULES: readonly AlertRule[] = [
     severity: 'critical',
     summary: 'Serving has no champion model loaded',
     runbook: 'docs/runbook.md#no-model-loaded',
+    // As the Prometheus rule's `for: 2m`: a start loads its model within seconds, and pages nobody.
+    forMs: 120_000,
     async evaluate({ metrics, isServing }) {
       const loaded = (await metrics.modelLoaded.get()).values.some(
         (sample) => sample.labels.variant === 'champion' && sample.value === 1,
@@ -197,6 +201,8 @@ export class AlertManager {
   private running: Promise<void> | undefined;
   private readonly rules: readonly AlertRule[];
   private readonly log: Logger;
+  /** Since when each rule's condition has held, for rules that must hold a while before firing. */
+  private readonly pendingSince = new Map<string, number>();
 
   constructor(private readonly options: AlertManagerOptions) {
     this.rules = options.rules ?? BUILTIN_ALERT_RULES;
@@ -239,6 +245,12 @@ export class AlertManager {
         loadShedder: this.options.loadShedder,
         now,
       });
+      if (result.isFiring) {
+        const since = this.pendingSince.get(rule.name) ?? now.getTime();
+        this.pendingSince.set(rule.name, since);
+        // Still pending: the condition has not held for the rule's `for` yet.
+        if (now.getTime() - since < (rule.forMs ?? 0)) result.isFiring = false;
+      } else this.pendingSince.delete(rule.name);
       metrics.alertsFiring.set({ alert: rule.name }, result.isFiring ? 1 : 0);
       const open = await db
         .selectFrom('alerts')
