@@ -183,8 +183,8 @@ export function pipelineRoutes(engine: PipelineEngine, executor: string): Fastif
       async (request) => {
         const { dag_run_id, logical_date, execution_date, conf, note } = request.body;
         const when = logical_date ?? execution_date;
-        // Batch work waits while the platform sheds load (503 with Retry-After).
-        engine.platform.loadShedder.assertAccepting(`a new run of ${request.params.dag_id}`);
+        // A user can always queue a run, shedding or not: shedding holds back the platform's own scheduled
+        // work, never what someone asked for (and an unknown DAG is a 404 either way).
         const run = await engine.trigger(request.params.dag_id, {
           conf,
           ...(dag_run_id === undefined ? {} : { runId: dag_run_id }),
