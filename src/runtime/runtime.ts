@@ -11,6 +11,7 @@ import { contextOf, openPlatform, type Platform } from '../platform/index.js';
 import { type App, assertSafeToListen, buildApp } from '../server/index.js';
 import { bootstrapModel, ServingService } from '../serving/index.js';
 import { currentSchemaVersion, LATEST_SCHEMA_VERSION } from '../storage/index.js';
+import { failInterruptedTrainingRuns } from '../tracking/index.js';
 
 /**
  * What a process runs: `all` (mlops up: API, UI, pipelines, automations, alerts, serving), `serving`
@@ -71,6 +72,15 @@ export async function startRuntime(
         `the database schema is ${version ?? 'empty'} but this version needs ${LATEST_SCHEMA_VERSION}: run \`mlops db migrate\` (MLOPS_DATABASE_AUTO_MIGRATE is off)`,
         { field: 'MLOPS_DATABASE_AUTO_MIGRATE' },
       );
+    }
+    // One process per embedded home: a training run still RUNNING now was cut short by the last stop.
+    if (platform.database.backend === 'pglite') {
+      const failed = await failInterruptedTrainingRuns(platform.database.db);
+      if (failed.length > 0)
+        logger.warn(
+          { component: 'RUNTIME', action: 'RUNS_INTERRUPTED', runs: failed },
+          `${failed.length} training run(s) left RUNNING by the last stop are now FAILED: ${failed.join(', ')}`,
+        );
     }
     if (options.surface === 'worker') return await startWorker(platform, stack, stop);
     const isAll = options.surface === 'all';

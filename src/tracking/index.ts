@@ -54,6 +54,7 @@ export {
   BATCH_LIMITS,
   createRun,
   deleteRunTag,
+  failInterruptedTrainingRuns,
   getMetricHistory,
   getRun,
   type KeyValue,

@@ -145,6 +145,46 @@ export async function updateRun(
   return (await getRun(db, runId)).info;
 }
 
+/** The tag every run of the platform's own trainer carries (`mlops train`, the training pipeline). */
+const TRAINER_TAG = 'mlops.algorithm';
+
+/**
+ * Marks FAILED the platform's own training runs still RUNNING, with the reason in `mlops.failure`: call it
+ * only when no process can still be training (the embedded database admits one process per home, so at its
+ * start every such run was cut short by a kill or a crash). Runs that outside clients log stay as they
+ * are: their process may well be alive. Resolves with the runs it marked.
+ */
+export async function failInterruptedTrainingRuns(db: MetadataDb, now = Date.now()): Promise<string[]> {
+  const rows = await db
+    .selectFrom('runs')
+    .innerJoin('run_tags', 'run_tags.run_id', 'runs.run_id')
+    .select('runs.run_id')
+    .where('runs.status', '=', 'RUNNING')
+    .where('run_tags.key', '=', TRAINER_TAG)
+    .execute();
+  const ids = rows.map((row) => row.run_id);
+  if (ids.length === 0) return [];
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('runs')
+      .set({ status: 'FAILED', end_time: now })
+      .where('run_id', 'in', ids)
+      .execute();
+    await trx
+      .insertInto('run_tags')
+      .values(
+        ids.map((run_id) => ({
+          run_id,
+          key: 'mlops.failure',
+          value: 'the process training it stopped before the run finished (found at the next start)',
+        })),
+      )
+      .onConflict((conflict) => conflict.columns(['run_id', 'key']).doNothing())
+      .execute();
+  });
+  return ids;
+}
+
 export async function setRunLifecycle(
   db: MetadataDb,
   runId: string,

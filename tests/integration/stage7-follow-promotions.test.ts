@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { trainModel } from '../../src/models/index.js';
 import { contextOf, openPlatform } from '../../src/platform/index.js';
 import { type Runtime, startRuntime } from '../../src/runtime/index.js';
-import { promote } from '../../src/tracking/index.js';
+import { createRun, getRun, promote } from '../../src/tracking/index.js';
 import { createCapturingLogger } from '../helpers/logs.js';
 import { publishSynthetic } from '../helpers/platform.js';
 import { createTestHome } from '../helpers/services.js';
@@ -24,6 +24,7 @@ describe('the runtime: mlops up assembled in one place', () => {
   });
   const { logger } = createCapturingLogger('warn');
   let runtime: Runtime;
+  const runs = { ours: '', outside: '' };
   const version = async () => {
     const response = await runtime.app?.inject({ url: '/api/v1/recommendations?user_id=3&k=3' });
     return (response?.json() as { model?: { version: string } } | undefined)?.model?.version;
@@ -38,6 +39,12 @@ describe('the runtime: mlops up assembled in one place', () => {
       hyperparameters: { factors: 8, iterations: 3 },
     });
     await promote(platform.database.db, 'movie_predictor', '1', { actor: 'test', reason: 'first' });
+    // A training killed mid-run, and a run an outside client is still logging to.
+    const db = platform.database.db;
+    runs.ours = (
+      await createRun(db, { runName: 'killed', tags: [{ key: 'mlops.algorithm', value: 'als' }] })
+    ).info.run_id;
+    runs.outside = (await createRun(db, { runName: 'notebook' })).info.run_id;
     await platform.close();
     runtime = await startRuntime(config, logger, { surface: 'all', isFirstStart: false });
   }, 120_000);
@@ -55,6 +62,15 @@ describe('the runtime: mlops up assembled in one place', () => {
     ]);
     expect(runtime.features).toBeDefined();
     await expect.poll(version).toBe('1');
+  });
+
+  it("marks the platform's own training runs left RUNNING by a kill FAILED at start, and leaves outside runs", async () => {
+    const db = runtime.platform.database.db;
+    const ours = await getRun(db, runs.ours);
+    expect(ours.info.status).toBe('FAILED');
+    expect(ours.info.end_time).toBeGreaterThan(0);
+    expect(ours.data.tags).toContainEqual(expect.objectContaining({ key: 'mlops.failure' }));
+    expect((await getRun(db, runs.outside)).info.status).toBe('RUNNING');
   });
 
   it('serves a version promoted through the API at once, from the model.promoted event, without polling', async () => {
