@@ -11,7 +11,12 @@ import {
   migrateToLatest,
   openDatabase,
 } from '../../src/storage/index.js';
-import { createPostgresDatabase, createTestHome, serviceValue } from '../helpers/services.js';
+import {
+  createPostgresDatabase,
+  createTestHome,
+  postgresDatabaseConfig,
+  serviceValue,
+} from '../helpers/services.js';
 import { runDatabaseContract } from './database.contract.js';
 
 const quiet = createLogger({ level: 'silent', format: 'json' });
@@ -39,16 +44,7 @@ runDatabaseContract('postgres', {
   },
 });
 
-function postgresConfig(url: string) {
-  return {
-    type: 'postgres' as const,
-    url,
-    urlSource: 'MLOPS_DATABASE_URL',
-    poolSize: 4,
-    connectTimeoutMs: 3000,
-    autoMigrate: true,
-  };
-}
+const postgresConfig = (url: string) => postgresDatabaseConfig(url);
 
 describe('embedded database (pglite) specifics', () => {
   it('keeps data across close and reopen', async () => {

@@ -5,7 +5,7 @@ import { EmbeddedOnlineStore } from '../../src/features/index.js';
 import { RedisOnlineStore } from '../../src/features/online/redis-online-store.js';
 import { createLogger } from '../../src/logging/index.js';
 import { type MetadataDatabase, migrateToLatest, openDatabase } from '../../src/storage/index.js';
-import { createPostgresDatabase, serviceValue } from '../helpers/services.js';
+import { createPostgresDatabase, postgresDatabaseConfig, serviceValue } from '../helpers/services.js';
 import { runOnlineStoreContract } from './online-store.contract.js';
 
 const quiet = createLogger({ level: 'silent', format: 'json' });
@@ -32,14 +32,7 @@ runOnlineStoreContract('embedded on PGlite', {
 });
 
 let postgres: { databases: MetadataDatabase[]; url: string; drop: () => Promise<void> } | undefined;
-const postgresConfig = (url: string) => ({
-  type: 'postgres' as const,
-  url,
-  urlSource: 'MLOPS_DATABASE_URL',
-  poolSize: 4,
-  connectTimeoutMs: 3000,
-  autoMigrate: true,
-});
+const postgresConfig = (url: string) => postgresDatabaseConfig(url);
 runOnlineStoreContract('embedded on PostgreSQL', {
   async open() {
     const created = await createPostgresDatabase();

@@ -11,7 +11,7 @@ import {
 } from '../../src/identity/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { type MetadataDatabase, migrateToLatest, openDatabase } from '../../src/storage/index.js';
-import { createPostgresDatabase } from '../helpers/services.js';
+import { createPostgresDatabase, postgresDatabaseConfig } from '../helpers/services.js';
 
 const quiet = createLogger({ level: 'silent', format: 'json' });
 
@@ -108,16 +108,6 @@ identityContract('pglite', async () => {
 
 identityContract('postgres', async () => {
   const created = await createPostgresDatabase();
-  const database = await openDatabase(
-    {
-      type: 'postgres',
-      url: created.url,
-      urlSource: 'MLOPS_DATABASE_URL',
-      poolSize: 8,
-      connectTimeoutMs: 3000,
-      autoMigrate: true,
-    },
-    quiet,
-  );
+  const database = await openDatabase(postgresDatabaseConfig(created.url, 8), quiet);
   return { database, dispose: created.drop };
 });

@@ -57,3 +57,15 @@ export function testS3Env(prefix: string): Record<string, string> {
     S3_SECRET_ACCESS_KEY: serviceValue('MLOPS_TEST_S3_SECRET_ACCESS_KEY'),
   };
 }
+
+/** The configuration of a test PostgreSQL database (as MLOPS_DATABASE_URL would give it). */
+export function postgresDatabaseConfig(url: string, poolSize = 4) {
+  return {
+    type: 'postgres' as const,
+    url,
+    urlSource: 'MLOPS_DATABASE_URL',
+    poolSize,
+    connectTimeoutMs: 3000,
+    autoMigrate: true,
+  };
+}
