@@ -34,10 +34,11 @@ export interface AuthConfig {
 
 export interface EventsConfig {
   /**
-   * `recommendation.served` events: the share of served lists published (0–1) and how many may wait in
-   * memory for the bus; past that they are dropped and counted, never waited for.
+   * `recommendation.served` events: the share of served lists published (0–1), at most how many a second
+   * (0: no cap), and how many may wait in memory for the bus; past that they are dropped and counted, never
+   * waited for.
    */
-  servedEvents: { sampleRate: number; capacity: number };
+  servedEvents: { sampleRate: number; maxPerSecond: number; capacity: number };
   /** Where events live: a log table in the metadata database, Kafka, or Redis Streams. */
   bus: 'embedded' | 'kafka' | 'redis';
   /** Kafka bootstrap brokers (`host:port`), when the bus is kafka. */

@@ -164,8 +164,10 @@ export class EmbeddedEventBus implements EventBus {
   }
 
   private async flush(): Promise<void> {
+    const topics = new Set<string>();
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, 1000);
+      for (const pending of batch) topics.add(pending.row.topic);
       try {
         const rows = await this.options.database.db.transaction().execute(async (trx) => {
           if (this.options.database.backend === 'postgres')
@@ -182,7 +184,7 @@ export class EmbeddedEventBus implements EventBus {
       }
     }
     this.flushing = undefined;
-    this.wake.emit('published');
+    this.wake.emit('published', topics);
   }
 }
 
@@ -194,7 +196,10 @@ class EmbeddedSubscription implements Subscription {
   private readonly owner = `${consumerName()}-${Math.random().toString(36).slice(2, 8)}`;
   // Set by a publish that arrives while a batch is being handled, so the loop looks again at once.
   private woken = false;
-  private readonly onPublished = () => {
+  // Only publishes to this group's topics wake it: served-recommendation batches must not make every
+  // consumer re-read the log.
+  private readonly onPublished = (topics: ReadonlySet<string>) => {
+    if (!this.subscribe.topics.some((topic) => topics.has(topic))) return;
     this.woken = true;
     this.nudge?.();
   };

@@ -9,6 +9,11 @@ export interface EventBufferOptions {
   capacity: number;
   /** Share of offered events kept (0–1): 1 keeps all, 0.1 one in ten. */
   sampleRate: number;
+  /**
+   * Events kept per second at most (0: no cap). A busy server's lists past it are counted, not stored: the
+   * event log is for what happened, Prometheus counts every request.
+   */
+  maxPerSecond?: number;
   /** How often the buffer is flushed (it also flushes as soon as a batch is full). */
   flushIntervalMs?: number;
   /** Events per flush (published concurrently, so the embedded log writes them in one insert). */
@@ -16,6 +21,7 @@ export interface EventBufferOptions {
   metrics?: PlatformMetrics | undefined;
   logger: Logger;
   random?: () => number;
+  now?: () => number;
 }
 
 /** How often a warning about dropped events may be logged. */
@@ -37,6 +43,10 @@ export class EventBuffer<T extends Topic = Topic> {
   private isStopped = false;
   private readonly batchSize: number;
   private readonly random: () => number;
+  private second = 0;
+  private keptThisSecond = 0;
+  // Left-out counts wait here and reach the metric once a second: a labelled increment per request costs.
+  private readonly leftOut = { sampled_out: 0, over_rate: 0 };
 
   constructor(
     private readonly bus: () => Promise<EventBus>,
@@ -51,28 +61,45 @@ export class EventBuffer<T extends Topic = Topic> {
     return this.queue.length;
   }
 
-  /** Keeps the event for the next flush (or drops it, sampled out or over capacity). Never throws. */
+  /** Keeps the event for the next flush (or leaves it out: sampled out, over the rate cap or capacity). Never throws. */
   offer(input: EventInput<T>): void {
-    if (this.isStopped || this.options.sampleRate <= 0) return;
-    if (this.options.sampleRate < 1 && this.random() >= this.options.sampleRate) return;
+    if (this.isStopped) return;
+    if (this.options.sampleRate < 1 && !(this.random() < this.options.sampleRate)) {
+      this.count('sampled_out');
+      return;
+    }
+    const cap = this.options.maxPerSecond ?? 0;
+    if (cap > 0) {
+      const second = Math.floor((this.options.now ?? Date.now)() / 1000);
+      if (second !== this.second) {
+        this.second = second;
+        this.keptThisSecond = 0;
+        this.reportLeftOut();
+      }
+      if (this.keptThisSecond >= cap) {
+        this.count('over_rate');
+        return;
+      }
+      this.keptThisSecond++;
+    }
     if (this.queue.length >= this.options.capacity) {
       this.drop('buffer_full', 1);
       return;
     }
     this.queue.push(input);
-    if (this.queue.length >= this.batchSize) void this.flush();
-    else if (this.timer === undefined) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        void this.flush();
-      }, this.options.flushIntervalMs ?? 1000);
-      this.timer.unref();
-    }
+    if (this.queue.length >= this.batchSize) void this.publishBatches(false);
+    else this.schedule();
   }
 
-  /** Publishes what is buffered now, one batch after another; concurrent calls share the work. */
-  flush(): Promise<void> {
-    this.flushing ??= this.drain().finally(() => {
+  /** Publishes everything buffered now, one batch after another. */
+  async flush(): Promise<void> {
+    await this.publishBatches(true);
+    if (this.queue.length > 0) await this.publishBatches(true);
+  }
+
+  /** One drain at a time; concurrent calls share it. */
+  private publishBatches(isEverything: boolean): Promise<void> {
+    this.flushing ??= this.drain(isEverything).finally(() => {
       this.flushing = undefined;
     });
     return this.flushing;
@@ -87,8 +114,19 @@ export class EventBuffer<T extends Topic = Topic> {
     await this.flush();
   }
 
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
+  /**
+   * Publishes a batch, and another only while a full one is waiting (or when stopping): events that arrive
+   * during a publish wait for the next tick of the timer, so a busy server writes one large batch a second
+   * rather than a stream of small ones (each a database round trip on the embedded bus).
+   */
+  private async drain(isEverything: boolean): Promise<void> {
+    this.reportLeftOut();
+    let isFirst = true;
+    while (
+      this.queue.length > 0 &&
+      (isFirst || isEverything || this.isStopped || this.queue.length >= this.batchSize)
+    ) {
+      isFirst = false;
       const batch = this.queue.splice(0, this.batchSize);
       let bus: EventBus;
       try {
@@ -100,6 +138,31 @@ export class EventBuffer<T extends Topic = Topic> {
       const results = await Promise.allSettled(batch.map((input) => bus.publish(this.options.topic, input)));
       const failed = results.filter((result) => result.status === 'rejected');
       if (failed.length > 0) this.drop('publish_failed', failed.length, failed[0]?.reason);
+    }
+    if (this.queue.length > 0 && !this.isStopped) this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.publishBatches(false);
+    }, this.options.flushIntervalMs ?? 1000);
+    this.timer.unref();
+  }
+
+  /** Left out by configuration (sampling, the rate cap): counted, never warned about. */
+  private count(reason: 'sampled_out' | 'over_rate'): void {
+    this.leftOut[reason]++;
+    this.schedule();
+  }
+
+  private reportLeftOut(): void {
+    for (const reason of ['sampled_out', 'over_rate'] as const) {
+      const count = this.leftOut[reason];
+      if (count === 0) continue;
+      this.options.metrics?.eventsDropped.inc({ topic: this.options.topic, reason }, count);
+      this.leftOut[reason] = 0;
     }
   }
 

@@ -131,7 +131,7 @@ export class PlatformMetrics {
   });
   readonly eventsDropped = new Counter({
     name: 'mlops_events_dropped_total',
-    help: 'Events dropped before reaching the bus, by topic and reason (buffer_full, publish_failed).',
+    help: 'Events not published, by topic and reason: buffer_full and publish_failed (lost), sampled_out and over_rate (left out by MLOPS_SERVED_EVENTS_SAMPLE and _MAX_RATE).',
     labelNames: ['topic', 'reason'] as const,
     registers: [this.registry],
   });

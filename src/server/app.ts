@@ -92,15 +92,14 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app as unknown as FastifyInstance);
 
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    if (app.mlopsShutdown.isShuttingDown) {
-      reply.header('connection', 'close');
-      return sendError(reply, request, 503, {
-        error_code: 'MLOPS_ERR_SHUTTING_DOWN',
-        message: 'the server is shutting down; retry against another replica or after restart',
-      });
-    }
+    if (!app.mlopsShutdown.isShuttingDown) return done();
+    reply.header('connection', 'close');
+    sendError(reply, request, 503, {
+      error_code: 'MLOPS_ERR_SHUTTING_DOWN',
+      message: 'the server is shutting down; retry against another replica or after restart',
+    });
   });
   app.addHook('onResponse', async (request, reply) => {
     const path = request.url.split('?')[0] ?? request.url;
@@ -224,11 +223,12 @@ function registerRoot(
 
 /** The bounded buffer served lists go through to movie-recommendations (MLOPS_SERVED_EVENTS_*). */
 function servedEvents(platform: Platform): EventBuffer<'movie-recommendations'> {
-  const { sampleRate, capacity } = platform.config.events.servedEvents;
+  const { sampleRate, capacity, maxPerSecond } = platform.config.events.servedEvents;
   return new EventBuffer(() => platform.events(), {
     topic: 'movie-recommendations',
     capacity,
     sampleRate,
+    maxPerSecond,
     metrics: platform.metrics,
     logger: platform.logger,
   });

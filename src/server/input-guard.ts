@@ -11,16 +11,20 @@ export const MAX_BODY_DEPTH = 64;
  * uploads) pass untouched.
  */
 export function registerInputGuard(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
+    // Only a percent-encoded NUL can get this far (the HTTP parser refuses a raw one): most requests stop here.
+    if (!request.url.includes('%00')) return done();
     const [pathPart = '', query] = request.url.split('?', 2);
     if (hasNul(decodeLoosely(pathPart)))
-      throw new ValidationError('the path holds a NUL character', { field: 'params' });
-    if (query === undefined) return;
-    for (const [key, value] of new URLSearchParams(query))
+      return done(new ValidationError('the path holds a NUL character', { field: 'params' }));
+    for (const [key, value] of new URLSearchParams(query ?? ''))
       if (hasNul(key) || hasNul(value))
-        throw new ValidationError(`querystring.${printable(key)}: holds a NUL character`, {
-          field: `querystring.${printable(key)}`,
-        });
+        return done(
+          new ValidationError(`querystring.${printable(key)}: holds a NUL character`, {
+            field: `querystring.${printable(key)}`,
+          }),
+        );
+    done();
   });
   app.addHook('preValidation', async (request: FastifyRequest) => {
     const body = request.body;

@@ -16,8 +16,14 @@ const served = (user: number) => ({
 
 describe('the served-events buffer, on the embedded event log', () => {
   let test: TestPlatform;
-  let bus: EventBus;
-  const stored = async () => (await bus.recent({ topic: 'movie-recommendations', limit: 1000 })).length;
+  const stored = async () => {
+    const row = await test.platform.database.db
+      .selectFrom('events')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('topic', '=', 'movie-recommendations')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  };
   const dropped = async (reason: string) => {
     const metric = await test.platform.metrics.registry.getSingleMetricAsString('mlops_events_dropped_total');
     const line = metric.split('\n').find((entry) => entry.includes(`reason="${reason}"`));
@@ -26,7 +32,6 @@ describe('the served-events buffer, on the embedded event log', () => {
 
   beforeAll(async () => {
     test = await openTestPlatform();
-    bus = await test.platform.events();
   });
   afterAll(async () => {
     await test?.dispose();
@@ -107,5 +112,75 @@ describe('the served-events buffer, on the embedded event log', () => {
     buffer.offer(served(2));
     await buffer.stop();
     expect((await dropped('publish_failed')) - before).toBe(1);
+  });
+
+  it('writes a busy stream as a few large batches, not one small insert after another', async () => {
+    const real = await test.platform.events();
+    let batches = 0;
+    let isInBatch = false;
+    // The buffer publishes a batch in one synchronous sweep: count the sweeps.
+    const counting: EventBus = Object.assign(Object.create(real) as EventBus, {
+      publish: ((topic, input) => {
+        if (!isInBatch) {
+          batches++;
+          isInBatch = true;
+          queueMicrotask(() => {
+            isInBatch = false;
+          });
+        }
+        // A bus that takes a few milliseconds per batch, as a loaded database does.
+        return new Promise((resolve) => setTimeout(resolve, 5)).then(() => real.publish(topic, input));
+      }) as EventBus['publish'],
+    });
+    const buffer = new EventBuffer(async () => counting, {
+      topic: 'movie-recommendations',
+      capacity: 10_000,
+      sampleRate: 1,
+      flushIntervalMs: 100,
+      logger: test.logger,
+    });
+    const before = await stored();
+    // 100 rounds of 10 lists, 2 ms apart: what a busy server offers.
+    for (let round = 0; round < 100; round++) {
+      for (let user = 0; user < 10; user++) buffer.offer(served(round * 10 + user));
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await buffer.stop();
+    expect(await stored()).toBe(before + 1000);
+    expect(batches).toBeGreaterThan(1);
+    expect(batches).toBeLessThanOrEqual(12);
+  });
+
+  it('keeps at most the configured number a second, and counts what it leaves out', async () => {
+    const before = await stored();
+    const overBefore = await dropped('over_rate');
+    const sampledBefore = await dropped('sampled_out');
+    let now = 1_000_000;
+    const buffer = new EventBuffer(() => test.platform.events(), {
+      topic: 'movie-recommendations',
+      capacity: 10_000,
+      sampleRate: 1,
+      maxPerSecond: 50,
+      logger: test.logger,
+      metrics: test.platform.metrics,
+      now: () => now,
+    });
+    for (let user = 0; user < 200; user++) buffer.offer(served(user));
+    now += 1000; // the next second: another 50
+    for (let user = 0; user < 80; user++) buffer.offer(served(user));
+    await buffer.stop();
+    expect((await stored()) - before).toBe(100);
+    expect((await dropped('over_rate')) - overBefore).toBe(180);
+
+    const sampled = new EventBuffer(() => test.platform.events(), {
+      topic: 'movie-recommendations',
+      capacity: 10_000,
+      sampleRate: 0,
+      logger: test.logger,
+      metrics: test.platform.metrics,
+    });
+    for (let user = 0; user < 7; user++) sampled.offer(served(user));
+    await sampled.stop();
+    expect((await dropped('sampled_out')) - sampledBefore).toBe(7);
   });
 });
