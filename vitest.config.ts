@@ -7,7 +7,7 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 180_000,
-    reporters: ['default'],
+    reporters: ['default', './tests/helpers/slowest-files-reporter.ts'],
     // Browser pages fetch and re-render: give polled expectations time on a busy 2-core machine.
     expect: { poll: { timeout: 10_000 } },
   },
