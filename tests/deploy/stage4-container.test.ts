@@ -70,8 +70,11 @@ describe('Dockerfile', () => {
     expect(buildRuns).toMatch(/npm ci\b/);
     expect(buildRuns).toContain('npm run build');
     expect(buildRuns).toContain('npm prune --omit=dev');
-    // `npm run build` is what makes the server, the kernels and the web UI the runtime copies.
-    expect(MANIFEST.scripts.build).toBe('npm run build:kernels && npm run build:server && npm run build:web');
+    // `npm run build` is what makes the server, the kernels, the empty-database template and the web UI
+    // the runtime copies.
+    expect(MANIFEST.scripts.build).toBe(
+      'npm run build:kernels && npm run build:server && npm run build:db-template && npm run build:web',
+    );
     expect(args(runtime, 'RUN').join('\n')).not.toMatch(/npm (ci|install)/);
   });
 

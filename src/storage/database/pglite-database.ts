@@ -9,6 +9,7 @@ import { describeError, MlopsError } from '../../errors/index.js';
 import type { Logger } from '../../logging/index.js';
 import { FileLock, isProcessAlive } from './file-lock.js';
 import type { MetadataDatabase } from './metadata-database.js';
+import { createEmptyDataDir } from './pglite-template.js';
 import type { DatabaseSchema } from './schema.js';
 
 const INIT_SUFFIX = '.init-';
@@ -51,13 +52,11 @@ async function createDataDir(dataDir: string, logger: Logger): Promise<void> {
   );
   const initDir = `${dataDir}${INIT_SUFFIX}${process.pid}`;
   await rm(initDir, { recursive: true, force: true });
-  const pglite = new PGlite(initDir);
-  await pglite.waitReady;
-  await pglite.close();
+  const source = await createEmptyDataDir(initDir);
   await rename(initDir, dataDir);
   logger.info(
-    { action: 'CREATE_DATABASE', duration_ms: Date.now() - startedAt },
-    'embedded database created',
+    { action: 'CREATE_DATABASE', duration_ms: Date.now() - startedAt, source },
+    `embedded database created (${source === 'template' ? 'from the build template' : 'initdb'})`,
   );
 }
 
