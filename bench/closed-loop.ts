@@ -20,8 +20,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Admin } from '@platformatic/kafka';
 import { pino } from 'pino';
-import { Automations, listActions } from '../src/automations/index.js';
-import { type Config, loadConfig, type ServingConfig } from '../src/config/index.js';
+import { listActions } from '../src/automations/index.js';
+import { type Config, loadConfig } from '../src/config/index.js';
 import {
   generateSyntheticData,
   publicMovies,
@@ -30,15 +30,9 @@ import {
 } from '../src/data/index.js';
 import { TOPICS } from '../src/events/index.js';
 import { createLogger } from '../src/logging/index.js';
-import {
-  BUILTIN_PIPELINES,
-  InProcessExecutor,
-  PipelineEngine,
-  type RunRecord,
-} from '../src/pipelines/index.js';
-import { contextOf, openPlatform, type Platform } from '../src/platform/index.js';
-import { type App, buildApp } from '../src/server/index.js';
-import { ServingService } from '../src/serving/index.js';
+import type { PipelineEngine, RunRecord } from '../src/pipelines/index.js';
+import { contextOf, type Platform } from '../src/platform/index.js';
+import { type Runtime, startRuntime } from '../src/runtime/index.js';
 import { getVersionByAlias, listTransitions } from '../src/tracking/index.js';
 import { printTable as printRows } from './helpers.js';
 
@@ -246,25 +240,35 @@ async function dropKafkaState(prefix: string): Promise<void> {
 /** One closed loop on a fresh platform; everything it started is stopped and its home removed. */
 async function measure(bus: Bus, run: number, prefix: string): Promise<Figures> {
   const home = mkdtempSync(path.join(tmpdir(), 'mlops-bench-closed-loop-'));
+  // The system as `mlops up` assembles it (src/runtime), on this home: no demo data or alerts, uncached
+  // answers, serving following promotion events (and a 1 s registry poll), a 200 ms pipeline tick with two
+  // slots.
   const config: Config = loadConfig({
-    env: { MLOPS_HOME: home, MLOPS_RETRAIN_COOLDOWN_SECONDS: '600', ...busEnv(bus, prefix) },
+    env: {
+      MLOPS_HOME: home,
+      MLOPS_DEMO_DATA: 'false',
+      MLOPS_ALERTS: 'false',
+      MLOPS_SERVING_CACHE_SIZE: '0',
+      MLOPS_SERVING_POLL_SECONDS: '1',
+      MLOPS_PIPELINES_TICK_MS: '200',
+      MLOPS_PIPELINES_CONCURRENCY: '2',
+      MLOPS_RETRAIN_COOLDOWN_SECONDS: '600',
+      ...busEnv(bus, prefix),
+    },
     cwd: home,
   });
-  let platform: Platform | undefined;
-  let engine: PipelineEngine | undefined;
-  let serving: ServingService | undefined;
-  let automations: Automations | undefined;
-  let app: App | undefined;
+  let runtime: Runtime | undefined;
   let load: ReturnType<typeof startLoad> | undefined;
   try {
-    platform = await openPlatform(config, logger);
+    runtime = await startRuntime(config, logger, {
+      surface: 'all',
+      isFirstStart: false,
+      automations: { lagIntervalMs: 1000 },
+    });
+    const { platform, bus: events, app } = runtime;
+    const ticking = runtime.pipelines?.engine;
+    if (ticking === undefined || app === undefined) throw new Error('the runtime started no pipelines');
     const db = platform.database.db;
-    const events = await platform.events();
-    const ticking = new PipelineEngine(platform, BUILTIN_PIPELINES, { logger });
-    engine = ticking;
-    ticking.setExecutor(new InProcessExecutor(ticking, 2));
-    await ticking.register();
-    void ticking.start(200);
 
     progress(`${bus} run ${run} (${events.location}): publishing the stable watch log, training v1`);
     await publishSynthetic(platform, STABLE);
@@ -274,23 +278,8 @@ async function measure(bus: Bus, run: number, prefix: string): Promise<Figures> 
     const v1 = await getVersionByAlias(db, MODEL, 'champion');
     if (v1.version !== '1') throw new Error(`champion after the first training is v${v1.version}, not v1`);
 
-    const servingConfig: ServingConfig = { ...config.serving, pollIntervalMs: 500, cacheSize: 0 };
-    serving = new ServingService(contextOf(platform), servingConfig, platform.metrics);
-    platform.addHealthCheck(serving.healthCheck());
-    await serving.refresh();
-    serving.start();
-    automations = await Automations.start({
-      platform,
-      bus: events,
-      engine: ticking,
-      serving,
-      lagIntervalMs: 1000,
-    });
-    app = await buildApp(platform, {
-      serving,
-      pipelines: { engine: ticking, executor: 'in_process' },
-      automations,
-    });
+    // Serving follows the promotion event on its own; the load starts once v1 is loaded, not before.
+    await runtime.serving?.refresh();
     const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
     load = startLoad(baseUrl, STABLE.users);
     const { answers } = load;
@@ -385,11 +374,7 @@ async function measure(bus: Bus, run: number, prefix: string): Promise<Figures> 
     };
   } finally {
     await load?.stop();
-    await app?.close();
-    await automations?.stop();
-    await serving?.stop();
-    await engine?.stop();
-    await platform?.close(); // closes the bus: its subscriptions, and Kafka's clients
+    await runtime?.stop(); // the app, automations, serving, pipelines, then storage and the bus
     rmSync(home, { recursive: true, force: true });
   }
 }
@@ -454,8 +439,8 @@ async function main(): Promise<void> {
   );
   printTable(figures);
   process.stdout.write(
-    `\nmethod: one fresh platform per run (PGlite, local artifacts, temporary home), PipelineEngine with the in-process executor (2 slots, tick 200 ms), ` +
-      `ServingService (registry poll 500 ms, no cache), the automations (retrain_on_drift) and the HTTP server in this process. ` +
+    `\nmethod: one fresh platform per run (PGlite, local artifacts, temporary home), started as \`mlops up\` starts it (src/runtime): the pipeline engine with the in-process executor (2 slots, tick 200 ms), ` +
+      `serving (following model.promoted events, registry poll 1 s, no cache), the automations (retrain_on_drift) and the HTTP server in this process. ` +
       `v1 trained by movie_training_pipeline on the stable log and champion; then a load of GET /api/v1/recommendations (k 5, users in turn), one request at a time with ${REQUEST_PAUSE_MS} ms between them; ` +
       `the drifted log published; then t0 = the publish call of one model.drift_detected event on model-drift-alerts (score 0.8 > threshold 0.5). ` +
       `alert→retrain started: t0 → the automation's 'triggered' record (automation_actions.created_at). ` +
