@@ -2,6 +2,7 @@ export { type Access, requiredAccess } from './route-policy.js';
 export {
   countActiveTokens,
   createToken,
+  hasActiveToken,
   hasRole,
   listTokens,
   type Principal,

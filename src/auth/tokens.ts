@@ -68,6 +68,17 @@ export async function createToken(
   return { token, info: toInfo(row) };
 }
 
+/** Whether any token can still be used (a server beyond loopback needs one). */
+export async function hasActiveToken(db: MetadataDb): Promise<boolean> {
+  const row = await db
+    .selectFrom('api_tokens')
+    .select('token_id')
+    .where('revoked_at', 'is', null)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function listTokens(db: MetadataDb): Promise<TokenInfo[]> {
   const rows = await db.selectFrom('api_tokens').selectAll().orderBy('created_at', 'desc').execute();
   return rows.map(toInfo);

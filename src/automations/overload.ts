@@ -2,6 +2,7 @@ import type { EventsConfig } from '../config/index.js';
 import { type EventBus, isEventOf, type PublishedEvent } from '../events/index.js';
 import type { Logger } from '../logging/index.js';
 import type { LoadShedder, PlatformMetrics } from '../monitoring/index.js';
+import { queuedTaskCount } from '../pipelines/index.js';
 import type { MetadataDb } from '../storage/index.js';
 import { recordAction } from './actions.js';
 
@@ -104,11 +105,7 @@ export class SystemHealthWatcher {
   async check(now = Date.now()): Promise<PublishedEvent[]> {
     const { thresholds, metrics, db } = this.options;
     const traffic = metrics.traffic(60);
-    const queued = await db
-      .selectFrom('task_instances')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('state', '=', 'queued')
-      .executeTakeFirstOrThrow();
+    const queued = await queuedTaskCount(db);
     const readings = [
       // Too few requests make a meaningless percentile.
       {
@@ -116,7 +113,7 @@ export class SystemHealthWatcher {
         value: traffic.requests >= 20 ? traffic.latency_ms.p95 : 0,
         threshold: thresholds.p95LatencyMs,
       },
-      { metric: 'queue_depth' as const, value: Number(queued.n), threshold: thresholds.queueDepth },
+      { metric: 'queue_depth' as const, value: queued, threshold: thresholds.queueDepth },
     ];
     const published: PublishedEvent[] = [];
     for (const reading of readings) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { isDriftAboveThreshold, isEventOf, type PublishedEvent } from '../events/index.js';
 import type { Logger } from '../logging/index.js';
-import type { PipelineEngine } from '../pipelines/index.js';
+import { activeRunOf, type PipelineEngine } from '../pipelines/index.js';
 import type { MetadataDb } from '../storage/index.js';
 import { recordAction } from './actions.js';
 
@@ -51,17 +51,12 @@ export function retrainOnDrift(options: RetrainOnDriftOptions) {
     // Check and claim under one lock: two alerts handled at once (replicas, partitions) start one retrain.
     const claim = await db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(${RETRAIN_LOCK})`.execute(trx);
-      const active = await trx
-        .selectFrom('pipeline_runs')
-        .select('run_id')
-        .where('pipeline_id', '=', RETRAIN_PIPELINE)
-        .where('state', 'in', ['queued', 'running'])
-        .executeTakeFirst();
+      const active = await activeRunOf(trx, RETRAIN_PIPELINE);
       if (active !== undefined)
         return {
           actionId: undefined,
-          detail: `a retrain is already under way: run ${active.run_id}`,
-          runId: active.run_id,
+          detail: `a retrain is already under way: run ${active}`,
+          runId: active,
         };
       const last = await trx
         .selectFrom('automation_actions')

@@ -5,6 +5,14 @@ import type { MovieRecord } from './records.js';
 
 const BATCH = 500;
 
+/** What serving keeps in memory of each movie: every row of the catalogue, the few columns answers show. */
+export async function catalogueSummaries(db: MetadataDb) {
+  return db
+    .selectFrom('movies')
+    .select(['movie_id', 'title', 'genres', 'release_date', 'poster_path', 'dataset_version'])
+    .execute();
+}
+
 /** Replaces the served catalogue with `movies` in one transaction: readers see the old one or the new. */
 export async function loadCatalogue(
   db: MetadataDb,

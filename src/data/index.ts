@@ -1,4 +1,11 @@
-export { getMovie, listGenres, type MovieQuery, type MovieRow, queryMovies } from './catalogue-store.js';
+export {
+  catalogueSummaries,
+  getMovie,
+  listGenres,
+  type MovieQuery,
+  type MovieRow,
+  queryMovies,
+} from './catalogue-store.js';
 export {
   type DataContext,
   hasCatalogue,

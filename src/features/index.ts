@@ -32,6 +32,7 @@ export {
   featureDatasetName,
   type HistoricalRequest,
   type HistoricalResult,
+  hasAnyBuild,
   latestBuild,
   listBuilds,
 } from './offline-store.js';

@@ -196,6 +196,12 @@ export async function latestBuild(
   return options.validOnly === false ? builds[0] : builds.find((build) => build.validation.passed);
 }
 
+/** Whether any feature view was ever built (a fresh install has none). */
+export async function hasAnyBuild(context: Pick<DataContext, 'db'>): Promise<boolean> {
+  const row = await context.db.selectFrom('feature_builds').select('build_id').limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Builds of a view, newest first. */
 export async function listBuilds(
   context: Pick<DataContext, 'db'>,

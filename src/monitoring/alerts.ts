@@ -13,6 +13,8 @@ export interface AlertContext {
   /** Whether this process serves recommendations (the no-model rule only applies then). */
   isServing: boolean;
   loadShedder?: LoadShedder | undefined;
+  /** Pipeline runs that failed since a time (the pipelines' service); absent where no pipelines run. */
+  failedRuns?: ((since: Date) => Promise<{ pipeline_id: string; run_id: string }[]>) | undefined;
   now: Date;
 }
 
@@ -101,15 +103,10 @@ export const BUILTIN_ALERT_RULES: readonly AlertRule[] = [
     severity: 'warning',
     summary: 'A pipeline run failed',
     runbook: 'docs/runbook.md#pipeline-failed',
-    async evaluate({ db, now }) {
-      const failed = await db
-        .selectFrom('pipeline_runs')
-        .select(['pipeline_id', 'run_id'])
-        .where('state', '=', 'failed')
-        .where('end_date', '>', new Date(now.getTime() - 15 * 60_000))
-        .orderBy('end_date', 'desc')
-        .limit(20)
-        .execute();
+    async evaluate({ failedRuns, now }) {
+      if (failedRuns === undefined)
+        return { isFiring: false, value: 0, description: 'no pipelines run in this process' };
+      const failed = await failedRuns(new Date(now.getTime() - 15 * 60_000));
       return {
         isFiring: failed.length > 0,
         value: failed.length,
@@ -185,6 +182,8 @@ export interface AlertManagerOptions {
   runbookBaseUrl?: string | undefined;
   rules?: readonly AlertRule[];
   loadShedder?: LoadShedder | undefined;
+  /** Failed pipeline runs since a time, for the pipeline-failed rule (the pipelines' service). */
+  failedRuns?: AlertContext['failedRuns'];
   /** Carries each firing and resolution on (the event bus's system-health topic). */
   publish?: ((change: AlertRecord) => Promise<void>) | undefined;
   /** Attempts per notification (default 4) and the first retry's delay (default 1 s, doubling). */
@@ -243,6 +242,7 @@ export class AlertManager {
         metrics,
         isServing: this.options.isServing,
         loadShedder: this.options.loadShedder,
+        failedRuns: this.options.failedRuns,
         now,
       });
       if (result.isFiring) {

@@ -1,5 +1,7 @@
 import { hasCatalogue } from '../data/index.js';
 import { MlopsError } from '../errors/index.js';
+import { hasAnyBuild } from '../features/index.js';
+import { latestDatasetVersion } from '../lineage/index.js';
 import type { Platform } from '../platform/index.js';
 import { getRegisteredModel } from '../tracking/index.js';
 import type { PipelineEngine } from './engine.js';
@@ -42,16 +44,8 @@ export async function runFirstStart(engine: PipelineEngine, platform: Platform):
       'movie_data_collection',
       'no data yet: generating the offline demo catalogue and watch log (first start only)',
     );
-  const hasWatchLog =
-    (await db
-      .selectFrom('dataset_versions')
-      .select('version_id')
-      .where('dataset', '=', 'watch_log')
-      .limit(1)
-      .executeTakeFirst()) !== undefined;
-  if (!hasWatchLog) return runs;
-  const built = await db.selectFrom('feature_builds').select('build_id').limit(1).executeTakeFirst();
-  if (config.features.isBootstrap && built === undefined)
+  if ((await latestDatasetVersion(db, 'watch_log')) === undefined) return runs;
+  if (config.features.isBootstrap && !(await hasAnyBuild({ db })))
     await runToEnd(
       'movie_feature_pipeline',
       'no features built yet: running movie_feature_pipeline (first start only)',

@@ -6,7 +6,7 @@ import { consumerName, type EventBus } from '../events/index.js';
 import { bootstrapFeatures, FeatureStore } from '../features/index.js';
 import type { Logger } from '../logging/index.js';
 import { AlertManager } from '../monitoring/index.js';
-import { openPipelines, type RunningPipelines, runFirstStart } from '../pipelines/index.js';
+import { failedRunsSince, openPipelines, type RunningPipelines, runFirstStart } from '../pipelines/index.js';
 import { contextOf, openPlatform, type Platform } from '../platform/index.js';
 import { type App, assertSafeToListen, buildApp } from '../server/index.js';
 import { bootstrapModel, ServingService } from '../serving/index.js';
@@ -125,6 +125,8 @@ export async function startRuntime(
         webhookUrl: config.alerts.webhookUrl,
         runbookBaseUrl: config.alerts.runbookBaseUrl,
         loadShedder: platform.loadShedder,
+        failedRuns:
+          pipelines === undefined ? undefined : (since) => failedRunsSince(platform.database.db, since),
         publish: alertPublisher(bus),
       });
       alerts = manager;

@@ -2,7 +2,7 @@ import fastifyCors from '@fastify/cors';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
-import { hasRole, type Principal, requiredAccess, verifyToken } from '../auth/index.js';
+import { hasActiveToken, hasRole, type Principal, requiredAccess, verifyToken } from '../auth/index.js';
 import { ConfigError, MlopsError } from '../errors/index.js';
 import type { Platform } from '../platform/index.js';
 import { sendError } from './error-handler.js';
@@ -39,13 +39,7 @@ export async function assertSafeToListen(platform: Platform): Promise<void> {
       { field: 'MLOPS_AUTH' },
     );
   if (platform.config.auth.adminToken !== undefined) return;
-  const active = await platform.database.db
-    .selectFrom('api_tokens')
-    .select('token_id')
-    .where('revoked_at', 'is', null)
-    .limit(1)
-    .executeTakeFirst();
-  if (active === undefined)
+  if (!(await hasActiveToken(platform.database.db)))
     throw new ConfigError(
       `MLOPS_HOST=${host} serves beyond this machine, so every route needs an API token, and none exists: create one first (mlops tokens create --name admin --role admin) or set MLOPS_ADMIN_TOKEN`,
       { field: 'MLOPS_HOST' },

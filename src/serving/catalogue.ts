@@ -1,3 +1,4 @@
+import { catalogueSummaries } from '../data/index.js';
 import type { MetadataDb } from '../storage/index.js';
 
 const POSTER_BASE = 'https://image.tmdb.org/t/p/w342';
@@ -20,10 +21,7 @@ export class ServingCatalogue {
   ) {}
 
   static async load(db: MetadataDb): Promise<ServingCatalogue> {
-    const rows = await db
-      .selectFrom('movies')
-      .select(['movie_id', 'title', 'genres', 'release_date', 'poster_path', 'dataset_version'])
-      .execute();
+    const rows = await catalogueSummaries(db);
     const byId = new Map<number, MovieDetails>();
     for (const row of rows) {
       const year = row.release_date === null ? null : Number(String(row.release_date).slice(0, 4));

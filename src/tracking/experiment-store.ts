@@ -77,6 +77,12 @@ export async function getExperimentByName(db: MetadataDb, name: string): Promise
   return withTags(db, row);
 }
 
+/** Every experiment's id, deleted ones too. */
+export async function listExperimentIds(db: MetadataDb): Promise<string[]> {
+  const rows = await db.selectFrom('experiments').select('experiment_id').execute();
+  return rows.map((row) => String(row.experiment_id));
+}
+
 export async function searchExperiments(
   db: MetadataDb,
   options: {

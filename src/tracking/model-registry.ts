@@ -708,3 +708,14 @@ export async function versionsWithRuns(
   }
   return result;
 }
+
+/** Every version of a registered model, newest first, each as `getModelVersion` describes it. */
+export async function listModelVersions(db: MetadataDb, name: string): Promise<ModelVersion[]> {
+  const numbers = await db
+    .selectFrom('model_versions')
+    .select('version')
+    .where('name', '=', name)
+    .orderBy('version', 'desc')
+    .execute();
+  return Promise.all(numbers.map((row) => getModelVersion(db, name, String(row.version))));
+}

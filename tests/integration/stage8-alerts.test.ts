@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertManager, type AlertRule } from '../../src/monitoring/index.js';
+import { failedRunsSince } from '../../src/pipelines/index.js';
 import { buildApp } from '../../src/server/index.js';
 import { openTestPlatform, type TestPlatform } from '../helpers/platform.js';
 
@@ -152,6 +153,7 @@ describe('in-process alerting', () => {
       metrics: test.platform.metrics,
       logger: test.logger,
       isServing: true,
+      failedRuns: (since) => failedRunsSince(db, since),
     });
     // No model at first is only pending: a start loads it within seconds (the rule's `for` is 2 minutes).
     const first = await manager.evaluate(new Date());

@@ -6,6 +6,7 @@ import {
   deleteAlias,
   getModelVersion,
   getRegisteredModel,
+  listModelVersions,
   listTransitions,
   parseThreshold,
   promote,
@@ -59,15 +60,8 @@ export function registerModelsCommands(program: Command): void {
       process.exitCode = await withPlatform(async (platform) => {
         const db = platform.database.db;
         const model = await getRegisteredModel(db, name);
-        const versions = await db
-          .selectFrom('model_versions')
-          .select('version')
-          .where('name', '=', name)
-          .orderBy('version', 'desc')
-          .execute();
         const rows = [];
-        for (const { version } of versions) {
-          const detail = await getModelVersion(db, name, String(version));
+        for (const detail of await listModelVersions(db, name)) {
           rows.push([
             detail.version,
             detail.current_stage,

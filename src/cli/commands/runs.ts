@@ -1,5 +1,11 @@
 import type { Command } from 'commander';
-import { getExperimentByName, getRun, type Run, searchRuns } from '../../tracking/index.js';
+import {
+  getExperimentByName,
+  getRun,
+  listExperimentIds,
+  type Run,
+  searchRuns,
+} from '../../tracking/index.js';
 import { EXIT, withPlatform } from '../context.js';
 import { formatTable } from '../table.js';
 
@@ -26,9 +32,7 @@ export function registerRunsCommands(program: Command): void {
           const db = platform.database.db;
           const experimentIds =
             options.experiment === undefined
-              ? (await db.selectFrom('experiments').select('experiment_id').execute()).map((row) =>
-                  String(row.experiment_id),
-                )
+              ? await listExperimentIds(db)
               : [(await getExperimentByName(db, options.experiment)).experiment_id];
           const { runs: found } = await searchRuns(db, {
             experimentIds,

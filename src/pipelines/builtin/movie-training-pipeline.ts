@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { sqlString, withDuckDb } from '../../data/index.js';
+import { hasAnyBuild } from '../../features/index.js';
 import { checkoutDatasetVersion, recordDatasetVersion, resolveDatasetVersion } from '../../lineage/index.js';
 import { evaluateModelVersion, resolveModelVersion, trainModel } from '../../models/index.js';
 import { DEFAULT_POLICY, decidePromotion, promote } from '../../tracking/index.js';
@@ -43,12 +44,7 @@ export const movieTrainingPipeline = definePipeline({
           log.info(
             `folded ${folded} feedback rows into ${dataset.dataset} ${dataset.version_id.slice(0, 12)} (from ${latest.version_id.slice(0, 12)})`,
           );
-        const built = await context.db
-          .selectFrom('feature_builds')
-          .select('build_id')
-          .limit(1)
-          .executeTakeFirst();
-        if (built === undefined) {
+        if (!(await hasAnyBuild(context))) {
           log.warn('no feature build yet: the training set is the watch log alone');
           return { dataset_version: dataset.version_id, training_set_version: null };
         }

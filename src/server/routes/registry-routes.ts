@@ -11,6 +11,7 @@ import {
   getExperimentByName,
   getModelVersion,
   getRegisteredModel,
+  listModelVersions,
   listTransitions,
   parseThreshold,
   promote,
@@ -115,15 +116,7 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
       },
       async (request) => {
         const model = await getRegisteredModel(db, request.params.name);
-        const numbers = await db
-          .selectFrom('model_versions')
-          .select('version')
-          .where('name', '=', model.name)
-          .orderBy('version', 'desc')
-          .execute();
-        const versions = await Promise.all(
-          numbers.map((row) => getModelVersion(db, model.name, String(row.version))),
-        );
+        const versions = await listModelVersions(db, model.name);
         return { ...model, versions, history: await listTransitions(db, model.name) };
       },
     );
