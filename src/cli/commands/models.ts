@@ -4,7 +4,6 @@ import {
   DEFAULT_POLICY,
   decidePromotion,
   deleteAlias,
-  getModelVersion,
   getRegisteredModel,
   listModelVersions,
   listTransitions,
