@@ -33,6 +33,8 @@ export function requiredAccess(
   options: { isMetricsPublic: boolean; hasQuery?: boolean; acceptsHtml?: boolean },
 ): Access {
   if (routeUrl === '/health' || routeUrl === '/ready') return 'public';
+  // Airflow's health answers without credentials in both API versions (load balancers, monitors).
+  if (routeUrl === '/api/v1/health' || routeUrl === '/api/v2/monitor/health') return 'public';
   if (routeUrl === '/metrics') return options.isMetricsPublic ? 'public' : 'viewer';
   if (ADMIN_ALWAYS.test(routeUrl)) return 'admin';
   // The web UI's files carry no data (it asks for a token itself); `GET /?k=` is the legacy top-k API.

@@ -99,6 +99,8 @@ export class PipelineEngine {
   private ticking: Promise<void> | undefined;
   private readonly running = new Map<string, AbortController>();
   private stopped = false;
+  /** When this process last began a scheduler pass (Airflow's scheduler heartbeat); undefined before. */
+  lastPassAt: Date | undefined;
 
   constructor(
     readonly platform: Platform,
@@ -483,6 +485,19 @@ export class PipelineEngine {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  /**
+   * Aborts the attempt of a task running in this process (a clear or a mark made it moot); its result is
+   * then discarded, since every finishing update is guarded by the state and try it started from.
+   */
+  abortAttempt(runId: string, taskId: string, reason: string): void {
+    this.running.get(`${runId}/${taskId}`)?.abort(new Error(reason));
+  }
+
+  /** The tasks that depend on `taskId`, directly. */
+  downstreamOf(pipelineId: string, taskId: string): readonly string[] {
+    return this.plans.get(pipelineId)?.downstream.get(taskId) ?? [];
+  }
+
   private wakeAt(runId: string, at: Date): void {
     if (this.stopped) return;
     const timer = setTimeout(
@@ -534,6 +549,14 @@ export class PipelineEngine {
     const flush = async () => {
       const batch = lines.splice(0, lines.length);
       if (batch.length === 0) return;
+      // A run deleted while this attempt ran keeps no stray log lines.
+      const exists = await this.db
+        .selectFrom('task_instances')
+        .select('task_id')
+        .where('run_id', '=', runId)
+        .where('task_id', '=', taskId)
+        .executeTakeFirst();
+      if (exists === undefined) return;
       await this.db
         .insertInto('task_logs')
         .values(batch.map((line) => ({ run_id: runId, task_id: taskId, try_number: tryNumber, ...line })))
@@ -594,7 +617,7 @@ export class PipelineEngine {
       failure = error;
     } finally {
       clearInterval(heartbeat);
-      this.running.delete(key);
+      if (this.running.get(key) === controller) this.running.delete(key);
     }
     const endedAt = new Date();
     const duration = (endedAt.getTime() - startedAt.getTime()) / 1000;
@@ -694,6 +717,7 @@ export class PipelineEngine {
    */
   async tick(options: { now?: Date; orphanAll?: boolean } = {}): Promise<void> {
     const now = options.now ?? new Date();
+    this.lastPassAt = new Date();
     await this.register(now);
     await this.scheduleDue(now);
     const staleBefore = new Date(now.getTime() - this.leaseMs);

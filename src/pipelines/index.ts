@@ -33,4 +33,10 @@ export { InProcessExecutor } from './executors/in-process-executor.js';
 export { runFirstStart } from './first-start.js';
 export { loadPipelines } from './load-pipelines.js';
 export { openPipelines, type RunningPipelines } from './open-pipelines.js';
+export {
+  type ClearOptions,
+  type MarkableRunState,
+  type MarkableTaskState,
+  RunActions,
+} from './run-actions.js';
 export { activeRunOf, failedRunsSince, queuedTaskCount } from './run-queries.js';

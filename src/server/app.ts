@@ -17,12 +17,13 @@ import type { Automations } from '../automations/index.js';
 import { EventBuffer } from '../events/index.js';
 import type { FeatureStore } from '../features/index.js';
 import type { Logger } from '../logging/index.js';
-import type { PipelineEngine } from '../pipelines/index.js';
+import { type PipelineEngine, RunActions } from '../pipelines/index.js';
 import type { Platform } from '../platform/index.js';
 import type { RecommendResponse, ServingService } from '../serving/index.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
 import { registerErrorHandling, sendError } from './error-handler.js';
 import { registerInputGuard } from './input-guard.js';
+import { airflowV2Routes } from './routes/airflow-v2-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { dataRoutes } from './routes/data-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
@@ -175,8 +176,12 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
   }
   await app.register(dataRoutes(platform));
   await app.register(eventRoutes(platform, { automations: options.automations, serving }));
-  if (options.pipelines !== undefined)
-    await app.register(pipelineRoutes(options.pipelines.engine, options.pipelines.executor));
+  if (options.pipelines !== undefined) {
+    const { engine, executor } = options.pipelines;
+    const actions = new RunActions(engine);
+    await app.register(pipelineRoutes(engine, actions, executor));
+    await app.register(airflowV2Routes(engine, actions, executor));
+  }
   await app.register(mlflowRoutes(platform));
   await app.register(mlflowArtifactRoutes(platform));
   await app.register(mlflowRegistryRoutes(platform));

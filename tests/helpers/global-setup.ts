@@ -56,7 +56,22 @@ export default async function setup(project: TestProject): Promise<() => void> {
   })
     .toString()
     .trim();
-  project.provide('services', { MLOPS_TEST_MLFLOW_PYTHON: mlflowPython, ...started, ...external });
+  // The official Airflow REST clients, pinned: 2.x (/api/v1) and 3.x (/api/v2), one venv each.
+  const airflowPythons = Object.fromEntries(
+    execFileSync('bash', [path.join(REPO, 'scripts/setup_airflow_client.sh')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+      .toString()
+      .trim()
+      .split('\n')
+      .map((line) => line.split('=', 2) as [string, string]),
+  );
+  project.provide('services', {
+    MLOPS_TEST_MLFLOW_PYTHON: mlflowPython,
+    ...airflowPythons,
+    ...started,
+    ...external,
+  });
 
   const scratch = mkdtempSync(path.join(tmpdir(), 'mlops-test-template-'));
   const dataDir = path.join(scratch, 'db');

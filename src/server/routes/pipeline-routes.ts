@@ -1,55 +1,30 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError } from '../../errors/index.js';
-import type { PipelineEngine, RunRecord, TaskRecord } from '../../pipelines/index.js';
+import type { PipelineEngine, RunActions } from '../../pipelines/index.js';
+import { SERVICE_NAME, VERSION } from '../../version.js';
+import {
+  dagDetailV1,
+  dagRunV1,
+  dagV1,
+  filterDags,
+  healthInfo,
+  logText,
+  runOf,
+  selectRuns,
+  summaryOf,
+  taskInstanceV1,
+  taskReferenceV1,
+  taskV1,
+  toProblemDetails,
+  whoAsked,
+} from './airflow-shapes.js';
 
 const dagId = z.string().min(1).max(100);
 const runId = z.string().min(1).max(250);
-
-/** Airflow's DAGRun fields. */
-function dagRun(run: RunRecord) {
-  return {
-    dag_run_id: run.run_id,
-    dag_id: run.pipeline_id,
-    logical_date: run.logical_date.toISOString(),
-    execution_date: run.logical_date.toISOString(),
-    data_interval_start: run.logical_date.toISOString(),
-    data_interval_end: run.logical_date.toISOString(),
-    start_date: run.start_date?.toISOString() ?? null,
-    end_date: run.end_date?.toISOString() ?? null,
-    state: run.state,
-    external_trigger: run.run_type !== 'scheduled',
-    run_type: run.run_type,
-    conf: run.conf,
-    note: run.note,
-    last_scheduling_decision: null,
-  };
-}
-
-/** Airflow's TaskInstance fields (state null until the task is scheduled). */
-function taskInstance(task: TaskRecord, run: RunRecord, executor: string) {
-  return {
-    task_id: task.task_id,
-    dag_id: run.pipeline_id,
-    dag_run_id: run.run_id,
-    execution_date: run.logical_date.toISOString(),
-    state: task.state,
-    try_number: task.try_number,
-    max_tries: task.max_tries,
-    start_date: task.start_date?.toISOString() ?? null,
-    end_date: task.end_date?.toISOString() ?? null,
-    duration: task.duration,
-    queued_when: task.queued_at?.toISOString() ?? null,
-    next_retry_at: task.next_retry_at?.toISOString() ?? null,
-    hostname: task.lease_owner?.split(':')[0] ?? '',
-    operator: 'TypeScriptTask',
-    pool: 'default_pool',
-    queue: executor,
-    map_index: -1,
-    note: task.error,
-    output: task.output,
-  };
-}
+const taskId = z.string().min(1).max(100);
+// Booleans in a query string: `true`/`false` in any case (the 2.x Python client sends `True`).
+const flag = z.stringbool({ truthy: ['true'], falsy: ['false'], case: 'insensitive' }).or(z.boolean());
 
 const DagRunBody = z.object({
   dag_run_id: runId.optional(),
@@ -59,70 +34,89 @@ const DagRunBody = z.object({
   note: z.string().max(1000).optional(),
 });
 
-/**
- * Pipelines (stage 5) through Airflow's stable REST API subset: DAGs, pause, DAG runs, task instances and
- * their logs, with Airflow's field and state names. Errors also carry Airflow's problem fields.
- */
-export function pipelineRoutes(engine: PipelineEngine, executor: string): FastifyPluginAsyncZod {
-  return async (app) => {
-    app.addHook('onSend', async (request, reply, payload) => {
-      if (reply.statusCode < 400 || typeof payload !== 'string' || !payload.startsWith('{')) return payload;
-      const body = JSON.parse(payload) as { message?: string; error_code?: string };
-      return JSON.stringify({
-        type: `about:blank#${body.error_code ?? 'error'}`,
-        title: body.error_code ?? 'error',
-        status: reply.statusCode,
-        detail: body.message,
-        instance: request.url,
-        ...body,
-      });
-    });
+const ClearTaskInstancesBody = z.object({
+  dag_run_id: runId.nullable().optional(),
+  task_ids: z.array(taskId).optional(),
+  dry_run: z.boolean().default(true),
+  only_failed: z.boolean().default(true),
+  only_running: z.boolean().default(false),
+  include_upstream: z.boolean().default(false),
+  include_downstream: z.boolean().default(false),
+  include_past: z.boolean().default(false),
+  include_future: z.boolean().default(false),
+  include_subdags: z.boolean().optional(),
+  include_parentdag: z.boolean().optional(),
+  reset_dag_runs: z.boolean().optional(),
+  start_date: z.iso.datetime({ offset: true }).optional(),
+  end_date: z.iso.datetime({ offset: true }).optional(),
+});
 
-    const dag = async (id: string) => {
-      const summary = (await engine.summaries()).find((item) => item.definition.id === id);
-      if (summary === undefined) engine.definition(id);
-      const definition = engine.definition(id);
-      return {
-        dag_id: id,
-        description: definition.description,
-        is_paused: summary?.is_paused ?? false,
-        is_active: true,
-        schedule_interval:
-          definition.schedule === undefined ? null : { __type: 'CronExpression', value: definition.schedule },
-        timezone: definition.timezone ?? 'UTC',
-        max_active_runs: definition.maxActiveRuns ?? 1,
-        catchup: definition.catchup ?? false,
-        tags: (definition.tags ?? []).map((name) => ({ name })),
-        owners: ['mlops'],
-        fileloc: `pipelines/${id}`,
-        next_dagrun: summary?.next_run_at?.toISOString() ?? null,
-        last_run: summary?.last_run === null || summary === undefined ? null : dagRun(summary.last_run),
-      };
-    };
+const RunParams = z.object({ dag_id: dagId, dag_run_id: runId });
+const TaskParams = z.object({ dag_id: dagId, dag_run_id: runId, task_id: taskId });
+
+/**
+ * Pipelines (stage 5) through Airflow 2's stable REST API (`/api/v1`, the 2.x `apache-airflow-client`):
+ * DAGs with filters, details and pause, DAG runs (trigger, mark, clear, delete), task instances (get,
+ * clear, mark) and their logs, health and version, with Airflow's field and state names. Errors carry
+ * Airflow's problem-details fields. Shapes are shared with `/api/v2` (airflow-shapes.ts).
+ */
+export function pipelineRoutes(
+  engine: PipelineEngine,
+  actions: RunActions,
+  executor: string,
+): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.addHook('onSend', async (request, reply, payload) => toProblemDetails(request, reply, payload));
 
     app.get(
       '/api/v1/dags',
       {
         schema: {
           tags: ['pipelines'],
-          summary: 'Pipelines (Airflow DAGs) with pause state, schedule and last run',
+          summary: 'Pipelines (Airflow DAGs) with pause state, schedule and last run; filters as Airflow 2',
           querystring: z.object({
             limit: z.coerce.number().int().min(1).max(1000).default(100),
             offset: z.coerce.number().int().min(0).default(0),
+            order_by: z.enum(['dag_id', '-dag_id', 'next_dagrun', '-next_dagrun']).optional(),
+            dag_id_pattern: z.string().max(250).optional(),
+            tags: z.union([z.string(), z.array(z.string())]).optional(),
+            only_active: flag.default(true),
+            paused: flag.optional(),
           }),
         },
       },
       async (request) => {
-        const ids = engine.pipelines().map((pipeline) => pipeline.id);
-        const page = ids.slice(request.query.offset, request.query.offset + request.query.limit);
-        return { dags: await Promise.all(page.map(dag)), total_entries: ids.length };
+        const query = request.query;
+        const dags = filterDags(await engine.summaries(), {
+          dagIdPattern: query.dag_id_pattern,
+          tags: query.tags === undefined ? undefined : [query.tags].flat(),
+          paused: query.paused,
+          onlyActive: query.only_active,
+          orderBy: query.order_by,
+        });
+        return {
+          dags: dags.slice(query.offset, query.offset + query.limit).map(dagV1),
+          total_entries: dags.length,
+        };
       },
     );
 
     app.get(
       '/api/v1/dags/:dag_id',
       { schema: { tags: ['pipelines'], summary: 'One pipeline', params: z.object({ dag_id: dagId }) } },
-      async (request) => dag(request.params.dag_id),
+      async (request) => dagV1(await summaryOf(engine, request.params.dag_id)),
+    );
+
+    app.get(
+      '/api/v1/dags/:dag_id/details',
+      {
+        schema: {
+          tags: ['pipelines'],
+          summary: 'One pipeline with its settings (Airflow DAGDetail)',
+          params: z.object({ dag_id: dagId }),
+        },
+      },
+      async (request) => dagDetailV1(await summaryOf(engine, request.params.dag_id)),
     );
 
     app.get(
@@ -136,19 +130,7 @@ export function pipelineRoutes(engine: PipelineEngine, executor: string): Fastif
       },
       async (request) => {
         const definition = engine.definition(request.params.dag_id);
-        const tasks = definition.tasks.map((task) => ({
-          task_id: task.id,
-          description: task.description ?? null,
-          upstream_task_ids: task.dependsOn ?? [],
-          downstream_task_ids: definition.tasks
-            .filter((other) => other.dependsOn?.includes(task.id))
-            .map((other) => other.id),
-          retries: task.retries ?? 0,
-          retry_delay: { __type: 'TimeDelta', seconds: task.retryDelaySeconds ?? 10 },
-          retry_exponential_backoff: task.exponentialBackoff ?? false,
-          execution_timeout:
-            task.timeoutSeconds === undefined ? null : { __type: 'TimeDelta', seconds: task.timeoutSeconds },
-        }));
+        const tasks = definition.tasks.map((task) => taskV1(definition.tasks, task));
         return { tasks, total_entries: tasks.length };
       },
     );
@@ -166,7 +148,7 @@ export function pipelineRoutes(engine: PipelineEngine, executor: string): Fastif
       },
       async (request) => {
         await engine.setPaused(request.params.dag_id, request.body.is_paused);
-        return dag(request.params.dag_id);
+        return dagV1(await summaryOf(engine, request.params.dag_id));
       },
     );
 
@@ -191,7 +173,7 @@ export function pipelineRoutes(engine: PipelineEngine, executor: string): Fastif
           ...(when === undefined ? {} : { logicalDate: new Date(when) }),
           ...(note === undefined ? {} : { note }),
         });
-        return dagRun(run);
+        return dagRunV1(run);
       },
     );
 
@@ -223,27 +205,107 @@ export function pipelineRoutes(engine: PipelineEngine, executor: string): Fastif
           offset: request.query.offset,
           ...(states === undefined ? {} : { states }),
         });
-        return { dag_runs: runs.map(dagRun), total_entries: total };
+        return { dag_runs: runs.map(dagRunV1), total_entries: total };
       },
     );
 
-    const runOf = async (pipelineId: string, id: string) => {
-      const run = await engine.run(id);
-      if (pipelineId !== '~' && run.pipeline_id !== pipelineId)
-        throw new NotFoundError(`pipeline ${pipelineId} has no run ${id}`, { field: 'dag_run_id' });
-      return run;
-    };
-
     app.get(
+      '/api/v1/dags/:dag_id/dagRuns/:dag_run_id',
+      { schema: { tags: ['pipelines'], summary: 'One run', params: RunParams } },
+      async (request) => dagRunV1(await runOf(engine, request.params.dag_id, request.params.dag_run_id)),
+    );
+
+    app.patch(
       '/api/v1/dags/:dag_id/dagRuns/:dag_run_id',
       {
         schema: {
           tags: ['pipelines'],
-          summary: 'One run',
-          params: z.object({ dag_id: dagId, dag_run_id: runId }),
+          summary: 'Mark a run success or failed (its unfinished tasks with it), or queue it again',
+          params: RunParams,
+          body: z.object({ state: z.enum(['success', 'failed', 'queued']) }),
         },
       },
-      async (request) => dagRun(await runOf(request.params.dag_id, request.params.dag_run_id)),
+      async (request) => {
+        const run = await runOf(engine, request.params.dag_id, request.params.dag_run_id);
+        return dagRunV1(await actions.markRun(run.run_id, request.body.state, whoAsked(request)));
+      },
+    );
+
+    app.delete(
+      '/api/v1/dags/:dag_id/dagRuns/:dag_run_id',
+      {
+        schema: {
+          tags: ['pipelines'],
+          summary: 'Delete a run with its task instances and logs',
+          params: RunParams,
+        },
+      },
+      async (request, reply) => {
+        const run = await runOf(engine, request.params.dag_id, request.params.dag_run_id);
+        await actions.deleteRun(run.run_id);
+        return reply.code(204).send();
+      },
+    );
+
+    app.post(
+      '/api/v1/dags/:dag_id/dagRuns/:dag_run_id/clear',
+      {
+        schema: {
+          tags: ['pipelines'],
+          summary: 'Clear every task of a run so it runs again (dry_run, the default, only lists them)',
+          params: RunParams,
+          body: z.object({ dry_run: z.boolean().default(true) }),
+        },
+      },
+      async (request) => {
+        const run = await runOf(engine, request.params.dag_id, request.params.dag_run_id);
+        const tasks = await actions.clearTasks(run.run_id, {
+          dryRun: request.body.dry_run,
+          by: whoAsked(request),
+        });
+        if (request.body.dry_run)
+          return {
+            task_instances: tasks.map((task) => taskInstanceV1(task, run, executor)),
+            total_entries: tasks.length,
+          };
+        return dagRunV1(await engine.run(run.run_id));
+      },
+    );
+
+    app.post(
+      '/api/v1/dags/:dag_id/clearTaskInstances',
+      {
+        schema: {
+          tags: ['pipelines'],
+          summary: 'Clear task instances so they run again (dry_run, the default, only lists them)',
+          params: z.object({ dag_id: dagId }),
+          body: ClearTaskInstancesBody,
+        },
+      },
+      async (request) => {
+        const body = request.body;
+        const runs = await selectRuns(engine, request.params.dag_id, {
+          runId: body.dag_run_id,
+          past: body.include_past,
+          future: body.include_future,
+          ...(body.start_date === undefined ? {} : { start: new Date(body.start_date) }),
+          ...(body.end_date === undefined ? {} : { end: new Date(body.end_date) }),
+        });
+        const references = [];
+        for (const run of runs) {
+          const cleared = await actions.clearTasks(run.run_id, {
+            ...(body.task_ids === undefined ? {} : { taskIds: body.task_ids }),
+            includeDownstream: body.include_downstream,
+            includeUpstream: body.include_upstream,
+            onlyFailed: body.only_failed,
+            onlyRunning: body.only_running,
+            dryRun: body.dry_run,
+            by: whoAsked(request),
+          });
+          references.push(...cleared.map((task) => taskReferenceV1(task, run)));
+        }
+        return { task_instances: references };
+      },
     );
 
     app.get(
@@ -252,16 +314,55 @@ export function pipelineRoutes(engine: PipelineEngine, executor: string): Fastif
         schema: {
           tags: ['pipelines'],
           summary: "A run's task instances with state, tries, times and outputs",
-          params: z.object({ dag_id: dagId, dag_run_id: runId }),
+          params: RunParams,
         },
       },
       async (request) => {
-        const run = await runOf(request.params.dag_id, request.params.dag_run_id);
+        const run = await runOf(engine, request.params.dag_id, request.params.dag_run_id);
         const tasks = await engine.tasks(run.run_id);
         return {
-          task_instances: tasks.map((task) => taskInstance(task, run, executor)),
+          task_instances: tasks.map((task) => taskInstanceV1(task, run, executor)),
           total_entries: tasks.length,
         };
+      },
+    );
+
+    const taskOf = async (params: z.infer<typeof TaskParams>) => {
+      const run = await runOf(engine, params.dag_id, params.dag_run_id);
+      const task = (await engine.tasks(run.run_id)).find((item) => item.task_id === params.task_id);
+      if (task === undefined)
+        throw new NotFoundError(`pipeline ${run.pipeline_id} has no task ${params.task_id}`, {
+          field: 'task_id',
+        });
+      return { run, task };
+    };
+
+    app.get(
+      '/api/v1/dags/:dag_id/dagRuns/:dag_run_id/taskInstances/:task_id',
+      { schema: { tags: ['pipelines'], summary: 'One task instance', params: TaskParams } },
+      async (request) => {
+        const { run, task } = await taskOf(request.params);
+        return taskInstanceV1(task, run, executor);
+      },
+    );
+
+    app.patch(
+      '/api/v1/dags/:dag_id/dagRuns/:dag_run_id/taskInstances/:task_id',
+      {
+        schema: {
+          tags: ['pipelines'],
+          summary: 'Mark a task instance success or failed (dry_run, the default, changes nothing)',
+          params: TaskParams,
+          body: z.object({ dry_run: z.boolean().default(true), new_state: z.enum(['success', 'failed']) }),
+        },
+      },
+      async (request) => {
+        const { run, task } = await taskOf(request.params);
+        await actions.markTask(run.run_id, task.task_id, request.body.new_state, {
+          dryRun: request.body.dry_run,
+          by: whoAsked(request),
+        });
+        return taskReferenceV1(task, run);
       },
     );
 
@@ -271,26 +372,33 @@ export function pipelineRoutes(engine: PipelineEngine, executor: string): Fastif
         schema: {
           tags: ['pipelines'],
           summary: "One attempt's log lines (try 0: every attempt)",
-          params: z.object({
-            dag_id: dagId,
-            dag_run_id: runId,
-            task_id: z.string().min(1).max(100),
-            task_try_number: z.coerce.number().int().min(0).max(1000),
+          params: TaskParams.extend({ task_try_number: z.coerce.number().int().min(0).max(1000) }),
+          querystring: z.object({
+            full_content: flag.optional(),
+            map_index: z.coerce.number().int().optional(),
+            token: z.string().optional(),
           }),
         },
       },
       async (request) => {
-        const run = await runOf(request.params.dag_id, request.params.dag_run_id);
+        const { run } = await taskOf(request.params);
         const tries = request.params.task_try_number;
         const lines = await engine.logs(run.run_id, request.params.task_id, tries === 0 ? undefined : tries);
-        const content = lines
-          .map(
-            (line) =>
-              `[${line.logged_at.toISOString()}] {try ${line.try_number}} ${line.level} - ${line.message}`,
-          )
-          .join('\n');
-        return { continuation_token: null, content, lines };
+        // The whole log comes at once; the token says so to a client that asks for more.
+        return { continuation_token: 'end_of_log', content: logText(lines), lines };
       },
+    );
+
+    app.get(
+      '/api/v1/health',
+      { schema: { tags: ['pipelines'], summary: "Airflow's health: metadata database and scheduler" } },
+      async () => healthInfo(actions),
+    );
+
+    app.get(
+      '/api/v1/version',
+      { schema: { tags: ['pipelines'], summary: 'The server version (ours, not an Airflow release)' } },
+      async () => ({ version: VERSION, git_version: SERVICE_NAME }),
     );
   };
 }
