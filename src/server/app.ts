@@ -29,6 +29,7 @@ import { eventRoutes } from './routes/event-routes.js';
 import { featureRoutes } from './routes/feature-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { mlflowArtifactRoutes } from './routes/mlflow-artifact-routes.js';
+import { mlflowLoggedModelRoutes } from './routes/mlflow-logged-model-routes.js';
 import { mlflowRegistryRoutes } from './routes/mlflow-registry-routes.js';
 import { mlflowRoutes } from './routes/mlflow-routes.js';
 import { monitoringRoutes } from './routes/monitoring-routes.js';
@@ -179,6 +180,7 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
   if (options.pipelines !== undefined)
     await app.register(pipelineRoutes(options.pipelines.engine, options.pipelines.executor));
   await app.register(mlflowRoutes(platform));
+  await app.register(mlflowLoggedModelRoutes(platform));
   await app.register(mlflowArtifactRoutes(platform));
   await app.register(mlflowRegistryRoutes(platform));
   await app.register(registryRoutes(platform));

@@ -11,6 +11,25 @@ export {
   type ViewType,
 } from './experiment-store.js';
 export {
+  checkMetricModels,
+  createLoggedModel,
+  type DatasetRef,
+  deleteLoggedModel,
+  deleteLoggedModelTag,
+  finalizeLoggedModel,
+  getLoggedModel,
+  type LoggedModel,
+  type LoggedModelOrder,
+  logLoggedModelParams,
+  logModelMetrics,
+  type ModelMetric,
+  parseLoggedModelStatus,
+  recordModelVersion,
+  resolveVersionSource,
+  searchLoggedModels,
+  setLoggedModelTags,
+} from './logged-model-store.js';
+export {
   createModelVersion,
   createRegisteredModel,
   deleteAlias,
@@ -50,6 +69,7 @@ export {
   rollback,
   type Threshold,
 } from './promotion-policy.js';
+export { type DatasetInput, getRunIo, logRunInputs, logRunOutputs, type RunIo } from './run-io-store.js';
 export {
   BATCH_LIMITS,
   createRun,
