@@ -58,6 +58,14 @@ export {
   versionsWithRuns,
 } from './model-registry.js';
 export {
+  abortProxiedUpload,
+  completeProxiedUpload,
+  createProxiedUpload,
+  MAX_UPLOAD_PARTS,
+  type PartCredential,
+  uploadProxiedPart,
+} from './multipart-proxy.js';
+export {
   CHAMPION,
   DEFAULT_POLICY,
   decidePromotion,

@@ -50,13 +50,20 @@ export default async function setup(project: TestProject): Promise<() => void> {
   execFileSync('bash', [path.join(REPO, 'scripts/setup_deploy_tools.sh')], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  // The official mlflow client, pinned, for the compatibility suite.
-  const mlflowPython = execFileSync('bash', [path.join(REPO, 'scripts/setup_mlflow_client.sh')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-    .toString()
-    .trim();
-  project.provide('services', { MLOPS_TEST_MLFLOW_PYTHON: mlflowPython, ...started, ...external });
+  // The official mlflow clients, pinned (the 2.x line and the current 3.x), for the compatibility suite.
+  const [mlflowPython, mlflow3Python] = ['2', '3'].map((line) =>
+    execFileSync('bash', [path.join(REPO, 'scripts/setup_mlflow_client.sh'), line], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+      .toString()
+      .trim(),
+  );
+  project.provide('services', {
+    MLOPS_TEST_MLFLOW_PYTHON: mlflowPython ?? '',
+    MLOPS_TEST_MLFLOW3_PYTHON: mlflow3Python ?? '',
+    ...started,
+    ...external,
+  });
 
   const scratch = mkdtempSync(path.join(tmpdir(), 'mlops-test-template-'));
   const dataDir = path.join(scratch, 'db');
