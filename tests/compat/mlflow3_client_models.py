@@ -136,8 +136,10 @@ check("search_runs on datasets.context", run_names("datasets.context = 'evaluati
 check("search_runs on datasets.digest", run_names(f"datasets.digest = '{dataset.digest}'") == ["pyfunc-run"])
 check("search_runs on datasets IN", run_names("datasets.name IN ('ratings', 'holdout')") == ["eval-run", "pyfunc-run"])
 
-# Larger artifacts in parts (multipart upload through the artifact proxy)
-os.environ["MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD"] = "true"
+# Larger artifacts in parts (multipart upload through the artifact proxy): the server advertises it, and
+# the client uses it for files above the minimum size (lowered here from its 500 MB default).
+info_answer = requests.get(f"{uri}/api/3.0/mlflow/server-info", timeout=10).json()
+check("server-info advertises multipart uploads", info_answer.get("multipart_uploads_enabled") is True, info_answer)
 os.environ["MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE"] = str(1024)
 os.environ["MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE"] = str(5 * 1024 * 1024)
 payload = os.urandom(11 * 1024 * 1024 + 7)
@@ -149,4 +151,7 @@ with tempfile.TemporaryDirectory() as folder, mlflow.start_run(run_name="big-art
     downloaded = mlflow.artifacts.download_artifacts(run_id=big.info.run_id, artifact_path="parts/weights.bin", dst_path=folder + "/out")
     with open(downloaded, "rb") as handle:
         check("multipart upload stores every byte in order", handle.read() == payload)
+    check("no upload left under way", requests.post(
+        f"{uri}/api/2.0/mlflow-artifacts/mpu/abort/{big.info.experiment_id}/{big.info.run_id}/artifacts/parts",
+        json={"path": "weights.bin", "upload_id": "0" * 32}, timeout=10).status_code == 404)
 print("done", flush=True)

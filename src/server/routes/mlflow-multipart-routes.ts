@@ -36,6 +36,25 @@ export function mlflowMultipartRoutes(platform: Platform): FastifyPluginAsyncZod
       summary,
     });
 
+    // What MLflow 3 clients ask before uploading: with multipart uploads on, large files go up in parts.
+    for (const prefix of ['/api/3.0/mlflow', '/ajax-api/3.0/mlflow'])
+      app.get(
+        `${prefix}/server-info`,
+        {
+          schema: {
+            tags: ['mlflow'],
+            summary: 'What this server supports (MLflow 3)',
+            hide: prefix !== '/api/3.0/mlflow',
+          },
+        },
+        async () => ({
+          store_type: 'SqlStore',
+          artifact_serving_enabled: true,
+          multipart_uploads_enabled: true,
+          multipart_downloads_enabled: false,
+          workspaces_enabled: false,
+        }),
+      );
     app.post(
       `${PREFIX}/create/*`,
       {

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { validateArtifactKey } from './artifact-key.js';
 import type { MultipartUploads, UploadedPart } from './multipart-uploads.js';
 
 type S3Module = typeof import('@aws-sdk/client-s3');
@@ -15,6 +16,7 @@ export class S3MultipartUploads implements MultipartUploads {
   ) {}
 
   async create(key: string, options: { contentType?: string } = {}): Promise<string> {
+    validateArtifactKey(key);
     const answer = await this.guarded(key, () =>
       this.client.send(
         new this.s3.CreateMultipartUploadCommand({
