@@ -21,13 +21,13 @@ describe('MLflow client links and run inputs in a real browser', () => {
       body: JSON.stringify(body),
     });
     expect(response.status).toBe(200);
-    return (await response.json()) as Record<string, never>;
+    return (await response.json()) as Record<string, unknown>;
   };
 
   beforeAll(async () => {
     test = await openTestPlatform();
     server = await startServer(await buildApp(test.platform), test.platform);
-    experimentId = (await post('experiments/create', { name: 'linked' })).experiment_id;
+    experimentId = String((await post('experiments/create', { name: 'linked' })).experiment_id);
     runId = (
       (await post('runs/create', { experiment_id: experimentId, run_name: 'linked-run' })).run as {
         info: { run_id: string };
