@@ -2,8 +2,8 @@
 # Installs the Python peers of the compatibility tests (pinned), one virtualenv per MLflow client line:
 #   2 → mlflow-venv:  mlflow-skinny 2.22 (stages and aliases both supported), numpy + safetensors to read
 #                     and write model tensors the way Python tools do;
-#   3 → mlflow3-venv: the current mlflow-skinny 3.x, with pandas and numpy for pyfunc models, datasets and
-#                     tables (the LoggedModel API of MLflow 3).
+#   3 → mlflow3-venv: the current mlflow-skinny 3.x, with pandas, numpy and scikit-learn for pyfunc and
+#                     sklearn models, datasets and tables (the LoggedModel API of MLflow 3).
 # Usage: setup_mlflow_client.sh [2|3]. Without an argument both are installed and the 2.x python is printed;
 # with one, only that line is installed and its python is printed.
 # Idempotent: a venv that already has its pinned set is left alone.
@@ -13,7 +13,7 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE="${MLOPS_SERVICES_DIR:-$REPO/.services}"
 NUMPY_VERSION="2.4.6"
 MLFLOW2_PINNED="mlflow-skinny==2.22.0 numpy==$NUMPY_VERSION safetensors==0.8.0"
-MLFLOW3_PINNED="mlflow-skinny==3.18.0 numpy==$NUMPY_VERSION pandas==3.1.1"
+MLFLOW3_PINNED="mlflow-skinny==3.18.0 numpy==$NUMPY_VERSION pandas==3.1.1 scikit-learn==1.9.1"
 
 # install_venv <venv folder> <pinned set>: prints the venv's python path.
 install_venv() {

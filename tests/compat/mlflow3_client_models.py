@@ -77,6 +77,19 @@ table = mlflow.load_table("eval/table.json", run_ids=[run_id], extra_columns=["r
 check("load_table reads log_table back", table["movie"].tolist() == ["a", "b"] and "run_id" in table.columns, table)
 check("log_table lists its artifact", [f.path for f in client.list_artifacts(run_id, "eval")] == ["eval/table.json"])
 
+# A flavor the user may have: scikit-learn
+from sklearn.linear_model import LinearRegression
+
+with mlflow.start_run(run_name="sklearn-run") as sk_run:
+    regression = LinearRegression().fit([[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0])
+    # 3.x saves with skops by default, a package of its own; cloudpickle is the format that needs nothing more.
+    sk_info = mlflow.sklearn.log_model(
+        regression, name="linear", input_example=[[3.0]], serialization_format="cloudpickle"
+    )
+sk_model = mlflow.sklearn.load_model(sk_info.model_uri)
+check("sklearn.log_model and load_model round-trip", round(float(sk_model.predict([[4.0]])[0]), 6) == 9.0)
+check("sklearn model carries its flavor", client.get_logged_model(sk_info.model_id).source_run_id == sk_run.info.run_id)
+
 # Registering a logged model
 version = mlflow.register_model(info.model_uri, "compat-adder")
 check("register_model(models:/<id>) creates version 1", version.version == "1", version)
@@ -96,7 +109,7 @@ check("logged model lists its registered versions", '"compat-adder"' in tag, tag
 second = mlflow.pyfunc.log_model(name="adder-two", python_model=AddN(5), pip_requirements=["pandas"])
 mlflow.end_run()
 names = [m.name for m in mlflow.search_logged_models(experiment_ids=[experiment_id], output_format="list")]
-check("search_logged_models, newest first", names == ["adder-two", "adder"], names)
+check("search_logged_models, newest first", names == ["adder-two", "linear", "adder"], names)
 found = mlflow.search_logged_models(experiment_ids=[experiment_id], filter_string="metrics.rmse < 1", output_format="list")
 check("search_logged_models on a metric", [m.model_id for m in found] == [info.model_id], found)
 found = client.search_logged_models([experiment_id], filter_string="name = 'adder-two' AND status = 'READY'")
