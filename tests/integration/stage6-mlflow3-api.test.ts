@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createToken } from '../../src/auth/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { openPlatform, type Platform } from '../../src/platform/index.js';
@@ -456,5 +457,61 @@ describe('MLflow 3 REST API: logged models, inputs, multipart uploads, links', (
     }
     const api = await app.inject({ method: 'GET', url: '/mlflow', headers: { accept: 'application/json' } });
     expect(api.statusCode).toBe(404);
+  });
+});
+
+describe('multipart uploads with tokens on', () => {
+  let platform: Platform;
+  let app: App;
+  let remove: () => void;
+
+  beforeAll(async () => {
+    let home: string;
+    ({ home, remove } = createTestHome());
+    platform = await openPlatform(
+      loadConfig({
+        env: { MLOPS_HOME: home, MLOPS_AUTH: 'on', MLOPS_RATE_LIMIT_PER_MINUTE: '0' },
+        cwd: home,
+      }),
+      createLogger({ level: 'silent', format: 'json' }),
+    );
+    app = await buildApp(platform);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await platform?.close();
+    remove?.();
+  });
+
+  it("hands each part URL the caller's own token, and a part without an editor's token is refused", async () => {
+    const token = async (role: 'viewer' | 'editor') =>
+      (await createToken(platform.database.db, { name: role, role, createdBy: 'test' })).token;
+    const editor = `Bearer ${await token('editor')}`;
+    const viewer = `Bearer ${await token('viewer')}`;
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/2.0/mlflow-artifacts/mpu/create/0/run/artifacts',
+      payload: { path: 'model.bin', num_parts: 1 },
+      headers: { authorization: editor },
+    });
+    expect(created.statusCode).toBe(200);
+    const [credential] = created.json().credentials as { url: string; headers: Record<string, string> }[];
+    expect(credential?.headers).toEqual({ Authorization: editor });
+    const partUrl = new URL(credential?.url ?? '').pathname;
+    const put = (authorization?: string) =>
+      app.inject({
+        method: 'PUT',
+        url: partUrl,
+        payload: Buffer.from('bytes'),
+        headers: {
+          'content-type': 'application/octet-stream',
+          ...(authorization === undefined ? {} : { authorization }),
+        },
+      });
+    expect((await put()).statusCode).toBe(401);
+    expect((await put(viewer)).statusCode).toBe(403);
+    const part = await put(credential?.headers.Authorization);
+    expect(part.statusCode).toBe(200);
+    expect(part.headers.etag).toBeTruthy();
   });
 });
