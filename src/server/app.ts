@@ -30,6 +30,8 @@ import { eventRoutes } from './routes/event-routes.js';
 import { featureRoutes } from './routes/feature-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { mlflowArtifactRoutes } from './routes/mlflow-artifact-routes.js';
+import { mlflowLoggedModelRoutes } from './routes/mlflow-logged-model-routes.js';
+import { mlflowMultipartRoutes } from './routes/mlflow-multipart-routes.js';
 import { mlflowRegistryRoutes } from './routes/mlflow-registry-routes.js';
 import { mlflowRoutes } from './routes/mlflow-routes.js';
 import { monitoringRoutes } from './routes/monitoring-routes.js';
@@ -183,7 +185,9 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
     await app.register(airflowV2Routes(engine, actions, executor));
   }
   await app.register(mlflowRoutes(platform));
+  await app.register(mlflowLoggedModelRoutes(platform));
   await app.register(mlflowArtifactRoutes(platform));
+  await app.register(mlflowMultipartRoutes(platform));
   await app.register(mlflowRegistryRoutes(platform));
   await app.register(registryRoutes(platform));
   const hasUi = await registerWebUi(app as unknown as FastifyInstance, options.webDir);

@@ -10,6 +10,8 @@ export const WEB_DIST_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.
 /** Paths the UI never owns, so an unknown one there is an API 404, not the app. */
 const API_PATHS = /^\/(api|docs|health|ready|metrics|mlflow|get-online-features)(\/|$|\?)/;
 
+const MLFLOW_UI_PATH = /^\/mlflow\/?(\?|$)/;
+
 /** What a browser gets at `/` when there is no build of the UI. */
 export function sendUiNotBuilt(reply: FastifyReply): FastifyReply {
   return reply
@@ -34,7 +36,10 @@ export async function registerWebUi(app: FastifyInstance, webDir = WEB_DIST_DIR)
     schemaHide: true,
   });
   app.get('/*', { schema: { hide: true } }, async (request: FastifyRequest, reply: FastifyReply) => {
-    if (API_PATHS.test(request.url) || !(request.headers.accept ?? '').includes('text/html')) {
+    const isHtml = (request.headers.accept ?? '').includes('text/html');
+    // An MLflow user's bookmark or habit (`/mlflow`): in a browser, our runs page rather than a JSON 404.
+    if (isHtml && MLFLOW_UI_PATH.test(request.url)) return reply.redirect('/runs', 302);
+    if (API_PATHS.test(request.url) || !isHtml) {
       return reply.callNotFound();
     }
     return reply.type('text/html; charset=utf-8').sendFile('index.html');

@@ -11,6 +11,7 @@ export type {
   PutOptions,
 } from './artifacts/artifact-store.js';
 export { LocalArtifactStore } from './artifacts/local-artifact-store.js';
+export type { MultipartUploads, UploadedPart } from './artifacts/multipart-uploads.js';
 export { openArtifactStore } from './artifacts/open-artifact-store.js';
 export { S3ArtifactStore } from './artifacts/s3-artifact-store.js';
 export type { MetadataDatabase, MetadataDb } from './database/metadata-database.js';

@@ -12,6 +12,25 @@ export {
   type ViewType,
 } from './experiment-store.js';
 export {
+  checkMetricModels,
+  createLoggedModel,
+  type DatasetRef,
+  deleteLoggedModel,
+  deleteLoggedModelTag,
+  finalizeLoggedModel,
+  getLoggedModel,
+  type LoggedModel,
+  type LoggedModelOrder,
+  logLoggedModelParams,
+  logModelMetrics,
+  type ModelMetric,
+  parseLoggedModelStatus,
+  recordModelVersion,
+  resolveVersionSource,
+  searchLoggedModels,
+  setLoggedModelTags,
+} from './logged-model-store.js';
+export {
   createModelVersion,
   createRegisteredModel,
   deleteAlias,
@@ -41,6 +60,14 @@ export {
   versionsWithRuns,
 } from './model-registry.js';
 export {
+  abortProxiedUpload,
+  completeProxiedUpload,
+  createProxiedUpload,
+  MAX_UPLOAD_PARTS,
+  type PartCredential,
+  uploadProxiedPart,
+} from './multipart-proxy.js';
+export {
   CHAMPION,
   DEFAULT_POLICY,
   decidePromotion,
@@ -52,6 +79,7 @@ export {
   rollback,
   type Threshold,
 } from './promotion-policy.js';
+export { type DatasetInput, getRunIo, logRunInputs, logRunOutputs, type RunIo } from './run-io-store.js';
 export {
   BATCH_LIMITS,
   createRun,

@@ -22,6 +22,8 @@ export interface ModelVersion {
   run_link: string;
   tags: { key: string; value: string }[];
   aliases: string[];
+  /** The MLflow 3 logged model the version was registered from. */
+  model_id?: string;
 }
 
 export interface RegisteredModel {
@@ -241,6 +243,7 @@ export async function createModelVersion(
     runLink?: string;
     description?: string;
     tags?: { key: string; value: string }[];
+    modelId?: string;
   },
   now = Date.now(),
 ): Promise<ModelVersion> {
@@ -266,6 +269,7 @@ export async function createModelVersion(
         current_stage: 'None',
         source: input.source,
         run_id: input.runId ?? null,
+        model_id: input.modelId ?? null,
         run_link: input.runLink ?? '',
         status: 'READY',
         status_message: '',
@@ -330,6 +334,7 @@ export async function getModelVersion(db: MetadataDb, name: string, version: str
     run_link: row.run_link,
     tags,
     aliases: aliases.map((alias) => alias.alias),
+    ...(row.model_id ? { model_id: row.model_id } : {}),
   };
 }
 

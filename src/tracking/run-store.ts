@@ -3,6 +3,7 @@ import { type ExpressionBuilder, sql } from 'kysely';
 import type { DatabaseSchema, MetadataDb } from '../storage/index.js';
 import { getExperiment, parseExperimentId, type ViewType } from './experiment-store.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
+import { datasetFilterSql, getRunIo, type RunIo } from './run-io-store.js';
 import { parseRunFilter, parseRunOrderBy, type RunFilterClause } from './search-runs-filter.js';
 import {
   invalid,
@@ -41,10 +42,9 @@ export interface RunInfo {
   lifecycle_stage: 'active' | 'deleted';
 }
 
-export interface Run {
+export interface Run extends RunIo {
   info: RunInfo;
   data: { metrics: Metric[]; params: KeyValue[]; tags: KeyValue[] };
-  inputs: { dataset_inputs: unknown[] };
 }
 
 /** MLflow's LogBatch limits. */
@@ -99,7 +99,7 @@ export async function createRun(
 export async function getRun(db: MetadataDb, runId: string): Promise<Run> {
   const row = await db.selectFrom('runs').selectAll().where('run_id', '=', runId).executeTakeFirst();
   if (row === undefined) throw missing(`Run with id=${runId} not found`, 'run_id');
-  const [metrics, params, tags] = await Promise.all([
+  const [metrics, params, tags, io] = await Promise.all([
     db
       .selectFrom('latest_metrics')
       .select(['key', 'value', 'timestamp', 'step'])
@@ -108,12 +108,9 @@ export async function getRun(db: MetadataDb, runId: string): Promise<Run> {
       .execute(),
     db.selectFrom('run_params').select(['key', 'value']).where('run_id', '=', runId).orderBy('key').execute(),
     db.selectFrom('run_tags').select(['key', 'value']).where('run_id', '=', runId).orderBy('key').execute(),
+    getRunIo(db, runId),
   ]);
-  return {
-    info: toRunInfo(row),
-    data: { metrics: metrics.map(toMetric), params, tags },
-    inputs: { dataset_inputs: [] },
-  };
+  return { info: toRunInfo(row), data: { metrics: metrics.map(toMetric), params, tags }, ...io };
 }
 
 export async function updateRun(
@@ -408,6 +405,7 @@ export async function searchRuns(
 }
 
 function clauseToSql(eb: ExpressionBuilder<DatabaseSchema, 'runs'>, clause: RunFilterClause) {
+  if (clause.kind === 'dataset') return datasetFilterSql(clause.key, clause.operator, clause.value);
   if (clause.kind === 'attribute') {
     const column = eb.ref(`runs.${clause.key}`);
     if (clause.operator === 'in' || clause.operator === 'not in')

@@ -30,6 +30,17 @@ describe('MLflow run filter parsing', () => {
     expect(parseRunFilter("params.x ILIKE '%A%'")[0]).toMatchObject({ operator: 'ilike' });
   });
 
+  it('reads MLflow 3 dataset clauses: datasets.name, digest and context', () => {
+    expect(parseRunFilter("datasets.name = 'ratings' AND dataset.context IN ('training', 'eval')")).toEqual([
+      { kind: 'dataset', key: 'name', operator: '=', value: 'ratings' },
+      { kind: 'dataset', key: 'context', operator: 'in', value: ['training', 'eval'] },
+    ]);
+    expect(parseRunFilter("datasets.digest LIKE 'ab%'")[0]).toMatchObject({
+      key: 'digest',
+      operator: 'like',
+    });
+  });
+
   it.each([
     ['metrics.rmse >', /missing value/],
     ["metrics.rmse < 'low'", /must be compared to a number/],
@@ -37,7 +48,9 @@ describe('MLflow run filter parsing', () => {
     ["foo.bar = 'x'", /unknown entity 'foo'/],
     ['metrics.a < 1 or metrics.b < 2', /OR is not supported/],
     ["attributes.colour = 'red'", /unknown attribute 'colour'/],
-    ["params.a IN ('x')", /IN works on attributes only/],
+    ["params.a IN ('x')", /IN works on attributes and datasets only/],
+    ["datasets.size = 'big'", /unknown dataset field 'size'/],
+    ['datasets.name = 3', /quoted string/],
   ])('refuses %s with INVALID_PARAMETER_VALUE semantics', (filter, message) => {
     expect(() => parseRunFilter(filter)).toThrow(message);
   });

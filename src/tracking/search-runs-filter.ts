@@ -5,6 +5,12 @@ export type RunFilterClause =
   | { kind: 'metric'; key: string; operator: ComparisonOperator; value: number }
   | { kind: 'param' | 'tag'; key: string; operator: StringOperator; value: string }
   | {
+      kind: 'dataset';
+      key: 'name' | 'digest' | 'context';
+      operator: StringOperator | 'in' | 'not in';
+      value: string | string[];
+    }
+  | {
       kind: 'attribute';
       key: RunAttribute;
       operator: StringOperator | ComparisonOperator | 'in' | 'not in';
@@ -37,13 +43,14 @@ const ATTRIBUTE_ALIASES: Record<string, RunAttribute> = {
 const TOKEN =
   /\s*(?:(`[^`]*`|"(?:[^"\\]|\\.)*")|('(?:[^'\\]|\\.|'')*')|(<=|>=|!=|=|<|>)|(\()|(\))|(,)|([A-Za-z_][\w.\-/]*)|(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?))/y;
 
-interface Token {
+export interface FilterToken {
   type: 'identifier' | 'string' | 'operator' | 'open' | 'close' | 'comma' | 'word' | 'number';
   text: string;
 }
 
-function tokenize(filter: string): Token[] {
-  const tokens: Token[] = [];
+/** Splits an MLflow filter string into identifiers, quoted strings, operators, words and numbers. */
+export function tokenizeFilter(filter: string): FilterToken[] {
+  const tokens: FilterToken[] = [];
   TOKEN.lastIndex = 0;
   let position = 0;
   while (position < filter.length) {
@@ -82,7 +89,7 @@ function unquote(text: string): string {
  */
 export function parseRunFilter(filter: string | undefined): RunFilterClause[] {
   if (filter === undefined || filter.trim() === '') return [];
-  const tokens = tokenize(filter);
+  const tokens = tokenizeFilter(filter);
   const clauses: RunFilterClause[] = [];
   let index = 0;
   const fail = (why: string): never => {
@@ -120,7 +127,8 @@ export function parseRunFilter(filter: string | undefined): RunFilterClause[] {
     operator = undefined;
 
     const kind =
-      normalizeEntity(entity) ?? fail(`unknown entity '${entity}': use metrics, params, tags or attributes`);
+      normalizeEntity(entity) ??
+      fail(`unknown entity '${entity}': use metrics, params, tags, attributes or datasets`);
     if (operatorText === 'in' || operatorText === 'not in') {
       if (tokens[index++]?.type !== 'open') fail('IN needs a parenthesised list');
       const values: string[] = [];
@@ -131,8 +139,17 @@ export function parseRunFilter(filter: string | undefined): RunFilterClause[] {
         if (tokens[index]?.type === 'comma') index++;
       }
       index++;
-      if (kind !== 'attribute') fail('IN works on attributes only (run_id, run_name, status, ...)');
-      clauses.push({ kind: 'attribute', key: attributeOf(key, fail), operator: operatorText, value: values });
+      if (kind === 'dataset')
+        clauses.push({ kind, key: datasetKeyOf(key, fail), operator: operatorText, value: values });
+      else if (kind !== 'attribute')
+        fail('IN works on attributes and datasets only (run_id, run_name, status, ...)');
+      else
+        clauses.push({
+          kind: 'attribute',
+          key: attributeOf(key, fail),
+          operator: operatorText,
+          value: values,
+        });
     } else {
       const value = tokens[index++] ?? fail(`missing value after ${entity}.${key} ${operatorText}`);
       if (kind === 'metric') {
@@ -151,6 +168,13 @@ export function parseRunFilter(filter: string | undefined): RunFilterClause[] {
           operator: operatorText as ComparisonOperator,
           value: isTime ? Number(value.text) : value.text,
         });
+      } else if (kind === 'dataset') {
+        const datasetKey = datasetKeyOf(key, fail);
+        if (value.type !== 'string') fail(`datasets.${datasetKey} must be compared to a quoted string`);
+        if (!['=', '!=', 'like', 'ilike'].includes(operatorText))
+          fail('datasets support =, !=, LIKE, ILIKE, IN and NOT IN');
+        if (operatorText === 'like' || operatorText === 'ilike') checkLikePattern(value.text, filter);
+        clauses.push({ kind, key: datasetKey, operator: operatorText as StringOperator, value: value.text });
       } else {
         if (value.type !== 'string') fail(`${kind} ${key} must be compared to a quoted string`);
         if (!['=', '!=', 'like', 'ilike'].includes(operatorText))
@@ -168,14 +192,22 @@ export function parseRunFilter(filter: string | undefined): RunFilterClause[] {
   return clauses;
 }
 
-function normalizeEntity(entity: string): 'metric' | 'param' | 'tag' | 'attribute' | undefined {
+function normalizeEntity(entity: string): 'metric' | 'param' | 'tag' | 'attribute' | 'dataset' | undefined {
   const lower = entity.toLowerCase();
+  if (lower === 'datasets' || lower === 'dataset') return 'dataset';
   if (lower === 'metrics' || lower === 'metric') return 'metric';
   if (lower === 'params' || lower === 'param' || lower === 'parameter' || lower === 'parameters')
     return 'param';
   if (lower === 'tags' || lower === 'tag') return 'tag';
   if (['attributes', 'attribute', 'attr', 'run'].includes(lower)) return 'attribute';
   return undefined;
+}
+
+function datasetKeyOf(key: string, fail: (why: string) => never): 'name' | 'digest' | 'context' {
+  const lower = key.toLowerCase();
+  return lower === 'name' || lower === 'digest' || lower === 'context'
+    ? lower
+    : fail(`unknown dataset field '${key}': use datasets.name, datasets.digest or datasets.context`);
 }
 
 function attributeOf(key: string, fail: (why: string) => never): RunAttribute {
@@ -195,7 +227,7 @@ export function parseRunOrderBy(orderBy: string): RunOrder {
       orderBy,
     );
   if (match === null) throw invalid(`Invalid order_by clause '${orderBy}'`, 'order_by');
-  const kind = normalizeEntity(match[1] ?? 'attributes') ?? 'attribute';
+  const kind = (normalizeEntity(match[1] ?? 'attributes') ?? 'attribute') as RunOrder['kind'];
   let key = (match[2] ?? '').replace(/^[`"]|[`"]$/g, '');
   if (kind === 'attribute') key = ATTRIBUTE_ALIASES[key.toLowerCase()] ?? '';
   if (key === '') throw invalid(`Invalid order_by clause '${orderBy}'`, 'order_by');

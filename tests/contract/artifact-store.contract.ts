@@ -157,6 +157,57 @@ export function runArtifactStoreContract(backend: string, harness: ArtifactStore
       expect(await store.list('trash/')).toEqual([]);
     });
 
+    it('writes a large object in parts, in any order, appearing whole only once completed', async () => {
+      const first = generatedStream(5 * 1024 * 1024 + 3).expected;
+      const second = Buffer.from('the last part may be small');
+      const uploadId = await store.multipart.create('models/big/weights.bin');
+      const etag2 = await store.multipart.uploadPart(
+        'models/big/weights.bin',
+        uploadId,
+        2,
+        Readable.from([second]),
+        second.length,
+      );
+      const etag1 = await store.multipart.uploadPart(
+        'models/big/weights.bin',
+        uploadId,
+        1,
+        Readable.from([first]),
+      );
+      expect(await store.stat('models/big/weights.bin')).toBeUndefined();
+      await store.multipart.complete('models/big/weights.bin', uploadId, [
+        { partNumber: 2, etag: etag2 },
+        { partNumber: 1, etag: etag1 },
+      ]);
+      const whole = Buffer.concat([first, second]);
+      // Buffer.equals: a deep equality over 5 MB element by element would take a minute.
+      expect((await store.get('models/big/weights.bin')).equals(whole)).toBe(true);
+      expect(await store.stat('models/big/weights.bin')).toMatchObject({
+        size: whole.length,
+        sha256: sha(whole),
+      });
+      expect((await store.list('models/big/')).map((entry) => entry.key)).toEqual(['models/big/weights.bin']);
+    });
+
+    it('drops an aborted multipart upload: nothing written, the upload id no longer takes parts', async () => {
+      const uploadId = await store.multipart.create('models/aborted/weights.bin');
+      await store.multipart.uploadPart(
+        'models/aborted/weights.bin',
+        uploadId,
+        1,
+        Readable.from([Buffer.from('x')]),
+        1,
+      );
+      await store.multipart.abort('models/aborted/weights.bin', uploadId);
+      expect(await store.list('models/aborted/')).toEqual([]);
+      await expect(
+        store.multipart.complete('models/aborted/weights.bin', uploadId, [{ partNumber: 1, etag: 'x' }]),
+      ).rejects.toThrow();
+      await expect(store.multipart.create('../outside')).rejects.toMatchObject({
+        code: 'MLOPS_ERR_ARTIFACT_KEY_INVALID',
+      });
+    });
+
     describe('rejects keys that could escape the store or are malformed', () => {
       for (const [key, why] of BAD_KEYS) {
         it(`rejects ${why}: ${JSON.stringify(key.slice(0, 24))}`, async () => {

@@ -50,12 +50,14 @@ export default async function setup(project: TestProject): Promise<() => void> {
   execFileSync('bash', [path.join(REPO, 'scripts/setup_deploy_tools.sh')], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  // The official mlflow client, pinned, for the compatibility suite.
-  const mlflowPython = execFileSync('bash', [path.join(REPO, 'scripts/setup_mlflow_client.sh')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-    .toString()
-    .trim();
+  // The official mlflow clients, pinned (the 2.x line and the current 3.x), for the compatibility suite.
+  const [mlflowPython, mlflow3Python] = ['2', '3'].map((line) =>
+    execFileSync('bash', [path.join(REPO, 'scripts/setup_mlflow_client.sh'), line], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+      .toString()
+      .trim(),
+  );
   // The official Airflow REST clients, pinned: 2.x (/api/v1) and 3.x (/api/v2), one venv each.
   const airflowPythons = Object.fromEntries(
     execFileSync('bash', [path.join(REPO, 'scripts/setup_airflow_client.sh')], {
@@ -67,7 +69,8 @@ export default async function setup(project: TestProject): Promise<() => void> {
       .map((line) => line.split('=', 2) as [string, string]),
   );
   project.provide('services', {
-    MLOPS_TEST_MLFLOW_PYTHON: mlflowPython,
+    MLOPS_TEST_MLFLOW_PYTHON: mlflowPython ?? '',
+    MLOPS_TEST_MLFLOW3_PYTHON: mlflow3Python ?? '',
     ...airflowPythons,
     ...started,
     ...external,

@@ -15,7 +15,9 @@ import {
   getModelVersion,
   getRegisteredModel,
   getVersionByAlias,
+  recordModelVersion,
   renameRegisteredModel,
+  resolveVersionSource,
   searchModelVersions,
   searchRegisteredModels,
   setAlias,
@@ -230,18 +232,29 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
           tags: z.array(keyValue).optional(),
           run_link: z.string().optional(),
           description: z.string().optional(),
+          model_id: z.string().optional(),
         }),
-        'Register a new version of a model',
-        async (body) => ({
-          model_version: await createModelVersion(db, {
-            name: body.name,
+        'Register a new version of a model (from a run’s artifacts or an MLflow 3 logged model)',
+        async (body) => {
+          // `models:/<model_id>` becomes the logged model's artifact location, so serving reads it as any other.
+          const { source, runId, modelId } = await resolveVersionSource(db, {
             source: body.source,
-            ...(body.run_id ? { runId: body.run_id } : {}),
+            runId: body.run_id,
+            modelId: body.model_id,
+          });
+          const version = await createModelVersion(db, {
+            name: body.name,
+            source,
+            ...(runId ? { runId } : {}),
+            ...(modelId ? { modelId } : {}),
             ...(body.run_link ? { runLink: body.run_link } : {}),
             ...(body.description ? { description: body.description } : {}),
             ...(body.tags ? { tags: body.tags } : {}),
-          }),
-        }),
+          });
+          if (modelId)
+            await recordModelVersion(db, modelId, { name: version.name, version: version.version });
+          return { model_version: version };
+        },
       );
       rpc(['GET'], 'model-versions/get', nameVersion, 'Get a model version', async (query) => ({
         model_version: await getModelVersion(db, query.name, query.version),

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Platform } from '../../platform/index.js';
 import { listProxiedArtifacts, proxyPathOf } from '../../tracking/artifact-proxy.js';
 import {
+  checkMetricModels,
   createExperiment,
   createRun,
   deleteRunTag,
@@ -12,6 +13,7 @@ import {
   getMetricHistory,
   getRun,
   logBatch,
+  logModelMetrics,
   type Metric,
   RUN_STATUSES,
   type Run,
@@ -57,7 +59,16 @@ const viewType = z
       (value as ViewType),
   );
 const orderBy = z.union([z.array(z.string()), z.string().transform((value) => [value])]);
-const metric = z.object({ key: z.string(), value: double, timestamp: int64, step: int64.optional() });
+const metric = z.object({
+  key: z.string(),
+  value: double,
+  timestamp: int64,
+  step: int64.optional(),
+  // MLflow 3: the point also belongs to a logged model, measured on a dataset.
+  model_id: z.string().optional(),
+  dataset_name: z.string().optional(),
+  dataset_digest: z.string().optional(),
+});
 
 /**
  * The MLflow tracking REST API (`/api/2.0/mlflow/...`, also under `/ajax-api/`), with MLflow's field
@@ -261,7 +272,9 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
         },
       );
       post('runs/log-metric', z.intersection(runId, metric), 'Log one metric point', async (body) => {
-        await logBatch(db, idOf(body), { metrics: [toMetric(body)] });
+        await logMetricsWithModels(db, idOf(body), [body], (metrics) =>
+          logBatch(db, idOf(body), { metrics }),
+        );
         return {};
       });
       post('runs/log-parameter', z.intersection(runId, keyValue), 'Log a parameter', async (body) => {
@@ -293,11 +306,9 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
         ),
         'Log metrics, params and tags at once (all or nothing)',
         async (body) => {
-          await logBatch(db, idOf(body), {
-            metrics: (body.metrics ?? []).map(toMetric),
-            params: body.params ?? [],
-            tags: body.tags ?? [],
-          });
+          await logMetricsWithModels(db, idOf(body), body.metrics ?? [], (metrics) =>
+            logBatch(db, idOf(body), { metrics, params: body.params ?? [], tags: body.tags ?? [] }),
+          );
           return {};
         },
       );
@@ -345,6 +356,31 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
       );
     }
   };
+}
+
+/** Logs a run's metrics with `write`, and links those naming a logged model to it (models checked first). */
+async function logMetricsWithModels(
+  db: Platform['database']['db'],
+  runId: string,
+  metrics: z.infer<typeof metric>[],
+  write: (metrics: Metric[]) => Promise<void>,
+): Promise<void> {
+  const linked = metrics.filter((point) => point.model_id);
+  await checkMetricModels(
+    db,
+    linked.map((point) => point.model_id ?? ''),
+  );
+  await write(metrics.map(toMetric));
+  await logModelMetrics(
+    db,
+    runId,
+    linked.map((point) => ({
+      ...toMetric(point),
+      model_id: point.model_id ?? '',
+      ...(point.dataset_name ? { dataset_name: point.dataset_name } : {}),
+      ...(point.dataset_digest ? { dataset_digest: point.dataset_digest } : {}),
+    })),
+  );
 }
 
 function idOf(input: { run_id?: string | undefined; run_uuid?: string | undefined }): string {

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { MultipartUploads } from './multipart-uploads.js';
 
 /** What a store knows of one stored object. */
 export interface ArtifactInfo {
@@ -47,6 +48,8 @@ export interface ArtifactStore {
   list(prefix?: string): Promise<ArtifactListing[]>;
   /** Removes `key`; resolves false when there was nothing to remove. */
   delete(key: string): Promise<boolean>;
+  /** Large objects written in parts (MLflow's multipart artifact upload). */
+  readonly multipart: MultipartUploads;
   /** Checks the store answers; resolves with the round-trip time in milliseconds. */
   ping(): Promise<number>;
   /** Releases connections; the store is not used afterwards. */

@@ -30,6 +30,8 @@ import type {
   PutOptions,
 } from './artifact-store.js';
 import { hashStream, writeHashed } from './hashing.js';
+import { LocalMultipartUploads } from './local-multipart-uploads.js';
+import type { MultipartUploads } from './multipart-uploads.js';
 
 interface SidecarMeta {
   sha256: string;
@@ -46,11 +48,15 @@ interface SidecarMeta {
 export class LocalArtifactStore implements ArtifactStore {
   readonly backend = 'local' as const;
   readonly location: string;
+  readonly multipart: MultipartUploads;
   private readonly root: string;
 
   constructor(config: LocalArtifactStoreConfig) {
     this.root = path.resolve(config.root);
     this.location = this.root;
+    this.multipart = new LocalMultipartUploads(this.root, (key, body, options) =>
+      this.put(key, body, options),
+    );
   }
 
   async put(key: string, body: ArtifactBody, options: PutOptions = {}): Promise<ArtifactInfo> {

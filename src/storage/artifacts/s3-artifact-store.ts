@@ -20,6 +20,8 @@ import type {
   PutOptions,
 } from './artifact-store.js';
 import { hashStream, isInMemoryBody, sha256Hex, toBuffer, writeHashed } from './hashing.js';
+import type { MultipartUploads } from './multipart-uploads.js';
+import { S3MultipartUploads } from './s3-multipart-uploads.js';
 
 type S3Module = typeof import('@aws-sdk/client-s3');
 
@@ -31,6 +33,7 @@ type S3Module = typeof import('@aws-sdk/client-s3');
 export class S3ArtifactStore implements ArtifactStore {
   readonly backend = 's3' as const;
   readonly location: string;
+  readonly multipart: MultipartUploads;
 
   private constructor(
     private readonly s3: S3Module,
@@ -38,6 +41,13 @@ export class S3ArtifactStore implements ArtifactStore {
     private readonly config: S3ArtifactStoreConfig,
   ) {
     this.location = `s3://${config.bucket}${config.prefix === '' ? '' : `/${config.prefix}`}`;
+    this.multipart = new S3MultipartUploads(
+      s3,
+      client,
+      config.bucket,
+      (key) => this.objectKey(key),
+      (error, key) => this.mapError(error, key),
+    );
   }
 
   /** Loads the AWS SDK (only now, so the embedded path never does) and builds the client. */

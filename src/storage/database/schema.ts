@@ -48,6 +48,58 @@ export interface DatabaseSchema {
   automation_actions: AutomationActionsTable;
   api_tokens: ApiTokensTable;
   user_identities: UserIdentitiesTable;
+  logged_models: LoggedModelsTable;
+  logged_model_params: KeyValueTable & { model_id: string };
+  logged_model_tags: KeyValueTable & { model_id: string };
+  logged_model_metrics: LoggedModelMetricsTable;
+  tracking_datasets: TrackingDatasetsTable;
+  run_dataset_inputs: { run_id: string; dataset_uuid: string; position: number };
+  run_dataset_input_tags: KeyValueTable & { run_id: string; dataset_uuid: string };
+  run_model_links: { run_id: string; model_id: string; direction: 'input' | 'output'; step: number };
+  artifact_multipart_uploads: {
+    upload_id: string;
+    artifact_key: string;
+    backend_upload_id: string;
+    created_at: number;
+  };
+}
+
+/** An MLflow 3 logged model: a model's files, params, tags and metrics, apart from any run. */
+export interface LoggedModelsTable {
+  model_id: string;
+  experiment_id: number;
+  name: string;
+  artifact_location: string;
+  model_type: string | null;
+  source_run_id: string | null;
+  status: string;
+  status_message: ColumnType<string, string | undefined, string>;
+  lifecycle_stage: ColumnType<string, string | undefined, string>;
+  creation_timestamp_ms: number;
+  last_updated_timestamp_ms: number;
+}
+
+export interface LoggedModelMetricsTable {
+  model_id: string;
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  run_id: string;
+  dataset_name: string;
+  dataset_digest: string;
+}
+
+/** A dataset a run read, as MLflow describes it (`mlflow.log_input`). */
+export interface TrackingDatasetsTable {
+  dataset_uuid: string;
+  experiment_id: number;
+  name: string;
+  digest: string;
+  source_type: string;
+  source: string;
+  schema: string | null;
+  profile: string | null;
 }
 
 /** External user ids that are not plain numbers, and the integer key each was given. */
@@ -111,6 +163,8 @@ export interface ModelVersionsTable {
   status_message: string;
   creation_timestamp: number;
   last_updated_timestamp: number;
+  /** The MLflow 3 logged model the version was registered from, if any. */
+  model_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ModelTransitionsTable {

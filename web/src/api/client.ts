@@ -313,6 +313,16 @@ export interface RunSummary {
     metrics?: { key: string; value: number; step: number }[];
     tags?: { key: string; value: string }[];
   };
+  /** What the run read: datasets (`mlflow.log_input`) and MLflow 3 logged models. */
+  inputs?: {
+    dataset_inputs?: {
+      tags?: { key: string; value: string }[];
+      dataset: { name: string; digest: string; source_type: string; source: string; schema?: string };
+    }[];
+    model_inputs?: { model_id: string }[];
+  };
+  /** The MLflow 3 logged models the run produced. */
+  outputs?: { model_outputs?: { model_id: string; step: number }[] };
 }
 
 export interface MetricPoint {

@@ -110,6 +110,8 @@ export function RunComparePage() {
             keys={paramKeys}
             cell={(entry, key) => paramOf(entry, key) ?? '—'}
           />
+          <h2 className="section-title">Inputs</h2>
+          <RunInputs runs={loaded} />
           <h2 className="section-title">Artifacts</h2>
           <ul className="history">
             {loaded.map((entry) => (
@@ -133,6 +135,60 @@ export function RunComparePage() {
         </>
       )}
     </section>
+  );
+}
+
+/** The datasets each run read (name, context, digest, source) and the logged models it read or produced. */
+function RunInputs(props: { runs: Loaded[] }) {
+  const rows = props.runs.flatMap((entry) => [
+    ...(entry.run.inputs?.dataset_inputs ?? []).map((input) => ({
+      run: entry.run.info.run_name,
+      kind: 'dataset',
+      name: input.dataset.name,
+      context: input.tags?.find((tag) => tag.key === 'mlflow.data.context')?.value ?? '—',
+      detail: `${input.dataset.digest} · ${input.dataset.source_type}`,
+    })),
+    ...(entry.run.inputs?.model_inputs ?? []).map((input) => ({
+      run: entry.run.info.run_name,
+      kind: 'model (input)',
+      name: input.model_id,
+      context: '—',
+      detail: '',
+    })),
+    ...(entry.run.outputs?.model_outputs ?? []).map((output) => ({
+      run: entry.run.info.run_name,
+      kind: 'model (output)',
+      name: output.model_id,
+      context: '—',
+      detail: `step ${output.step}`,
+    })),
+  ]);
+  if (rows.length === 0) return <p className="muted">No dataset or model logged as an input.</p>;
+  return (
+    <div className="table-wrap">
+      <table data-testid="inputs-table">
+        <thead>
+          <tr>
+            <th scope="col">Run</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Name</th>
+            <th scope="col">Context</th>
+            <th scope="col">Digest · source</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={`${row.run}-${row.kind}-${row.name}`}>
+              <td>{row.run}</td>
+              <td>{row.kind}</td>
+              <td className="mono">{row.name}</td>
+              <td>{row.context}</td>
+              <td className="mono">{row.detail}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

@@ -1,0 +1,27 @@
+/**
+ * The MLflow client prints links to the MLflow UI's hash routes ("View run at
+ * http://host/#/experiments/1/runs/<id>"). This maps them onto our own pages, so the link opens the run
+ * or experiment it names. Returns undefined for a hash that is not an MLflow route.
+ */
+export function pageForMlflowHash(hash: string): string | undefined {
+  const route = hash.replace(/^#/, '').split('?')[0] ?? '';
+  const parts = route.split('/').filter(Boolean).map(decodeURIComponent);
+  const [first, id, second, sub] = parts;
+  if (first === 'experiments' && id !== undefined) {
+    if (second === 'runs' && sub !== undefined) return `/runs/compare?ids=${encodeURIComponent(sub)}`;
+    return `/runs?experiment=${encodeURIComponent(id)}`;
+  }
+  if (first === 'models') return id === undefined ? '/models' : `/models/${encodeURIComponent(id)}`;
+  if (first === 'compare-runs') {
+    const runs = /runs=([^&]*)/.exec(hash)?.[1];
+    let ids: unknown;
+    try {
+      ids = runs === undefined ? undefined : JSON.parse(decodeURIComponent(runs));
+    } catch {
+      return undefined;
+    }
+    if (Array.isArray(ids) && ids.every((item) => typeof item === 'string'))
+      return `/runs/compare?ids=${ids.map(encodeURIComponent).join(',')}`;
+  }
+  return undefined;
+}
