@@ -56,7 +56,20 @@ export default async function setup(project: TestProject): Promise<() => void> {
   })
     .toString()
     .trim();
-  project.provide('services', { MLOPS_TEST_MLFLOW_PYTHON: mlflowPython, ...started, ...external });
+  // The official feast SDK, pinned (the benchmark's peer too), for the feature-store compatibility suite.
+  const feastPython = execFileSync('bash', [path.join(REPO, 'scripts/setup_feast_python.sh')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+    .toString()
+    .trim()
+    .split('\n')
+    .at(-1) as string;
+  project.provide('services', {
+    MLOPS_TEST_MLFLOW_PYTHON: mlflowPython,
+    MLOPS_TEST_FEAST_PYTHON: feastPython,
+    ...started,
+    ...external,
+  });
 
   const scratch = mkdtempSync(path.join(tmpdir(), 'mlops-test-template-'));
   const dataDir = path.join(scratch, 'db');

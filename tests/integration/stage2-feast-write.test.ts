@@ -165,6 +165,39 @@ describe.each(['embedded', 'redis'] as const)('Feast write path on the %s online
     expect((await read([202])).results[2]?.values).toEqual(['later']);
   });
 
+  it("takes JSON sent as curl -d sends it (Feast's docs), scalars for every row, but not from a browser", async () => {
+    const body = JSON.stringify({
+      push_source_name: 'movie_scores_push',
+      df: {
+        movie_id: [211, 212],
+        score: [1.5, 2.5],
+        label: 'same',
+        event_timestamp: [
+          iso(now - HOUR)
+            .replace('T', ' ')
+            .replace('Z', '+00:00'),
+          iso(now),
+        ],
+      },
+    });
+    const form = await app.inject({
+      method: 'POST',
+      url: '/push',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: body,
+    });
+    expect(form.statusCode).toBe(200);
+    expect((await read([211, 212])).results[2]?.values).toEqual(['same', 'same']);
+    const fromPage = await app.inject({
+      method: 'POST',
+      url: '/push',
+      headers: { 'content-type': 'text/plain', origin: 'https://elsewhere.example' },
+      payload: body.replace('211', '213'),
+    });
+    expect(fromPage.statusCode).toBe(415);
+    expect((await read([213])).results[1]?.statuses).toEqual(['NOT_FOUND']);
+  });
+
   it('pushes to a built-in view through its push source, typed values included', async () => {
     const response = await post('/push', {
       push_source_name: 'user_activity_push',

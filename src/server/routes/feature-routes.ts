@@ -1,3 +1,4 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
@@ -19,12 +20,32 @@ const status = z.enum(['PRESENT', 'NULL_VALUE', 'NOT_FOUND', 'OUTSIDE_MAX_AGE', 
 const entityColumn = z.array(z.unknown()).max(100_000, { error: 'at most 100000 values per entity column' });
 
 // Feast's data frame as JSON: column → values. Each value is checked against its view's schema, naming it.
+// A single value stands for every row, as pandas broadcasts it (Feast's own docs send `"string_feature": "x"`).
 const frame = z
   .record(
     z.string().min(1).max(200),
-    z.array(z.unknown()).max(100_000, { error: 'at most 100000 values per column' }),
+    z.union([
+      z.array(z.unknown()).max(100_000, { error: 'at most 100000 values per column' }),
+      z.union([z.string(), z.number(), z.boolean(), z.null()]),
+    ]),
   )
-  .describe('column → one value per row: join keys, the timestamp column and every feature of the view');
+  .describe(
+    'column → one value per row (or one value for every row): join keys, the timestamp column and every feature of the view',
+  )
+  .transform((df, context): ColumnarFrame => {
+    const lengths = Object.values(df).flatMap((values) => (Array.isArray(values) ? [values.length] : []));
+    const rows = lengths[0];
+    if (rows === undefined) {
+      context.addIssue({ code: 'custom', message: 'give at least one column as a list of values' });
+      return {};
+    }
+    return Object.fromEntries(
+      Object.entries(df).map(([name, values]) => [
+        name,
+        Array.isArray(values) ? values : new Array<unknown>(rows).fill(values),
+      ]),
+    );
+  });
 
 // ISO 8601, as Feast's clients send it (`2026-01-01T00:00:00`, no zone = UTC); parsed to ms since the epoch.
 const timestamp = z
@@ -76,6 +97,7 @@ export function featureRoutes(
     app.addHook('onClose', async () => {
       await store.close();
     });
+    acceptUntypedJson(app);
 
     app.post(
       '/get-online-features',
@@ -511,4 +533,35 @@ function logWrites(
       { component: 'FEATURE_STORE', action, ...result },
       `${result.rows} rows written to ${result.feature_view}`,
     );
+}
+
+/**
+ * Feast's documented calls send JSON without saying so (`curl -d '{...}'` as form data,
+ * `requests.post(url, data=json.dumps(...))` without a type), and Feast reads it as JSON: so do these routes.
+ * Not from a browser, though: a page on another site can send such a request without asking (no CORS
+ * preflight), so one that carries an Origin header must declare application/json.
+ */
+function acceptUntypedJson(app: FastifyInstance): void {
+  const parse = (
+    request: { headers: Record<string, unknown> },
+    body: string | Buffer,
+    done: (error: Error | null, value?: unknown) => void,
+  ) => {
+    if (request.headers.origin !== undefined) {
+      const error = new Error(
+        'a browser request must send its JSON body as Content-Type: application/json',
+      ) as FastifyError;
+      Object.assign(error, { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 });
+      return done(error);
+    }
+    try {
+      done(null, JSON.parse(String(body)));
+    } catch (cause) {
+      const error = cause as FastifyError;
+      Object.assign(error, { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 });
+      done(error);
+    }
+  };
+  app.addContentTypeParser(['application/x-www-form-urlencoded', 'text/plain'], { parseAs: 'string' }, parse);
+  app.addContentTypeParser('*', { parseAs: 'string' }, parse);
 }
