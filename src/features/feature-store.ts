@@ -59,6 +59,9 @@ export const FEATURE_ALIASES: Readonly<Record<string, Readonly<Record<string, st
   user: { rating: 'avg_rating', genre: 'genre_preference', watch_count: 'watch_count_total' },
 };
 
+/** Most rows per push or online write (as many as one JSON column may hold): writes are not latency-bound. */
+const MAX_WRITE_ROWS = 100_000;
+
 /** What a push or an online write did, per view. */
 export interface WriteResult {
   feature_view: string;
@@ -176,7 +179,7 @@ export class FeatureStore {
   }): Promise<WriteResult[]> {
     const registry = await this.registryFor(request.allowRegistryCache);
     const writes = viewsOfPushSource(registry, request.pushSourceName).map((view) =>
-      prepareWrite(registry, view, request.df, this.context.config.maxEntities),
+      prepareWrite(registry, view, request.df, MAX_WRITE_ROWS),
     );
     const results = await this.writeOnline(request.to === 'offline' ? [] : writes);
     if (request.to === 'online') return results;
@@ -209,9 +212,7 @@ export class FeatureStore {
         { field: 'feature_view_name' },
       );
     }
-    const [result] = await this.writeOnline([
-      prepareWrite(registry, view, request.df, this.context.config.maxEntities),
-    ]);
+    const [result] = await this.writeOnline([prepareWrite(registry, view, request.df, MAX_WRITE_ROWS)]);
     if (result === undefined) throw new Error('no write result');
     return result;
   }

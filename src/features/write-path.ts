@@ -176,7 +176,7 @@ function checkFrameShape(df: ColumnarFrame, maxRows: number): number {
   if (rowCount === 0) throw new ValidationError('df has no rows', { field: 'df' });
   if (rowCount > maxRows) {
     throw new ValidationError(
-      `${rowCount} rows is over the limit of ${maxRows} per request (MLOPS_FEATURES_MAX_ENTITIES): split the batch`,
+      `${rowCount} rows is over the limit of ${maxRows} per request: split the batch`,
       { field: 'df' },
     );
   }

@@ -127,6 +127,27 @@ describe.each(['embedded', 'redis'] as const)('Feast write path on the %s online
     expect(Date.parse(answer.results[1]?.event_timestamps[0] ?? '')).toBe(Date.parse(iso(now - HOUR)));
   });
 
+  it('answers the reference batch route for keys given as digits', async () => {
+    const response = await post('/api/v1/features/batch', {
+      entity_ids: ['101', 103],
+      features: ['movie_scores:score'],
+      entity_type: 'movie',
+    });
+    expect(response.statusCode).toBe(200);
+    expect(
+      response
+        .json()
+        .results.map((row: { entity_id: unknown; found: boolean; features: Record<string, unknown> }) => [
+          row.entity_id,
+          row.found,
+          row.features['movie_scores:score'],
+        ]),
+    ).toEqual([
+      ['101', true, 0.5],
+      [103, false, null],
+    ]);
+  });
+
   it("pushes online in the shape of Feast's docs, and an older row never replaces a newer one", async () => {
     const pushed = await post('/push', {
       push_source_name: 'movie_scores_push',
