@@ -4,7 +4,8 @@
  * read: in-process (one request at a time) and over HTTP under concurrent load (autocannon in its own
  * process, Feast's `/get-online-features` body), for 1 entity and for 100 entities × 10 features. The
  * reference peer is the real Feast (pinned by scripts/setup_feast_python.sh) with its SQLite online store,
- * read the same two ways on the same values. Then historical retrieval of 1M entity rows.
+ * read the same two ways on the same values. Then historical retrieval of 1M entity rows. Writes: Feast's
+ * `POST /push` (to the online store) of 1000 rows per request, one client, on our two stores and on Feast.
  *
  *   npm run bench:features [-- --seconds 10 --connections 16 --no-reference]
  *
@@ -51,6 +52,7 @@ const logger = createLogger({ level: 'warn', format: 'json' });
 const benchView = featureView({
   name: 'movie_bench',
   entities: ['movie'],
+  pushSource: 'movie_bench_push',
   description: '10 random features per movie, 10 snapshots each',
   schema: FEATURES.map((name) => ({ name, dtype: 'float64' as const })),
   source: {
@@ -144,6 +146,59 @@ function load<T = Load>(url: string, batch: number, connections = values.connect
   run('2'); // warm-up: JIT, connections
   const result = run(values.seconds);
   return JSON.parse(result.stdout.toString().trim().split('\n').at(-1) ?? '{}') as T;
+}
+
+interface WriteThroughput {
+  rows_per_second: number;
+  request_p50_ms: number;
+  requests: number;
+  rows_per_request: number;
+}
+
+/**
+ * Pushes rows to the online store through Feast's `POST /push`, one request at a time: `requests` requests
+ * of `rows` random movies each, every request newer than the last (so every row is a real write).
+ */
+async function pushLoad(baseUrl: string, rows = 1000, requests = 30): Promise<WriteThroughput> {
+  let next = 7;
+  const random = () => {
+    next = (Math.imul(next, 1_103_515_245) + 12_345) >>> 0;
+    return next;
+  };
+  const bodies = Array.from({ length: requests + 3 }, (_, request) => {
+    const stamp = new Date(Date.UTC(2026, 11, 1, 0, 0, request)).toISOString().replace('Z', '+00:00');
+    return JSON.stringify({
+      push_source_name: 'movie_bench_push',
+      to: 'online',
+      df: {
+        movie_id: Array.from({ length: rows }, () => 1 + (random() % ENTITIES)),
+        event_timestamp: new Array(rows).fill(stamp),
+        ...Object.fromEntries(
+          FEATURES.map((name) => [name, Array.from({ length: rows }, () => random() / 2 ** 32)]),
+        ),
+      },
+    });
+  });
+  const times: number[] = [];
+  for (const [index, body] of bodies.entries()) {
+    const started = performance.now();
+    const response = await fetch(`${baseUrl}/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    if (!response.ok) throw new Error(`${baseUrl}/push: ${response.status} ${await response.text()}`);
+    await response.arrayBuffer();
+    if (index >= 3) times.push(performance.now() - started); // the first three warm up
+  }
+  const total = times.reduce((sum, time) => sum + time, 0);
+  times.sort((a, b) => a - b);
+  return {
+    rows_per_second: (requests * rows) / (total / 1000),
+    request_p50_ms: percentile(times, 50),
+    requests,
+    rows_per_request: rows,
+  };
 }
 
 async function postFeatures(url: string, ids: number[]): Promise<OnlineFeaturesResponse> {
@@ -298,6 +353,8 @@ async function main(): Promise<void> {
       }
       figures[`http_${store}_1`] = load(server.url, 1);
       figures[`http_${store}_100`] = load(server.url, 100);
+      if (!values.quick)
+        figures[`push_${store}`] = await pushLoad(server.url.replace('/get-online-features', ''));
     } finally {
       await stop(server.child);
     }
@@ -392,6 +449,8 @@ async function main(): Promise<void> {
       }
       figures.http_feast_1 = load(url, 1);
       figures.http_feast_100 = load(url, 100);
+      // Last: the pushes change Feast's values (after values_agree was taken).
+      if (!values.quick) figures.push_feast = await pushLoad(`http://127.0.0.1:${port}`);
     } finally {
       await stop(feast);
     }
@@ -431,6 +490,18 @@ function printSummary(figures: Record<string, unknown>): void {
         `  ratio (embedded vs Feast, HTTP): ${(ours.requests_per_second / feast.requests_per_second).toFixed(1)}× throughput, p99 ${(feast.latency_p99_ms / ours.latency_p99_ms).toFixed(1)}× lower\n`,
       );
     }
+  }
+  process.stdout.write('\nonline writes, POST /push of 1000 rows × 10 features, one client\n');
+  for (const [label, key] of [
+    ['embedded', 'push_embedded'],
+    ['Redis', 'push_redis'],
+    ['Feast serve (SQLite)', 'push_feast'],
+  ] as const) {
+    const value = figures[key] as WriteThroughput | undefined;
+    if (value === undefined) continue;
+    process.stdout.write(
+      `${label.padEnd(44)} ${Math.round(value.rows_per_second)} rows/s  p50 ${value.request_p50_ms.toFixed(1)} ms per request\n`,
+    );
   }
   process.stdout.write(
     `historical retrieval: ${figures.historical_rows} rows in ${Number(figures.historical_1m_rows_seconds).toFixed(2)} s\n`,

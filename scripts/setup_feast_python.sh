@@ -5,13 +5,13 @@
 # recorded in the venv's marker file, so a second run is instant. Progress goes to stderr; the venv's python
 # path is the last line of stdout:   PY="$(bash scripts/setup_feast_python.sh | tail -n 1)"
 # (the feast CLI is beside it: "$(dirname "$PY")/feast").
-# Venv location: $MLOPS_FEAST_VENV (default <repo>/.services/feast-venv). Interpreter: $MLOPS_FEAST_PYTHON
+# Venv location: $MLOPS_FEAST_VENV (default $MLOPS_SERVICES_DIR/feast-venv, else <repo>/.services/feast-venv). Interpreter: $MLOPS_FEAST_PYTHON
 # (default python3.11, else python3); it must be 3.11, the version every pin was checked to have wheels for.
 # Its own venv, not bench-venv: Feast pins its own fastapi/numpy/pandas ranges and must not move the others'.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="${MLOPS_FEAST_VENV:-$REPO/.services/feast-venv}"
+VENV="${MLOPS_FEAST_VENV:-${MLOPS_SERVICES_DIR:-$REPO/.services}/feast-venv}"
 MARKER="$VENV/.mlops-feast-requirements"
 
 # feast 0.67.0 is the newest release and installs from wheels only (no sdist needed) on CPython 3.11.

@@ -53,19 +53,21 @@ DEFINITIONS_PY = '''\
 """Feast definitions for the feature-store benchmark (written by bench/reference/feast_reference.py)."""
 from datetime import timedelta
 
-from feast import Entity, FeatureService, FeatureView, Field, FileSource, ValueType
+from feast import Entity, FeatureService, FeatureView, Field, FileSource, PushSource, ValueType
 from feast.types import Float64
 
 movie = Entity(name="movie", join_keys=["movie_id"], value_type=ValueType.INT64)
 
 movie_source = FileSource(name="movie_bench_source", path={data!r}, timestamp_field="event_timestamp")
+# The push source of the write benchmark (POST /push); materialization still reads the file.
+movie_push = PushSource(name="movie_bench_push", batch_source=movie_source)
 
 movie_bench = FeatureView(
     name="movie_bench",
     entities=[movie],
     ttl=timedelta(0),  # 0 = no expiry: every materialized row stays servable
     schema=[Field(name=f"f{{i}}", dtype=Float64) for i in range(10)],
-    source=movie_source,
+    source=movie_push,
     online=True,
 )
 

@@ -6,6 +6,7 @@ import type { PlatformMetrics } from '../monitoring/index.js';
 import { loadFeatureDefinitions } from './definitions/load.js';
 import type { FeatureDefinitions } from './definitions/types.js';
 import { type MaterializeOptions, type MaterializeResult, materialize } from './materialize.js';
+import { appendToOfflineStore } from './offline-push.js';
 import {
   buildFeatureView,
   type FeatureBuild,
@@ -23,6 +24,14 @@ import {
   type OnlineFeaturesResponse,
 } from './online-features.js';
 import { type ActiveRegistry, activeRegistry, applyDefinitions, type PlannedChange } from './registry.js';
+import {
+  type ColumnarFrame,
+  onlineRowsOf,
+  type PreparedWrite,
+  type PushTarget,
+  prepareWrite,
+  viewsOfPushSource,
+} from './write-path.js';
 
 export interface FeatureStoreContext extends DataContext {
   config: FeaturesConfig;
@@ -50,8 +59,23 @@ export const FEATURE_ALIASES: Readonly<Record<string, Readonly<Record<string, st
   user: { rating: 'avg_rating', genre: 'genre_preference', watch_count: 'watch_count_total' },
 };
 
+/** Most rows per push or online write (as many as one JSON column may hold): writes are not latency-bound. */
+const MAX_WRITE_ROWS = 100_000;
+
+/** What a push or an online write did, per view. */
+export interface WriteResult {
+  feature_view: string;
+  rows: number;
+  /** Entities whose online values changed (an older row never replaces a newer one). */
+  written_online: number;
+  /** The offline build that now holds the rows, for offline pushes. */
+  offline_build_id: string | null;
+}
+
 export class FeatureStore {
   private closing: Promise<void> | undefined;
+  // Offline pushes append to one dataset per view: one at a time, so none is lost to a race.
+  private offlineWrites: Promise<unknown> = Promise.resolve();
   readonly online: OnlineFeatureServer;
 
   private constructor(
@@ -128,12 +152,87 @@ export class FeatureStore {
   async materialize(options: MaterializeOptions = {}): Promise<MaterializeResult[]> {
     const registry = await this.registry();
     let views = options.views;
+    const unknown = (views ?? []).filter((name) => !registry.featureViews.some((view) => view.name === name));
+    if (unknown.length > 0) {
+      throw new NotFoundError(
+        `no feature view named ${unknown.join(', ')} in the registry (applied: ${registry.featureViews.map((view) => view.name).join(', ') || 'none'})`,
+        { field: 'feature_views' },
+      );
+    }
     if (views === undefined) {
       views = [];
       for (const view of registry.featureViews)
         if (view.online && (await latestBuild(this.context, view.name)) !== undefined) views.push(view.name);
     }
     return materialize(this.context, registry, this.onlineStore, { ...options, views });
+  }
+
+  /**
+   * Feast's push: rows for the views a push source feeds, to the online store, the offline store or both.
+   * Every view's rows are checked before anything is written, so a refused request changes nothing.
+   */
+  async push(request: {
+    pushSourceName: string;
+    df: ColumnarFrame;
+    to: PushTarget;
+    allowRegistryCache?: boolean;
+  }): Promise<WriteResult[]> {
+    const registry = await this.registryFor(request.allowRegistryCache);
+    const writes = viewsOfPushSource(registry, request.pushSourceName).map((view) =>
+      prepareWrite(registry, view, request.df, MAX_WRITE_ROWS),
+    );
+    const results = await this.writeOnline(request.to === 'offline' ? [] : writes);
+    if (request.to === 'online') return results;
+    const appended = this.offlineWrites.then(async () => {
+      const builds: FeatureBuild[] = [];
+      for (const write of writes) builds.push(await appendToOfflineStore(this.context, registry, write));
+      return builds;
+    });
+    this.offlineWrites = appended.catch(() => undefined);
+    const builds = await appended;
+    return writes.map((write, index) => ({
+      feature_view: write.view.name,
+      rows: write.rows.length,
+      written_online: results.find((result) => result.feature_view === write.view.name)?.written_online ?? 0,
+      offline_build_id: builds[index]?.build_id ?? null,
+    }));
+  }
+
+  /** Feast's write-to-online-store: rows of one view straight into the online store, checked first. */
+  async writeToOnlineStore(request: {
+    featureViewName: string;
+    df: ColumnarFrame;
+    allowRegistryCache?: boolean;
+  }): Promise<WriteResult> {
+    const registry = await this.registryFor(request.allowRegistryCache);
+    const view = registry.featureViews.find((item) => item.name === request.featureViewName);
+    if (view === undefined) {
+      throw new NotFoundError(
+        `no feature view named ${request.featureViewName} in the registry (applied: ${registry.featureViews.map((item) => item.name).join(', ') || 'none'})`,
+        { field: 'feature_view_name' },
+      );
+    }
+    const [result] = await this.writeOnline([prepareWrite(registry, view, request.df, MAX_WRITE_ROWS)]);
+    if (result === undefined) throw new Error('no write result');
+    return result;
+  }
+
+  private registryFor(allowCache = true): Promise<ActiveRegistry> {
+    return allowCache ? this.online.currentRegistry() : this.registry();
+  }
+
+  private async writeOnline(writes: PreparedWrite[]): Promise<WriteResult[]> {
+    const results: WriteResult[] = [];
+    for (const write of writes) {
+      const written = await this.onlineStore.write(write.view.name, onlineRowsOf(write));
+      results.push({
+        feature_view: write.view.name,
+        rows: write.rows.length,
+        written_online: written,
+        offline_build_id: null,
+      });
+    }
+    return results;
   }
 
   async historical(request: HistoricalRequest): Promise<HistoricalResult> {

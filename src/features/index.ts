@@ -24,6 +24,7 @@ export {
   type EntityFeatures,
   FeatureStore,
   type FeatureStoreContext,
+  type WriteResult,
 } from './feature-store.js';
 export { type MaterializeOptions, type MaterializeResult, materializationState } from './materialize.js';
 export {
@@ -52,3 +53,4 @@ export {
   type Spec,
 } from './registry.js';
 export type { FeatureStatistic, FeatureStatistics } from './statistics.js';
+export { type ColumnarFrame, int64KeyOf, type PushTarget, parseTimestamp } from './write-path.js';

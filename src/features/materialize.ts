@@ -12,6 +12,11 @@ export interface MaterializeOptions {
   incremental?: boolean;
   /** Values as of this time (default now): later rows are left for a later run. */
   endTime?: Date;
+  /**
+   * A full run's window start (Feast's `materialize(start_ts, end_ts)`): only rows at or after it. Default:
+   * the view's TTL before `endTime` (or everything for a view without TTL). Ignored by incremental runs.
+   */
+  startTime?: Date;
   onProgress?: (progress: { view: string; written: number; total: number }) => void;
 }
 
@@ -59,7 +64,8 @@ export async function materialize(
         : undefined;
     const mode = previous === undefined ? 'full' : 'incremental';
     const ttlStart = view.ttlSeconds === 0 ? null : new Date(endTime.getTime() - view.ttlSeconds * 1000);
-    const start = previous === undefined ? ttlStart : new Date(previous.end_ts);
+    const fullStart = options.startTime ?? ttlStart;
+    const start = previous === undefined ? fullStart : new Date(previous.end_ts);
     const ts = `"${view.source.timestampField}"`;
     const rows = await withDuckDb(async (connection) => {
       const reader = await connection.runAndReadAll(

@@ -47,6 +47,16 @@ export interface FeatureBuild {
   created_at: Date;
 }
 
+/** The dataset of the rows pushed offline to a view (`POST /push`), each push a new version of all of them. */
+export function pushedDatasetName(view: string): string {
+  return `features.${view}.pushed`;
+}
+
+/** The DuckDB type of a feature type. */
+export function duckDbTypeOf(dtype: FeatureType): string {
+  return DUCKDB_TYPES[dtype];
+}
+
 /** The dataset name a view's builds are versioned under. */
 export function featureDatasetName(view: string): string {
   return `features.${view}`;
@@ -70,12 +80,21 @@ export async function buildFeatureView(
   context: DataContext,
   registry: ActiveRegistry,
   viewName: string,
-  options: { inputVersions?: Record<string, string> } = {},
+  options: {
+    inputVersions?: Record<string, string>;
+    /**
+     * `source` (default) runs the view's query over its inputs; `latest-build` starts from the latest
+     * valid build instead (or from nothing), as an offline push does to append its rows without recomputing.
+     */
+    base?: 'source' | 'latest-build';
+  } = {},
 ): Promise<FeatureBuild> {
   const view = findView(registry, viewName);
   const joinKeys = joinKeysOf(registry, view);
   const inputs: DatasetVersion[] = [];
-  for (const input of view.source.inputs) {
+  const previous = options.base === 'latest-build' ? await latestBuild(context, view.name) : undefined;
+  const pushed = await latestDatasetVersion(context.db, pushedDatasetName(view.name));
+  for (const input of options.base === 'latest-build' ? [] : view.source.inputs) {
     const pinned = options.inputVersions?.[input];
     const version =
       pinned === undefined
@@ -93,6 +112,10 @@ export async function buildFeatureView(
   const work = await mkdtemp(path.join(await ensureDir(path.join(context.home, 'tmp')), 'features-'));
   try {
     const output = path.join(work, `${view.name}.parquet`);
+    const previousVersion =
+      previous === undefined
+        ? undefined
+        : await resolveDatasetVersion(context.db, previous.dataset_version_id);
     const { statistics, validation, rowCount } = await withDuckDb(async (connection) => {
       for (const version of inputs) {
         const file = await localDatasetFile(context, version);
@@ -100,7 +123,7 @@ export async function buildFeatureView(
           `create view ${version.dataset} as select * from read_parquet(${sqlString(file)})`,
         );
       }
-      await checkSourceColumns(connection, view, joinKeys);
+      if (options.base !== 'latest-build') await checkSourceColumns(connection, view, joinKeys);
       const columns = [
         ...joinKeys.map(
           (key) =>
@@ -111,10 +134,25 @@ export async function buildFeatureView(
           (field) => `${quote(field.name)}::${DUCKDB_TYPES[field.dtype]} as ${quote(field.name)}`,
         ),
       ];
+      // Rows pushed offline (POST /push) are part of the view: they win over a computed row of the same
+      // entity and timestamp.
+      const parts: string[] = [];
+      if (options.base !== 'latest-build')
+        parts.push(`select ${columns.join(', ')}, 0 as __pushed from (${view.source.query}) source`);
+      else if (previousVersion !== undefined)
+        parts.push(
+          `select *, 0 as __pushed from read_parquet(${sqlString(await localDatasetFile(context, previousVersion))})`,
+        );
+      if (pushed !== undefined)
+        parts.push(
+          `select ${columns.join(', ')}, 1 as __pushed from read_parquet(${sqlString(await localDatasetFile(context, pushed))})`,
+        );
+      const identity = [...joinKeys.map((key) => quote(key.joinKey)), quote(view.source.timestampField)];
       try {
         await connection.run(
-          `create table features as select ${columns.join(', ')} from (${view.source.query}) source
-           order by ${[...joinKeys.map((key) => quote(key.joinKey)), quote(view.source.timestampField)].join(', ')}`,
+          `create table features as select * exclude (__pushed) from (${parts.join(' union all by name ')})
+           qualify row_number() over (partition by ${identity.join(', ')} order by __pushed desc) = 1
+           order by ${identity.join(', ')}`,
         );
       } catch (error) {
         throw new ValidationError(
@@ -134,6 +172,11 @@ export async function buildFeatureView(
       await connection.run(`copy features to ${sqlString(output)} (format parquet, compression zstd)`);
       return { statistics, validation, rowCount };
     });
+    const sources = [
+      ...inputs.map((input) => ({ dataset: input.dataset, version_id: input.version_id })),
+      ...(previous === undefined ? [] : previous.inputs.filter((input) => input.dataset !== pushed?.dataset)),
+      ...(pushed === undefined ? [] : [{ dataset: pushed.dataset, version_id: pushed.version_id }]),
+    ];
     const { version } = await recordDatasetVersion(context, {
       dataset: featureDatasetName(view.name),
       file: output,
@@ -141,7 +184,13 @@ export async function buildFeatureView(
       source: 'feature_build',
       params: { feature_view: view.name, definition_version: view.version },
       rowCount,
-      parents: inputs.map((input) => ({ kind: 'dataset', id: input.version_id })),
+      parents: [
+        ...inputs.map((input) => ({ kind: 'dataset' as const, id: input.version_id })),
+        ...(previousVersion === undefined
+          ? []
+          : [{ kind: 'dataset' as const, id: previousVersion.version_id }]),
+        ...(pushed === undefined ? [] : [{ kind: 'dataset' as const, id: pushed.version_id }]),
+      ],
     });
     await linkLineage(context.db, [{ kind: 'feature_definition', id: `${view.name}@${view.version}` }], {
       kind: 'dataset',
@@ -153,7 +202,7 @@ export async function buildFeatureView(
       definition_version: view.version,
       dataset_version_id: version.version_id,
       row_count: rowCount,
-      inputs: inputs.map((input) => ({ dataset: input.dataset, version_id: input.version_id })),
+      inputs: sources,
       statistics,
       validation,
       created_at: new Date(),

@@ -6,6 +6,7 @@ import { loadFeatureDefinitions } from './definitions/load.js';
 import type { Entity, OnDemandFeatureView } from './definitions/types.js';
 import { entityKeyOf, type OnlineStore } from './online/online-store.js';
 import { type ActiveRegistry, activeRegistry } from './registry.js';
+import { int64KeyOf } from './write-path.js';
 
 /** Feast's per-value statuses. */
 export type FeatureStatus = 'PRESENT' | 'NULL_VALUE' | 'NOT_FOUND' | 'OUTSIDE_MAX_AGE' | 'INVALID';
@@ -81,7 +82,7 @@ export class OnlineFeatureServer {
     this.registry = undefined;
   }
 
-  async getOnlineFeatures(request: OnlineFeaturesRequest, now = new Date()): Promise<OnlineFeaturesResponse> {
+  async getOnlineFeatures(asked: OnlineFeaturesRequest, now = new Date()): Promise<OnlineFeaturesResponse> {
     const startedAt = performance.now();
     const registry = await this.currentRegistry();
     if (registry.featureViews.length === 0) {
@@ -90,6 +91,8 @@ export class OnlineFeatureServer {
         'no feature views are applied yet: run `mlops features apply`, `build` and `materialize`',
       );
     }
+    // Feast accepts an int64 join key's digits (`"1"`) as well as the number.
+    const request = { ...asked, entities: withInt64Keys(registry, asked.entities) };
     const wanted = resolveReferences(registry, request);
     const entityColumns = Object.keys(request.entities);
     const rowCount = validateEntities(registry, request, wanted, this.options.maxEntities);
@@ -308,6 +311,19 @@ export function resolveReferences(
     });
   }
   return wanted;
+}
+
+function withInt64Keys(
+  registry: ActiveRegistry,
+  entities: Record<string, unknown[]>,
+): Record<string, unknown[]> {
+  let result = entities;
+  for (const [name, values] of Object.entries(entities)) {
+    const entity = registry.entities.find((item) => item.joinKey === name);
+    if (entity?.valueType !== 'int64' || !values.some((value) => typeof value === 'string')) continue;
+    result = { ...result, [name]: values.map((value) => int64KeyOf(value) ?? value) };
+  }
+  return result;
 }
 
 function joinKeys(registry: ActiveRegistry, entityNames: readonly string[]): Entity[] {

@@ -76,6 +76,7 @@ export function specsOf(definitions: FeatureDefinitions): { kind: DefinitionKind
         },
         ttl_seconds: item.ttlSeconds,
         online: item.online,
+        ...(item.pushSource === undefined ? {} : { push_source: item.pushSource }),
         tags: item.tags,
         description: item.description,
       },
@@ -150,6 +151,7 @@ function toDefinitions(objects: RegistryObject[]): ActiveRegistry {
         source: { inputs: source.inputs, query: source.query, timestampField: source.timestamp_field },
         ttlSeconds: Number(spec.ttl_seconds),
         online: spec.online === true,
+        ...(typeof spec.push_source === 'string' ? { pushSource: spec.push_source } : {}),
         tags: (spec.tags ?? {}) as Record<string, string>,
         description: String(spec.description ?? ''),
       };

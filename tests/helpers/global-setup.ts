@@ -68,7 +68,16 @@ export default async function setup(project: TestProject): Promise<() => void> {
       .split('\n')
       .map((line) => line.split('=', 2) as [string, string]),
   );
+  // The official feast SDK, pinned (the benchmark's peer too), for the feature-store compatibility suite.
+  const feastPython = execFileSync('bash', [path.join(REPO, 'scripts/setup_feast_python.sh')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+    .toString()
+    .trim()
+    .split('\n')
+    .at(-1) as string;
   project.provide('services', {
+    MLOPS_TEST_FEAST_PYTHON: feastPython,
     MLOPS_TEST_MLFLOW_PYTHON: mlflowPython ?? '',
     MLOPS_TEST_MLFLOW3_PYTHON: mlflow3Python ?? '',
     ...airflowPythons,

@@ -547,8 +547,8 @@ describe('the HTTP routes', () => {
       'entities',
     ],
     [
-      { features: ['movie_catalogue'], entities: { movie_id: [1, '2'] } },
-      'entities.movie_id[1] must be an integer (got "2")',
+      { features: ['movie_catalogue'], entities: { movie_id: [1, 'two'] } },
+      'entities.movie_id[1] must be an integer (got "two")',
       'entities.movie_id[1]',
     ],
     [

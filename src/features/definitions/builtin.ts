@@ -26,6 +26,7 @@ const sqlString = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
 const movieCatalogue = featureView({
   name: 'movie_catalogue',
+  pushSource: 'movie_catalogue_push',
   entities: ['movie'],
   description:
     'Catalogue facts of each movie (TMDB gives no history: the current values, valid from the release date)',
@@ -51,6 +52,7 @@ const movieCatalogue = featureView({
 
 const movieActivity = featureView({
   name: 'movie_activity',
+  pushSource: 'movie_activity_push',
   entities: ['movie'],
   description:
     'How much each movie is watched: counts over 7 and 30 days and the average share of the movie watched, as of the end of each day it was watched',
@@ -104,6 +106,7 @@ const genreShares = GENRE_ORDER.map((_, index) => `coalesce(g${index} / nullif(g
 
 const userActivity = featureView({
   name: 'user_activity',
+  pushSource: 'user_activity_push',
   entities: ['user'],
   description:
     "What each user watches: counts over 7 days, 30 days and all time, average rating, last watch and the share of each genre in the user's history, as of the end of each day the user was active",
@@ -154,6 +157,7 @@ const userActivity = featureView({
 
 const userRecommendations = featureView({
   name: 'user_recommendations',
+  pushSource: 'user_recommendations_push',
   entities: ['user'],
   description:
     "The champion's top movies for each recently active user, scored ahead of time by movie_batch_prediction",

@@ -54,6 +54,11 @@ export interface FeatureView {
   ttlSeconds: number;
   /** Materialized into the online store. */
   online: boolean;
+  /**
+   * The name of the push source that feeds this view (Feast's `PushSource`): `POST /push` with this name
+   * writes rows straight to the online store, the offline store or both. Several views may share one.
+   */
+  pushSource?: string;
   tags: Record<string, string>;
   description: string;
 }

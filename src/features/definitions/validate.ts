@@ -40,6 +40,7 @@ const DefinitionsSchema = z.object({
       ),
       ttlSeconds: z.number().int().min(0, { error: 'must be a whole number of seconds ≥ 0' }),
       online: z.boolean(),
+      pushSource: name.optional(),
       tags,
       description: z.string(),
     }),
