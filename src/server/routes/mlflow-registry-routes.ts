@@ -236,6 +236,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
           model_version: await createModelVersion(db, {
             name: body.name,
             source: body.source,
+            artifacts: platform.artifacts,
             ...(body.run_id ? { runId: body.run_id } : {}),
             ...(body.run_link ? { runLink: body.run_link } : {}),
             ...(body.description ? { description: body.description } : {}),

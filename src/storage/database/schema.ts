@@ -20,6 +20,7 @@ export interface DatabaseSchema {
   registered_model_tags: KeyValueTable & { name: string };
   model_versions: ModelVersionsTable;
   model_version_tags: KeyValueTable & { name: string; version: number };
+  model_version_artifacts: ModelVersionArtifactsTable;
   registered_model_aliases: { name: string; alias: string; version: number };
   model_transitions: ModelTransitionsTable;
   feedback: FeedbackTable;
@@ -111,6 +112,18 @@ export interface ModelVersionsTable {
   status_message: string;
   creation_timestamp: number;
   last_updated_timestamp: number;
+  /** The folder of the version's files in the MLflow artifact proxy, fixed at registration (null before migration 0013). */
+  artifact_root: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** One file of a registered model version, hashed at registration. */
+export interface ModelVersionArtifactsTable {
+  name: string;
+  version: number;
+  /** Relative to the version's `artifact_root`. */
+  path: string;
+  sha256: string;
+  size_bytes: ColumnType<string | number, number, number>;
 }
 
 export interface ModelTransitionsTable {
