@@ -43,6 +43,15 @@ export const ERROR_CATALOG = {
     summary: 'An artifact key is empty, absolute, contains "..", or would escape the store root.',
   },
   MLOPS_ERR_ARTIFACT_NOT_FOUND: { status: 404, summary: 'No artifact is stored under the key.' },
+  MLOPS_ERR_ARTIFACT_IMMUTABLE: {
+    status: 403,
+    summary:
+      'The path holds files of a registered model version, which cannot be changed or deleted by anyone; register a new version.',
+  },
+  MLOPS_ERR_STORAGE_FULL: {
+    status: 507,
+    summary: 'The disk of the artifact store or the database is full; nothing of the request was kept.',
+  },
   MLOPS_ERR_DATA_INVALID: {
     status: 400,
     summary: 'An input data file or response is malformed; the message names the file and line, or the URL.',
@@ -55,6 +64,11 @@ export const ERROR_CATALOG = {
     status: 422,
     summary:
       'A stored model artifact (manifest or safetensors file) is damaged or does not match its manifest.',
+  },
+  MLOPS_ERR_MODEL_ARTIFACT_TAMPERED: {
+    status: 422,
+    summary:
+      "A registered model version's file differs from the SHA-256 recorded at registration; it is not loaded.",
   },
   MLOPS_ERR_MODEL_NOT_LOADED: {
     status: 503,

@@ -5,7 +5,7 @@ import {
   getModelVersion,
   getVersionByAlias,
   type ModelVersion,
-  readArtifactByUri,
+  readVerifiedVersionFiles,
   Tracker,
 } from '../tracking/index.js';
 import { evaluateRanking, metricsForTracking, type RankingMetrics } from './evaluate.js';
@@ -48,16 +48,25 @@ export async function resolveModelVersion(
   });
 }
 
-/** Downloads and decodes a registered model version's artifact (manifest + safetensors). */
+/**
+ * Downloads and decodes a registered model version's artifact (manifest + safetensors), each file checked
+ * against the SHA-256 the registry recorded at registration (`MLOPS_ERR_MODEL_ARTIFACT_TAMPERED` when it
+ * changed). A version registered before hashes were kept has them recorded at this first load, with a warning.
+ */
 export async function loadModelVersion(
-  context: Pick<ModelsContext, 'db' | 'artifacts'>,
+  context: Pick<ModelsContext, 'db' | 'artifacts'> & Partial<Pick<ModelsContext, 'logger'>>,
   version: ModelVersion,
 ): Promise<TrainedModel> {
-  const source = version.source.replace(/\/+$/, '');
-  const [manifest, tensors] = await Promise.all([
-    readArtifactByUri(context.artifacts, `${source}/${MANIFEST_FILE}`),
-    readArtifactByUri(context.artifacts, `${source}/${TENSORS_FILE}`),
+  const { contents, recordedNow } = await readVerifiedVersionFiles(context.db, context.artifacts, version, [
+    MANIFEST_FILE,
+    TENSORS_FILE,
   ]);
+  if (recordedNow)
+    context.logger?.warn(
+      { component: 'MODELS', action: 'ARTIFACTS_RECORDED', model: version.name, version: version.version },
+      `model ${version.name} version ${version.version} was registered before artifact hashes were kept: its files are recorded now and checked on every later load`,
+    );
+  const [manifest, tensors] = contents as [Buffer, Buffer];
   return decodeModel(manifest, tensors, `model ${version.name} version ${version.version}`);
 }
 

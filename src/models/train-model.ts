@@ -229,6 +229,7 @@ export async function trainModel(context: ModelsContext, options: TrainOptions):
       modelVersion = await createModelVersion(context.db, {
         name: modelName,
         source: `${run.artifactUri}/model`,
+        artifacts: context.artifacts,
         runId: run.runId,
         description: `${algorithm} on ${dataset.dataset} ${dataset.version_id.slice(0, 12)}`,
         tags: [

@@ -99,6 +99,25 @@ export const BUILTIN_ALERT_RULES: readonly AlertRule[] = [
     },
   },
   {
+    name: 'MlopsModelIntegrityFailure',
+    severity: 'critical',
+    summary: "A registered model version's files changed since registration; serving refused it",
+    runbook: 'docs/runbook.md#model-integrity-failure',
+    async evaluate({ metrics }) {
+      const refused = (await metrics.modelIntegrityFailures.get()).values.filter(
+        (sample) => sample.value > 0,
+      );
+      return {
+        isFiring: refused.length > 0,
+        value: refused.reduce((sum, sample) => sum + sample.value, 0),
+        description:
+          refused.length === 0
+            ? 'every loaded model version matches its registered hashes'
+            : `refused to load (files changed since registration): ${refused.map((sample) => `${sample.labels.model} v${sample.labels.version}`).join(', ')}; the previous model keeps serving`,
+      };
+    },
+  },
+  {
     name: 'MlopsPipelineFailed',
     severity: 'warning',
     summary: 'A pipeline run failed',

@@ -43,6 +43,12 @@ export class PlatformMetrics {
     labelNames: ['model', 'version', 'variant', 'algorithm'] as const,
     registers: [this.registry],
   });
+  readonly modelIntegrityFailures = new Counter({
+    name: 'mlops_model_integrity_failures_total',
+    help: 'Model versions refused at load because a file differs from the SHA-256 recorded at registration.',
+    labelNames: ['model', 'version'] as const,
+    registers: [this.registry],
+  });
   readonly modelLoadDuration = new Histogram({
     name: 'mlops_model_load_duration_seconds',
     help: 'Time to download and prepare a model version for serving.',

@@ -7,7 +7,7 @@ export const MAX_BODY_DEPTH = 64;
 /**
  * Refuses, with a 400 naming the field, what no route can store or walk safely: a NUL character in any
  * string (PostgreSQL refuses it in text, so it used to surface as a 500) — in the path, the query string or
- * a JSON body — and JSON nested deeper than MAX_BODY_DEPTH levels. Streamed and binary bodies (artifact
+ * a JSON body — a JSON number too large to be finite (`1e400`), and JSON nested deeper than MAX_BODY_DEPTH levels. Streamed and binary bodies (artifact
  * uploads) pass untouched.
  */
 export function registerInputGuard(app: FastifyInstance): void {
@@ -41,6 +41,9 @@ function inspect(
 ): { field: string; message: string } | undefined {
   if (typeof value === 'string')
     return hasNul(value) ? { field, message: `${field}: holds a NUL character` } : undefined;
+  // JSON.parse turns 1e400 or a 400-digit number into ±Infinity, which no column can hold.
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return { field, message: `${field}: is too large a number (beyond ±1.8e308)` };
   if (!isJson(value)) return undefined;
   if (depth >= MAX_BODY_DEPTH)
     return { field, message: `${field}: nested deeper than ${MAX_BODY_DEPTH} levels` };

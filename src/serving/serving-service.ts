@@ -8,7 +8,12 @@ import type { Logger } from '../logging/index.js';
 import { loadModelVersion, type ModelsContext, readDatasetPairs } from '../models/index.js';
 import type { PlatformMetrics } from '../monitoring/index.js';
 import type { HealthCheck } from '../platform/index.js';
-import { getModelVersion, getRegisteredModel, type ModelVersion } from '../tracking/index.js';
+import {
+  getModelVersion,
+  getRegisteredModel,
+  listTransitions,
+  type ModelVersion,
+} from '../tracking/index.js';
 import { type MovieDetails, ServingCatalogue } from './catalogue.js';
 import { ServedModel, type Strategy, type Variant } from './served-model.js';
 import { type InteractionType, isPositive, UserHistories } from './user-histories.js';
@@ -73,6 +78,8 @@ export class ServingService {
   /** Versions that failed to load, so a broken artifact is not retried every poll. */
   private readonly failed = new Set<string>();
   private lastProblem = 'starting: no model loaded yet';
+  /** Promoted versions that could not be loaded while an older one keeps serving, by variant: shown by `/ready`. */
+  private readonly refused = new Map<Variant, string>();
   private readonly log: Logger;
 
   constructor(
@@ -117,7 +124,8 @@ export class ServingService {
       async check() {
         const { champion, challenger } = service.models;
         if (champion === undefined) throw new Error(service.lastProblem);
-        return `champion v${champion.version.version} (${champion.algorithm})${challenger ? `, challenger v${challenger.version.version} for ${service.config.challengerPercent}% of users` : ''}`;
+        const refused = [...service.refused.values()].map((problem) => `; NOT LOADED: ${problem}`).join('');
+        return `champion v${champion.version.version} (${champion.algorithm})${challenger ? `, challenger v${challenger.version.version} for ${service.config.challengerPercent}% of users` : ''}${refused}`;
       },
     };
   }
@@ -153,7 +161,22 @@ export class ServingService {
           continue;
         }
         const loaded = await this.load(version, variant);
-        if (loaded !== undefined) next[variant] = loaded;
+        if (loaded !== undefined) {
+          next[variant] = loaded;
+          this.refused.delete(variant);
+        } else {
+          const problem = this.lastProblem;
+          if (variant === 'champion' && next.champion === undefined) {
+            const earlier = await this.loadEarlierChampion(version.version);
+            if (earlier !== undefined) next.champion = earlier;
+          }
+          const kept = next[variant];
+          if (kept !== undefined)
+            this.refused.set(
+              variant,
+              `${variant} v${version.version} (${problem}); still serving v${kept.version.version}`,
+            );
+        }
       }
       // The swap: one assignment. Requests hold their own reference to the model they started with.
       this.models = next;
@@ -171,6 +194,35 @@ export class ServingService {
       this.lastProblem = `cannot read the registry: ${String(error)}`;
       this.log.warn({ action: 'REFRESH_FAILED', err: error }, this.lastProblem);
     }
+  }
+
+  /**
+   * After a restart nothing is loaded yet: when the champion cannot load (a damaged or tampered artifact),
+   * serve the newest earlier champion that loads, from the registry's alias history, rather than nothing.
+   */
+  private async loadEarlierChampion(refused: string): Promise<ServedModel | undefined> {
+    const history = await listTransitions(this.context.db, this.config.modelName);
+    const earlier = [
+      ...new Set(
+        history
+          .filter((change) => change.change === 'alias:champion' && change.from_value !== null)
+          .map((change) => change.from_value as string),
+      ),
+    ].filter((version) => version !== refused);
+    for (const number of earlier) {
+      const version = await getModelVersion(this.context.db, this.config.modelName, number).catch(
+        () => undefined,
+      );
+      const loaded = version === undefined ? undefined : await this.load(version, 'champion');
+      if (loaded !== undefined) {
+        this.log.warn(
+          { action: 'MODEL_FALLBACK', model: loaded.name, version: number, refused },
+          `champion v${refused} cannot be loaded: serving the earlier champion v${number} until it is fixed`,
+        );
+        return loaded;
+      }
+    }
+    return undefined;
   }
 
   private async promotedVersions(): Promise<{ champion?: ModelVersion; challenger?: ModelVersion }> {
@@ -245,6 +297,8 @@ export class ServingService {
     } catch (error) {
       this.failed.add(key);
       this.lastProblem = `${key} could not be loaded: ${String(error)}`;
+      if (error instanceof MlopsError && error.code === 'MLOPS_ERR_MODEL_ARTIFACT_TAMPERED')
+        this.metrics?.modelIntegrityFailures.inc({ model: version.name, version: version.version });
       this.log.error(
         { action: 'MODEL_LOAD_FAILED', model: version.name, version: version.version, err: error },
         this.lastProblem,

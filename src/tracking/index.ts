@@ -1,3 +1,9 @@
+export {
+  assertArtifactWritable,
+  type RecordedArtifact,
+  readVerifiedVersionFiles,
+  recordedArtifacts,
+} from './artifact-integrity.js';
 export { proxyPathOf, readArtifactByUri } from './artifact-proxy.js';
 export {
   createExperiment,

@@ -1,5 +1,6 @@
 import { type ExpressionBuilder, sql } from 'kysely';
-import type { DatabaseSchema, MetadataDb } from '../storage/index.js';
+import type { ArtifactStore, DatabaseSchema, MetadataDb } from '../storage/index.js';
+import { hashArtifactFolder, resolveArtifactRoot, saveRecordedArtifacts } from './artifact-integrity.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 import { getRun, type Run } from './run-store.js';
 import { checkLikePattern, exists, invalid, missing, validateKey } from './tracking-errors.js';
@@ -234,11 +235,17 @@ export function checkVersionSource(source: string): void {
     );
 }
 
+/**
+ * Registers a version: its source folder is fixed and every file in it hashed (SHA-256) into the database,
+ * so the files are immutable from then on and serving can check what it loads against the registry.
+ */
 export async function createModelVersion(
   db: MetadataDb,
   input: {
     name: string;
     source: string;
+    /** The store the source's files are in: they are hashed at registration. */
+    artifacts: ArtifactStore;
     runId?: string;
     runLink?: string;
     description?: string;
@@ -250,6 +257,8 @@ export async function createModelVersion(
   await getRegisteredModel(db, input.name);
   if (input.source.trim() === '') throw invalid("Missing value for required parameter 'source'", 'source');
   checkVersionSource(input.source);
+  const root = await resolveArtifactRoot(db, input.source);
+  const files = root === undefined ? [] : await hashArtifactFolder(input.artifacts, root);
   const version = await db.transaction().execute(async (trx) => {
     // Lock the model row so concurrent registrations get distinct version numbers.
     await sql`select name from registered_models where name = ${input.name} for update`.execute(trx);
@@ -283,6 +292,7 @@ export async function createModelVersion(
         .values(input.tags.map((tag) => ({ name: input.name, version: number, ...tag })))
         .execute();
     }
+    if (root !== undefined) await saveRecordedArtifacts(trx, input.name, number, root, files);
     await trx
       .updateTable('registered_models')
       .set({ last_updated_timestamp: now })

@@ -189,6 +189,67 @@ describe('hostile input is a 400 naming the field, never a 500, and stores nothi
     expect(fine.statusCode).toBe(200);
   });
 
+  it('refuses numbers too large to hold (1e400, 400 digits) and NaN-like values, naming the field', async () => {
+    const huge = '9'.repeat(400);
+    const metrics = async () =>
+      (await platform.database.db.selectFrom('run_metrics').select('key').execute()).length;
+    const before = await metrics();
+    const run = await app.inject({
+      method: 'POST',
+      url: '/api/2.0/mlflow/runs/create',
+      headers: as('editor'),
+      payload: { experiment_id: '0' },
+    });
+    const runId = run.json().run.info.run_id as string;
+    const cases: { method: 'GET' | 'POST'; url: string; payload?: string; field: RegExp }[] = [
+      {
+        method: 'POST',
+        url: '/api/2.0/mlflow/runs/log-metric',
+        payload: `{"run_id":"${runId}","key":"m","value":1,"timestamp":1e400}`,
+        field: /timestamp/,
+      },
+      {
+        method: 'POST',
+        url: '/api/2.0/mlflow/runs/log-metric',
+        payload: `{"run_id":"${runId}","key":"m","value":1,"timestamp":"${huge}"}`,
+        field: /timestamp/,
+      },
+      {
+        method: 'POST',
+        url: '/api/2.0/mlflow/runs/log-metric',
+        payload: `{"run_id":"${runId}","key":"m","value":1,"timestamp":1,"step":${huge}}`,
+        field: /step/,
+      },
+      {
+        method: 'POST',
+        url: '/api/2.0/mlflow/runs/create',
+        payload: `{"experiment_id":"0","start_time":"NaN"}`,
+        field: /start_time/,
+      },
+      {
+        method: 'POST',
+        url: '/api/v1/feedback',
+        payload: `{"user_id":1,"movie_id":1e400,"interaction_type":"like"}`,
+        field: /movie_id/,
+      },
+      { method: 'GET', url: '/api/v1/recommendations?user_id=1&k=1e400', field: /k/ },
+      { method: 'GET', url: '/api/v1/recommendations?user_id=1&k=NaN', field: /k/ },
+      { method: 'GET', url: `/api/v1/movies?limit=${huge}`, field: /limit/ },
+    ];
+    for (const request of cases) {
+      const answer = await app.inject({
+        method: request.method,
+        url: request.url,
+        headers: { ...as('admin'), ...(request.payload ? { 'content-type': 'application/json' } : {}) },
+        ...(request.payload ? { payload: request.payload } : {}),
+      });
+      expect(answer.statusCode, `${request.url} ${request.payload ?? ''}`).toBe(400);
+      expect(answer.json().message, request.url).toMatch(request.field);
+      expect(answer.body).not.toMatch(/\n\s+at /);
+    }
+    expect(await metrics()).toBe(before);
+  });
+
   it('refuses JSON nested thousands of levels deep', async () => {
     const nested = `${'{"a":'.repeat(5000)}"leaf"${'}'.repeat(5000)}`;
     const answer = await app.inject({

@@ -21,6 +21,7 @@ describe('registry convenience API (/mlflow/...)', () => {
       await createModelVersion(db, {
         name: 'recommender',
         source: `${run.artifactUri}/model`,
+        artifacts: test.platform.artifacts,
         runId: run.runId,
       });
     }

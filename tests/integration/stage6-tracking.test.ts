@@ -49,6 +49,7 @@ describe('tracking SDK, promotion policy and CLI', () => {
     const version = await createModelVersion(platform.database.db, {
       name: 'recommender',
       source: `${run.artifactUri}/model`,
+      artifacts: platform.artifacts,
       runId: run.runId,
     });
     return version.version;

@@ -235,9 +235,10 @@ for (const backend of BACKENDS) {
       const original = await context.artifacts.get(key);
       await context.artifacts.put(key, Buffer.concat([original.subarray(0, 100), Buffer.alloc(10)]));
       const error = await loadModelVersion(context, version).catch((caught: unknown) => caught);
-      expect(codeOf(error)).toBe('MLOPS_ERR_MODEL_ARTIFACT_INVALID');
+      // The registry's hash, recorded at registration, catches it before the manifest is even read.
+      expect(codeOf(error)).toBe('MLOPS_ERR_MODEL_ARTIFACT_TAMPERED');
       expect((error as Error).message).toMatch(
-        /model movie_predictor version \d+: model.safetensors does not match the manifest/,
+        /model movie_predictor version \d+: model.safetensors changed since registration/,
       );
     });
   });

@@ -9,6 +9,7 @@ import {
   putProxiedArtifact,
   streamProxiedArtifact,
 } from '../../tracking/artifact-proxy.js';
+import { assertArtifactWritable } from '../../tracking/index.js';
 import { answerWithMlflowErrors } from './mlflow-errors.js';
 
 /**
@@ -18,6 +19,7 @@ import { answerWithMlflowErrors } from './mlflow-errors.js';
  */
 export function mlflowArtifactRoutes(platform: Platform): FastifyPluginAsyncZod {
   const store = platform.artifacts;
+  const db = platform.database.db;
   return async (app) => {
     const instance = app as unknown as FastifyInstance;
     instance.removeAllContentTypeParsers();
@@ -32,6 +34,7 @@ export function mlflowArtifactRoutes(platform: Platform): FastifyPluginAsyncZod 
       async (request) => {
         const path = (request.params as { '*': string })['*'];
         const body = request.body as Readable | undefined;
+        await assertArtifactWritable(db, path);
         await putProxiedArtifact(store, path, body ?? Buffer.alloc(0), request.headers['content-type']);
         return {};
       },
@@ -76,7 +79,9 @@ export function mlflowArtifactRoutes(platform: Platform): FastifyPluginAsyncZod 
       `${prefix}/*`,
       { schema: { ...hide, summary: 'Delete an artifact or directory' } },
       async (request) => {
-        await deleteProxiedArtifact(store, (request.params as { '*': string })['*']);
+        const path = (request.params as { '*': string })['*'];
+        await assertArtifactWritable(db, path);
+        await deleteProxiedArtifact(store, path);
         return {};
       },
     );

@@ -28,15 +28,9 @@ import {
   updateRegisteredModel,
 } from '../../tracking/index.js';
 import { setMlflowErrorHandling } from './mlflow-errors.js';
+import { int64 } from './wire-numbers.js';
 
 const keyValue = z.object({ key: z.string(), value: z.string() });
-const int64 = z.union([
-  z.number().int(),
-  z
-    .string()
-    .regex(/^-?\d+$/)
-    .transform(Number),
-]);
 const orderBy = z.union([z.array(z.string()), z.string().transform((value) => [value])]);
 const stringList = z.union([z.array(z.string()), z.string().transform((value) => [value])]);
 const name = z.object({ name: z.string() });
@@ -245,6 +239,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
           const version = await createModelVersion(db, {
             name: body.name,
             source,
+            artifacts: platform.artifacts,
             ...(runId ? { runId } : {}),
             ...(modelId ? { modelId } : {}),
             ...(body.run_link ? { runLink: body.run_link } : {}),

@@ -27,15 +27,8 @@ import {
   type ViewType,
 } from '../../tracking/index.js';
 import { setMlflowErrorHandling } from './mlflow-errors.js';
+import { int64 } from './wire-numbers.js';
 
-/** int64 fields arrive as numbers, or as numeric strings from some clients. */
-const int64 = z.union([
-  z.number().int(),
-  z
-    .string()
-    .regex(/^-?\d+$/)
-    .transform(Number),
-]);
 /** Doubles: numbers, or proto-JSON's "NaN", "Infinity", "-Infinity". */
 const double = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity']).transform(Number)]);
 const keyValue = z.object({ key: z.string(), value: z.string() });

@@ -20,6 +20,7 @@ export interface DatabaseSchema {
   registered_model_tags: KeyValueTable & { name: string };
   model_versions: ModelVersionsTable;
   model_version_tags: KeyValueTable & { name: string; version: number };
+  model_version_artifacts: ModelVersionArtifactsTable;
   registered_model_aliases: { name: string; alias: string; version: number };
   model_transitions: ModelTransitionsTable;
   feedback: FeedbackTable;
@@ -56,6 +57,7 @@ export interface DatabaseSchema {
   run_dataset_inputs: { run_id: string; dataset_uuid: string; position: number };
   run_dataset_input_tags: KeyValueTable & { run_id: string; dataset_uuid: string };
   run_model_links: { run_id: string; model_id: string; direction: 'input' | 'output'; step: number };
+  stream_tickets: StreamTicketsTable;
   artifact_multipart_uploads: {
     upload_id: string;
     artifact_key: string;
@@ -100,6 +102,15 @@ export interface TrackingDatasetsTable {
   source: string;
   schema: string | null;
   profile: string | null;
+}
+
+/** Single-use tickets for the live event stream: who asked (a snapshot of their token) and until when. */
+export interface StreamTicketsTable {
+  ticket_hash: string;
+  token_id: string;
+  name: string;
+  role: string;
+  expires_at: Date;
 }
 
 /** External user ids that are not plain numbers, and the integer key each was given. */
@@ -165,6 +176,18 @@ export interface ModelVersionsTable {
   last_updated_timestamp: number;
   /** The MLflow 3 logged model the version was registered from, if any. */
   model_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The folder of the version's files in the MLflow artifact proxy, fixed at registration (null before migration 0013). */
+  artifact_root: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** One file of a registered model version, hashed at registration. */
+export interface ModelVersionArtifactsTable {
+  name: string;
+  version: number;
+  /** Relative to the version's `artifact_root`. */
+  path: string;
+  sha256: string;
+  size_bytes: ColumnType<string | number, number, number>;
 }
 
 export interface ModelTransitionsTable {

@@ -11,6 +11,7 @@ import * as events from './0009-events.js';
 import * as apiTokens from './0010-api-tokens.js';
 import * as userIdentities from './0011-user-identities.js';
 import * as loggedModelsDatasets from './0012-logged-models-datasets.js';
+import * as artifactHashesStreamTickets from './0013-artifact-hashes-stream-tickets.js';
 
 /**
  * Every migration, in order. Names are `NNNN-<what>`; never edit one that has shipped: add the next.
@@ -29,4 +30,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0010-api-tokens': apiTokens,
   '0011-user-identities': userIdentities,
   '0012-logged-models-datasets': loggedModelsDatasets,
+  '0013-artifact-hashes-stream-tickets': artifactHashesStreamTickets,
 };
