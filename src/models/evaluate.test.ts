@@ -52,6 +52,22 @@ describe('evaluateRanking', () => {
     expect(metricsForTracking(metrics)).toMatchObject({ ndcg_at_2: metrics.ndcg, eval_users: 1 });
   });
 
+  it('counts every held-out movie the model never saw, not just one of them', () => {
+    // 1 hit (103) among 4 held-out movies, 3 of them unknown to the model: recall@2 is 1/4, not 1/2.
+    const test = pairsFromRows([
+      { userId: 1, movieId: 103, at: 3 },
+      { userId: 1, movieId: 997, at: 4 },
+      { userId: 1, movieId: 998, at: 5 },
+      { userId: 1, movieId: 999, at: 6 },
+    ]);
+    const metrics = evaluateRanking(new FixedScores([5, 4, 3, 2, 1]), train, test, 2);
+    expect(metrics.recall).toBeCloseTo(0.25);
+    expect(metrics.precision).toBeCloseTo(0.5);
+    // Ideal DCG over min(4 relevant, k = 2) ranks; AP@2 divides by min(4, 2) = 2.
+    expect(metrics.ndcg).toBeCloseTo(1 / Math.log2(3) / (1 + 1 / Math.log2(3)));
+    expect(metrics.map).toBeCloseTo(0.25);
+  });
+
   it('skips held-out users the model never saw', () => {
     const metrics = evaluateRanking(
       new FixedScores([5, 4, 3, 2, 1]),

@@ -31,13 +31,17 @@ export function evaluateRanking(
   k: number,
   options: { maxUsers?: number } = {},
 ): RankingMetrics {
-  const relevant = new Map<number, number[]>();
+  // Per user: the held-out movies the model knows (item indices) and how many were held out in all.
+  // Movies absent from training cannot be recommended, but each one still counts in the denominators.
+  const relevant = new Map<number, { known: Set<number>; total: number }>();
   for (let p = 0; p < test.length; p++) {
     const user = train.users.index(test.userId[p] as number);
     if (user === undefined) continue;
-    const list = relevant.get(user) ?? [];
-    list.push(train.items.index(test.movieId[p] as number) ?? -1);
-    relevant.set(user, list);
+    const entry = relevant.get(user) ?? { known: new Set<number>(), total: 0 };
+    const item = train.items.index(test.movieId[p] as number);
+    if (item !== undefined) entry.known.add(item);
+    entry.total++;
+    relevant.set(user, entry);
   }
   const users = [...relevant.keys()]
     .sort((a, b) => a - b)
@@ -52,7 +56,7 @@ export function evaluateRanking(
     const history = { items: rowItems(train.byUser, user), counts: rowValues(train.byUser, user) };
     model.scoreUser(user, history, scores);
     const ranked = topK(scores, k, history.items).indices;
-    const wanted = new Set(relevant.get(user));
+    const { known: wanted, total } = relevant.get(user) as { known: Set<number>; total: number };
     let hits = 0;
     let dcg = 0;
     let precisionSum = 0;
@@ -66,11 +70,11 @@ export function evaluateRanking(
       precisionSum += hits / (rank + 1);
     });
     let ideal = 0;
-    for (let rank = 0; rank < Math.min(wanted.size, k); rank++) ideal += 1 / Math.log2(rank + 2);
+    for (let rank = 0; rank < Math.min(total, k); rank++) ideal += 1 / Math.log2(rank + 2);
     totals.precision += hits / k;
-    totals.recall += hits / wanted.size;
+    totals.recall += hits / total;
     totals.ndcg += dcg / ideal;
-    totals.map += precisionSum / Math.min(wanted.size, k);
+    totals.map += precisionSum / Math.min(total, k);
     totals.hit_rate += hits > 0 ? 1 : 0;
   }
   const n = Math.max(users.length, 1);

@@ -34,6 +34,18 @@ describe('splitInteractions', () => {
     expect([...split.test.movieId]).toEqual([18, 19]);
   });
 
+  it('time: movies started in the same second are held out by the source order, not by movie id', () => {
+    // As in ml-100k: all five ratings share one second; the file lists the high ids first.
+    const sameSecond = [50, 40, 30, 20, 10].map((movieId) => ({ userId: 1, movieId, at: 7 * DAY }));
+    const split = splitInteractions(pairsFromRows(sameSecond), {
+      strategy: 'time',
+      testFraction: 0.4,
+      minInteractions: 5,
+      seed: 1,
+    });
+    expect([...split.test.movieId]).toEqual([20, 10]);
+  });
+
   it('random: seeded and reproducible, same size per user', () => {
     const options = { strategy: 'random', testFraction: 0.3, minInteractions: 5, seed: 9 } as const;
     const first = splitInteractions(pairsFromRows(rows), options);

@@ -30,7 +30,8 @@ export interface Split {
 /**
  * Holds out part of each user's movies. `time`: the movies each user started watching last (a user's
  * future, as in production). `random`: a seeded random share. Pairs must be grouped by user in
- * first-watch order, as `readInteractionPairs` returns them.
+ * first-watch order, as `readInteractionPairs` returns them; movies started at the same moment are in
+ * the source's order, so the time split holds out the ones the source lists last.
  */
 export function splitInteractions(pairs: InteractionPairs, options: SplitOptions): Split {
   const isTest = new Uint8Array(pairs.length);

@@ -178,7 +178,8 @@ function combine(
       popularity: stats.get(rating.content_id)?.count ?? 0,
       timestamp: rating.timestamp,
     }))
-    .sort((a, b) => a.timestamp - b.timestamp || a.user_id - b.user_id || a.content_id - b.content_id);
+    // Stable: ratings of the same second keep the source's line order (the time split breaks ties by it).
+    .sort((a, b) => a.timestamp - b.timestamp);
   return { movies: full, interactions };
 }
 

@@ -13,8 +13,11 @@ import {
 import { topK } from '../top-k.js';
 
 export const itemKnnParams = z.object({
-  /** Neighbours kept per item. */
-  neighbours: z.number().int().min(1).max(1000).default(100),
+  /**
+   * Neighbours kept per item; any value at or above the catalogue size keeps them all (memory: items ×
+   * kept × 8 bytes, 512 MB for all neighbours of 8,000 movies).
+   */
+  neighbours: z.number().int().min(1).default(100),
   /** Shrinks similarities of rarely co-watched pairs: sim · n / (n + shrinkage). */
   shrinkage: z.number().finite().min(0).default(10),
 });
