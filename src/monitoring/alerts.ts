@@ -403,9 +403,15 @@ export class AlertManager {
   }
 }
 
-/** The alert history, newest first (firing ones included). */
-export async function listAlerts(db: MetadataDb, limit = 100): Promise<AlertRecord[]> {
-  const rows = await db.selectFrom('alerts').selectAll().orderBy('started_at', 'desc').limit(limit).execute();
+/** The alert history, newest first (firing ones included), or only the alerts of one status. */
+export async function listAlerts(
+  db: MetadataDb,
+  limit = 100,
+  filter: { status?: AlertRecord['status'] } = {},
+): Promise<AlertRecord[]> {
+  let query = db.selectFrom('alerts').selectAll().orderBy('started_at', 'desc').limit(limit);
+  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+  const rows = await query.execute();
   return rows.map((row) => ({ ...row, status: row.status as AlertRecord['status'] }));
 }
 

@@ -66,13 +66,14 @@ export function monitoringRoutes(
       {
         schema: {
           tags: ['monitoring'],
-          summary: 'The alert history, newest first, and the alerts firing now',
+          summary: 'The alert history, newest first, the alerts firing now, and whether load is being shed',
           querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
         },
       },
       async (request) => {
         const alerts = await listAlerts(platform.database.db, request.query.limit);
-        return { firing: alerts.filter((alert) => alert.status === 'firing'), alerts };
+        const firing = await listAlerts(platform.database.db, 1000, { status: 'firing' });
+        return { firing, alerts, load_shedding: platform.loadShedder.status() };
       },
     );
     app.get(
