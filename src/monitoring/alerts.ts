@@ -3,6 +3,7 @@ import type { Logger } from '../logging/index.js';
 import type { MetadataDb } from '../storage/index.js';
 import type { LoadShedder } from './load-shedder.js';
 import type { PlatformMetrics } from './metrics.js';
+import { silencedAlertNames } from './silences.js';
 
 export type Severity = 'critical' | 'warning' | 'info';
 
@@ -26,6 +27,10 @@ export interface AlertRule {
   runbook: string;
   /** How long the condition must hold before the alert fires (Prometheus' `for`); default at once. */
   forMs?: number;
+  /** What is measured, in words (the in-process counterpart of the Prometheus rule's `expr`). */
+  expression?: string;
+  /** The condition on the measured value, e.g. `> 0.05`. */
+  threshold?: string;
   evaluate(context: AlertContext): Promise<{ isFiring: boolean; value: number; description: string }>;
 }
 
@@ -52,6 +57,8 @@ const MIN_REQUESTS = 20;
 export const BUILTIN_ALERT_RULES: readonly AlertRule[] = [
   {
     name: 'MlopsHighErrorRatio',
+    expression: '5xx answers / all answers over the last 5 minutes (at least 20 requests)',
+    threshold: '> 0.05',
     severity: 'critical',
     summary: 'More than 5% of requests fail with a 5xx',
     runbook: 'docs/runbook.md#high-error-ratio',
@@ -67,6 +74,8 @@ export const BUILTIN_ALERT_RULES: readonly AlertRule[] = [
   },
   {
     name: 'MlopsHighLatencyP95',
+    expression: 'p95 request latency in seconds over the last 5 minutes (at least 20 requests)',
+    threshold: '> 0.25',
     severity: 'warning',
     summary: 'p95 request latency above 250 ms',
     runbook: 'docs/runbook.md#high-latency',
@@ -82,6 +91,9 @@ export const BUILTIN_ALERT_RULES: readonly AlertRule[] = [
   },
   {
     name: 'MlopsNoModelLoaded',
+    expression:
+      'mlops_model_loaded_info{variant="champion"} (1 when a champion is loaded), on a serving process',
+    threshold: '== 0 for 2 min',
     severity: 'critical',
     summary: 'Serving has no champion model loaded',
     runbook: 'docs/runbook.md#no-model-loaded',
@@ -119,6 +131,8 @@ export const BUILTIN_ALERT_RULES: readonly AlertRule[] = [
   },
   {
     name: 'MlopsPipelineFailed',
+    expression: 'pipeline runs that failed in the last 15 minutes',
+    threshold: '> 0',
     severity: 'warning',
     summary: 'A pipeline run failed',
     runbook: 'docs/runbook.md#pipeline-failed',
@@ -138,6 +152,9 @@ export const BUILTIN_ALERT_RULES: readonly AlertRule[] = [
   },
   {
     name: 'MlopsDataDriftDetected',
+    expression:
+      'share of monitored features drifted in the latest drift check (mlops_drift_dataset_share_ratio)',
+    threshold: '>= 0.5',
     severity: 'warning',
     summary: 'The watch log drifted',
     runbook: 'docs/runbook.md#data-drift',
@@ -155,6 +172,8 @@ export const BUILTIN_ALERT_RULES: readonly AlertRule[] = [
   },
   {
     name: 'MlopsSystemOverload',
+    expression: 'load shedding active (mlops_load_shedding_active_info)',
+    threshold: '== 1',
     severity: 'warning',
     summary: 'The platform is overloaded and sheds non-critical work: scale out',
     runbook: 'docs/runbook.md#system-overload',
@@ -172,6 +191,8 @@ export const BUILTIN_ALERT_RULES: readonly AlertRule[] = [
   },
   {
     name: 'MlopsEventConsumerLag',
+    expression: 'largest consumer-group lag in events (mlops_events_consumer_lag_messages)',
+    threshold: '> 1000',
     severity: 'warning',
     summary: 'A consumer group is more than 1000 events behind',
     runbook: 'docs/runbook.md#event-consumer-lag',
@@ -302,6 +323,7 @@ export class AlertManager {
         changes.push({ ...(open as AlertRecord), status: 'resolved', resolved_at: now, notified: false });
       }
     }
+    const silenced = changes.length === 0 ? new Set<string>() : await silencedAlertNames(db, now);
     for (const change of changes) {
       const line = `${change.status === 'firing' ? 'FIRING' : 'RESOLVED'} ${change.name}: ${change.description}`;
       if (change.status === 'firing')
@@ -315,6 +337,14 @@ export class AlertManager {
             `alert ${change.name} could not be published on the event bus: ${String(error)}`,
           ),
         );
+      // A silenced alert is recorded and published, but pages nobody.
+      if (silenced.has(change.name)) {
+        this.log.info(
+          { action: 'ALERT_SILENCED', alert: change.name },
+          `alert ${change.name} is silenced: no notification`,
+        );
+        continue;
+      }
       const delivered = await this.notify(change);
       if (delivered)
         await db
@@ -392,8 +422,69 @@ export class AlertManager {
   }
 }
 
-/** The alert history, newest first (firing ones included). */
-export async function listAlerts(db: MetadataDb, limit = 100): Promise<AlertRecord[]> {
-  const rows = await db.selectFrom('alerts').selectAll().orderBy('started_at', 'desc').limit(limit).execute();
+/** The alert history, newest first (firing ones included), or only the alerts of one status. */
+export async function listAlerts(
+  db: MetadataDb,
+  limit = 100,
+  filter: { status?: AlertRecord['status'] } = {},
+): Promise<AlertRecord[]> {
+  let query = db.selectFrom('alerts').selectAll().orderBy('started_at', 'desc').limit(limit);
+  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+  const rows = await query.execute();
   return rows.map((row) => ({ ...row, status: row.status as AlertRecord['status'] }));
+}
+
+/** One rule as the Alerts page shows it: its definition, its state now, and its value now. */
+export interface AlertRuleState {
+  name: string;
+  severity: Severity;
+  summary: string;
+  runbook: string;
+  expression: string;
+  threshold: string;
+  for_seconds: number;
+  /** `firing` while an alert is open; `pending` while the condition holds but has not fired yet. */
+  state: 'normal' | 'pending' | 'firing';
+  value: number;
+  description: string;
+  /** Since when the open alert fires; null when it does not. */
+  firing_since: Date | null;
+  is_silenced: boolean;
+}
+
+/**
+ * Evaluates every rule now without recording anything, and reads which are open in the `alerts` table:
+ * the state an Alerts page lists (the recorded history stays the AlertManager's).
+ */
+export async function describeAlertRules(
+  context: AlertContext,
+  rules: readonly AlertRule[] = BUILTIN_ALERT_RULES,
+): Promise<AlertRuleState[]> {
+  const open = await context.db
+    .selectFrom('alerts')
+    .select(['name', 'started_at'])
+    .where('status', '=', 'firing')
+    .execute();
+  const openSince = new Map(open.map((row) => [row.name, row.started_at]));
+  const silenced = await silencedAlertNames(context.db, context.now);
+  const states: AlertRuleState[] = [];
+  for (const rule of rules) {
+    const result = await rule.evaluate(context);
+    const since = openSince.get(rule.name) ?? null;
+    states.push({
+      name: rule.name,
+      severity: rule.severity,
+      summary: rule.summary,
+      runbook: rule.runbook,
+      expression: rule.expression ?? rule.summary,
+      threshold: rule.threshold ?? '',
+      for_seconds: Math.round((rule.forMs ?? 0) / 1000),
+      state: since !== null ? 'firing' : result.isFiring ? 'pending' : 'normal',
+      value: result.value,
+      description: result.description,
+      firing_since: since,
+      is_silenced: silenced.has(rule.name),
+    });
+  }
+  return states;
 }

@@ -4,7 +4,9 @@ export {
   type AlertManagerOptions,
   type AlertRecord,
   type AlertRule,
+  type AlertRuleState,
   BUILTIN_ALERT_RULES,
+  describeAlertRules,
   listAlerts,
   type Severity,
 } from './alerts.js';
@@ -18,6 +20,13 @@ export {
 } from './drift.js';
 export { LoadShedder } from './load-shedder.js';
 export { PlatformMetrics } from './metrics.js';
+export {
+  type AlertSilence,
+  createSilence,
+  expireSilence,
+  listSilences,
+  silencedAlertNames,
+} from './silences.js';
 export {
   chiSquare,
   chiSquareTwoSample,

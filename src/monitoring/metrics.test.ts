@@ -26,3 +26,29 @@ describe('PlatformMetrics.traffic', () => {
     expect(traffic).toMatchObject({ requests: 0, errors: 0, latency_ms: { p50: 0, p95: 0, p99: 0 } });
   });
 });
+
+describe('PlatformMetrics.trafficSeries', () => {
+  it('keeps hours of traffic in steps of about a minute, with the rate, errors and p95 of each', () => {
+    const metrics = new PlatformMetrics({ processMetrics: false });
+    const now = 1_800_000_000_000;
+    // 120 requests two hours ago (6 of them 5xx), 60 requests in the last minute, 20 ms each.
+    for (let i = 0; i < 120; i++)
+      metrics.observeRequest('GET', '/x', i < 6 ? 500 : 200, 0.02, now - 2 * 3600_000 + i * 100);
+    for (let i = 0; i < 60; i++) metrics.observeRequest('GET', '/x', 200, 0.02, now - 30_000 + i * 100);
+    const series = metrics.trafficSeries(6 * 3600, now);
+    expect(series.length).toBeGreaterThanOrEqual(60);
+    expect(series.length).toBeLessThanOrEqual(61);
+    const stepSeconds = ((series[1]?.t ?? 0) - (series[0]?.t ?? 0)) / 1000;
+    expect(stepSeconds).toBe(360);
+    const total = series.reduce((sum, point) => sum + point.requests_per_second * stepSeconds, 0);
+    expect(total).toBeCloseTo(180);
+    const errors = series.reduce((sum, point) => sum + point.errors_per_second * stepSeconds, 0);
+    expect(errors).toBeCloseTo(6);
+    const busy = series.filter((point) => point.requests_per_second > 0);
+    for (const point of busy) expect(point.p95_ms).toBeGreaterThanOrEqual(20);
+    for (const point of busy) expect(point.p95_ms).toBeLessThan(25.1);
+    // A five-minute range has 10-second steps and only sees the recent minute.
+    const recent = metrics.trafficSeries(300, now);
+    expect(recent.reduce((sum, point) => sum + point.requests_per_second * 10, 0)).toBeCloseTo(60);
+  });
+});

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { TrafficHistory } from './traffic-history.js';
 
 /** How many recent requests the traffic window keeps (enough for minutes of a busy server). */
 const WINDOW_CAPACITY = 50_000;
@@ -178,6 +179,8 @@ export class PlatformMetrics {
   private readonly failures = new Uint8Array(WINDOW_CAPACITY);
   private next = 0;
   private filled = 0;
+  /** Six hours of per-10-second aggregates, for the dashboard's longer ranges. */
+  private readonly history = new TrafficHistory();
 
   constructor(options: { processMetrics?: boolean } = {}) {
     // Node's process metrics (CPU, memory, event loop lag, GC) under their standard names.
@@ -190,6 +193,7 @@ export class PlatformMetrics {
     this.times[this.next] = now;
     this.durations[this.next] = seconds * 1000;
     this.failures[this.next] = status >= 500 ? 1 : 0;
+    this.history.observe(now, seconds * 1000, status >= 500);
     this.next = (this.next + 1) % WINDOW_CAPACITY;
     this.filled = Math.min(this.filled + 1, WINDOW_CAPACITY);
   }
@@ -198,6 +202,11 @@ export class PlatformMetrics {
    * Live traffic for the dashboard: request rate, latency percentiles and 5xx count over the last
    * `windowSeconds`, and a series in `stepSeconds` buckets over the last five minutes.
    */
+  /** Request rate, 5xx rate and p95 latency over the last `rangeSeconds` (up to six hours), ~60 steps. */
+  trafficSeries(rangeSeconds: number, now = Date.now()) {
+    return this.history.series(rangeSeconds, now);
+  }
+
   traffic(windowSeconds = 60, stepSeconds = 10, now = Date.now()) {
     const since = now - windowSeconds * 1000;
     const recent: number[] = [];

@@ -162,7 +162,7 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
 
   await app.register(healthRoutes(platform));
   await app.register(authRoutes(platform));
-  await app.register(monitoringRoutes(platform));
+  await app.register(monitoringRoutes(platform, { isServing: options.serving !== undefined }));
   const serving = options.serving;
   if (serving !== undefined) {
     const served = servedEvents(platform);

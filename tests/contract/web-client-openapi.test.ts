@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeatureStore } from '../../src/features/index.js';
@@ -7,11 +7,14 @@ import { type App, buildApp } from '../../src/server/index.js';
 import { ServingService } from '../../src/serving/index.js';
 import { contextOf, openTestPlatform, type TestPlatform } from '../helpers/platform.js';
 
-const CLIENT = path.resolve(import.meta.dirname, '../../web/src/api/client.ts');
+const CLIENT_DIR = path.resolve(import.meta.dirname, '../../web/src/api');
 
-/** Every call the web UI's API client makes: method and path template (`${...}` becomes `{}`). */
+/** Every call the web UI's API client files make: method and path template (`${...}` becomes `{}`). */
 function clientCalls(): { method: 'get' | 'post'; path: string }[] {
-  const source = readFileSync(CLIENT, 'utf8');
+  const source = readdirSync(CLIENT_DIR)
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
+    .map((file) => readFileSync(path.join(CLIENT_DIR, file), 'utf8'))
+    .join('\n');
   const calls: { method: 'get' | 'post'; path: string }[] = [];
   for (const match of source.matchAll(/\b(getJson|postJson)\s*<[^()]*?>\(\s*[`'](\/[^`'?]*)/g)) {
     calls.push({

@@ -17,6 +17,7 @@ import { PipelinePage } from './pages/pipeline-page';
 import { PipelinesPage } from './pages/pipelines-page';
 import { RecommendationsPage } from './pages/recommendations-page';
 import { RunComparePage } from './pages/run-compare-page';
+import { RunbookPage } from './pages/runbook-page';
 import { RunsPage } from './pages/runs-page';
 import { StatusPage } from './pages/status-page';
 
@@ -45,6 +46,7 @@ export function App() {
             <Route path="pipelines" element={<PipelinesPage />} />
             <Route path="drift" element={<DriftPage />} />
             <Route path="alerts" element={<AlertsPage />} />
+            <Route path="runbook" element={<RunbookPage />} />
             <Route path="events" element={<EventsPage />} />
             <Route path="pipelines/:dagId" element={<PipelinePage />} />
             <Route path="datasets/:version" element={<DatasetPage />} />

@@ -4,6 +4,7 @@ import { BrowserRouter } from 'react-router';
 import { App } from './app';
 import { pageForMlflowHash } from './mlflow-links';
 import './styles.css';
+import './styles-stage8.css';
 
 // Links the mlflow client prints (`/#/experiments/1/runs/<id>`) open our own pages.
 const mlflowPage = pageForMlflowHash(window.location.hash);

@@ -1,12 +1,38 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NotFoundError } from '../../errors/index.js';
-import { latestDatasetVersion } from '../../lineage/index.js';
-import { listAlerts } from '../../monitoring/index.js';
+import { NotFoundError, ValidationError } from '../../errors/index.js';
+import { latestDatasetVersion, listDatasetVersions } from '../../lineage/index.js';
+import {
+  createSilence,
+  describeAlertRules,
+  expireSilence,
+  listAlerts,
+  listSilences,
+} from '../../monitoring/index.js';
 import type { Platform } from '../../platform/index.js';
 
 /** `/metrics` for Prometheus and the live traffic figures of the dashboard. */
-export function monitoringRoutes(platform: Platform): FastifyPluginAsyncZod {
+const silenceBody = z
+  .object({
+    alert_name: z.string().min(1).max(200),
+    reason: z.string().trim().min(1, 'say why the alert is silenced').max(1000),
+    ends_at: z.iso.datetime({ offset: true }).optional(),
+    duration_minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 24 * 60)
+      .optional(),
+  })
+  .refine((body) => (body.ends_at === undefined) !== (body.duration_minutes === undefined), {
+    message: 'give either ends_at or duration_minutes',
+    path: ['ends_at'],
+  });
+
+export function monitoringRoutes(
+  platform: Platform,
+  options: { isServing?: boolean } = {},
+): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/metrics',
@@ -40,14 +66,128 @@ export function monitoringRoutes(platform: Platform): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['monitoring'],
-          summary: 'The alert history, newest first, and the alerts firing now',
+          summary: 'The alert history, newest first, the alerts firing now, and whether load is being shed',
           querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
         },
       },
       async (request) => {
         const alerts = await listAlerts(platform.database.db, request.query.limit);
-        return { firing: alerts.filter((alert) => alert.status === 'firing'), alerts };
+        const firing = await listAlerts(platform.database.db, 1000, { status: 'firing' });
+        return { firing, alerts, load_shedding: platform.loadShedder.status() };
       },
+    );
+    app.get(
+      '/api/v1/monitoring/drift/history',
+      {
+        schema: {
+          tags: ['monitoring'],
+          summary: 'Every stored drift report, newest first: per-feature scores and verdicts over time',
+          querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
+        },
+      },
+      async (request) => {
+        const versions = await listDatasetVersions(platform.database.db, {
+          dataset: 'drift_report',
+          limit: request.query.limit,
+        });
+        const reports = [];
+        for (const version of versions) {
+          const report = JSON.parse(
+            (await platform.artifacts.get(version.artifact_key)).toString('utf8'),
+          ) as {
+            dataset_drift?: boolean;
+            drift_share?: number;
+            current?: { to?: string };
+            columns?: { column: string; test: string; score: number; threshold: number; drifted: boolean }[];
+          };
+          reports.push({
+            report_version: version.version_id,
+            created_at: version.updated_at,
+            current_to: report.current?.to ?? null,
+            dataset_drift: report.dataset_drift ?? false,
+            drift_share: report.drift_share ?? 0,
+            columns: (report.columns ?? []).map(({ column, test, score, threshold, drifted }) => ({
+              column,
+              test,
+              score,
+              threshold,
+              drifted,
+            })),
+          });
+        }
+        return { reports };
+      },
+    );
+    app.get(
+      '/api/v1/monitoring/alert-rules',
+      {
+        schema: {
+          tags: ['monitoring'],
+          summary:
+            'Every alert rule with its state now (normal, pending, firing), value, threshold and silence',
+        },
+      },
+      async () => ({
+        rules: await describeAlertRules({
+          db: platform.database.db,
+          metrics: platform.metrics,
+          isServing: options.isServing ?? false,
+          loadShedder: platform.loadShedder,
+          now: new Date(),
+        }),
+      }),
+    );
+    app.get(
+      '/api/v1/monitoring/silences',
+      {
+        schema: {
+          tags: ['monitoring'],
+          summary: 'Alert silences, newest first, active and ended',
+        },
+      },
+      async () => ({ silences: await listSilences(platform.database.db) }),
+    );
+    app.post(
+      '/api/v1/monitoring/silences',
+      {
+        schema: {
+          tags: ['monitoring'],
+          summary: 'Silence an alert until a time, with a reason: it still fires, but notifies nobody',
+          body: silenceBody,
+        },
+      },
+      async (request, reply) => {
+        const { body } = request;
+        const now = new Date();
+        const endsAt =
+          body.ends_at === undefined
+            ? new Date(now.getTime() + (body.duration_minutes ?? 0) * 60_000)
+            : new Date(body.ends_at);
+        if (endsAt.getTime() <= now.getTime())
+          throw new ValidationError('ends_at must be in the future', { field: 'ends_at' });
+        const silence = await createSilence(
+          platform.database.db,
+          {
+            alertName: body.alert_name,
+            endsAt,
+            reason: body.reason,
+            createdBy: request.principal?.name ?? 'anonymous',
+          },
+          now,
+        );
+        return reply.code(201).send(silence);
+      },
+    );
+    app.post(
+      '/api/v1/monitoring/silences/:silence_id/expire',
+      {
+        schema: {
+          tags: ['monitoring'],
+          summary: 'End a silence now',
+          params: z.object({ silence_id: z.string().min(1) }),
+        },
+      },
+      async (request) => expireSilence(platform.database.db, request.params.silence_id),
     );
     app.get(
       '/api/v1/monitoring/traffic',
@@ -55,10 +195,18 @@ export function monitoringRoutes(platform: Platform): FastifyPluginAsyncZod {
         schema: {
           tags: ['monitoring'],
           summary: 'Request rate, latency percentiles and errors over the last minute, and a 5-minute series',
-          querystring: z.object({ window_seconds: z.coerce.number().int().min(5).max(300).default(60) }),
+          querystring: z.object({
+            window_seconds: z.coerce.number().int().min(5).max(300).default(60),
+            range_seconds: z.coerce.number().int().min(60).max(21_600).optional(),
+          }),
         },
       },
-      async (request) => platform.metrics.traffic(request.query.window_seconds),
+      async (request) => {
+        const traffic = platform.metrics.traffic(request.query.window_seconds);
+        const range = request.query.range_seconds;
+        // A range: the series covers it from the six-hour history (about 60 steps) instead.
+        return range === undefined ? traffic : { ...traffic, series: platform.metrics.trafficSeries(range) };
+      },
     );
   };
 }

@@ -33,6 +33,7 @@ export interface DatabaseSchema {
   task_instances: TaskInstancesTable;
   task_logs: TaskLogsTable;
   alerts: AlertsTable;
+  alert_silences: AlertSilencesTable;
   events: EventsTable;
   event_consumer_offsets: {
     group_id: string;
@@ -403,6 +404,16 @@ export interface TaskLogsTable {
 }
 
 /** One alert: when it fired, when it resolved, and whether the webhook was told. */
+export interface AlertSilencesTable {
+  silence_id: string;
+  alert_name: string;
+  reason: string;
+  created_by: string;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  ends_at: Date;
+  expired_at: Date | null;
+}
+
 export interface AlertsTable {
   alert_id: string;
   name: string;

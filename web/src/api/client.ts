@@ -30,6 +30,8 @@ export class ApiError extends Error {
     readonly status: number,
     /** The server's `error_code` (e.g. `MLOPS_ERR_AUTH_INVALID`), when it sent one. */
     readonly code?: string,
+    /** When a refusal will pass (from `Retry-After`): the moment to try again. */
+    readonly retryAt?: Date,
   ) {
     super(message);
   }
@@ -112,10 +114,12 @@ async function send(path: string, init: RequestInit, options: CallOptions = {}):
     const body = (await response.json().catch(() => undefined)) as
       | { message?: string; error_code?: string }
       | undefined;
+    const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN);
     const error = new ApiError(
       body?.message ?? `${path} answered HTTP ${response.status}`,
       response.status,
       body?.error_code,
+      Number.isFinite(retryAfter) ? new Date(Date.now() + retryAfter * 1000) : undefined,
     );
     if (response.status === 401 && !isCheck) authRequired(token, error.message);
     throw error;

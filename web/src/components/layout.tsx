@@ -1,4 +1,5 @@
-import { NavLink, Outlet } from 'react-router';
+import { useEffect, useState } from 'react';
+import { NavLink, Outlet, useLocation } from 'react-router';
 import { ReadinessProvider } from '../api/readiness-context';
 import { Account } from './account';
 import { HealthIndicator } from './health-indicator';
@@ -6,18 +7,32 @@ import { NAV_ITEMS } from './nav-items';
 import { ThemeToggle } from './theme-toggle';
 
 export function Layout() {
+  // On a phone the navigation folds behind a menu button; it closes again on every page change.
+  const [isMenuOpen, setIsMenuOpen] = useState(false);
+  const { pathname } = useLocation();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: closing on a page change is the point.
+  useEffect(() => setIsMenuOpen(false), [pathname]);
   return (
     <ReadinessProvider>
       <div className="shell">
         <a className="skip-link" href="#main">
           Skip to content
         </a>
-        <header className="topbar">
+        <header className={`topbar${isMenuOpen ? ' menu-open' : ''}`}>
           <a className="brand" href="/">
             <img src="/favicon.svg" alt="" width="28" height="28" />
             <span>movie-mlops</span>
           </a>
-          <nav aria-label="Main">
+          <button
+            type="button"
+            className="menu-toggle button"
+            aria-expanded={isMenuOpen}
+            aria-controls="main-nav"
+            onClick={() => setIsMenuOpen((open) => !open)}
+          >
+            {isMenuOpen ? 'Close' : 'Menu'}
+          </button>
+          <nav aria-label="Main" id="main-nav">
             <ul>
               {NAV_ITEMS.map((item) => (
                 <li key={item.to}>

@@ -1,8 +1,9 @@
 import { Link } from 'react-router';
-import { Area, AreaChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { ApiError, fetchAbReport, fetchModelInfo, fetchTraffic, type ServedModelInfo } from '../api/client';
+import { ApiError, fetchAbReport, fetchModelInfo, type ServedModelInfo } from '../api/client';
 import { useReadiness } from '../api/readiness-context';
 import { usePolling } from '../api/use-polling';
+import { formatTime } from '../components/time';
+import { TrafficPanel } from '../components/traffic-panel';
 
 const REFRESH_MS = 5000;
 
@@ -10,7 +11,6 @@ const REFRESH_MS = 5000;
 export function DashboardPage() {
   const readiness = useReadiness();
   const model = usePolling(fetchModelInfo, REFRESH_MS);
-  const traffic = usePolling(fetchTraffic, REFRESH_MS);
   const ab = usePolling(fetchAbReport, REFRESH_MS);
   const components = readiness.data?.components ?? [];
   const up = components.filter((component) => component.status === 'up').length;
@@ -124,33 +124,7 @@ export function DashboardPage() {
           <h2 id="traffic-title" className="panel-title">
             Traffic
           </h2>
-          {traffic.data && (
-            <>
-              <div className="figures">
-                <Figure label="requests/s (1 min)" value={traffic.data.requests_per_second.toFixed(2)} />
-                <Figure label="p50 ms" value={traffic.data.latency_ms.p50.toFixed(1)} />
-                <Figure label="p95 ms" value={traffic.data.latency_ms.p95.toFixed(1)} />
-                <Figure label="p99 ms" value={traffic.data.latency_ms.p99.toFixed(1)} />
-                <Figure label="5xx (1 min)" value={String(traffic.data.errors)} />
-              </div>
-              <ResponsiveContainer width="100%" height={120}>
-                <AreaChart data={traffic.data.series} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
-                  <XAxis dataKey="t" hide />
-                  <YAxis width={40} stroke="var(--muted)" />
-                  <Tooltip labelFormatter={(t) => new Date(Number(t)).toLocaleTimeString()} />
-                  <Area
-                    type="monotone"
-                    dataKey="requests_per_second"
-                    name="requests/s"
-                    stroke="var(--accent)"
-                    fill="var(--accent)"
-                    fillOpacity={0.15}
-                    isAnimationActive={false}
-                  />
-                </AreaChart>
-              </ResponsiveContainer>
-            </>
-          )}
+          <TrafficPanel modelName={model.data?.model_name} />
         </article>
       </div>
     </section>
@@ -168,18 +142,8 @@ function ModelLine({ label, model }: { label: string; model: ServedModelInfo }) 
       <br />
       <span className="muted small">
         {model.algorithm}
-        {ndcg === undefined ? '' : ` · NDCG@10 ${ndcg.toFixed(4)}`} · loaded{' '}
-        {new Date(model.loaded_at).toLocaleTimeString()}
+        {ndcg === undefined ? '' : ` · NDCG@10 ${ndcg.toFixed(4)}`} · loaded {formatTime(model.loaded_at)}
       </span>
     </p>
-  );
-}
-
-function Figure({ label, value }: { label: string; value: string }) {
-  return (
-    <div className="figure">
-      <span className="figure-value">{value}</span>
-      <span className="muted small">{label}</span>
-    </div>
   );
 }

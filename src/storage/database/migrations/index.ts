@@ -12,6 +12,7 @@ import * as apiTokens from './0010-api-tokens.js';
 import * as userIdentities from './0011-user-identities.js';
 import * as loggedModelsDatasets from './0012-logged-models-datasets.js';
 import * as artifactHashesStreamTickets from './0013-artifact-hashes-stream-tickets.js';
+import * as alertSilences from './0014-alert-silences.js';
 
 /**
  * Every migration, in order. Names are `NNNN-<what>`; never edit one that has shipped: add the next.
@@ -31,4 +32,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0011-user-identities': userIdentities,
   '0012-logged-models-datasets': loggedModelsDatasets,
   '0013-artifact-hashes-stream-tickets': artifactHashesStreamTickets,
+  '0014-alert-silences': alertSilences,
 };
