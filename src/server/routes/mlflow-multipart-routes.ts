@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Platform } from '../../platform/index.js';
 import {
   abortProxiedUpload,
+  assertArtifactWritable,
   completeProxiedUpload,
   createProxiedUpload,
   MAX_UPLOAD_PARTS,
@@ -65,6 +66,8 @@ export function mlflowMultipartRoutes(platform: Platform): FastifyPluginAsyncZod
       },
       async (request) => {
         const body = request.body as { path: string; num_parts: number };
+        // A registered version's files are immutable: no multipart upload may start, or finish, under them.
+        await assertArtifactWritable(db, `${(request.params as { '*': string })['*']}/${body.path}`);
         const base = `${request.protocol}://${request.host}`;
         const authorization = request.headers.authorization;
         return createProxiedUpload(
@@ -126,6 +129,7 @@ export function mlflowMultipartRoutes(platform: Platform): FastifyPluginAsyncZod
           upload_id: string;
           parts: { part_number: number; etag: string }[];
         };
+        await assertArtifactWritable(db, `${(request.params as { '*': string })['*']}/${body.path}`);
         await completeProxiedUpload(db, store, {
           directory: (request.params as { '*': string })['*'],
           fileName: body.path,
