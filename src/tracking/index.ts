@@ -17,23 +17,20 @@ export {
   setExperimentTag,
   type ViewType,
 } from './experiment-store.js';
+export { recordModelVersion, resolveVersionSource } from './logged-model-registration.js';
+export { type DatasetRef, type LoggedModelOrder, searchLoggedModels } from './logged-model-search.js';
 export {
   checkMetricModels,
   createLoggedModel,
-  type DatasetRef,
   deleteLoggedModel,
   deleteLoggedModelTag,
   finalizeLoggedModel,
   getLoggedModel,
   type LoggedModel,
-  type LoggedModelOrder,
   logLoggedModelParams,
   logModelMetrics,
   type ModelMetric,
   parseLoggedModelStatus,
-  recordModelVersion,
-  resolveVersionSource,
-  searchLoggedModels,
   setLoggedModelTags,
 } from './logged-model-store.js';
 export {

@@ -1,14 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { type Expression, type ExpressionBuilder, type Selectable, type SqlBool, sql } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { DatabaseSchema, MetadataDb } from '../storage/index.js';
-import { getExperiment, parseExperimentId } from './experiment-store.js';
-import {
-  LOGGED_MODEL_STATUSES,
-  type LoggedModelClause,
-  loggedModelAttribute,
-  parseLoggedModelFilter,
-} from './logged-model-filter.js';
-import { decodePageToken, encodePageToken } from './page-token.js';
+import { getExperiment } from './experiment-store.js';
+import { LOGGED_MODEL_STATUSES } from './logged-model-filter.js';
 import {
   invalid,
   MAX_PARAM_VALUE_LENGTH,
@@ -142,7 +136,7 @@ export async function getLoggedModel(
     .executeTakeFirst();
   if (row === undefined || (row.lifecycle_stage === 'deleted' && options.allowDeleted !== true))
     throw missing(`Logged model with ID '${modelId}' not found.`, 'model_id');
-  return (await serialize(db, [row]))[0] as LoggedModel;
+  return (await serializeLoggedModels(db, [row]))[0] as LoggedModel;
 }
 
 export async function deleteLoggedModel(db: MetadataDb, modelId: string, now = Date.now()): Promise<void> {
@@ -286,137 +280,8 @@ export async function logModelMetrics(db: MetadataDb, runId: string, metrics: Mo
     .execute();
 }
 
-export interface LoggedModelOrder {
-  field_name: string;
-  ascending?: boolean | undefined;
-  dataset_name?: string | undefined;
-  dataset_digest?: string | undefined;
-}
-
-export interface DatasetRef {
-  dataset_name: string;
-  dataset_digest?: string | undefined;
-}
-
-/** `search_logged_models`: models of the given experiments, filtered, ordered and paged like MLflow. */
-export async function searchLoggedModels(
-  db: MetadataDb,
-  options: {
-    experimentIds: string[];
-    filter?: string | undefined;
-    datasets?: DatasetRef[];
-    maxResults?: number | undefined;
-    orderBy?: LoggedModelOrder[];
-    pageToken?: string | undefined;
-  },
-): Promise<{ models: LoggedModel[]; nextPageToken: string | undefined }> {
-  const offset = decodePageToken(options.pageToken);
-  const maxResults = options.maxResults ?? 100;
-  const clauses = parseLoggedModelFilter(options.filter);
-  const ids = options.experimentIds.map(parseExperimentId);
-  if (ids.length === 0) return { models: [], nextPageToken: undefined };
-  const datasets = options.datasets ?? [];
-  if (datasets.some((dataset) => !dataset.dataset_name))
-    throw invalid('`dataset_name` in the `datasets` clause must be specified.', 'datasets');
-
-  let query = db
-    .selectFrom('logged_models')
-    .selectAll()
-    .where('experiment_id', 'in', ids)
-    .where('lifecycle_stage', '!=', 'deleted');
-  for (const clause of clauses) query = query.where((eb) => clauseToSql(eb, clause, datasets));
-  if (datasets.length > 0 && !clauses.some((clause) => clause.kind === 'metric'))
-    query = query.where(
-      sql<SqlBool>`exists (select 1 from logged_model_metrics m where m.model_id = logged_models.model_id and ${datasetCondition(datasets)})`,
-    );
-  let hasCreation = false;
-  for (const order of options.orderBy ?? []) {
-    const direction = order.ascending === false ? sql`desc` : sql`asc`;
-    if (order.field_name.startsWith('metrics.')) {
-      const key = order.field_name.slice('metrics.'.length);
-      const scope = [
-        ...datasets,
-        ...(order.dataset_name
-          ? [{ dataset_name: order.dataset_name, dataset_digest: order.dataset_digest }]
-          : []),
-      ];
-      query = query.orderBy(sql`${latestMetric(key, scope)} ${direction} nulls last`);
-      continue;
-    }
-    const attribute = loggedModelAttribute(order.field_name);
-    if (
-      attribute === undefined ||
-      (order.field_name.includes('.') && !order.field_name.startsWith('attribute'))
-    )
-      throw invalid(`Invalid order by field name: ${order.field_name}`, 'order_by');
-    if (attribute === 'creation_timestamp_ms') hasCreation = true;
-    query = query.orderBy(sql`${sql.ref(`logged_models.${attribute}`)} ${direction} nulls last`);
-  }
-  if (!hasCreation) query = query.orderBy('creation_timestamp_ms', 'desc');
-  const rows = await query
-    .orderBy('model_id')
-    .limit(maxResults + 1)
-    .offset(offset)
-    .execute();
-  return {
-    models: await serialize(db, rows.slice(0, maxResults)),
-    nextPageToken: rows.length > maxResults ? encodePageToken(offset + maxResults) : undefined,
-  };
-}
-
-/** The model's latest value of a metric (highest step, then time), optionally on given datasets. */
-function latestMetric(key: string, datasets: DatasetRef[]): Expression<unknown> {
-  const scope = datasets.length === 0 ? sql`true` : datasetCondition(datasets);
-  return sql`(select m.value from logged_model_metrics m where m.model_id = logged_models.model_id and m.key = ${key} and ${scope} order by m.step desc, m.timestamp desc limit 1)`;
-}
-
-function datasetCondition(datasets: DatasetRef[]) {
-  return sql`(${sql.join(
-    datasets.map((dataset) =>
-      dataset.dataset_digest
-        ? sql`(m.dataset_name = ${dataset.dataset_name} and m.dataset_digest = ${dataset.dataset_digest})`
-        : sql`m.dataset_name = ${dataset.dataset_name}`,
-    ),
-    sql` or `,
-  )})`;
-}
-
-const SQL_OPERATORS: Record<string, string> = {
-  '=': '=',
-  '!=': '!=',
-  '<': '<',
-  '<=': '<=',
-  '>': '>',
-  '>=': '>=',
-  like: 'like',
-  ilike: 'ilike',
-  in: 'in',
-  'not in': 'not in',
-};
-
-function compare(left: Expression<unknown>, operator: string, value: unknown) {
-  const op = sql.raw(SQL_OPERATORS[operator] ?? '=');
-  if (Array.isArray(value))
-    return value.length === 0
-      ? sql<SqlBool>`${sql.raw(operator === 'in' ? 'false' : 'true')}`
-      : sql<SqlBool>`${left} ${op} (${sql.join(value)})`;
-  return sql<SqlBool>`${left} ${op} ${value}`;
-}
-
-function clauseToSql(
-  eb: ExpressionBuilder<DatabaseSchema, 'logged_models'>,
-  clause: LoggedModelClause,
-  datasets: DatasetRef[],
-) {
-  if (clause.kind === 'metric')
-    return compare(latestMetric(clause.key, datasets), clause.operator, clause.value);
-  if (clause.kind === 'attribute')
-    return compare(eb.ref(`logged_models.${clause.key}`), clause.operator, clause.value);
-  const table = clause.kind === 'param' ? 'logged_model_params' : 'logged_model_tags';
-  return sql<SqlBool>`exists (select 1 from ${sql.table(table)} e where e.model_id = logged_models.model_id and e.key = ${clause.key} and ${compare(sql.ref('e.value'), clause.operator, clause.value)})`;
-}
-
-async function serialize(
+/** Logged models with their tags, params and metrics, in MLflow's JSON shape (a few queries per page). */
+export async function serializeLoggedModels(
   db: MetadataDb,
   rows: Selectable<DatabaseSchema['logged_models']>[],
 ): Promise<LoggedModel[]> {
@@ -500,49 +365,3 @@ function generateModelName(): string {
   const bytes = randomBytes(4);
   return `${WORDS[(bytes[0] ?? 0) % WORDS.length]}-${ANIMALS[(bytes[1] ?? 0) % ANIMALS.length]}-${100 + (bytes.readUInt16BE(2) % 900)}`;
 }
-
-/**
- * Where a model version registered from a logged model really lives: `models:/<model_id>` (what MLflow 3's
- * `register_model` sends) resolves to the model's artifact location, and the version takes the model's
- * source run. Other sources pass through unchanged.
- */
-export async function resolveVersionSource(
-  db: MetadataDb,
-  input: { source: string; runId?: string | undefined; modelId?: string | undefined },
-): Promise<{ source: string; runId?: string; modelId?: string }> {
-  const fromUri = /^models:\/([^/@]+)\/?$/.exec(input.source)?.[1];
-  const modelId = input.modelId || (fromUri !== undefined && isLoggedModelId(fromUri) ? fromUri : undefined);
-  if (modelId === undefined) return { source: input.source, ...(input.runId ? { runId: input.runId } : {}) };
-  const model = await getLoggedModel(db, modelId);
-  const runId = input.runId || model.info.source_run_id;
-  return {
-    source: fromUri === modelId ? model.info.artifact_uri : input.source,
-    modelId,
-    ...(runId ? { runId } : {}),
-  };
-}
-
-/** Notes on a logged model which registered versions were made from it (MLflow's `mlflow.modelVersions` tag). */
-export async function recordModelVersion(
-  db: MetadataDb,
-  modelId: string,
-  version: { name: string; version: string },
-): Promise<void> {
-  const tag = await db
-    .selectFrom('logged_model_tags')
-    .select('value')
-    .where('model_id', '=', modelId)
-    .where('key', '=', MODEL_VERSIONS_TAG)
-    .executeTakeFirst();
-  let versions: { name: string; version: string }[] = [];
-  try {
-    versions = tag === undefined ? [] : (JSON.parse(tag.value) as typeof versions);
-  } catch {
-    versions = [];
-  }
-  if (!versions.some((entry) => entry.name === version.name && entry.version === version.version))
-    versions.push(version);
-  await setLoggedModelTags(db, modelId, [{ key: MODEL_VERSIONS_TAG, value: JSON.stringify(versions) }]);
-}
-
-const MODEL_VERSIONS_TAG = 'mlflow.modelVersions';

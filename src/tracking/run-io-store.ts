@@ -139,6 +139,16 @@ async function linkModels(
 
 /** A run's dataset inputs (in logging order), model inputs and model outputs. */
 export async function getRunIo(db: MetadataDb, runId: string): Promise<RunIo> {
+  // Most runs log neither: one cheap query answers for them (search reads this for every run it returns).
+  const { has_inputs: hasInputs, has_links: hasLinks } = await sql<{
+    has_inputs: boolean;
+    has_links: boolean;
+  }>`
+    select exists (select 1 from run_dataset_inputs where run_id = ${runId}) as has_inputs,
+           exists (select 1 from run_model_links where run_id = ${runId}) as has_links`
+    .execute(db)
+    .then((result) => result.rows[0] ?? { has_inputs: false, has_links: false });
+  if (!hasInputs && !hasLinks) return { inputs: { dataset_inputs: [] } };
   const [inputs, tags, links] = await Promise.all([
     db
       .selectFrom('run_dataset_inputs')

@@ -110,6 +110,8 @@ second = mlflow.pyfunc.log_model(name="adder-two", python_model=AddN(5), pip_req
 mlflow.end_run()
 names = [m.name for m in mlflow.search_logged_models(experiment_ids=[experiment_id], output_format="list")]
 check("search_logged_models, newest first", names == ["adder-two", "linear", "adder"], names)
+active = [m.name for m in mlflow.search_logged_models(output_format="list")]
+check("search_logged_models() searches the active experiment", active == names, active)
 found = mlflow.search_logged_models(experiment_ids=[experiment_id], filter_string="metrics.rmse < 1", output_format="list")
 check("search_logged_models on a metric", [m.model_id for m in found] == [info.model_id], found)
 found = client.search_logged_models([experiment_id], filter_string="name = 'adder-two' AND status = 'READY'")

@@ -50,7 +50,7 @@ const CLIENTS = [
       ['mlflow_client_tracking.py', 50],
       ['mlflow_client_registry.py', 23],
       // Logged models, datasets, tables, register_model("models:/<id>"), multipart uploads.
-      ['mlflow3_client_models.py', 46],
+      ['mlflow3_client_models.py', 47],
     ],
   },
 ] as const;

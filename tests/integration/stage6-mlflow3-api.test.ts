@@ -271,6 +271,12 @@ describe('MLflow 3 REST API: logged models, inputs, multipart uploads, links', (
       (await call('POST', 'runs/outputs', { run_id: runId, models: [{ model_id: `m-${'1'.repeat(32)}` }] }))
         .status,
     ).toBe(404);
+    const hugeStep = await call('POST', 'runs/outputs', {
+      run_id: runId,
+      models: [{ model_id: model, step: 1e20 }],
+    });
+    expect(hugeStep.status).toBe(400);
+    expect(hugeStep.body.message).toContain('step');
     const run = (await call('GET', `runs/get?run_id=${runId}`)).body.run;
     expect(run.inputs.dataset_inputs).toEqual([dataset('ratings', 'd1', 'training')]);
     expect(run.outputs.model_outputs).toEqual([{ model_id: model, step: 3 }]);

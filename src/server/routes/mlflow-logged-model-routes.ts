@@ -302,7 +302,12 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
         undefined,
         z.object({
           run_id: z.string().min(1),
-          models: z.array(z.object({ model_id: z.string().min(1), step: int64.optional() })),
+          models: z.array(
+            z.object({
+              model_id: z.string().min(1),
+              step: int64.refine(Number.isSafeInteger, 'step must be a safe integer').optional(),
+            }),
+          ),
         }),
         'Log the logged models a run produced',
         async (_params, body) => {
