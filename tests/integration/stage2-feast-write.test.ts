@@ -437,4 +437,38 @@ describe.each(['embedded', 'redis'] as const)('Feast write path on the %s online
     expect(response.statusCode).toBe(status);
     expect(response.json().field).toBe(field);
   });
+
+  it('keeps appending offline after the view gains a feature', async () => {
+    const grown = featureView({
+      ...movieScores,
+      schema: [...movieScores.schema, { name: 'extra', dtype: 'int64' }],
+      source: {
+        ...movieScores.source,
+        query: 'select *, null::bigint as extra from score_timeline',
+      },
+    });
+    await store.apply(
+      defineFeatures({ ...definitions, featureViews: [...BUILTIN_FEATURES.featureViews, grown] }),
+    );
+    const response = await post('/push', {
+      push_source_name: 'movie_scores_push',
+      df: { movie_id: [501], score: [5], label: ['grown'], extra: [42], event_timestamp: [iso(now - HOUR)] },
+      to: 'offline',
+      allow_registry_cache: false,
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    const historical = await store.historical({
+      entities: {
+        rows: [
+          { movie_id: 501, event_timestamp: iso(now) },
+          { movie_id: 301, event_timestamp: iso(now) },
+        ],
+      },
+      features: ['movie_scores:score', 'movie_scores:extra'],
+    });
+    expect(historical.rows?.map((row) => [row.score, row.extra])).toEqual([
+      [5, 42],
+      [30.5, null],
+    ]);
+  });
 });
