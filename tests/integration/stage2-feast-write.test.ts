@@ -81,7 +81,11 @@ describe.each(['embedded', 'redis'] as const)('Feast write path on the %s online
         : {},
     );
     await publishTimeline(test);
-    store = await FeatureStore.open({ ...contextOf(test.platform), config: test.config.features });
+    store = await FeatureStore.open({
+      ...contextOf(test.platform),
+      config: test.config.features,
+      metrics: test.platform.metrics,
+    });
     await store.apply(definitions);
     await store.build({ views: ['movie_scores'] });
     app = await buildApp(test.platform, { features: store });
@@ -125,6 +129,13 @@ describe.each(['embedded', 'redis'] as const)('Feast write path on the %s online
     expect(answer.results[1]?.statuses).toEqual(['PRESENT', 'PRESENT', 'NOT_FOUND']);
     expect(answer.results[2]?.statuses).toEqual(['PRESENT', 'NULL_VALUE', 'NOT_FOUND']);
     expect(Date.parse(answer.results[1]?.event_timestamps[0] ?? '')).toBe(Date.parse(iso(now - HOUR)));
+  });
+
+  it('counts the rows written, by view and target, in /metrics', async () => {
+    const metrics = (await app.inject({ url: '/metrics' })).body;
+    expect(metrics).toMatch(
+      /mlops_feature_store_rows_written_total\{feature_view="movie_scores",target="online"\} 2/,
+    );
   });
 
   it('answers the reference batch route for keys given as digits', async () => {
