@@ -190,6 +190,11 @@ export class FeatureStore {
     });
     this.offlineWrites = appended.catch(() => undefined);
     const builds = await appended;
+    for (const write of writes)
+      this.context.metrics?.featureRowsWritten.inc(
+        { feature_view: write.view.name, target: 'offline' },
+        write.rows.length,
+      );
     return writes.map((write, index) => ({
       feature_view: write.view.name,
       rows: write.rows.length,
@@ -225,6 +230,10 @@ export class FeatureStore {
     const results: WriteResult[] = [];
     for (const write of writes) {
       const written = await this.onlineStore.write(write.view.name, onlineRowsOf(write));
+      this.context.metrics?.featureRowsWritten.inc(
+        { feature_view: write.view.name, target: 'online' },
+        write.rows.length,
+      );
       results.push({
         feature_view: write.view.name,
         rows: write.rows.length,

@@ -124,29 +124,39 @@ export async function buildFeatureView(
         );
       }
       if (options.base !== 'latest-build') await checkSourceColumns(connection, view, joinKeys);
-      const columns = [
-        ...joinKeys.map(
-          (key) =>
-            `${quote(key.joinKey)}::${key.valueType === 'int64' ? 'BIGINT' : 'VARCHAR'} as ${quote(key.joinKey)}`,
-        ),
-        `${quote(view.source.timestampField)}::TIMESTAMP as ${quote(view.source.timestampField)}`,
-        ...view.schema.map(
-          (field) => `${quote(field.name)}::${DUCKDB_TYPES[field.dtype]} as ${quote(field.name)}`,
-        ),
+      const typed = [
+        ...joinKeys.map((key) => ({
+          name: key.joinKey,
+          type: key.valueType === 'int64' ? 'BIGINT' : 'VARCHAR',
+        })),
+        { name: view.source.timestampField, type: 'TIMESTAMP' },
+        ...view.schema.map((field) => ({ name: field.name, type: DUCKDB_TYPES[field.dtype] })),
       ];
+      const columns = typed.map((column) => `${quote(column.name)}::${column.type} as ${quote(column.name)}`);
+      // An earlier build or pushed rows may predate a change of the definition: keep the columns the view
+      // has now, a feature they lack as null.
+      const typedSelect = async (connection: DuckDBConnection, file: string, isPushed: 0 | 1) => {
+        const present = new Set(
+          (await connection.runAndReadAll(`describe select * from read_parquet(${sqlString(file)})`))
+            .getRowObjectsJS()
+            .map((row) => String(row.column_name)),
+        );
+        const kept = typed.map((column) =>
+          present.has(column.name)
+            ? `${quote(column.name)}::${column.type} as ${quote(column.name)}`
+            : `null::${column.type} as ${quote(column.name)}`,
+        );
+        return `select ${kept.join(', ')}, ${isPushed} as __pushed from read_parquet(${sqlString(file)})`;
+      };
       // Rows pushed offline (POST /push) are part of the view: they win over a computed row of the same
       // entity and timestamp.
       const parts: string[] = [];
       if (options.base !== 'latest-build')
         parts.push(`select ${columns.join(', ')}, 0 as __pushed from (${view.source.query}) source`);
       else if (previousVersion !== undefined)
-        parts.push(
-          `select *, 0 as __pushed from read_parquet(${sqlString(await localDatasetFile(context, previousVersion))})`,
-        );
+        parts.push(await typedSelect(connection, await localDatasetFile(context, previousVersion), 0));
       if (pushed !== undefined)
-        parts.push(
-          `select ${columns.join(', ')}, 1 as __pushed from read_parquet(${sqlString(await localDatasetFile(context, pushed))})`,
-        );
+        parts.push(await typedSelect(connection, await localDatasetFile(context, pushed), 1));
       const identity = [...joinKeys.map((key) => quote(key.joinKey)), quote(view.source.timestampField)];
       try {
         await connection.run(

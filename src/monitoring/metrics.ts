@@ -76,6 +76,12 @@ export class PlatformMetrics {
     labelNames: ['feature_view', 'status'] as const,
     registers: [this.registry],
   });
+  readonly featureRowsWritten = new Counter({
+    name: 'mlops_feature_store_rows_written_total',
+    help: 'Feature rows written through the write path (POST /push, /write-to-online-store), by feature view and target (online, offline).',
+    labelNames: ['feature_view', 'target'] as const,
+    registers: [this.registry],
+  });
   readonly pipelineRuns = new Counter({
     name: 'mlops_pipeline_runs_total',
     help: 'Pipeline runs finished, by pipeline and final state (success, failed).',

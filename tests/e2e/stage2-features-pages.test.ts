@@ -67,6 +67,7 @@ describe('feature store pages in a real browser', () => {
     await expect.poll(() => page.getByTestId('feature-stats').locator('tbody tr').count()).toBe(6);
     expect(await page.locator('.checks li').count()).toBe(4);
     expect(await page.locator('.checks .badge-down').count()).toBe(0);
+    expect(await page.getByText('user_activity_push', { exact: true }).count()).toBe(1);
     // Numeric features get a histogram; the timestamp shows its range.
     expect(
       await page.locator('[aria-label="histogram of watch_count_7d"] .recharts-bar-rectangle').count(),

@@ -81,7 +81,11 @@ describe.each(['embedded', 'redis'] as const)('Feast write path on the %s online
         : {},
     );
     await publishTimeline(test);
-    store = await FeatureStore.open({ ...contextOf(test.platform), config: test.config.features });
+    store = await FeatureStore.open({
+      ...contextOf(test.platform),
+      config: test.config.features,
+      metrics: test.platform.metrics,
+    });
     await store.apply(definitions);
     await store.build({ views: ['movie_scores'] });
     app = await buildApp(test.platform, { features: store });
@@ -125,6 +129,13 @@ describe.each(['embedded', 'redis'] as const)('Feast write path on the %s online
     expect(answer.results[1]?.statuses).toEqual(['PRESENT', 'PRESENT', 'NOT_FOUND']);
     expect(answer.results[2]?.statuses).toEqual(['PRESENT', 'NULL_VALUE', 'NOT_FOUND']);
     expect(Date.parse(answer.results[1]?.event_timestamps[0] ?? '')).toBe(Date.parse(iso(now - HOUR)));
+  });
+
+  it('counts the rows written, by view and target, in /metrics', async () => {
+    const metrics = (await app.inject({ url: '/metrics' })).body;
+    expect(metrics).toMatch(
+      /mlops_feature_store_rows_written_total\{feature_view="movie_scores",target="online"\} 2/,
+    );
   });
 
   it('answers the reference batch route for keys given as digits', async () => {
@@ -436,5 +447,39 @@ describe.each(['embedded', 'redis'] as const)('Feast write path on the %s online
     const response = await post(url, payload);
     expect(response.statusCode).toBe(status);
     expect(response.json().field).toBe(field);
+  });
+
+  it('keeps appending offline after the view gains a feature', async () => {
+    const grown = featureView({
+      ...movieScores,
+      schema: [...movieScores.schema, { name: 'extra', dtype: 'int64' }],
+      source: {
+        ...movieScores.source,
+        query: 'select *, null::bigint as extra from score_timeline',
+      },
+    });
+    await store.apply(
+      defineFeatures({ ...definitions, featureViews: [...BUILTIN_FEATURES.featureViews, grown] }),
+    );
+    const response = await post('/push', {
+      push_source_name: 'movie_scores_push',
+      df: { movie_id: [501], score: [5], label: ['grown'], extra: [42], event_timestamp: [iso(now - HOUR)] },
+      to: 'offline',
+      allow_registry_cache: false,
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    const historical = await store.historical({
+      entities: {
+        rows: [
+          { movie_id: 501, event_timestamp: iso(now) },
+          { movie_id: 301, event_timestamp: iso(now) },
+        ],
+      },
+      features: ['movie_scores:score', 'movie_scores:extra'],
+    });
+    expect(historical.rows?.map((row) => [row.score, row.extra])).toEqual([
+      [5, 42],
+      [30.5, null],
+    ]);
   });
 });

@@ -96,6 +96,10 @@ export function FeatureViewPage() {
               <dd>{source?.inputs.join(', ')}</dd>
               <dt>Timestamp</dt>
               <dd className="mono">{source?.timestamp_field}</dd>
+              <dt>Push source</dt>
+              <dd className="mono">
+                {typeof detail.spec.push_source === 'string' ? detail.spec.push_source : 'none'}
+              </dd>
               <dt>Online</dt>
               <dd>
                 {detail.materialization === null
