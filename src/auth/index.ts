@@ -1,4 +1,5 @@
 export { type Access, requiredAccess } from './route-policy.js';
+export { issueStreamTicket, redeemStreamTicket, STREAM_TICKET_TTL_MS } from './stream-tickets.js';
 export {
   countActiveTokens,
   createToken,

@@ -9,6 +9,8 @@ const READING_POSTS = new Set([
   '/similar',
   '/get-online-features',
   '/api/v1/features/batch',
+  // A ticket to open the live stream, which itself needs only viewer.
+  '/api/v1/events/stream-ticket',
 ]);
 
 // Registry changes that move what is served (transitions, aliases, renames): admin, whatever the method.

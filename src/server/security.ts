@@ -2,7 +2,7 @@ import fastifyCors from '@fastify/cors';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
-import { hasRole, type Principal, requiredAccess, verifyToken } from '../auth/index.js';
+import { hasRole, type Principal, redeemStreamTicket, requiredAccess, verifyToken } from '../auth/index.js';
 import { ConfigError, MlopsError } from '../errors/index.js';
 import type { Platform } from '../platform/index.js';
 import { sendError } from './error-handler.js';
@@ -52,7 +52,7 @@ export async function assertSafeToListen(platform: Platform): Promise<void> {
     );
 }
 
-/** The token a request presents: Bearer, basic auth's password, or (for event streams) `access_token`. */
+/** The token a request presents: Bearer or basic auth's password (never the URL: the stream takes a ticket). */
 function presentedToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header !== undefined) {
@@ -65,12 +65,19 @@ function presentedToken(request: FastifyRequest): string | undefined {
     }
     return undefined;
   }
-  // EventSource cannot send headers: the live stream also takes the token in its query.
-  if (request.routeOptions.url === '/api/v1/events/stream') {
-    const query = request.query as { access_token?: unknown } | undefined;
-    if (typeof query?.access_token === 'string') return query.access_token;
-  }
   return undefined;
+}
+
+const STREAM_ROUTE = '/api/v1/events/stream';
+
+/** The live stream's `?ticket=` (EventSource cannot send headers), or `?access_token=` it no longer takes. */
+function streamQuery(request: FastifyRequest): { ticket?: string; hasAccessToken: boolean } {
+  if (request.routeOptions.url !== STREAM_ROUTE) return { hasAccessToken: false };
+  const query = request.query as { ticket?: unknown; access_token?: unknown } | undefined;
+  return {
+    ...(typeof query?.ticket === 'string' ? { ticket: query.ticket } : {}),
+    hasAccessToken: query?.access_token !== undefined,
+  };
 }
 
 /**
@@ -135,11 +142,22 @@ export async function registerSecurity(app: FastifyInstance, platform: Platform)
       hasQuery: request.url.includes('?'),
       acceptsHtml: (request.headers.accept ?? '').includes('text/html'),
     });
-    const token = access === 'public' ? undefined : presentedToken(request);
+    const stream = access === 'public' ? { hasAccessToken: false } : streamQuery(request);
+    if (stream.hasAccessToken)
+      return sendError(reply, request, 401, {
+        error_code: 'MLOPS_ERR_AUTH_INVALID',
+        message:
+          'the stream no longer takes an API token in its URL (it would end up in browser history and logs): POST /api/v1/events/stream-ticket with your token, then open ?ticket=<ticket> within 60 s',
+        field: 'querystring.access_token',
+      });
+    const header = access === 'public' ? undefined : presentedToken(request);
+    const token = header ?? stream.ticket;
     const principal =
       token === undefined || token === ''
         ? undefined
-        : await verifyToken(platform.database.db, token, auth.adminToken);
+        : header === undefined
+          ? await redeemStreamTicket(platform.database.db, token)
+          : await verifyToken(platform.database.db, header, auth.adminToken);
     if (principal !== undefined) request.principal = principal;
     await limit?.(request, reply);
     if (access === 'public') return;
@@ -158,7 +176,10 @@ export async function registerSecurity(app: FastifyInstance, platform: Platform)
       reply.header('www-authenticate', challenge);
       return sendError(reply, request, 401, {
         error_code: 'MLOPS_ERR_AUTH_INVALID',
-        message: 'the API token is malformed, unknown or revoked',
+        message:
+          header === undefined
+            ? 'the stream ticket is unknown, expired or already used: ask for a new one (POST /api/v1/events/stream-ticket)'
+            : 'the API token is malformed, unknown or revoked',
       });
     }
     if (!hasRole(principal.role, access))

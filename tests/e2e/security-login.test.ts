@@ -14,6 +14,7 @@ interface ApiCall {
   path: string;
   authorization: string | undefined;
   accessToken: string | null;
+  ticket: string | null;
 }
 
 function recordApiCalls(page: Page, calls: ApiCall[]): void {
@@ -24,6 +25,7 @@ function recordApiCalls(page: Page, calls: ApiCall[]): void {
       path: url.pathname,
       authorization: request.headers().authorization,
       accessToken: url.searchParams.get('access_token'),
+      ticket: url.searchParams.get('ticket'),
     });
   });
 }
@@ -135,12 +137,15 @@ describe('signing in to a token-protected server in a real browser', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('streams live events with the token; a write above the role shows the server’s refusal', async () => {
+  it('streams live events with a single-use ticket, never the token in the URL; a write above the role shows the server’s refusal', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Events' }).click();
     await expect.poll(() => page.getByTestId('connection-state').textContent()).toBe('connected');
     const stream = calls.filter((call) => call.path === '/api/v1/events/stream');
     expect(stream.length).toBeGreaterThan(0);
-    expect(stream.every((call) => call.accessToken === viewer.token)).toBe(true);
+    expect(stream.every((call) => call.accessToken === null && /^st_/.test(call.ticket ?? ''))).toBe(true);
+    const tickets = calls.filter((call) => call.path === '/api/v1/events/stream-ticket');
+    expect(tickets.length).toBeGreaterThan(0);
+    expect(tickets.every((call) => call.authorization === `Bearer ${viewer.token}`)).toBe(true);
 
     const published = await fetch(`${server.url}/api/v1/events/user-interaction`, {
       method: 'POST',

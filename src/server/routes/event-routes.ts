@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { issueStreamTicket, type Principal, STREAM_TICKET_TTL_MS } from '../../auth/index.js';
 import { type Automations, listActions } from '../../automations/index.js';
-import { ValidationError } from '../../errors/index.js';
+import { MlopsError, ValidationError } from '../../errors/index.js';
 import {
   consumerName,
   EVENT_SCHEMAS,
@@ -12,6 +13,7 @@ import {
   type PublishedEvent,
   type Subscription,
   TOPICS,
+  type Topic,
 } from '../../events/index.js';
 import type { Platform } from '../../platform/index.js';
 import type { ServingService } from '../../serving/index.js';
@@ -33,6 +35,29 @@ const MEMORY_PERCENT_THRESHOLD = 90;
 const percent = z.number().finite().min(0).max(100_000);
 const overloadMetrics = ['cpu', 'latency', 'queue_depth', 'memory', 'error_rate'] as const;
 const driftAlert = EVENT_SCHEMAS['model-drift-alerts']['model.drift_detected'];
+/** The one topic users publish to; the platform emits on every other one itself (or through a trigger route). */
+const USER_TOPIC: Topic = 'user-events';
+
+/**
+ * Topics and event types the platform emits (model.promoted, pipeline.*, alert.*, system.overload, dead
+ * letters, served recommendations, drift) are reserved: a non-admin token publishes user events only, and
+ * reports drift and overload through the trigger routes, so no one forges what automations act on.
+ */
+function assertMayPublish(principal: Principal | undefined, topic: Topic): void {
+  if (topic === USER_TOPIC || principal === undefined || principal.role === 'admin') return;
+  throw new MlopsError(
+    'MLOPS_ERR_FORBIDDEN',
+    `topic ${topic} is reserved to the platform: token ${principal.token_id} (${principal.role}) may publish user events on ${USER_TOPIC}, report drift with POST /api/v1/trigger/model-drift and overload with POST /api/v1/trigger/system-overload; only an admin token publishes here`,
+    { field: 'params.topic' },
+  );
+}
+
+/** Who published: the caller's token id, always (with the label they gave, if any); `api` when tokens are off. */
+function stampedSource(principal: Principal | undefined, given?: string): string {
+  if (principal === undefined) return given ?? 'api';
+  const stamp = `token:${principal.token_id}`;
+  return given === undefined ? stamp : `${given.slice(0, 256 - stamp.length - 3)} (${stamp})`;
+}
 
 export interface EventRoutesOptions {
   automations?: Automations | undefined;
@@ -70,7 +95,7 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
           });
         const event = await bus.publish('user-events', {
           type: 'user.interaction',
-          source: 'api',
+          source: stampedSource(request.principal),
           data: body,
         });
         // A stream must not lose facts because the catalogue lags: the event is kept, but nothing can be
@@ -110,7 +135,7 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
           request.body.model_version ?? (await championVersion(platform, request.body.model_name));
         const event = await bus.publish('model-drift-alerts', {
           type: 'model.drift_detected',
-          source: 'api',
+          source: stampedSource(request.principal),
           data: { ...request.body, model_version },
         });
         return reply.code(202).send({
@@ -155,7 +180,11 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
         const events: PublishedEvent[] = [];
         for (const reading of readings)
           events.push(
-            await bus.publish('system-health', { type: 'system.overload', source: 'api', data: reading }),
+            await bus.publish('system-health', {
+              type: 'system.overload',
+              source: stampedSource(request.principal),
+              data: reading,
+            }),
           );
         const [first] = events;
         return reply.code(202).send({
@@ -172,7 +201,8 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
         bodyLimit: BODY_LIMIT,
         schema: {
           tags: ['events'],
-          summary: 'Publish any event type of a topic (`mlops events publish`); the schema is checked first',
+          summary:
+            "Publish an event of a topic (`mlops events publish`); the schema is checked first. Topics the platform emits itself (everything but user-events) need an admin token; the event is stamped with the caller's token id",
           params: z.object({ topic }),
           body: z
             .object({
@@ -187,11 +217,12 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
       },
       async (request, reply) => {
         const { type, data, source, key, id } = request.body;
+        assertMayPublish(request.principal, request.params.topic);
         // Any topic and type from the outside: `buildEvent` checks them against the schemas at run time.
         const event = await bus.publish(request.params.topic, {
           type,
           data,
-          source: source ?? 'api',
+          source: stampedSource(request.principal, source),
           ...(key === undefined ? {} : { key }),
           ...(id === undefined ? {} : { id }),
         } as EventInput);
@@ -230,6 +261,41 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
       },
     );
 
+    app.post(
+      '/api/v1/events/stream-ticket',
+      {
+        schema: {
+          tags: ['events'],
+          summary:
+            'A single-use ticket, valid 60 s, that opens the live stream once (GET /api/v1/events/stream?ticket=): browsers put it in the URL instead of their API token',
+          response: {
+            200: z.object({
+              ticket: z.string().nullable(),
+              expires_at: z.string(),
+              expires_in_seconds: z.number(),
+            }),
+          },
+        },
+      },
+      async (request) => {
+        const principal = request.principal;
+        const expiresAt = new Date(Date.now() + STREAM_TICKET_TTL_MS);
+        // With tokens off the stream needs no ticket: null says so.
+        if (principal === undefined)
+          return {
+            ticket: null,
+            expires_at: expiresAt.toISOString(),
+            expires_in_seconds: STREAM_TICKET_TTL_MS / 1000,
+          };
+        const issued = await issueStreamTicket(platform.database.db, principal);
+        return {
+          ticket: issued.ticket,
+          expires_at: issued.expiresAt.toISOString(),
+          expires_in_seconds: STREAM_TICKET_TTL_MS / 1000,
+        };
+      },
+    );
+
     app.get(
       '/api/v1/events/stream',
       {
@@ -245,11 +311,13 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
               .max(1000)
               .default(0)
               .describe('send this many recent events first'),
-            access_token: z
+            ticket: z
               .string()
               .max(256)
               .optional()
-              .describe('the API token, for clients that cannot send headers (EventSource)'),
+              .describe(
+                'a single-use ticket from POST /api/v1/events/stream-ticket, for clients that cannot send headers (EventSource); valid 60 s',
+              ),
           }),
         },
       },

@@ -49,6 +49,16 @@ export interface DatabaseSchema {
   automation_actions: AutomationActionsTable;
   api_tokens: ApiTokensTable;
   user_identities: UserIdentitiesTable;
+  stream_tickets: StreamTicketsTable;
+}
+
+/** Single-use tickets for the live event stream: who asked (a snapshot of their token) and until when. */
+export interface StreamTicketsTable {
+  ticket_hash: string;
+  token_id: string;
+  name: string;
+  role: string;
+  expires_at: Date;
 }
 
 /** External user ids that are not plain numbers, and the integer key each was given. */

@@ -682,12 +682,16 @@ export interface OverloadTrigger {
   threshold: number;
 }
 
-/** The live stream (server-sent events, `event: mlops`), after a replay of the latest events. */
-export function eventStreamUrl(topic: EventTopic | undefined, replay = 50): string {
+/**
+ * The live stream (server-sent events, `event: mlops`), after a replay of the latest events. EventSource
+ * cannot send headers, so with a token the URL carries a single-use ticket valid 60 s, never the token
+ * itself (which would end up in the browser's history): ask for a new URL at each connection.
+ */
+export async function eventStreamUrl(topic: EventTopic | undefined, replay = 50): Promise<string> {
   const url = `/api/v1/events/stream?replay=${replay}${topic === undefined ? '' : `&topic=${encodeURIComponent(topic)}`}`;
-  // EventSource cannot send headers: the stream takes the token in its query instead.
-  const token = storedToken();
-  return token === undefined ? url : `${url}&access_token=${encodeURIComponent(token)}`;
+  if (storedToken() === undefined) return url;
+  const { ticket } = await postJson<{ ticket: string | null }>('/api/v1/events/stream-ticket', {});
+  return ticket === null ? url : `${url}&ticket=${encodeURIComponent(ticket)}`;
 }
 export const fetchAutomations = () => getJson<AutomationsReport>('/api/v1/automations');
 export const fetchEventConsumers = () =>

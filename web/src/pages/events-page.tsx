@@ -59,15 +59,28 @@ function useLiveEvents(topic: EventTopic | undefined) {
       queue = [];
       setEvents((shown) => mergeNewest(shown, arrived));
     };
-    const connect = () => {
-      const current = new EventSource(eventStreamUrl(topic, REPLAY));
+    let isClosed = false;
+    const retry = () => {
+      if (!isClosed) retryTimer = setTimeout(connect, 3000);
+    };
+    const connect = async () => {
+      // A fresh single-use ticket for every connection: the browser's own reconnects reuse the URL, are
+      // refused, and come back here.
+      const url = await eventStreamUrl(topic, REPLAY).catch(() => undefined);
+      if (isClosed) return;
+      if (url === undefined) {
+        setConnection('reconnecting');
+        retry();
+        return;
+      }
+      const current = new EventSource(url);
       source = current;
       current.onopen = () => setConnection('connected');
       current.onerror = () => {
         setConnection('reconnecting');
         if (current.readyState === EventSource.CLOSED) {
           current.close();
-          retryTimer = setTimeout(connect, 3000);
+          retry();
         }
       };
       current.addEventListener('mlops', (message) => {
@@ -79,8 +92,9 @@ function useLiveEvents(topic: EventTopic | undefined) {
         flushTimer ??= setTimeout(flush, 100);
       });
     };
-    connect();
+    void connect();
     return () => {
+      isClosed = true;
       source?.close();
       clearTimeout(flushTimer);
       clearTimeout(retryTimer);

@@ -10,7 +10,7 @@ import * as alerts from './0008-alerts.js';
 import * as events from './0009-events.js';
 import * as apiTokens from './0010-api-tokens.js';
 import * as userIdentities from './0011-user-identities.js';
-import * as modelVersionArtifacts from './0013-model-version-artifacts.js';
+import * as artifactHashesStreamTickets from './0013-artifact-hashes-stream-tickets.js';
 
 /**
  * Every migration, in order. Names are `NNNN-<what>`; never edit one that has shipped: add the next.
@@ -28,5 +28,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0009-events': events,
   '0010-api-tokens': apiTokens,
   '0011-user-identities': userIdentities,
-  '0013-model-version-artifacts': modelVersionArtifacts,
+  '0013-artifact-hashes-stream-tickets': artifactHashesStreamTickets,
 };

@@ -5,6 +5,9 @@ import { type Kysely, sql } from 'kysely';
  * (`artifact_root`, a path of the MLflow artifact proxy) and one row per file with its SHA-256. Serving
  * checks every file it loads against these rows, and the artifact routes refuse writes under a root.
  * Versions registered before this migration have no root yet; their hashes are recorded at their first load.
+ *
+ * Also the live event stream's tickets: short-lived, single-use stand-ins for an API token in the stream's
+ * URL (browsers' EventSource cannot send headers), kept hashed, shared by every replica.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('model_versions').addColumn('artifact_root', 'text').execute();
@@ -25,6 +28,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )
     .execute();
   await sql`create index model_versions_artifact_root_idx on model_versions (artifact_root)`.execute(db);
+  await db.schema
+    .createTable('stream_tickets')
+    .addColumn('ticket_hash', 'text', (column) => column.primaryKey())
+    .addColumn('token_id', 'text', (column) => column.notNull())
+    .addColumn('name', 'text', (column) => column.notNull())
+    .addColumn('role', 'text', (column) => column.notNull())
+    .addColumn('expires_at', 'timestamptz', (column) => column.notNull())
+    .execute();
   // Versions already registered in the proxy are protected from now on; their hashes follow at first load.
   await sql`update model_versions
     set artifact_root = regexp_replace(regexp_replace(source, '^mlflow-artifacts:(//[^/]*)?/?', ''), '/+$', '')
@@ -32,6 +43,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropTable('stream_tickets').execute();
   await db.schema.dropTable('model_version_artifacts').execute();
   await sql`drop index model_versions_artifact_root_idx`.execute(db);
   await db.schema.alterTable('model_versions').dropColumn('artifact_root').execute();
