@@ -40,6 +40,17 @@ describe('artifact names outside Latin-1 upload and download under their own nam
     expect(listed.json().files).toEqual([{ path: name, is_dir: false, file_size: 6 }]);
   });
 
+  it('refuses a path segment longer than a file name may be with a 400, not a 500', async () => {
+    const answer = await app.inject({
+      method: 'PUT',
+      url: `${ARTIFACTS}/0/run/artifacts/${'9'.repeat(400)}`,
+      headers: { 'content-type': 'application/octet-stream' },
+      payload: 'x',
+    });
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json().message).toMatch(/longer than 255 bytes/);
+  });
+
   it('reports a deleted artifact folder as down in /ready (503), not "writable"', async () => {
     expect((await app.inject({ url: '/ready' })).statusCode).toBe(200);
     const root = test.config.artifacts.type === 'local' ? test.config.artifacts.root : '';
