@@ -23,6 +23,24 @@ const SKIPPED = new Set([
   'GET /api/v1/events/stream',
 ]);
 const SENTINEL = 'fuzz-sentinel-7f3a9c';
+/** Tokens are on: most requests carry the admin token (to reach every handler), some a hostile header. */
+const ADMIN_TOKEN = `mlops_fuzzadmin0001_${'A'.repeat(43)}`;
+const authorization = fc.oneof(
+  { weight: 8, arbitrary: fc.constant(`Bearer ${ADMIN_TOKEN}`) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'Bearer \u0000',
+      `Bearer ${ADMIN_TOKEN}x`,
+      'Bearer mlops_aaaaaaaaaaaa_' + 'b'.repeat(43),
+      `Basic ${Buffer.from(`x:${'y'.repeat(5000)}`).toString('base64')}`,
+      'Basic %%%',
+      'Bearer',
+      'Digest x',
+      'Bearer 名前',
+    ),
+  },
+);
 
 /** JSON text fragments: what a body field is set to (kept as text so `1e400` stays as sent). */
 const HOSTILE_JSON: string[] = [
@@ -156,6 +174,7 @@ function operationsOf(document: { paths: Record<string, Record<string, OpenApiOp
 /** A request for one operation with hostile values in every field (and an occasional raw hostile body). */
 function requestArbitrary(operation: Operation) {
   return fc.record({
+    authorization,
     path: fc.tuple(...operation.pathParams.map(() => textValue)),
     query: fc.tuple(...operation.query.map(() => fc.option(textValue, { nil: undefined }))),
     body: fc.oneof(
@@ -189,7 +208,11 @@ function buildRequest(operation: Operation, values: RequestValues) {
   return {
     method: operation.method as 'GET',
     url: search === '' ? url : `${url}?${search}`,
-    ...(payload === undefined ? {} : { payload, headers: { 'content-type': 'application/json' } }),
+    headers: {
+      authorization: values.authorization,
+      ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(payload === undefined ? {} : { payload }),
   };
 }
 
@@ -203,7 +226,7 @@ async function readSentinels(app: App): Promise<unknown[]> {
   ];
   const answers = [];
   for (const url of reads) {
-    const answer = await app.inject({ url });
+    const answer = await app.inject({ url, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(answer.statusCode, url).toBe(200);
     answers.push(answer.json());
   }
@@ -219,7 +242,11 @@ for (const backend of BACKENDS) {
     let serving: ServingService;
 
     beforeAll(async () => {
-      ({ platform, dispose } = await openBackend(backend));
+      ({ platform, dispose } = await openBackend(backend, {
+        MLOPS_AUTH: 'on',
+        MLOPS_ADMIN_TOKEN: ADMIN_TOKEN,
+        MLOPS_RATE_LIMIT_PER_MINUTE: '0',
+      }));
       await publishSynthetic(platform, {
         users: 40,
         movies: 30,
@@ -235,18 +262,22 @@ for (const backend of BACKENDS) {
       const engine = new PipelineEngine(platform, BUILTIN_PIPELINES, { logger: platform.logger });
       app = await buildApp(platform, { serving, features, pipelines: { engine, executor: 'in_process' } });
       // Sentinels: data the walk must leave as it found it.
+      const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
       await app.inject({
         method: 'POST',
+        headers: admin,
         url: '/api/2.0/mlflow/experiments/create',
         payload: { name: SENTINEL },
       });
       await app.inject({
         method: 'POST',
+        headers: admin,
         url: '/api/2.0/mlflow/registered-models/create',
         payload: { name: SENTINEL, description: 'must survive the fuzz walk' },
       });
       await app.inject({
         method: 'POST',
+        headers: admin,
         url: '/api/2.0/mlflow/model-versions/create',
         payload: { name: SENTINEL, source: trained.modelVersion?.source },
       });
@@ -274,7 +305,13 @@ for (const backend of BACKENDS) {
             fc.asyncProperty(requestArbitrary(operation), async (values) => {
               const request = buildRequest(operation, values);
               requests++;
-              const answer = await app.inject(request);
+              const answer = await app.inject(request).catch((error: unknown) => {
+                failures.push(
+                  `${operation.method} ${operation.path} threw ${String(error)}: ${request.url.slice(0, 200)}`,
+                );
+                return undefined;
+              });
+              if (answer === undefined) return false;
               statuses.set(answer.statusCode, (statuses.get(answer.statusCode) ?? 0) + 1);
               const isServerError = answer.statusCode >= 500 && !ALLOWED_5XX.has(answer.statusCode);
               if (isServerError || /\n\s+at .*\(/.test(answer.body)) {
@@ -295,6 +332,7 @@ for (const backend of BACKENDS) {
       expect(requests).toBeGreaterThan(operations.length);
       expect(await readSentinels(app)).toEqual(before);
       expect((await app.inject({ url: '/ready' })).statusCode).toBe(200);
+      expect(statuses.get(401) ?? 0, 'hostile Authorization headers are refused').toBeGreaterThan(0);
     }, 240_000);
   });
 }
