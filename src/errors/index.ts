@@ -1,4 +1,5 @@
 export { ERROR_CATALOG, type ErrorCode } from './catalog.js';
+export { isDiskFull, storageFullError } from './disk-full.js';
 export {
   ConfigError,
   ConflictError,

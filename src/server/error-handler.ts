@@ -1,6 +1,12 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { type ErrorBody, type ErrorCode, isMlopsError } from '../errors/index.js';
+import {
+  type ErrorBody,
+  type ErrorCode,
+  isDiskFull,
+  isMlopsError,
+  storageFullError,
+} from '../errors/index.js';
 
 /**
  * The one place errors become HTTP answers: every 4xx/5xx body is `{error_code, message, field?,
@@ -8,7 +14,8 @@ import { type ErrorBody, type ErrorCode, isMlopsError } from '../errors/index.js
  * answered with a message that points to the log, so no internals leak.
  */
 export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  app.setErrorHandler((caught: FastifyError, request, reply) => {
+    const error = (isDiskFull(caught) ? storageFullError(caught) : caught) as FastifyError;
     const { status, body } = toErrorResponse(error);
     if (status >= 500 && !(isMlopsError(error) && error.retryAfterSeconds !== undefined)) {
       request.log.error({ action: 'REQUEST_FAILED', err: error, request_id: request.id }, error.message);

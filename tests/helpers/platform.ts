@@ -45,11 +45,15 @@ export const BACKENDS: Backend[] = ['PGlite + local folder', 'PostgreSQL + S3 (s
  */
 export async function openBackend(
   backend: Backend,
+  extraEnv: Record<string, string> = {},
 ): Promise<{ platform: Platform; dispose(): Promise<void> }> {
   const quiet = createLogger({ level: 'silent', format: 'json' });
   if (backend === 'PGlite + local folder') {
     const { home, remove } = createTestHome();
-    const platform = await openPlatform(loadConfig({ env: { MLOPS_HOME: home }, cwd: home }), quiet);
+    const platform = await openPlatform(
+      loadConfig({ env: { MLOPS_HOME: home, ...extraEnv }, cwd: home }),
+      quiet,
+    );
     return {
       platform,
       dispose: async () => {
@@ -64,6 +68,7 @@ export async function openBackend(
     MLOPS_HOME: home,
     MLOPS_DATABASE_URL: database.url,
     ...testS3Env(`data-${database.name}`),
+    ...extraEnv,
   };
   const platform = await openPlatform(loadConfig({ env, cwd: home }), quiet);
   return {

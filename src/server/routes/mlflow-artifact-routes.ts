@@ -57,7 +57,7 @@ export function mlflowArtifactRoutes(platform: Platform): FastifyPluginAsyncZod 
         return reply
           .header('content-type', contentType ?? 'application/octet-stream')
           .header('content-length', String(size))
-          .header('content-disposition', `attachment; filename="${name.replace(/["\\]/g, '_')}"`)
+          .header('content-disposition', attachmentDisposition(name))
           .send(stream);
       },
     );
@@ -86,4 +86,18 @@ export function mlflowArtifactRoutes(platform: Platform): FastifyPluginAsyncZod 
       },
     );
   };
+}
+
+/**
+ * `attachment` with the file name as RFC 6266 wants it: an ASCII fallback (`_` for anything else) for
+ * old clients, and `filename*` in UTF-8 for the rest, so a name outside Latin-1 (`名前.txt`) downloads
+ * under its own name instead of breaking the header.
+ */
+export function attachmentDisposition(name: string): string {
+  const fallback = name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  const encoded = encodeURIComponent(name.replace(/\p{Surrogate}/gu, '\uFFFD')).replace(
+    /['()*]/g,
+    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { isMlopsError } from '../../errors/index.js';
+import { isDiskFull, isMlopsError, storageFullError } from '../../errors/index.js';
 
 const MLFLOW_ERROR_BY_CODE: Record<string, [number, string]> = {
   MLOPS_ERR_NOT_FOUND: [404, 'RESOURCE_DOES_NOT_EXIST'],
@@ -42,7 +42,8 @@ function acceptMlflowJsonBodies(app: FastifyInstance): void {
 
 /** Inside this scope errors take MLflow's shape: `{error_code: RESOURCE_DOES_NOT_EXIST, message}`. */
 export function answerWithMlflowErrors(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  app.setErrorHandler((caught: FastifyError, request, reply) => {
+    const error = (isDiskFull(caught) ? storageFullError(caught) : caught) as FastifyError;
     let status = 500;
     let code = 'INTERNAL_ERROR';
     let message = 'internal error: the server log has the details';

@@ -3,6 +3,7 @@ import { MlopsError } from '../../errors/index.js';
 /** Top-level folder the stores keep for themselves (temporary files, metadata); no key may use it. */
 export const RESERVED_PREFIX = '.mlops';
 const MAX_KEY_LENGTH = 1024;
+const MAX_SEGMENT_BYTES = 255;
 
 /**
  * Checks an artifact key and returns it unchanged. A key is a relative, '/'-separated path: not empty,
@@ -37,6 +38,9 @@ function findKeyProblem(key: string): string | undefined {
     return 'must not contain empty segments ("//" or a trailing "/")';
   if (segments.some((segment) => segment === '.' || segment === '..'))
     return 'must not contain "." or ".." segments';
+  // Filesystems refuse longer names (ENAMETOOLONG); S3 keys count bytes too.
+  if (segments.some((segment) => Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_BYTES))
+    return `must not have a segment longer than ${MAX_SEGMENT_BYTES} bytes`;
   if (segments[0] === RESERVED_PREFIX) return `must not start with the reserved folder "${RESERVED_PREFIX}/"`;
   return undefined;
 }

@@ -9,6 +9,7 @@ import {
   rename,
   rmdir,
   stat,
+  statfs,
   unlink,
   writeFile,
 } from 'node:fs/promises';
@@ -45,11 +46,15 @@ interface SidecarMeta {
  * renamed into place; hashes are kept beside, in `<root>/.mlops/meta/<key>.json`, and recomputed when
  * that record is missing or stale (the file is the truth; the record is a cache).
  */
+/** Below this much free space the disk counts as full (`/ready` says so). */
+const MIN_FREE_BYTES = 1024 * 1024;
+
 export class LocalArtifactStore implements ArtifactStore {
   readonly backend = 'local' as const;
   readonly location: string;
   readonly multipart: MultipartUploads;
   private readonly root: string;
+  private hasCreatedRoot = false;
 
   constructor(config: LocalArtifactStoreConfig) {
     this.root = path.resolve(config.root);
@@ -170,9 +175,32 @@ export class LocalArtifactStore implements ArtifactStore {
     return true;
   }
 
+  /**
+   * Creates the folder at the first ping (the platform pings at start); afterwards a folder that has gone
+   * (deleted under a running platform) or a full disk is reported, not papered over by re-creating it.
+   */
   async ping(): Promise<number> {
     const startedAt = performance.now();
-    await mkdir(this.root, { recursive: true });
+    if (!this.hasCreatedRoot) {
+      await mkdir(this.root, { recursive: true });
+      this.hasCreatedRoot = true;
+    } else if (
+      !(await stat(this.root).then(
+        (info) => info.isDirectory(),
+        () => false,
+      ))
+    )
+      throw new MlopsError(
+        'MLOPS_ERR_STORAGE_UNAVAILABLE',
+        `the artifact folder ${this.root} is gone (deleted under the running platform): restore it from a backup, or restart to start an empty one`,
+      );
+    const space = await statfs(this.root);
+    const free = space.bavail * space.bsize;
+    if (free < MIN_FREE_BYTES)
+      throw new MlopsError(
+        'MLOPS_ERR_STORAGE_FULL',
+        `the disk of the artifact folder ${this.root} is full (${free} bytes free): uploads answer 507 until space is freed`,
+      );
     const probe = path.join(this.root, RESERVED_PREFIX, 'ping');
     await mkdir(path.dirname(probe), { recursive: true });
     await writeFile(probe, String(Date.now()));
