@@ -78,7 +78,7 @@ describe('every top-level page at both sizes', () => {
             );
           for (const problem of audit.take()) problems.push(`${item.to}: ${problem}`);
           const title = await page.title();
-          if (title.trim() === '') problems.push(`${item.to}: no document title`);
+          if (title !== `${item.label} · movie-mlops`) problems.push(`${item.to}: document title “${title}”`);
         }
       } finally {
         await page.close();
