@@ -93,7 +93,7 @@ export const BUILTIN_ALERT_RULES: readonly AlertRule[] = [
     name: 'MlopsNoModelLoaded',
     expression:
       'mlops_model_loaded_info{variant="champion"} (1 when a champion is loaded), on a serving process',
-    threshold: '== 0 for 2 min',
+    threshold: '== 0',
     severity: 'critical',
     summary: 'Serving has no champion model loaded',
     runbook: 'docs/runbook.md#no-model-loaded',

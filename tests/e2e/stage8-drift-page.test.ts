@@ -46,7 +46,7 @@ describe('the drift report page in a real browser', () => {
 
   it('says there is no report yet, runs the check, then shows each feature with both windows', async () => {
     await page.goto(`${server.url}/drift`);
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('no drift report yet');
+    await expect.poll(() => page.getByTestId('drift-empty').textContent()).toContain('No drift report yet');
     await page.getByRole('button', { name: 'Check now' }).click();
     await expect.poll(() => page.getByTestId('drift-message').textContent()).toMatch(/started manual__/);
     await expect.poll(() => page.getByTestId('drift-column').count(), { timeout: 20_000 }).toBe(6);

@@ -12,6 +12,12 @@ export function Layout() {
   const { pathname } = useLocation();
   // biome-ignore lint/correctness/useExhaustiveDependencies: closing on a page change is the point.
   useEffect(() => setIsMenuOpen(false), [pathname]);
+  // The tab's title names the section, as each page's heading does.
+  useEffect(() => {
+    const section = NAV_ITEMS.find((item) => pathname === item.to || pathname.startsWith(`${item.to}/`));
+    const label = section?.label ?? (pathname.startsWith('/runbook') ? 'Runbook' : undefined);
+    document.title = label === undefined ? 'movie-mlops' : `${label} · movie-mlops`;
+  }, [pathname]);
   return (
     <ReadinessProvider>
       <div className="shell">

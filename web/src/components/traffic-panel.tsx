@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import {
   Area,
   CartesianGrid,
@@ -37,7 +37,7 @@ const ANNOTATION_COLOR: Record<AnnotationKind, string> = {
 function annotationsOf(timeline: ModelTimeline | undefined, name: string): Annotation[] {
   if (timeline === undefined) return [];
   const marks: Annotation[] = timeline.versions.map((version) => ({
-    t: version.creation_timestamp,
+    t: Number(version.creation_timestamp),
     kind: 'retrain',
     text: `retrain: ${name} v${version.version} registered`,
   }));
@@ -45,7 +45,7 @@ function annotationsOf(timeline: ModelTimeline | undefined, name: string): Annot
     if (change.change !== 'alias:champion' || change.to_value === null) continue;
     const isRollback = change.reason.startsWith('rollback');
     marks.push({
-      t: change.created_at,
+      t: Number(change.created_at),
       kind: isRollback ? 'rollback' : 'promotion',
       text: `${isRollback ? 'rollback' : 'promotion'}: v${change.to_value} serves${change.from_value === null ? '' : ` (was v${change.from_value})`}`,
     });
@@ -75,6 +75,13 @@ export function TrafficPanel({ modelName }: { modelName: string | undefined }) {
     [modelName],
   );
   const timeline = usePolling(loadTimeline, 30_000);
+  // A new range or model: ask now rather than at the next tick.
+  const { refresh: refreshTraffic } = traffic;
+  const { refresh: refreshTimeline } = timeline;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new loader is the reason to ask again.
+  useEffect(() => refreshTraffic(), [refreshTraffic, loadTraffic]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new loader is the reason to ask again.
+  useEffect(() => refreshTimeline(), [refreshTimeline, loadTimeline]);
   const series = traffic.data?.series ?? [];
   const from = series[0]?.t ?? Date.now() - range * 1000;
   const to = (series.at(-1)?.t ?? Date.now()) + (series.length > 1 ? (series[1]?.t ?? 0) - from : 0);
@@ -159,10 +166,10 @@ export function TrafficPanel({ modelName }: { modelName: string | undefined }) {
             <YAxis
               yAxisId="latency"
               orientation="right"
-              width={52}
+              width={44}
               stroke="var(--muted)"
               tick={{ fontSize: 11 }}
-              tickFormatter={(value: number) => `${compact(value)} ms`}
+              tickFormatter={compact}
             />
             <Tooltip content={renderTooltip} />
             <Area
@@ -198,7 +205,8 @@ export function TrafficPanel({ modelName }: { modelName: string | undefined }) {
         </ResponsiveContainer>
       </div>
       <p className="muted small">
-        Times in {localZoneName()}. Left axis requests/s (shaded), right axis p95 latency.
+        Times in {localZoneName()}. Left axis: requests per second (shaded); right axis: p95 latency in ms
+        (line).
       </p>
       <ul className="annotation-legend" data-testid="annotations">
         {annotations.length === 0 ? (

@@ -168,7 +168,7 @@ export function AlertsPage() {
                   <td className="wrap small" data-label="Expression">
                     {rule.expression}
                   </td>
-                  <td className="mono" data-label="Threshold">
+                  <td className="mono nowrap" data-label="Threshold">
                     {rule.threshold}
                     {rule.for_seconds > 0 ? ` for ${rule.for_seconds / 60} min` : ''}
                   </td>

@@ -54,7 +54,9 @@ export function DatasetPage() {
         <>
           <h2 className="section-title">
             Validation{' '}
-            <span className={`badge ${detail.validation?.passed === false ? 'badge-down' : 'badge-up'}`}>
+            <span
+              className={`badge ${detail.validation === null ? 'badge-neutral' : detail.validation.passed ? 'badge-up' : 'badge-down'}`}
+            >
               {detail.validation === null ? 'not run' : detail.validation.passed ? 'passed' : 'failed'}
             </span>
           </h2>

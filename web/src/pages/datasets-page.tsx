@@ -1,6 +1,7 @@
 import { Link } from 'react-router';
 import { fetchDatasets } from '../api/client';
 import { usePolling } from '../api/use-polling';
+import { formatTime } from '../components/time';
 
 /** Dataset versions, newest first, with their validation state. */
 export function DatasetsPage() {
@@ -47,11 +48,13 @@ export function DatasetsPage() {
                   <td>{version.row_count?.toLocaleString() ?? '—'}</td>
                   <td>{formatBytes(version.size_bytes)}</td>
                   <td>
-                    <span className={`badge ${version.is_valid === false ? 'badge-down' : 'badge-up'}`}>
+                    <span
+                      className={`badge ${version.is_valid === null ? 'badge-neutral' : version.is_valid ? 'badge-up' : 'badge-down'}`}
+                    >
                       {version.is_valid === null ? 'not run' : version.is_valid ? 'valid' : 'invalid'}
                     </span>
                   </td>
-                  <td>{new Date(version.updated_at).toLocaleString()}</td>
+                  <td>{formatTime(version.updated_at)}</td>
                 </tr>
               ))}
             </tbody>

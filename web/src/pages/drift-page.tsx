@@ -53,6 +53,8 @@ function ScoreHistory({ column, points }: { column: ColumnDrift; points: ScorePo
             width={44}
             tick={{ fontSize: 10 }}
             stroke="var(--muted)"
+            // The threshold line always shows, even when every score is far below it.
+            domain={[0, (dataMax: number) => Math.max(dataMax, column.threshold) * 1.15]}
             tickFormatter={(v: number) => v.toPrecision(2)}
           />
           <Tooltip

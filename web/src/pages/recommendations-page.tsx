@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { type FeedbackType, fetchRecommendations, type Recommendations, sendFeedback } from '../api/client';
+import { type FeedbackRecord, fetchFeedbackHistory } from '../api/serving-client';
 import { MovieCard } from '../components/movie-card';
+import { formatTime } from '../components/time';
 
 const COUNT = 12;
 /** The server's rule for user ids: 1–128 letters, digits and _ . : @ - (numbers included). */
@@ -23,6 +25,18 @@ const STRATEGY: Record<Recommendations['strategy'], string> = {
   popular: 'popular movies: nothing is known about this user yet',
 };
 
+/** Why a movie is in the list, in a few words, from the strategy that chose it. */
+const WHY: Record<Recommendations['strategy'], string> = {
+  model: 'matches this user’s taste',
+  'fold-in': 'like what this user just liked or watched',
+  history: 'like movies this user watched',
+  'popular-within-taste': 'popular in this user’s favourite genres',
+  popular: 'popular with everyone',
+};
+
+/** Feedback worth keeping in view: what the user liked, watched or disliked. */
+const KEPT = new Set(['like', 'watch', 'dislike']);
+
 /**
  * Personalised recommendations for a user (in the URL), with the model version that made them. Like,
  * dislike and watched send feedback; the list is fetched again at once and reflects it.
@@ -34,6 +48,9 @@ export function RecommendationsPage() {
   const [error, setError] = useState<string>();
   const [notice, setNotice] = useState<string>();
   const [draft, setDraft] = useState(userId);
+  const [feedback, setFeedback] = useState<FeedbackRecord[]>([]);
+  // Titles seen in this session's lists, to name the movies of the feedback list.
+  const [titles, setTitles] = useState<Record<number, string>>({});
   const valid = USER_ID.test(userId);
 
   const load = useCallback(() => {
@@ -42,8 +59,20 @@ export function RecommendationsPage() {
       .then((next) => {
         setAnswer(next);
         setError(undefined);
+        setTitles((known) => ({
+          ...known,
+          ...Object.fromEntries(next.recommendations.map((movie) => [movie.movie_id, movie.title])),
+        }));
       })
-      .catch((failure: Error) => setError(failure.message));
+      .catch((failure: Error) => {
+        setAnswer(undefined);
+        setError(failure.message);
+      });
+    fetchFeedbackHistory(userId)
+      .then((history) =>
+        setFeedback(history.feedback_history.filter((record) => KEPT.has(record.interaction_type))),
+      )
+      .catch(() => setFeedback([]));
   }, [userId]);
 
   useEffect(() => {
@@ -56,6 +85,7 @@ export function RecommendationsPage() {
   const react = async (movieId: number, title: string, type: FeedbackType) => {
     try {
       await sendFeedback(userId, movieId, type);
+      setTitles((known) => ({ ...known, [movieId]: title }));
       setNotice(`${PAST[type] ?? 'Sent feedback on'} “${title}”: recommendations updated.`);
       load();
     } catch (failure) {
@@ -69,9 +99,13 @@ export function RecommendationsPage() {
         <div>
           <h1 id="recommendations-title">For you</h1>
           <p className="muted" data-testid="served-by">
-            {answer
-              ? `User ${answer.user_id} · ${answer.model.name} v${answer.model.version} (${answer.model.algorithm}, ${answer.model.variant}) · ${STRATEGY[answer.strategy]}`
-              : 'Loading recommendations…'}
+            {!valid
+              ? 'No recommendations: the user id is not valid.'
+              : answer
+                ? `User ${answer.user_id} · ${answer.model.name} v${answer.model.version} (${answer.model.algorithm}, ${answer.model.variant}) · ${STRATEGY[answer.strategy]}`
+                : error
+                  ? 'No recommendations for this user right now.'
+                  : 'Loading recommendations…'}
           </p>
         </div>
       </div>
@@ -116,8 +150,25 @@ export function RecommendationsPage() {
           {notice}
         </div>
       )}
+      {valid && feedback.length > 0 && (
+        <details className="feedback-list" data-testid="feedback-list">
+          <summary>
+            {feedback.length} movie{feedback.length === 1 ? '' : 's'} this user liked, watched or disliked
+            (they stay out of the recommendations)
+          </summary>
+          <ul>
+            {feedback.map((record) => (
+              <li key={record.feedback_id}>
+                <span className="badge badge-neutral">{PAST[record.interaction_type as FeedbackType]}</span>{' '}
+                {titles[record.movie_id] ?? `movie ${record.movie_id}`}{' '}
+                <span className="muted small">{formatTime(record.created_at)}</span>
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
       <ul className="movie-grid" aria-label="Recommended movies">
-        {answer?.recommendations.map((movie) => (
+        {answer?.recommendations.map((movie, index) => (
           <MovieCard
             key={movie.movie_id}
             movieId={movie.movie_id}
@@ -125,6 +176,10 @@ export function RecommendationsPage() {
             posterUrl={movie.poster_url}
             details={`${movie.year ?? '—'} · ${movie.genres.join(', ')}`}
           >
+            <p className="small rank-line" data-testid="why">
+              <strong>#{index + 1}</strong> · score <span className="mono">{movie.score.toFixed(3)}</span> ·{' '}
+              {WHY[answer.strategy]}
+            </p>
             <div className="card-actions">
               {ACTIONS.map(([label, type]) => (
                 <button
