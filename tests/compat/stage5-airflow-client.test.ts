@@ -16,7 +16,7 @@ const CLIENTS = [
     name: 'Airflow 2 client (apache-airflow-client 2.x, /api/v1)',
     python: 'MLOPS_TEST_AIRFLOW2_PYTHON',
     script: 'airflow2_client_flow.py',
-    minimum: 35,
+    minimum: 36,
   },
   {
     name: 'Airflow 3 client (apache-airflow-client 3.x, /api/v2)',
