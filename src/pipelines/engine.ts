@@ -549,14 +549,6 @@ export class PipelineEngine {
     const flush = async () => {
       const batch = lines.splice(0, lines.length);
       if (batch.length === 0) return;
-      // A run deleted while this attempt ran keeps no stray log lines.
-      const exists = await this.db
-        .selectFrom('task_instances')
-        .select('task_id')
-        .where('run_id', '=', runId)
-        .where('task_id', '=', taskId)
-        .executeTakeFirst();
-      if (exists === undefined) return;
       await this.db
         .insertInto('task_logs')
         .values(batch.map((line) => ({ run_id: runId, task_id: taskId, try_number: tryNumber, ...line })))

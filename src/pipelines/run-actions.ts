@@ -236,17 +236,25 @@ export class RunActions {
     return selected;
   }
 
-  /** Deletes a run with its task instances and logs (a running attempt is stopped). */
-  async deleteRun(runId: string): Promise<void> {
+  /**
+   * Deletes a run with its task instances and logs. Running attempts are stopped first, and given up to
+   * `settleMs` to write their last log lines, so none are left behind the deleted run.
+   */
+  async deleteRun(runId: string, settleMs = 2000): Promise<void> {
     const run = await this.engine.run(runId);
-    const tasks = await this.engine.tasks(runId);
+    const running = (await this.engine.tasks(runId)).filter((task) => task.state === 'running');
+    for (const task of running) this.engine.abortAttempt(runId, task.task_id, 'the run was deleted');
+    const deadline = Date.now() + settleMs;
+    while (running.length > 0 && Date.now() < deadline) {
+      const still = (await this.engine.tasks(runId)).some((task) => task.state === 'running');
+      if (!still) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('task_logs').where('run_id', '=', runId).execute();
       await trx.deleteFrom('task_instances').where('run_id', '=', runId).execute();
       await trx.deleteFrom('pipeline_runs').where('run_id', '=', runId).execute();
     });
-    for (const task of tasks)
-      if (task.state === 'running') this.engine.abortAttempt(runId, task.task_id, 'the run was deleted');
     await this.startWaitingRun(run.pipeline_id);
   }
 

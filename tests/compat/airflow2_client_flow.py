@@ -67,6 +67,7 @@ ti = instances.get_task_instance("compat_flow", "v1_first", "transform")
 check("get_task_instance", ti.task_id == "transform" and ti.try_number == 1)
 log = instances.get_log("compat_flow", "v1_first", "transform", 1)
 check("get_log", "first attempt fails" in log.content, log)
+check("get_log has no more after its token", instances.get_log("compat_flow", "v1_first", "transform", 1, token=log.continuation_token).content == "")
 check("get_log full_content", "first attempt fails" in instances.get_log("compat_flow", "v1_first", "transform", 1, full_content=True).content)
 
 # Clear the failed task and what depends on it: the run goes on to success

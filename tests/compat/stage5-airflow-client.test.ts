@@ -16,13 +16,13 @@ const CLIENTS = [
     name: 'Airflow 2 client (apache-airflow-client 2.x, /api/v1)',
     python: 'MLOPS_TEST_AIRFLOW2_PYTHON',
     script: 'airflow2_client_flow.py',
-    minimum: 40,
+    minimum: 36,
   },
   {
     name: 'Airflow 3 client (apache-airflow-client 3.x, /api/v2)',
     python: 'MLOPS_TEST_AIRFLOW3_PYTHON',
     script: 'airflow3_client_flow.py',
-    minimum: 40,
+    minimum: 36,
   },
 ] as const;
 

@@ -99,4 +99,38 @@ describe('pipeline pages in a real browser', () => {
     await expect.poll(() => page.getByRole('button', { name: 'Pause' }).count()).toBe(1);
     expect(pageErrors).toEqual([]);
   });
+
+  it('retries a task with what depends on it, then marks the run failed', async () => {
+    const [run] = (await engine.runs('demo_pipeline')).runs;
+    const runId = run?.run_id ?? '';
+    await page.locator('[data-testid="dag-node"]', { hasText: 'clean' }).click();
+    await page.getByRole('button', { name: 'Retry clean and downstream' }).click();
+    await expect
+      .poll(() => page.getByTestId('pipeline-message').textContent())
+      .toContain('clean cleared: it runs again with what depends on it');
+    await expect
+      .poll(
+        async () => (await engine.tasks(runId)).map((task) => [task.task_id, task.try_number, task.state]),
+        {
+          timeout: 15_000,
+        },
+      )
+      .toEqual([
+        ['extract', 1, 'success'],
+        ['clean', 2, 'success'],
+        ['enrich', 1, 'success'],
+        ['load', 2, 'success'],
+      ]);
+    await expect.poll(() => page.getByTestId('run-row').first().textContent()).toContain('success');
+    await expect.poll(() => page.getByTestId('task-log').textContent()).toContain('runs again as attempt 2');
+
+    await page.getByRole('button', { name: 'Mark run failed' }).click();
+    await expect
+      .poll(() => page.getByTestId('pipeline-message').textContent())
+      .toContain(`run ${runId} marked failed`);
+    await expect.poll(() => page.getByTestId('run-row').first().textContent()).toContain('failed');
+    expect((await engine.run(runId)).state).toBe('failed');
+    await page.screenshot({ path: screenshotPath('pipeline-actions'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -564,6 +564,24 @@ export const fetchTaskLogs = (dagId: string, runId: string, taskId: string, tryN
   );
 export const triggerDag = (dagId: string, conf: Record<string, unknown>) =>
   postJson<DagRun>(`/api/v1/dags/${encodeURIComponent(dagId)}/dagRuns`, { conf });
+const runPath = (dagId: string, runId: string) => `${dagPath(dagId)}/dagRuns/${encodeURIComponent(runId)}`;
+/** Re-runs a task and everything downstream of it (the run goes back to queued). */
+export const clearTaskInstance = (dagId: string, runId: string, taskId: string) =>
+  postJson<{ task_instances: { task_id: string }[] }>(`${dagPath(dagId)}/clearTaskInstances`, {
+    dag_run_id: runId,
+    task_ids: [taskId],
+    include_downstream: true,
+    only_failed: false,
+    dry_run: false,
+  });
+export const markTaskInstance = (dagId: string, runId: string, taskId: string, state: 'success' | 'failed') =>
+  postJson<{ task_id: string }>(
+    `${runPath(dagId, runId)}/taskInstances/${encodeURIComponent(taskId)}`,
+    { dry_run: false, new_state: state },
+    'PATCH',
+  );
+export const markDagRun = (dagId: string, runId: string, state: 'success' | 'failed') =>
+  postJson<DagRun>(runPath(dagId, runId), { state }, 'PATCH');
 export const setDagPaused = (dagId: string, isPaused: boolean) =>
   postJson<Dag>(`${dagPath(dagId)}?update_mask=is_paused`, { is_paused: isPaused }, 'PATCH');
 

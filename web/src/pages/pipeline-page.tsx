@@ -1,12 +1,15 @@
 import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import {
+  clearTaskInstance,
   type DagTask,
   fetchDag,
   fetchDagRuns,
   fetchDagTasks,
   fetchTaskInstances,
   fetchTaskLogs,
+  markDagRun,
+  markTaskInstance,
   setDagPaused,
   type TaskInstance,
   triggerDag,
@@ -213,6 +216,13 @@ export function PipelinePage() {
       .catch((failure: Error) => setMessage({ ok: false, text: failure.message }));
   };
 
+  const act = (work: Promise<unknown>, done: string) => {
+    work
+      .then(() => setMessage({ ok: true, text: done }))
+      .catch((failure: Error) => setMessage({ ok: false, text: failure.message }));
+  };
+  const isRunOver = runState === 'success' || runState === 'failed';
+
   return (
     <section className="page" aria-labelledby="pipeline-title">
       <div className="page-head">
@@ -251,10 +261,53 @@ export function PipelinePage() {
           </span>
         )}
       </h2>
+      {shownRun && (
+        <div className="run-actions">
+          {(['success', 'failed'] as const).map((state) => (
+            <button
+              key={state}
+              type="button"
+              className="button"
+              disabled={runState === state}
+              onClick={() => act(markDagRun(dagId, shownRun, state), `run ${shownRun} marked ${state}`)}
+            >
+              Mark run {state}
+            </button>
+          ))}
+        </div>
+      )}
       <DagGraph tasks={tasks} instances={instances} selected={selected} onSelect={setSelected} />
       {selected && (
         <div className="card feature-lookup">
           <h2>Log of {selected}</h2>
+          {shownRun && (
+            <div className="run-actions">
+              <button
+                type="button"
+                className="button button-primary"
+                onClick={() =>
+                  act(
+                    clearTaskInstance(dagId, shownRun, selected),
+                    `${selected} cleared: it runs again with what depends on it`,
+                  )
+                }
+              >
+                {isRunOver ? 'Retry' : 'Clear'} {selected} and downstream
+              </button>
+              {(['success', 'failed'] as const).map((state) => (
+                <button
+                  key={state}
+                  type="button"
+                  className="button"
+                  onClick={() =>
+                    act(markTaskInstance(dagId, shownRun, selected, state), `${selected} marked ${state}`)
+                  }
+                >
+                  Mark {state}
+                </button>
+              ))}
+            </div>
+          )}
           <pre className="code" data-testid="task-log">
             {logs}
           </pre>
