@@ -1,65 +1,45 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { CronExpressionParser } from 'cron-parser';
 import { ConflictError, MlopsError, NotFoundError, ValidationError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { Platform } from '../platform/index.js';
 import type { MetadataDb } from '../storage/index.js';
+import {
+  appendTaskLogs,
+  claimAttempt,
+  heartbeatAttempt,
+  recordFailure,
+  recordSuccess,
+  upstreamOutputs,
+} from './attempt-store.js';
 import {
   type PipelineDefinition,
   retryDelayMs,
   type TaskDefinition,
   topologicalOrder,
 } from './definition.js';
+import {
+  FINISHED,
+  type PipelineSummary,
+  type RunRecord,
+  type RunType,
+  type TaskRecord,
+  type TaskState,
+  toRun,
+  toTask,
+} from './run-records.js';
+import { nextTick } from './schedules.js';
+import { TaskTimeoutError, withTimeout } from './task-timeout.js';
 
-export type RunState = 'queued' | 'running' | 'success' | 'failed';
-export type TaskState =
-  | 'queued'
-  | 'running'
-  | 'success'
-  | 'failed'
-  | 'up_for_retry'
-  | 'upstream_failed'
-  | 'skipped';
-export type RunType = 'manual' | 'scheduled' | 'event';
-
-const FINISHED: ReadonlySet<string> = new Set(['success', 'failed', 'upstream_failed', 'skipped']);
-
-export interface RunRecord {
-  run_id: string;
-  pipeline_id: string;
-  state: RunState;
-  run_type: RunType;
-  conf: Record<string, unknown>;
-  note: string | null;
-  logical_date: Date;
-  created_at: Date;
-  start_date: Date | null;
-  end_date: Date | null;
-}
-
-export interface TaskRecord {
-  run_id: string;
-  task_id: string;
-  state: TaskState | null;
-  try_number: number;
-  max_tries: number;
-  queued_at: Date | null;
-  start_date: Date | null;
-  end_date: Date | null;
-  duration: number | null;
-  next_retry_at: Date | null;
-  output: unknown;
-  error: string | null;
-  lease_owner: string | null;
-}
-
-export interface PipelineSummary {
-  definition: PipelineDefinition;
-  is_paused: boolean;
-  next_run_at: Date | null;
-  last_run: RunRecord | null;
-}
+export type {
+  PipelineSummary,
+  RunRecord,
+  RunState,
+  RunType,
+  TaskRecord,
+  TaskState,
+} from './run-records.js';
+export { checkSchedules, nextTick } from './schedules.js';
 
 /** Hands queued tasks to workers: in this process, or through a queue to `mlops worker` processes. */
 export interface TaskExecutor {
@@ -73,8 +53,6 @@ export interface EngineOptions {
   /** A running attempt whose heartbeat is older than this is taken as lost and retried (default 30 s). */
   leaseMs?: number;
 }
-
-class TaskTimeoutError extends Error {}
 
 /**
  * Runs pipelines with their state in the metadata database: triggers runs, advances them (a task is queued
@@ -523,62 +501,25 @@ export class PipelineEngine {
     const task = definition.tasks.find((item) => item.id === taskId);
     if (task === undefined) throw new NotFoundError(`pipeline ${run.pipeline_id} has no task ${taskId}`);
     const startedAt = new Date();
-    const claimed = await this.db
-      .updateTable('task_instances')
-      .set((eb) => ({
-        state: 'running',
-        try_number: eb('try_number', '+', 1),
-        start_date: startedAt,
-        end_date: null,
-        lease_owner: this.workerId,
-        heartbeat_at: startedAt,
-        error: null,
-      }))
-      .where('run_id', '=', runId)
-      .where('task_id', '=', taskId)
-      .where('state', '=', 'queued')
-      .returning(['try_number', 'max_tries'])
-      .executeTakeFirst();
+    const claimed = await claimAttempt(this.db, runId, taskId, this.workerId, startedAt);
     if (claimed === undefined) return;
     const tryNumber = claimed.try_number;
+    const attempt = { runId, taskId, tryNumber };
     const lines: { level: string; message: string }[] = [];
     const write = (level: string) => (message: string) => {
       lines.push({ level, message });
     };
     const taskLog = { info: write('INFO'), warn: write('WARNING'), error: write('ERROR') };
-    const flush = async () => {
-      const batch = lines.splice(0, lines.length);
-      if (batch.length === 0) return;
-      await this.db
-        .insertInto('task_logs')
-        .values(batch.map((line) => ({ run_id: runId, task_id: taskId, try_number: tryNumber, ...line })))
-        .execute();
-    };
+    const flush = () => appendTaskLogs(this.db, attempt, lines.splice(0, lines.length));
     taskLog.info(`attempt ${tryNumber} of ${claimed.max_tries + 1} on ${this.workerId}`);
 
-    const upstreamRows =
-      (task.dependsOn ?? []).length === 0
-        ? []
-        : await this.db
-            .selectFrom('task_instances')
-            .select(['task_id', 'output'])
-            .where('run_id', '=', runId)
-            .where('task_id', 'in', task.dependsOn ?? [])
-            .execute();
-    const upstream = Object.fromEntries(upstreamRows.map((row) => [row.task_id, parseJson(row.output)]));
+    const upstream = await upstreamOutputs(this.db, runId, task.dependsOn ?? []);
     const controller = new AbortController();
     const key = `${runId}/${taskId}`;
     this.running.set(key, controller);
     const heartbeat = setInterval(
       () => {
-        void this.db
-          .updateTable('task_instances')
-          .set({ heartbeat_at: new Date() })
-          .where('run_id', '=', runId)
-          .where('task_id', '=', taskId)
-          .where('state', '=', 'running')
-          .where('lease_owner', '=', this.workerId)
-          .execute()
+        void heartbeatAttempt(this.db, runId, taskId, this.workerId)
           .then(flush)
           .catch((error: unknown) => this.logFailure('heartbeat', error));
       },
@@ -617,36 +558,8 @@ export class PipelineEngine {
     if (failure === undefined) {
       taskLog.info(`succeeded in ${duration.toFixed(3)} s`);
       await flush();
-      // Success and the release of the tasks behind it are one transaction: each downstream task counts
-      // the upstream tasks it still waits for, so the last one to finish finds it ready in one update.
       const downstream = this.plans.get(run.pipeline_id)?.downstream.get(taskId) ?? [];
-      released = await this.db.transaction().execute(async (trx) => {
-        const done = await trx
-          .updateTable('task_instances')
-          .set({
-            state: 'success',
-            output: JSON.stringify(output ?? null),
-            end_date: endedAt,
-            duration,
-            heartbeat_at: endedAt,
-          })
-          .where('run_id', '=', runId)
-          .where('task_id', '=', taskId)
-          .where('state', '=', 'running')
-          .where('try_number', '=', tryNumber)
-          .executeTakeFirst();
-        if (Number(done.numUpdatedRows) === 0 || downstream.length === 0) return [];
-        const counted = await trx
-          .updateTable('task_instances')
-          .set((eb) => ({ pending_upstream: eb('pending_upstream', '-', 1) }))
-          .where('run_id', '=', runId)
-          .where('task_id', 'in', downstream)
-          .returning(['task_id', 'pending_upstream', 'state'])
-          .execute();
-        return counted
-          .filter((row) => row.pending_upstream <= 0 && row.state === null)
-          .map((row) => row.task_id);
-      });
+      released = await recordSuccess(this.db, attempt, { output, endedAt, duration }, downstream);
     } else {
       const message = failure instanceof Error ? (failure.stack ?? failure.message) : String(failure);
       const hasTriesLeft = tryNumber <= claimed.max_tries;
@@ -657,20 +570,12 @@ export class PipelineEngine {
       );
       if (hasTriesLeft) taskLog.warn(`will retry in ${(retryDelayMs(task, tryNumber) / 1000).toFixed(1)} s`);
       await flush();
-      await this.db
-        .updateTable('task_instances')
-        .set({
-          state: hasTriesLeft ? 'up_for_retry' : 'failed',
-          error: failure instanceof Error ? failure.message : String(failure),
-          end_date: endedAt,
-          duration,
-          next_retry_at: hasTriesLeft ? new Date(endedAt.getTime() + retryDelayMs(task, tryNumber)) : null,
-        })
-        .where('run_id', '=', runId)
-        .where('task_id', '=', taskId)
-        .where('state', '=', 'running')
-        .where('try_number', '=', tryNumber)
-        .execute();
+      await recordFailure(this.db, attempt, {
+        error: failure instanceof Error ? failure.message : String(failure),
+        endedAt,
+        duration,
+        retryAt: hasTriesLeft ? new Date(endedAt.getTime() + retryDelayMs(task, tryNumber)) : null,
+      });
     }
     const state =
       failure === undefined ? 'success' : tryNumber <= claimed.max_tries ? 'up_for_retry' : 'failed';
@@ -875,31 +780,6 @@ export class PipelineEngine {
   }
 }
 
-/** The next time a pipeline's cron fires after `after`, in its time zone; null without a schedule. */
-export function nextTick(definition: PipelineDefinition, after: Date): Date | null {
-  if (definition.schedule === undefined) return null;
-  const expression = CronExpressionParser.parse(definition.schedule, {
-    currentDate: after,
-    tz: definition.timezone ?? 'UTC',
-  });
-  return expression.next().toDate();
-}
-
-/** Checks that every schedule parses; a bad one names its pipeline. */
-export function checkSchedules(pipelines: readonly PipelineDefinition[]): void {
-  for (const pipeline of pipelines) {
-    if (pipeline.schedule === undefined) continue;
-    try {
-      nextTick(pipeline, new Date());
-    } catch (error) {
-      throw new ValidationError(
-        `pipeline ${pipeline.id}: schedule "${pipeline.schedule}" (${pipeline.timezone ?? 'UTC'}) is not a valid cron expression: ${error instanceof Error ? error.message : String(error)}`,
-        { field: 'schedule' },
-      );
-    }
-  }
-}
-
 function parseConf(definition: PipelineDefinition, conf: unknown): Record<string, unknown> {
   if (typeof conf !== 'object' || conf === null || Array.isArray(conf))
     throw new ValidationError('conf must be a JSON object', { field: 'conf' });
@@ -909,84 +789,6 @@ function parseConf(definition: PipelineDefinition, conf: unknown): Record<string
   const issue = parsed.error.issues[0];
   const field = ['conf', ...(issue?.path ?? []).map(String)].join('.');
   throw new ValidationError(`${field}: ${issue?.message ?? 'is invalid'}`, { field });
-}
-
-async function withTimeout<T>(
-  work: Promise<T>,
-  seconds: number | undefined,
-  controller: AbortController,
-): Promise<T> {
-  if (seconds === undefined || seconds <= 0) return work;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new TaskTimeoutError(`timed out after ${seconds} s`);
-      controller.abort(error);
-      reject(error);
-    }, seconds * 1000);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-// jsonb columns come back parsed from both PGlite and PostgreSQL (a string output is a JS string).
-function parseJson(value: unknown): unknown {
-  return value;
-}
-
-function toRun(row: {
-  run_id: string;
-  pipeline_id: string;
-  state: string;
-  run_type: string;
-  conf: unknown;
-  note: string | null;
-  logical_date: Date;
-  created_at: Date;
-  start_date: Date | null;
-  end_date: Date | null;
-}): RunRecord {
-  return {
-    ...row,
-    state: row.state as RunState,
-    run_type: row.run_type as RunType,
-    conf: (parseJson(row.conf) ?? {}) as Record<string, unknown>,
-  };
-}
-
-function toTask(row: {
-  run_id: string;
-  task_id: string;
-  state: string | null;
-  try_number: number;
-  max_tries: number;
-  queued_at: Date | null;
-  start_date: Date | null;
-  end_date: Date | null;
-  duration: number | null;
-  next_retry_at: Date | null;
-  output: unknown;
-  error: string | null;
-  lease_owner: string | null;
-}): TaskRecord {
-  return {
-    run_id: row.run_id,
-    task_id: row.task_id,
-    state: row.state as TaskState | null,
-    try_number: row.try_number,
-    max_tries: row.max_tries,
-    queued_at: row.queued_at,
-    start_date: row.start_date,
-    end_date: row.end_date,
-    duration: row.duration,
-    next_retry_at: row.next_retry_at,
-    output: parseJson(row.output),
-    error: row.error,
-    lease_owner: row.lease_owner,
-  };
 }
 
 export type { TaskDefinition };
