@@ -10,7 +10,7 @@
  * `--json` also writes the figures and ratios to a file (what `npm run bench:smoke` collects).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -56,13 +56,33 @@ const reference = path.join(home, 'reference-model');
 
 interface Load {
   requests_per_second: number;
+  /** The server process's CPU (user + system) per answered request: comparable on a busy machine too. */
+  cpu_us_per_request: number | null;
   latency_p50_ms: number;
   latency_p99_ms: number;
   non_2xx: number;
   errors: number;
 }
 
-function load(prefix: string): Load {
+/** User + system CPU seconds a process has used so far (Linux `/proc`); undefined elsewhere. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // utime and stime are fields 14 and 15 of stat(5); here 11 and 12 after the command name.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+function cpuRatio(peer: Load | undefined, ours: Load | undefined): number | null {
+  const theirs = peer?.cpu_us_per_request;
+  const mine = ours?.cpu_us_per_request;
+  return theirs == null || mine == null || mine === 0 ? null : theirs / mine;
+}
+
+function load(prefix: string, serverPid?: number): Load {
   const run = (seconds: string) =>
     spawnSync(
       process.execPath,
@@ -80,8 +100,17 @@ function load(prefix: string): Load {
       },
     );
   run('2'); // warm-up: JIT, connections
+  const cpuBefore = cpuSeconds(serverPid);
   const result = run(values.seconds);
-  return JSON.parse(result.stdout.toString().trim().split('\n').at(-1) ?? '{}') as Load;
+  const cpuAfter = cpuSeconds(serverPid);
+  const figures = JSON.parse(result.stdout.toString().trim().split('\n').at(-1) ?? '{}') as Load & {
+    total: number;
+  };
+  const cpu =
+    cpuBefore === undefined || cpuAfter === undefined || !(figures.total > 0)
+      ? null
+      : Math.round(((cpuAfter - cpuBefore) * 1e6) / figures.total);
+  return { ...figures, cpu_us_per_request: cpu };
 }
 
 /** Trains and promotes the served model, and writes the reference peer's copy of it. */
@@ -187,7 +216,7 @@ async function ours(cacheSize: number): Promise<Load> {
   });
   try {
     await waitForServer(`http://127.0.0.1:${port}/ready`, server);
-    return load(`http://127.0.0.1:${port}/api/v1/recommendations?user_id=`);
+    return load(`http://127.0.0.1:${port}/api/v1/recommendations?user_id=`, server.pid);
   } finally {
     server.kill('SIGTERM');
     await new Promise((resolve) => server.once('exit', resolve));
@@ -212,7 +241,7 @@ async function peer(): Promise<Load> {
   );
   try {
     await waitForServer(`http://127.0.0.1:${port}/health`, server);
-    return load(`http://127.0.0.1:${port}/api/v1/recommendations?user_id=`);
+    return load(`http://127.0.0.1:${port}/api/v1/recommendations?user_id=`, server.pid);
   } finally {
     server.kill('SIGTERM');
     await new Promise((resolve) => server.once('exit', resolve));
@@ -229,11 +258,11 @@ try {
   console.log(
     `\nscoring alone (10,000 movies × 64 factors, top-10 unseen): ${scoreMs.toFixed(3)} ms per query\n`,
   );
-  console.log(`| server | requests/s | p50 ms | p99 ms | non-2xx | errors |`);
-  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log(`| server | requests/s | CPU µs per request | p50 ms | p99 ms | non-2xx | errors |`);
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const [name, figures] of rows)
     console.log(
-      `| ${name} | ${figures.requests_per_second.toFixed(0)} | ${figures.latency_p50_ms} | ${figures.latency_p99_ms} | ${figures.non_2xx} | ${figures.errors} |`,
+      `| ${name} | ${figures.requests_per_second.toFixed(0)} | ${figures.cpu_us_per_request ?? '–'} | ${figures.latency_p50_ms} | ${figures.latency_p99_ms} | ${figures.non_2xx} | ${figures.errors} |`,
     );
   const reference = rows.find(([name]) => name.startsWith('FastAPI'))?.[1];
   if (values.json !== undefined)
@@ -250,6 +279,9 @@ try {
         cached_ratio: reference
           ? (rows[1]?.[1].requests_per_second ?? 0) / reference.requests_per_second
           : null,
+        // How many times our CPU per request the peer spends: the ratio a load generator on its own core sees.
+        uncached_cpu_ratio: cpuRatio(reference, rows[0]?.[1]),
+        cached_cpu_ratio: cpuRatio(reference, rows[1]?.[1]),
       }),
     );
   if (reference !== undefined) {
