@@ -64,6 +64,7 @@ const K = 10;
 const HYPERPARAMETERS: Record<AlgorithmName, Record<string, unknown>> = {
   popularity: {},
   'item-knn': { neighbours: 100 },
+  ease: {},
   als: { factors, iterations: 15, reg: 20, alpha: 2 },
   bpr: { factors, epochs: 40, learning_rate: 0.05, reg: 0.01 },
   ncf: { factors, epochs: 10 },

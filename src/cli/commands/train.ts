@@ -26,6 +26,7 @@ const HYPERPARAMETER_FLAGS = {
   mlpFactors: 'mlp_factors',
   neighbours: 'neighbours',
   shrinkage: 'shrinkage',
+  maxItems: 'max_items',
   halfLifeDays: 'half_life_days',
   seed: 'seed',
 } as const;
@@ -55,7 +56,7 @@ export function registerTrainCommands(program: Command): void {
     .requiredOption('-a, --algorithm <name>', `one of ${ALGORITHMS.join(', ')}`)
     .option('--factors <n>', 'latent factors (als, bpr, ncf)')
     .option('--iterations <n>', 'ALS iterations')
-    .option('--reg <x>', 'L2 regularization (als, bpr, ncf)')
+    .option('--reg <x>', 'L2 regularization (als, bpr, ncf, ease)')
     .option('--alpha <x>', 'ALS confidence per watch: c = 1 + alpha·count')
     .option('--cg-steps <n>', 'ALS conjugate-gradient steps per row')
     .option('--epochs <n>', 'training epochs (bpr, ncf)')
@@ -64,6 +65,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--mlp-factors <n>', 'embedding size of the MLP branch (ncf)')
     .option('--neighbours <n>', 'neighbours kept per movie (item-knn)')
     .option('--shrinkage <x>', 'similarity shrinkage (item-knn)')
+    .option('--max-items <n>', 'largest catalogue EASE trains on (it needs items² × 12 bytes)')
     .option('--half-life-days <x>', 'time decay of watches (popularity); 0 = none')
     .option('--seed <n>', 'random seed: the same seed and data give the same model')
     .option('--dataset <ref>', 'dataset name or version id', DEFAULT_DATASET)
@@ -85,6 +87,7 @@ Examples:
   mlops train --algorithm als --factors 64 --iterations 15 --reg 20 --alpha 2
   mlops train -a bpr --epochs 40 --lr 0.05
   mlops train -a item-knn --neighbours 100
+  mlops train -a ease --reg 250
   mlops train -a popularity --half-life-days 30 --no-register`,
     )
     .action(async (flags: TrainFlags) => {

@@ -17,7 +17,7 @@ export const movieTrainingPipeline = definePipeline({
   tags: ['training', 'stage6', 'stage7'],
   conf: z
     .object({
-      algorithm: z.enum(['als', 'bpr', 'ncf', 'item-knn', 'popularity']).default('als'),
+      algorithm: z.enum(['als', 'bpr', 'ncf', 'ease', 'item-knn', 'popularity']).default('als'),
       hyperparameters: z.record(z.string(), z.unknown()).default({}),
       dataset: z.string().min(1).default('watch_log'),
       // Default: the model the platform serves (MLOPS_SERVING_MODEL, movie_predictor).
