@@ -310,7 +310,7 @@ export async function readDatasetPairs(
   }
 }
 
-function validateSplit(split: SplitOptions): void {
+export function validateSplit(split: SplitOptions): void {
   if (split.strategy !== 'time' && split.strategy !== 'random')
     throw new ValidationError(`split must be "time" or "random", got "${split.strategy}"`, {
       field: 'split',
@@ -329,7 +329,7 @@ function validateSplit(split: SplitOptions): void {
     throw new ValidationError(`seed must be an integer, got ${split.seed}`, { field: 'seed' });
 }
 
-function checkTrainable(
+export function checkTrainable(
   pairs: InteractionPairs,
   dataset: DatasetVersion,
   evaluatedUsers: number,

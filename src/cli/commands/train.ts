@@ -12,6 +12,7 @@ import {
 } from '../../models/index.js';
 import { dataContext, withPlatform } from '../context.js';
 import { formatTable } from '../table.js';
+import { registerTuneCommand } from './tune.js';
 
 /** Hyperparameter flags: option name → the hyperparameter it sets. Each algorithm takes some of them. */
 const HYPERPARAMETER_FLAGS = {
@@ -21,6 +22,7 @@ const HYPERPARAMETER_FLAGS = {
   alpha: 'alpha',
   cgSteps: 'cg_steps',
   epochs: 'epochs',
+  patience: 'patience',
   lr: 'learning_rate',
   negatives: 'negatives',
   mlpFactors: 'mlp_factors',
@@ -59,7 +61,8 @@ export function registerTrainCommands(program: Command): void {
     .option('--reg <x>', 'L2 regularization (als, bpr, ncf, ease)')
     .option('--alpha <x>', 'ALS confidence per watch: c = 1 + alpha·count')
     .option('--cg-steps <n>', 'ALS conjugate-gradient steps per row')
-    .option('--epochs <n>', 'training epochs (bpr, ncf)')
+    .option('--epochs <n>', 'training epochs, the most epochs with early stopping (bpr, ncf)')
+    .option('--patience <n>', 'early stopping: epochs without a better validation NDCG (bpr, ncf); 0 = off')
     .option('--lr <x>', 'learning rate (bpr, ncf)')
     .option('--negatives <n>', 'negative samples per positive (ncf)')
     .option('--mlp-factors <n>', 'embedding size of the MLP branch (ncf)')
@@ -159,6 +162,8 @@ Examples:
       // 130: the shell's code for "stopped by Ctrl-C".
       process.exitCode = controller.signal.aborted ? 130 : code;
     });
+
+  registerTuneCommand(program);
 
   program
     .command('evaluate <model-version>')
