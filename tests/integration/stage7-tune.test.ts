@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBudget, trialsTable } from '../../src/cli/commands/tune.js';
 import type { DataContext } from '../../src/data/index.js';
-import { tuneModel } from '../../src/models/index.js';
+import { selectAlgorithm, tuneModel } from '../../src/models/index.js';
 import type { Platform } from '../../src/platform/index.js';
 import { getExperimentByName, getMetricHistory, getRun, searchRuns } from '../../src/tracking/index.js';
 import { BACKENDS, contextOf, openBackend, publishSynthetic } from '../helpers/platform.js';
@@ -96,6 +96,25 @@ describe(`hyperparameter tuning on ${BACKENDS[0]}`, () => {
     expect(study.stoppedBy).toBe('cancelled');
     expect((await getRun(context.db, study.parentRunId)).info.status).toBe('KILLED');
     expect((await getRun(context.db, study.trials[0]?.runId ?? '')).info.status).toBe('FINISHED');
+  });
+
+  it('auto: tunes each candidate on the validation split and picks the best one, ready to train', async () => {
+    const studies: string[] = [];
+    const selection = await selectAlgorithm(context, {
+      candidates: ['popularity', 'ease', 'bpr'],
+      budgetSeconds: 60,
+      trials: 2,
+      seed: 5,
+      onStudy: (study) => studies.push(study.algorithm),
+    });
+    expect(studies).toEqual(['popularity', 'ease', 'bpr']);
+    expect(Object.keys(selection.candidates)).toEqual(['popularity', 'ease', 'bpr']);
+    expect(selection.algorithm).not.toBe('popularity');
+    expect(selection.validationNdcg).toBe(Math.max(...Object.values(selection.candidates).map(Number)));
+    if (selection.algorithm === 'bpr') expect(selection.hyperparameters.patience).toBe(0);
+    await expect(
+      selectAlgorithm(context, { candidates: ['nope'], budgetSeconds: 5, trials: 1 }),
+    ).rejects.toMatchObject({ field: 'candidates' });
   });
 
   it('refuses bad input naming the field', async () => {

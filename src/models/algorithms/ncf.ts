@@ -20,12 +20,12 @@ export const ncfParams = z.object({
   /** Epochs, or the most epochs when `patience` > 0 (early stopping picks the count). */
   epochs: z.number().int().min(1).max(1000).default(20),
   /** Adam's step size. */
-  learning_rate: z.number().finite().positive().default(0.002),
-  reg: z.number().finite().min(0).default(0.0001),
+  learning_rate: z.number().finite().positive().default(0.001),
+  reg: z.number().finite().min(0).default(0.01),
   /** Unwatched movies sampled per watched one. */
   negatives: z.number().int().min(1).max(100).default(3),
   /** Early stopping: epochs without a better validation NDCG@10 before training stops; 0 = exactly `epochs`. */
-  patience: z.number().int().min(0).max(1000).default(2),
+  patience: z.number().int().min(0).max(1000).default(3),
   seed: z.number().int().default(42),
 });
 export type NcfParams = z.infer<typeof ncfParams>;
