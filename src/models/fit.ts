@@ -41,6 +41,14 @@ export function validationNdcg(
   return evaluateRanking(model, matrix, validation, VALIDATION_K, { maxUsers: VALIDATION_USERS }).ndcg;
 }
 
+/**
+ * Early stopping never stops before twice the patience: SGD-trained rankers (BPR) often dip below their
+ * first epoch's popularity-like ranking before they learn, and stopping in that dip keeps a worse model.
+ */
+export function minimumEpochs(patience: number): number {
+  return 2 * patience;
+}
+
 export interface FitResult {
   model: Recommender;
   /** The hyperparameters the model was trained with: `epochs` is the chosen count after early stopping. */
@@ -84,7 +92,7 @@ export async function fitAlgorithm(
         total: maxEpochs,
         metrics: { validation_ndcg_at_10: ndcg },
       });
-      return epoch - bestEpoch < patience;
+      return epoch < minimumEpochs(patience) || epoch - bestEpoch < patience;
     },
   });
   const chosen = { ...hyperparameters, epochs: bestEpoch };

@@ -2,7 +2,7 @@ import { ValidationError } from '../errors/index.js';
 import { codeRevision, type DatasetVersion, resolveDatasetVersion } from '../lineage/index.js';
 import { Tracker } from '../tracking/index.js';
 import { ALGORITHM_SPECS } from './algorithms/index.js';
-import { carveValidation, validationNdcg } from './fit.js';
+import { carveValidation, minimumEpochs, validationNdcg } from './fit.js';
 import { type InteractionPairs, matrixOf } from './interactions.js';
 import type { AlgorithmName, TrainingData } from './model.js';
 import { RandomThenRefine, SEARCH_SPACES, valuesAt } from './search-space.js';
@@ -61,7 +61,7 @@ export interface TuneResult {
 }
 
 /** A trial is pruned when, from this epoch on, it trails the median of earlier trials at the same epoch. */
-const PRUNE_FROM_EPOCH = 2;
+const PRUNE_FROM_EPOCH = 3;
 
 /**
  * Hyperparameter search for one algorithm on a validation split carved from the training period (each
@@ -269,7 +269,7 @@ async function runTrial(trial: {
                 pruned = true;
                 return false;
               }
-              return epoch - bestEpoch < patience;
+              return epoch < minimumEpochs(patience) || epoch - bestEpoch < patience;
             },
           }
         : {}),

@@ -283,7 +283,7 @@ function metricsTable(metrics: RankingMetrics): string {
       [
         metrics.precision.toFixed(4),
         metrics.recall.toFixed(4),
-        metrics.ndcg.toFixed(4),
+        `${metrics.ndcg.toFixed(4)} (95 % ${metrics.intervals.ndcg[0].toFixed(4)}–${metrics.intervals.ndcg[1].toFixed(4)})`,
         metrics.map.toFixed(4),
         metrics.hit_rate.toFixed(4),
         metrics.coverage.toFixed(4),

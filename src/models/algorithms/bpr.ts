@@ -24,7 +24,7 @@ export const bprParams = z.object({
    * Early stopping: epochs without a better NDCG@10 on the validation split (each user's latest 10 % of
    * the training period) before training stops; 0 trains exactly `epochs`.
    */
-  patience: z.number().int().min(0).max(1000).default(4),
+  patience: z.number().int().min(0).max(1000).default(5),
   seed: z.number().int().default(42),
 });
 export type BprParams = z.infer<typeof bprParams>;
