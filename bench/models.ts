@@ -4,9 +4,12 @@
  * `implicit` library's ALS and BPR, and a PyTorch NeuMF (bench/reference/models_reference.py, installed by
  * scripts/setup_bench_python.sh). Every model's top-10 lists are scored by the same TypeScript metric code.
  *
- *   npm run bench:models [-- --algorithms als,bpr --no-reference --factors 64]
+ *   npm run bench:models [-- --algorithms als,bpr,auto --no-reference --factors 64 --seeds 42,7,123]
  *
- * Each algorithm trains in a fresh child process, so its peak RSS is its own.
+ * Each algorithm trains in a fresh child process, so its peak RSS is its own. Seeded algorithms (ALS, BPR,
+ * NCF) run once per seed and report mean ± standard deviation; BPR and NCF choose their epochs by early
+ * stopping on a validation split of the training period. `auto` tunes the candidates (EASE, ALS, BPR,
+ * item-kNN) on that validation split, as `algorithm: auto` does, and trains the best.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,25 +20,35 @@ import { generateSyntheticData, writeInteractionsParquet } from '../src/data/ind
 import {
   ALGORITHM_SPECS,
   type AlgorithmName,
+  AUTO_CANDIDATES,
+  carveValidation,
   DEFAULT_SPLIT,
   decodeSafetensors,
   encodeSafetensors,
   evaluateRanking,
+  fitAlgorithm,
   type InteractionMatrix,
   type InteractionPairs,
   matrixOf,
+  RandomThenRefine,
   type Recommender,
   readInteractionPairs,
   rowItems,
   rowValues,
+  SEARCH_SPACES,
   splitInteractions,
   type Tensor,
   topK,
+  validationNdcg,
+  valuesAt,
 } from '../src/models/index.js';
 
 const { values } = parseArgs({
   options: {
-    algorithms: { type: 'string', default: 'popularity,item-knn,als,bpr,ncf' },
+    algorithms: { type: 'string', default: 'popularity,item-knn,ease,als,bpr,ncf,auto' },
+    seeds: { type: 'string', default: '42,7,123' },
+    seed: { type: 'string', default: '42' },
+    'auto-trials': { type: 'string', default: '4' },
     'no-reference': { type: 'boolean', default: false },
     factors: { type: 'string', default: '64' },
     users: { type: 'string', default: '6000' },
@@ -64,9 +77,10 @@ const K = 10;
 const HYPERPARAMETERS: Record<AlgorithmName, Record<string, unknown>> = {
   popularity: {},
   'item-knn': { neighbours: 100 },
+  ease: {},
   als: { factors, iterations: 15, reg: 20, alpha: 2 },
-  bpr: { factors, epochs: 40, learning_rate: 0.05, reg: 0.01 },
-  ncf: { factors, epochs: 10 },
+  bpr: { factors, learning_rate: 0.05, reg: 0.01 },
+  ncf: { factors },
 };
 
 interface Figures {
@@ -78,6 +92,11 @@ interface Figures {
   ndcg: number;
   recall: number;
   coverage: number;
+  /** Spread over seeds (standard deviation), when run with several. */
+  ndcg_sd?: number;
+  seeds?: number;
+  /** Hyperparameters chosen in training (early stopping's epochs, auto's winner). */
+  chosen?: string;
 }
 
 /**
@@ -129,12 +148,24 @@ const maxRssMb = () => process.resourceUsage().maxRSS / 1024;
 async function runChild(name: AlgorithmName): Promise<void> {
   const { matrix, train, test } = await prepare();
   const baseline = maxRssMb();
-  const spec = ALGORITHM_SPECS[name];
   const started = performance.now();
-  const model = await spec.train({ matrix, pairs: train }, spec.params.parse(HYPERPARAMETERS[name]), {
-    threads,
-    onProgress: () => {},
-  });
+  let chosen: string | undefined;
+  let model: Recommender;
+  if ((name as string) === 'auto') {
+    ({ model, chosen } = await autoSelect({ matrix, pairs: train }));
+  } else {
+    const spec = ALGORITHM_SPECS[name];
+    const params = spec.params.parse({
+      ...HYPERPARAMETERS[name],
+      ...('seed' in spec.params.shape ? { seed: Number(values.seed) } : {}),
+    });
+    const fitted = await fitAlgorithm(name, { matrix, pairs: train }, params, {
+      threads,
+      onProgress: () => {},
+    });
+    model = fitted.model;
+    if (fitted.earlyStopping !== undefined) chosen = `epochs ${fitted.earlyStopping.epochs}`;
+  }
   const trainSeconds = (performance.now() - started) / 1000;
   const scoring = performance.now();
   const scores = new Float32Array(model.itemCount);
@@ -157,8 +188,47 @@ async function runChild(name: AlgorithmName): Promise<void> {
     ndcg: metrics.ndcg,
     recall: metrics.recall,
     coverage: metrics.coverage,
+    ...(chosen === undefined ? {} : { chosen }),
   };
   process.stdout.write(`${JSON.stringify(figures)}\n`);
+}
+
+/** `algorithm: auto` without the tracking store: random-then-refine per candidate on the validation split. */
+async function autoSelect(data: {
+  matrix: InteractionMatrix;
+  pairs: InteractionPairs;
+}): Promise<{ model: Recommender; chosen: string }> {
+  const carved = carveValidation(data);
+  if (carved === undefined) throw new Error('no validation split');
+  const trials = Number(values['auto-trials']);
+  let best: { name: AlgorithmName; params: Record<string, unknown>; ndcg: number } | undefined;
+  for (const name of AUTO_CANDIDATES) {
+    const spec = ALGORITHM_SPECS[name];
+    const search = new RandomThenRefine(SEARCH_SPACES[name], trials, 42);
+    for (let index = 0; index < trials; index++) {
+      const unit = search.propose(index);
+      const params = spec.params.parse({ ...HYPERPARAMETERS[name], ...valuesAt(SEARCH_SPACES[name], unit) });
+      const fitted = await fitAlgorithm(name, carved.data, params, { threads, onProgress: () => {} });
+      const ndcg = validationNdcg(fitted.model, carved.data.matrix, carved.validation);
+      search.observe(unit, ndcg);
+      process.stderr.write(`  auto ${name} trial ${index + 1}: val NDCG@10 ${ndcg.toFixed(4)}\n`);
+      if (best === undefined || ndcg > best.ndcg) best = { name, params: fitted.hyperparameters, ndcg };
+    }
+  }
+  if (best === undefined) throw new Error('no trial');
+  const model = await ALGORITHM_SPECS[best.name].train(
+    data,
+    { ...best.params, patience: 0 },
+    {
+      threads,
+      onProgress: () => {},
+    },
+  );
+  const shown = Object.entries(best.params)
+    .filter(([key]) => !['seed', 'patience', 'max_items', 'cg_steps'].includes(key))
+    .map(([key, value]) => `${key} ${value}`)
+    .join(', ');
+  return { model, chosen: `${best.name}: ${shown}` };
 }
 
 /** A stand-in model that replays fixed top-k lists (the peers' answers) for the metric code. */
@@ -291,46 +361,56 @@ if (values.child !== undefined) {
     `${matrix.users.size} users × ${matrix.items.size} movies, ${matrix.byUser.indices.length} training pairs, factors ${factors}, threads ${threads}\n`,
   );
   const ours: Figures[] = [];
+  const seeds = values.seeds.split(',').map(Number);
   for (const name of selected) {
-    process.stderr.write(`training ${name}...\n`);
-    const child = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        import.meta.filename,
-        '--child',
-        name,
-        '--factors',
-        String(factors),
-        '--threads',
-        String(threads),
-        '--users',
-        values.users,
-        '--movies',
-        values.movies,
-        '--interactions',
-        values.interactions,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    if (child.status !== 0) throw new Error(`${name} failed (exit ${child.status})`);
-    ours.push(JSON.parse(child.stdout.toString().trim().split('\n').at(-1) ?? '{}') as Figures);
+    const isSeeded = name in ALGORITHM_SPECS && 'seed' in ALGORITHM_SPECS[name].params.shape;
+    const runs: Figures[] = [];
+    for (const seed of isSeeded ? seeds : [seeds[0] ?? 42]) {
+      process.stderr.write(`training ${name}${isSeeded ? ` (seed ${seed})` : ''}...\n`);
+      const child = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          import.meta.filename,
+          '--child',
+          name,
+          '--factors',
+          String(factors),
+          '--threads',
+          String(threads),
+          '--users',
+          values.users,
+          '--movies',
+          values.movies,
+          '--interactions',
+          values.interactions,
+          '--seed',
+          String(seed),
+          '--auto-trials',
+          values['auto-trials'],
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      if (child.status !== 0) throw new Error(`${name} failed (exit ${child.status})`);
+      runs.push(JSON.parse(child.stdout.toString().trim().split('\n').at(-1) ?? '{}') as Figures);
+    }
+    ours.push(summarise(runs));
   }
   const peers = !values['no-reference'] ? reference(matrix, test) : [];
   const rows = [...ours, ...peers];
   const popularity = ours.find((row) => row.algorithm === 'popularity')?.ndcg;
   console.log(
-    '\n| algorithm | train s | peak RSS MB (before training) | score ms/user | NDCG@10 | vs popularity | recall@10 | coverage |',
+    '\n| algorithm | train s | peak RSS MB (before training) | score ms/user | NDCG@10 (± sd over seeds) | vs popularity | recall@10 | coverage | chosen |',
   );
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const row of rows) {
     const lift =
       popularity === undefined
         ? ''
         : `${row.ndcg >= popularity ? '+' : ''}${(((row.ndcg - popularity) / popularity) * 100).toFixed(0)}%`;
     console.log(
-      `| ${row.algorithm} | ${row.train_seconds.toFixed(2)} | ${row.peak_rss_mb.toFixed(0)} (${row.baseline_rss_mb.toFixed(0)}) | ${row.score_ms_per_user.toFixed(3)} | ${row.ndcg.toFixed(4)} | ${lift} | ${row.recall.toFixed(4)} | ${row.coverage.toFixed(3)} |`,
+      `| ${row.algorithm} | ${row.train_seconds.toFixed(2)} | ${row.peak_rss_mb.toFixed(0)} (${row.baseline_rss_mb.toFixed(0)}) | ${row.score_ms_per_user.toFixed(3)} | ${row.ndcg.toFixed(4)}${row.ndcg_sd === undefined ? '' : ` ± ${row.ndcg_sd.toFixed(4)} (${row.seeds} seeds)`} | ${lift} | ${row.recall.toFixed(4)} | ${row.coverage.toFixed(3)} | ${row.chosen ?? ''} |`,
     );
   }
   for (const name of ['als', 'bpr', 'ncf']) {
@@ -341,4 +421,27 @@ if (values.child !== undefined) {
         `${name}: our training time is ${(mine.train_seconds / peer.train_seconds).toFixed(2)}× ${peer.algorithm}'s; NDCG@10 ${mine.ndcg.toFixed(4)} vs ${peer.ndcg.toFixed(4)}`,
       );
   }
+}
+
+/** Mean of every figure over the seeds' runs, with the NDCG's standard deviation. */
+function summarise(runs: Figures[]): Figures {
+  const first = runs[0] as Figures;
+  if (runs.length === 1) return first;
+  const mean = (pick: (row: Figures) => number) =>
+    runs.reduce((sum, row) => sum + pick(row), 0) / runs.length;
+  const ndcg = mean((row) => row.ndcg);
+  return {
+    ...first,
+    train_seconds: mean((row) => row.train_seconds),
+    peak_rss_mb: Math.max(...runs.map((row) => row.peak_rss_mb)),
+    score_ms_per_user: mean((row) => row.score_ms_per_user),
+    ndcg,
+    ndcg_sd: Math.sqrt(runs.reduce((sum, row) => sum + (row.ndcg - ndcg) ** 2, 0) / (runs.length - 1)),
+    seeds: runs.length,
+    recall: mean((row) => row.recall),
+    coverage: mean((row) => row.coverage),
+    ...(runs.some((row) => row.chosen !== undefined)
+      ? { chosen: runs.map((row) => row.chosen ?? '').join('; ') }
+      : {}),
+  };
 }

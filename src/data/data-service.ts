@@ -84,9 +84,19 @@ export async function publishDatasets(context: DataContext, input: PublishInput)
 
     const failed = [movies, watchLog].filter((dataset) => dataset?.report?.passed === false);
     if (failed.length > 0) {
+      // Name each failing critical expectation with what was observed, so the import's own message says
+      // what is wrong (not only `mlops data validate`).
+      const reasons = failed.flatMap((dataset) =>
+        (dataset?.report?.results ?? [])
+          .filter((result) => !result.passed && result.severity === 'critical')
+          .map(
+            (result) =>
+              `${dataset?.version.dataset}: ${result.expectation}${result.column === null ? '' : ` on ${result.column}`} expected ${result.expected}, observed ${result.observed}`,
+          ),
+      );
       throw new MlopsError(
         'MLOPS_ERR_DATA_VALIDATION_FAILED',
-        `${failed.map((dataset) => `${dataset?.version.dataset} ${dataset?.version.version_id.slice(0, 12)}`).join(' and ')} failed validation; the current catalogue is unchanged (see \`mlops data validate\`)`,
+        `${failed.map((dataset) => `${dataset?.version.dataset} ${dataset?.version.version_id.slice(0, 12)}`).join(' and ')} failed validation (${reasons.join('; ')}); the current catalogue is unchanged (see \`mlops data validate\`)`,
       );
     }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateRanking, metricsForTracking } from './evaluate.js';
+import { bootstrapInterval, evaluateRanking, metricsForTracking } from './evaluate.js';
 import { matrixOf, pairsFromRows } from './interactions.js';
 import type { Recommender, Tensor } from './model.js';
 
@@ -49,7 +49,12 @@ describe('evaluateRanking', () => {
     expect(metrics.coverage).toBeCloseTo(2 / 5);
     // Novelty: −log2(audience/users) of 102 and 103, each watched by 1 of 2 users.
     expect(metrics.novelty).toBeCloseTo(1);
-    expect(metricsForTracking(metrics)).toMatchObject({ ndcg_at_2: metrics.ndcg, eval_users: 1 });
+    expect(metricsForTracking(metrics)).toMatchObject({
+      ndcg_at_2: metrics.ndcg,
+      ndcg_at_2_ci_low: metrics.ndcg,
+      ndcg_at_2_ci_high: metrics.ndcg,
+      eval_users: 1,
+    });
   });
 
   it('counts every held-out movie the model never saw, not just one of them', () => {
@@ -66,6 +71,17 @@ describe('evaluateRanking', () => {
     // Ideal DCG over min(4 relevant, k = 2) ranks; AP@2 divides by min(4, 2) = 2.
     expect(metrics.ndcg).toBeCloseTo(1 / Math.log2(3) / (1 + 1 / Math.log2(3)));
     expect(metrics.map).toBeCloseTo(0.25);
+  });
+
+  it('gives a seeded 95 % bootstrap interval over users around each mean', () => {
+    const values = Float64Array.from({ length: 400 }, (_, user) => (user % 4 === 0 ? 1 : 0));
+    const [low, high] = bootstrapInterval(values);
+    expect(low).toBeLessThan(0.25);
+    expect(high).toBeGreaterThan(0.25);
+    expect(high - low).toBeGreaterThan(0.05);
+    expect(high - low).toBeLessThan(0.12);
+    expect(bootstrapInterval(values)).toEqual([low, high]);
+    expect(bootstrapInterval(new Float64Array(10).fill(0.5))).toEqual([0.5, 0.5]);
   });
 
   it('skips held-out users the model never saw', () => {

@@ -1,3 +1,4 @@
+import { SeededRandom } from '../data/index.js';
 import type { InteractionMatrix, InteractionPairs } from './interactions.js';
 import { rowItems, rowValues } from './interactions.js';
 import type { Recommender } from './model.js';
@@ -16,6 +17,35 @@ export interface RankingMetrics {
   coverage: number;
   /** Mean self-information −log₂(share of users who watched it) of recommended movies: higher = less obvious. */
   novelty: number;
+  /**
+   * 95 % bootstrap intervals over users (1,000 seeded resamples of the evaluated users): how far the
+   * mean could move with another sample of users of the same kind.
+   */
+  intervals: { ndcg: [number, number]; recall: [number, number]; map: [number, number] };
+}
+
+const BOOTSTRAP_RESAMPLES = 1000;
+
+/** The 2.5 % and 97.5 % quantiles of the mean of `values` over seeded resamples (with replacement). */
+export function bootstrapInterval(
+  values: Float64Array,
+  resamples = BOOTSTRAP_RESAMPLES,
+  seed = 1,
+): [number, number] {
+  const n = values.length;
+  if (n === 0) return [0, 0];
+  const random = new SeededRandom(seed);
+  const means = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += values[Math.floor(random.next() * n)] as number;
+    means[r] = sum / n;
+  }
+  means.sort();
+  return [
+    means[Math.floor(0.025 * (resamples - 1))] as number,
+    means[Math.ceil(0.975 * (resamples - 1))] as number,
+  ];
 }
 
 /**
@@ -52,7 +82,12 @@ export function evaluateRanking(
   const recommended = new Uint8Array(model.itemCount);
   const totals = { precision: 0, recall: 0, ndcg: 0, map: 0, hit_rate: 0, novelty: 0 };
   let recommendations = 0;
-  for (const user of users) {
+  const perUser = {
+    ndcg: new Float64Array(users.length),
+    recall: new Float64Array(users.length),
+    map: new Float64Array(users.length),
+  };
+  for (const [position, user] of users.entries()) {
     const history = { items: rowItems(train.byUser, user), counts: rowValues(train.byUser, user) };
     model.scoreUser(user, history, scores);
     const ranked = topK(scores, k, history.items).indices;
@@ -71,10 +106,13 @@ export function evaluateRanking(
     });
     let ideal = 0;
     for (let rank = 0; rank < Math.min(total, k); rank++) ideal += 1 / Math.log2(rank + 2);
+    perUser.recall[position] = hits / total;
+    perUser.ndcg[position] = dcg / ideal;
+    perUser.map[position] = precisionSum / Math.min(total, k);
     totals.precision += hits / k;
-    totals.recall += hits / total;
-    totals.ndcg += dcg / ideal;
-    totals.map += precisionSum / Math.min(total, k);
+    totals.recall += perUser.recall[position] as number;
+    totals.ndcg += perUser.ndcg[position] as number;
+    totals.map += perUser.map[position] as number;
     totals.hit_rate += hits > 0 ? 1 : 0;
   }
   const n = Math.max(users.length, 1);
@@ -88,14 +126,25 @@ export function evaluateRanking(
     hit_rate: totals.hit_rate / n,
     coverage: recommended.reduce((sum, flag) => sum + flag, 0) / Math.max(model.itemCount, 1),
     novelty: totals.novelty / Math.max(recommendations, 1),
+    intervals: {
+      ndcg: bootstrapInterval(perUser.ndcg),
+      recall: bootstrapInterval(perUser.recall),
+      map: bootstrapInterval(perUser.map),
+    },
   };
 }
 
 /** Metrics as tracker metric names: `ndcg_at_10`, `precision_at_10`, ..., `eval_users`. */
 export function metricsForTracking(metrics: RankingMetrics): Record<string, number> {
-  const { k, users, ...values } = metrics;
+  const { k, users, intervals, ...values } = metrics;
   return {
     ...Object.fromEntries(Object.entries(values).map(([name, value]) => [`${name}_at_${k}`, value])),
+    ...Object.fromEntries(
+      Object.entries(intervals).flatMap(([name, [low, high]]) => [
+        [`${name}_at_${k}_ci_low`, low],
+        [`${name}_at_${k}_ci_high`, high],
+      ]),
+    ),
     eval_users: users,
   };
 }

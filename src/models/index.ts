@@ -1,5 +1,7 @@
 export { ALGORITHM_SPECS, AlsModel } from './algorithms/index.js';
+export { AUTO_CANDIDATES, type AutoSelection, selectAlgorithm } from './auto-select.js';
 export { evaluateRanking, metricsForTracking, type RankingMetrics } from './evaluate.js';
+export { carveValidation, type FitResult, fitAlgorithm, VALIDATION_FRACTION, validationNdcg } from './fit.js';
 export {
   buildMatrix,
   IdMap,
@@ -29,6 +31,7 @@ export {
   resolveModelVersion,
 } from './model-versions.js';
 export { decodeSafetensors, encodeSafetensors } from './safetensors.js';
+export { RandomThenRefine, SEARCH_SPACES, type SearchDimension, valuesAt } from './search-space.js';
 export { DEFAULT_SPLIT, type SplitOptions, type SplitStrategy, splitInteractions } from './split.js';
 export { topK } from './top-k.js';
 export {
@@ -43,3 +46,4 @@ export {
   type TrainResult,
   trainModel,
 } from './train-model.js';
+export { bestTrial, type TrialResult, type TuneOptions, type TuneResult, tuneModel } from './tune-model.js';

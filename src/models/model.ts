@@ -1,6 +1,6 @@
 import type { InteractionMatrix, InteractionPairs } from './interactions.js';
 
-export const ALGORITHMS = ['popularity', 'item-knn', 'als', 'bpr', 'ncf'] as const;
+export const ALGORITHMS = ['popularity', 'item-knn', 'ease', 'als', 'bpr', 'ncf'] as const;
 export type AlgorithmName = (typeof ALGORITHMS)[number];
 
 /** A named array as stored in a safetensors file. */
@@ -52,6 +52,11 @@ export interface TrainingContext {
   signal?: AbortSignal;
   /** Worker threads for algorithms that use them (default: the machine's cores). Never changes results. */
   threads?: number;
+  /**
+   * Early stopping, for algorithms trained in epochs: called with the model as it stands after each epoch
+   * (it may share the arrays being trained: read it, keep nothing); training stops when it returns false.
+   */
+  validate?: (model: Recommender, epoch: number) => Promise<boolean> | boolean;
 }
 
 /** The data an algorithm learns from: the training split as a matrix, plus the raw pairs with times. */

@@ -21,6 +21,7 @@ import {
 } from '../tracking/index.js';
 import { ALGORITHM_SPECS } from './algorithms/index.js';
 import { evaluateRanking, metricsForTracking, type RankingMetrics } from './evaluate.js';
+import { fitAlgorithm } from './fit.js';
 import { type InteractionPairs, matrixOf, readInteractionPairs } from './interactions.js';
 import { ALGORITHMS, type AlgorithmName, type TrainingProgress } from './model.js';
 import { encodeModel, type ModelManifest, writeModelFiles } from './model-artifact.js';
@@ -181,7 +182,7 @@ export async function trainModel(context: ModelsContext, options: TrainOptions):
       `training ${algorithm}`,
     );
     const started = performance.now();
-    const model = await ALGORITHM_SPECS[algorithm].train({ matrix, pairs: train }, hyperparameters, {
+    const fitted = await fitAlgorithm(algorithm, { matrix, pairs: train }, hyperparameters, {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       onProgress: async (progress) => {
@@ -192,6 +193,11 @@ export async function trainModel(context: ModelsContext, options: TrainOptions):
     });
     const trainSeconds = (performance.now() - started) / 1000;
     checkCancelled(options.signal);
+    const model = fitted.model;
+    if (fitted.earlyStopping !== undefined) {
+      await run.logParams({ chosen_epochs: fitted.earlyStopping.epochs });
+      await run.logMetrics({ validation_ndcg_at_10: fitted.earlyStopping.validationNdcg });
+    }
 
     report({ phase: 'evaluate' });
     const metrics = evaluateRanking(model, matrix, test, k);
@@ -201,7 +207,7 @@ export async function trainModel(context: ModelsContext, options: TrainOptions):
 
     report({ phase: 'save' });
     const encoded = encodeModel(model, matrix.users, matrix.items, {
-      hyperparameters,
+      hyperparameters: fitted.hyperparameters,
       dataset_version: dataset.version_id,
       split: { ...split, k },
       metrics: tracked,
@@ -261,7 +267,7 @@ export async function trainModel(context: ModelsContext, options: TrainOptions):
     return {
       runId: run.runId,
       algorithm,
-      hyperparameters,
+      hyperparameters: fitted.hyperparameters,
       dataset,
       metrics,
       trainSeconds,
@@ -305,7 +311,7 @@ export async function readDatasetPairs(
   }
 }
 
-function validateSplit(split: SplitOptions): void {
+export function validateSplit(split: SplitOptions): void {
   if (split.strategy !== 'time' && split.strategy !== 'random')
     throw new ValidationError(`split must be "time" or "random", got "${split.strategy}"`, {
       field: 'split',
@@ -324,7 +330,7 @@ function validateSplit(split: SplitOptions): void {
     throw new ValidationError(`seed must be an integer, got ${split.seed}`, { field: 'seed' });
 }
 
-function checkTrainable(
+export function checkTrainable(
   pairs: InteractionPairs,
   dataset: DatasetVersion,
   evaluatedUsers: number,

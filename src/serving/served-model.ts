@@ -94,14 +94,16 @@ export class ServedModel {
     const scores = new Float32Array(model.itemCount);
     const user = this.trained.users.index(userId) ?? -1;
     const algorithm = this.algorithm;
-    const learnsFromHistory = algorithm === 'als' || algorithm === 'bpr' || algorithm === 'item-knn';
+    // Item-item models (item-kNN, EASE) score from the history alone, for known and new users alike.
+    const isItemItem = algorithm === 'item-knn' || algorithm === 'ease';
+    const learnsFromHistory = algorithm === 'als' || algorithm === 'bpr' || isItemItem;
     if (algorithm === 'popularity') {
       model.scoreUser(-1, NO_HISTORY, scores);
       return { scores, strategy: 'popular' };
     }
     if (user >= 0 && !(hasFreshInteractions && learnsFromHistory)) {
-      // Factor models score a known user from their vector alone; item-kNN always needs the history.
-      model.scoreUser(user, algorithm === 'item-knn' ? this.history(watched) : NO_HISTORY, scores);
+      // Factor models score a known user from their vector alone; item-item models always need the history.
+      model.scoreUser(user, isItemItem ? this.history(watched) : NO_HISTORY, scores);
       return { scores, strategy: 'model' };
     }
     const history = this.history(watched);

@@ -128,6 +128,9 @@ function runDataPipelineSuite(
         publishDatasets(context, { source: 'synthetic', params: {}, movies: broken }),
       ).rejects.toMatchObject({
         code: 'MLOPS_ERR_DATA_VALIDATION_FAILED',
+        message: expect.stringMatching(
+          /failed validation \(movies: .* on vote_average expected .*, observed .*42.*\)/,
+        ),
       });
       expect(
         (await app.inject({ method: 'GET', url: '/api/v1/movies?limit=1' })).json().movies[0].dataset_version,

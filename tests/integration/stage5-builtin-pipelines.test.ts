@@ -132,6 +132,21 @@ describe('the built-in pipelines, wired end to end', () => {
       await store.close();
     }
   });
+
+  it('movie_training_pipeline with algorithm auto tunes each candidate within the budget and trains the best', async () => {
+    const { tasks } = await runToEnd('movie_training_pipeline', {
+      algorithm: 'auto',
+      candidates: ['popularity', 'ease'],
+      tune_budget_seconds: 60,
+      tune_trials: 2,
+    });
+    const trained = tasks.train?.output as { algorithm: string; candidates: Record<string, number> };
+    expect(Object.keys(trained.candidates).sort()).toEqual(['ease', 'popularity']);
+    expect(trained.algorithm).toBe(
+      (trained.candidates.ease ?? 0) > (trained.candidates.popularity ?? 0) ? 'ease' : 'popularity',
+    );
+    expect(tasks.promote?.output).toMatchObject({ model_version: '2' });
+  });
 });
 
 describe('movie_drift_check', () => {

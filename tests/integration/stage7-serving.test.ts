@@ -409,4 +409,22 @@ describe('recommendation serving', () => {
     expect(traffic.latency_ms.p95).toBeGreaterThan(0);
     expect(traffic.series).toHaveLength(30);
   });
+  it('serves an EASE champion: known users from their history, new users from their feedback, similar movies', async () => {
+    const trained = await trainModel(context, { algorithm: 'ease', hyperparameters: { reg: 100 } });
+    const version = trained.modelVersion?.version as string;
+    await promote(context.db, 'movie_predictor', version, ACTOR);
+    await serving.refresh();
+    const known = (await get('/api/v1/recommendations?user_id=3&k=5')).json() as RecResponse;
+    expect(known.model).toMatchObject({ version, algorithm: 'ease' });
+    expect(known.strategy).toBe('model');
+    expect(known.count).toBe(5);
+    for (const movie of known.recommendations) expect(watchedBy.get(3)).not.toContain(movie.movie_id);
+
+    const liked = [...(watchedBy.get(5) ?? [])].slice(0, 4);
+    for (const movie of liked)
+      await post('/api/v1/feedback', { user_id: 888888, movie_id: movie, interaction_type: 'like' });
+    const fresh = (await get('/api/v1/recommendations?user_id=888888&k=5')).json() as RecResponse;
+    expect(fresh.strategy).toBe('history');
+    for (const movie of fresh.recommendations) expect(liked).not.toContain(movie.movie_id);
+  });
 });

@@ -58,11 +58,30 @@ describe('mlops train / evaluate', () => {
     );
   });
 
+  it('tune prints the trials best first with the command that trains the winner; EASE trains from it', async () => {
+    const tuned = await runCli(['tune', '-a', 'ease', '--trials', '3', '--seed', '3', '--budget', '2m'], env);
+    expect(tuned.code, tuned.stderr).toBe(0);
+    expect(tuned.stderr).toMatch(/trial 3: FINISHED val NDCG@10 \d\.\d{4}/);
+    expect(tuned.stdout).toMatch(/│ trial │ state +│ val NDCG@10 │ reg/);
+    expect(tuned.stdout).toMatch(/study run [0-9a-f]{32} \(3 trials\)/);
+    const command = /train it with:\n {2}mlops (train -a ease .*)\n/.exec(tuned.stdout)?.[1];
+    expect(command).toMatch(/--reg [\d.]+ --max-items 10000/);
+    const trained = await runCli([...(command ?? '').split(' '), '--no-register'], env);
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stdout).toMatch(/ease trained in/);
+    expect((await runCli(['tune', '-a', 'ease', '--budget', 'soon'], env)).stderr.trim()).toBe(
+      'mlops: --budget must be a duration such as 90s, 15m or 1h (got "soon")',
+    );
+  });
+
   it('refuses bad flags with one line naming the flag, exit code 2', async () => {
     for (const [args, message] of [
       [['-a', 'als', '--factors', 'abc'], 'mlops: --factors must be a number (got "abc")'],
       [['-a', 'als', '--reg', 'NaN'], 'mlops: --reg must be a number (got "NaN")'],
-      [['-a', 'svd'], 'mlops: unknown algorithm "svd": choose one of popularity, item-knn, als, bpr, ncf'],
+      [
+        ['-a', 'svd'],
+        'mlops: unknown algorithm "svd": choose one of popularity, item-knn, ease, als, bpr, ncf',
+      ],
       [
         ['-a', 'item-knn', '--epochs', '3'],
         'mlops: item-knn has no hyperparameter epochs; it takes neighbours, shrinkage',

@@ -135,7 +135,7 @@ for (const backend of BACKENDS) {
         [
           { algorithm: 'svd' },
           'algorithm',
-          /unknown algorithm "svd": choose one of popularity, item-knn, als, bpr, ncf/,
+          /unknown algorithm "svd": choose one of popularity, item-knn, ease, als, bpr, ncf/,
         ],
         [
           { algorithm: 'als', hyperparameters: { factors: Number.NaN } },

@@ -4,11 +4,13 @@ import {
   DEFAULT_POLICY,
   decidePromotion,
   deleteAlias,
+  EVALUATION_DATASET_KEY,
   getRegisteredModel,
   listModelVersions,
   listTransitions,
   parseThreshold,
   promote,
+  type Run,
   rollback,
   searchRegisteredModels,
   setAlias,
@@ -16,7 +18,7 @@ import {
 } from '../../tracking/index.js';
 import { EXIT, withPlatform } from '../context.js';
 import { formatTable } from '../table.js';
-import { compareTable } from './runs.js';
+import { compareTable, formatNumber } from './runs.js';
 
 const ACTOR = `cli:${process.env.USER ?? 'unknown'}`;
 
@@ -212,6 +214,44 @@ export function registerModelsCommands(program: Command): void {
           return;
         }
         process.stdout.write(`${compareTable(runs)}\n`);
+        const verdicts = significanceLines(runs);
+        if (verdicts.length > 0) process.stdout.write(`${verdicts.join('\n')}\n`);
       });
     });
+}
+
+/**
+ * For each ranking metric with bootstrap intervals, whether the best version's lead over each other is
+ * significant: its 95 % interval lies wholly above the other's (conservative: overlapping intervals can
+ * still hide a real difference, never the reverse).
+ */
+export function significanceLines(runs: Run[]): string[] {
+  const value = (run: Run, key: string) => run.data.metrics.find((metric) => metric.key === key)?.value;
+  const datasetOf = (run: Run) => run.data.tags.find((tag) => tag.key === EVALUATION_DATASET_KEY)?.value;
+  const lines: string[] = [];
+  const keys = [...new Set(runs.flatMap((run) => run.data.metrics.map((metric) => metric.key)))]
+    .filter((key) => key.endsWith('_ci_low'))
+    .map((key) => key.slice(0, -'_ci_low'.length))
+    .sort();
+  for (const key of keys) {
+    const scored = runs.filter(
+      (run) => value(run, key) !== undefined && value(run, `${key}_ci_high`) !== undefined,
+    );
+    if (scored.length < 2) continue;
+    const best = scored.reduce((top, run) =>
+      (value(run, key) as number) > (value(top, key) as number) ? run : top,
+    );
+    for (const other of scored) {
+      if (other === best) continue;
+      const sameData = datasetOf(best) === datasetOf(other);
+      const isSignificant =
+        (value(best, `${key}_ci_low`) as number) > (value(other, `${key}_ci_high`) as number);
+      lines.push(
+        `${key}: ${best.info.run_name} ${formatNumber(value(best, key))} vs ${other.info.run_name} ${formatNumber(value(other, key))}: ${
+          isSignificant ? 'significant' : 'not significant'
+        } (95 % bootstrap intervals ${isSignificant ? 'do not overlap' : 'overlap'})${sameData ? '' : '; evaluated on different dataset versions: re-evaluate both with mlops evaluate --record'}`,
+      );
+    }
+  }
+  return lines;
 }

@@ -12,6 +12,7 @@ import {
 } from '../../models/index.js';
 import { dataContext, withPlatform } from '../context.js';
 import { formatTable } from '../table.js';
+import { registerTuneCommand } from './tune.js';
 
 /** Hyperparameter flags: option name → the hyperparameter it sets. Each algorithm takes some of them. */
 const HYPERPARAMETER_FLAGS = {
@@ -21,11 +22,13 @@ const HYPERPARAMETER_FLAGS = {
   alpha: 'alpha',
   cgSteps: 'cg_steps',
   epochs: 'epochs',
+  patience: 'patience',
   lr: 'learning_rate',
   negatives: 'negatives',
   mlpFactors: 'mlp_factors',
   neighbours: 'neighbours',
   shrinkage: 'shrinkage',
+  maxItems: 'max_items',
   halfLifeDays: 'half_life_days',
   seed: 'seed',
 } as const;
@@ -55,15 +58,17 @@ export function registerTrainCommands(program: Command): void {
     .requiredOption('-a, --algorithm <name>', `one of ${ALGORITHMS.join(', ')}`)
     .option('--factors <n>', 'latent factors (als, bpr, ncf)')
     .option('--iterations <n>', 'ALS iterations')
-    .option('--reg <x>', 'L2 regularization (als, bpr, ncf)')
+    .option('--reg <x>', 'L2 regularization (als, bpr, ncf, ease)')
     .option('--alpha <x>', 'ALS confidence per watch: c = 1 + alpha·count')
     .option('--cg-steps <n>', 'ALS conjugate-gradient steps per row')
-    .option('--epochs <n>', 'training epochs (bpr, ncf)')
+    .option('--epochs <n>', 'training epochs, the most epochs with early stopping (bpr, ncf)')
+    .option('--patience <n>', 'early stopping: epochs without a better validation NDCG (bpr, ncf); 0 = off')
     .option('--lr <x>', 'learning rate (bpr, ncf)')
     .option('--negatives <n>', 'negative samples per positive (ncf)')
     .option('--mlp-factors <n>', 'embedding size of the MLP branch (ncf)')
     .option('--neighbours <n>', 'neighbours kept per movie (item-knn)')
     .option('--shrinkage <x>', 'similarity shrinkage (item-knn)')
+    .option('--max-items <n>', 'largest catalogue EASE trains on (it needs items² × 12 bytes)')
     .option('--half-life-days <x>', 'time decay of watches (popularity); 0 = none')
     .option('--seed <n>', 'random seed: the same seed and data give the same model')
     .option('--dataset <ref>', 'dataset name or version id', DEFAULT_DATASET)
@@ -85,6 +90,7 @@ Examples:
   mlops train --algorithm als --factors 64 --iterations 15 --reg 20 --alpha 2
   mlops train -a bpr --epochs 40 --lr 0.05
   mlops train -a item-knn --neighbours 100
+  mlops train -a ease --reg 250
   mlops train -a popularity --half-life-days 30 --no-register`,
     )
     .action(async (flags: TrainFlags) => {
@@ -156,6 +162,8 @@ Examples:
       // 130: the shell's code for "stopped by Ctrl-C".
       process.exitCode = controller.signal.aborted ? 130 : code;
     });
+
+  registerTuneCommand(program);
 
   program
     .command('evaluate <model-version>')
@@ -275,7 +283,7 @@ function metricsTable(metrics: RankingMetrics): string {
       [
         metrics.precision.toFixed(4),
         metrics.recall.toFixed(4),
-        metrics.ndcg.toFixed(4),
+        `${metrics.ndcg.toFixed(4)} (95 % ${metrics.intervals.ndcg[0].toFixed(4)}–${metrics.intervals.ndcg[1].toFixed(4)})`,
         metrics.map.toFixed(4),
         metrics.hit_rate.toFixed(4),
         metrics.coverage.toFixed(4),

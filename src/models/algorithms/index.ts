@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { AlgorithmName, Recommender, Tensor, TrainingContext, TrainingData } from '../model.js';
 import { AlsModel, alsParams, trainAls } from './als.js';
 import { BprModel, bprParams, trainBpr } from './bpr.js';
+import { EaseModel, easeParams, trainEase } from './ease.js';
 import { ItemKnnModel, itemKnnParams, trainItemKnn } from './item-knn.js';
 import { NcfModel, ncfParams, trainNcf } from './ncf.js';
 import { PopularityModel, popularityParams, trainPopularity } from './popularity.js';
@@ -27,6 +28,12 @@ export const ALGORITHM_SPECS: Record<AlgorithmName, AlgorithmSpec> = {
     train: (data, params, context) => trainItemKnn(data, itemKnnParams.parse(params), context),
     load: (tensors) => ItemKnnModel.load(tensors),
   },
+  ease: {
+    description: 'EASE: closed-form item-item model from one regularised Gram-matrix inverse (items² memory)',
+    params: easeParams,
+    train: (data, params, context) => trainEase(data, easeParams.parse(params), context),
+    load: (tensors) => EaseModel.load(tensors),
+  },
   als: {
     description: 'alternating least squares for implicit feedback (conjugate gradient, worker threads)',
     params: alsParams,
@@ -34,13 +41,14 @@ export const ALGORITHM_SPECS: Record<AlgorithmName, AlgorithmSpec> = {
     load: (tensors, params) => AlsModel.load(tensors, alsParams.parse(params)),
   },
   bpr: {
-    description: 'Bayesian personalised ranking matrix factorization (SGD, negative sampling)',
+    description:
+      'Bayesian personalised ranking matrix factorization (SGD, negative sampling, early stopping)',
     params: bprParams,
     train: (data, params, context) => trainBpr(data, bprParams.parse(params), context),
     load: (tensors) => BprModel.load(tensors),
   },
   ncf: {
-    description: 'neural collaborative filtering (GMF + MLP), hand-written SGD',
+    description: 'neural collaborative filtering (GMF + MLP), Adam, early stopping on a validation split',
     params: ncfParams,
     train: (data, params, context) => trainNcf(data, ncfParams.parse(params), context),
     load: (tensors) => NcfModel.load(tensors),

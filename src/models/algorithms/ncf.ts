@@ -17,11 +17,15 @@ export const ncfParams = z.object({
   factors: z.number().int().min(1).max(1024).default(64),
   /** Embedding size of the MLP branch; its hidden layers are this and half of it. */
   mlp_factors: z.number().int().min(2).max(512).default(16),
-  epochs: z.number().int().min(1).max(1000).default(10),
-  learning_rate: z.number().finite().positive().default(0.05),
-  reg: z.number().finite().min(0).default(0.0001),
+  /** Epochs, or the most epochs when `patience` > 0 (early stopping picks the count). */
+  epochs: z.number().int().min(1).max(1000).default(20),
+  /** Adam's step size. */
+  learning_rate: z.number().finite().positive().default(0.001),
+  reg: z.number().finite().min(0).default(0.01),
   /** Unwatched movies sampled per watched one. */
   negatives: z.number().int().min(1).max(100).default(3),
+  /** Early stopping: epochs without a better validation NDCG@10 before training stops; 0 = exactly `epochs`. */
+  patience: z.number().int().min(0).max(1000).default(3),
   seed: z.number().int().default(42),
 });
 export type NcfParams = z.infer<typeof ncfParams>;
@@ -45,7 +49,7 @@ interface NcfWeights {
 /**
  * Neural collaborative filtering (NeuMF, He et al. 2017): a GMF branch (element-wise product of user and
  * movie embeddings) and an MLP branch over both embeddings, joined by a logistic output. Written by hand
- * on typed arrays: the network is small, and per-sample SGD needs no tensor library.
+ * on typed arrays: the network is small, and per-sample Adam needs no tensor library.
  */
 export class NcfModel implements Recommender {
   readonly algorithm = 'ncf';
@@ -180,10 +184,31 @@ export async function trainNcf(
   const z2 = new Float64Array(half);
   const g1 = new Float64Array(m);
   const g2 = new Float64Array(half);
-  const lr = params.learning_rate;
   const reg = params.reg;
+  // Adam (Kingma & Ba 2015), one update per sample; embeddings are updated lazily (only the rows a sample
+  // touches move), the shared layers every sample. Bias-corrected step size, computed once per sample.
+  const beta1 = 0.9;
+  const beta2 = 0.999;
+  const epsilon = 1e-8;
+  const moments = new Map<Float32Array, { m: Float32Array; v: Float32Array }>();
+  for (const array of Object.values(w) as Float32Array[])
+    moments.set(array, { m: new Float32Array(array.length), v: new Float32Array(array.length) });
+  let beta1Power = 1;
+  let beta2Power = 1;
+  let stepSize = params.learning_rate;
+  const update = (param: Float32Array, index: number, gradient: number): void => {
+    const moment = moments.get(param) as { m: Float32Array; v: Float32Array };
+    const m1 = beta1 * (moment.m[index] as number) + (1 - beta1) * gradient;
+    const v1 = beta2 * (moment.v[index] as number) + (1 - beta2) * gradient * gradient;
+    moment.m[index] = m1;
+    moment.v[index] = v1;
+    param[index] = (param[index] as number) - (stepSize * m1) / (Math.sqrt(v1) + epsilon);
+  };
 
   const step = (u: number, i: number, label: number): number => {
+    beta1Power *= beta1;
+    beta2Power *= beta2;
+    stepSize = (params.learning_rate * Math.sqrt(1 - beta2Power)) / (1 - beta1Power);
     const ub = u * f;
     const ib = i * f;
     const um = u * m;
@@ -212,27 +237,26 @@ export async function trainNcf(
     // Backward, updating as we go (each weight's gradient is taken before it changes).
     for (let o = 0; o < half; o++) {
       g2[o] = (z2[o] as number) > 0 ? g * (w.wOut[f + o] as number) : 0;
-      w.wOut[f + o] = (w.wOut[f + o] as number) - lr * g * (z2[o] as number);
+      update(w.wOut, f + o, g * (z2[o] as number));
     }
     for (let d = 0; d < f; d++) {
       const p = w.userGmf[ub + d] as number;
       const q = w.itemGmf[ib + d] as number;
       const out = w.wOut[d] as number;
-      w.wOut[d] = out - lr * g * p * q;
-      w.userGmf[ub + d] = p - lr * (g * out * q + reg * p);
-      w.itemGmf[ib + d] = q - lr * (g * out * p + reg * q);
+      update(w.wOut, d, g * p * q);
+      update(w.userGmf, ub + d, g * out * q + reg * p);
+      update(w.itemGmf, ib + d, g * out * p + reg * q);
     }
-    w.bOut[0] = (w.bOut[0] as number) - lr * g;
+    update(w.bOut, 0, g);
     g1.fill(0);
     for (let o = 0; o < half; o++) {
       const go = g2[o] as number;
       if (go === 0) continue;
       for (let k = 0; k < m; k++) {
-        const weight = w.w2[o * m + k] as number;
-        g1[k] = (g1[k] as number) + go * weight;
-        w.w2[o * m + k] = weight - lr * go * (z1[k] as number);
+        g1[k] = (g1[k] as number) + go * (w.w2[o * m + k] as number);
+        update(w.w2, o * m + k, go * (z1[k] as number));
       }
-      w.b2[o] = (w.b2[o] as number) - lr * go;
+      update(w.b2, o, go);
     }
     for (let o = 0; o < m; o++) {
       const go = (z1[o] as number) > 0 ? (g1[o] as number) : 0;
@@ -241,12 +265,12 @@ export async function trainNcf(
       for (let k = 0; k < m; k++) {
         const weightUser = w.w1[row + k] as number;
         const weightItem = w.w1[row + m + k] as number;
-        w.userMlp[um + k] = (w.userMlp[um + k] as number) - lr * go * weightUser;
-        w.itemMlp[im + k] = (w.itemMlp[im + k] as number) - lr * go * weightItem;
-        w.w1[row + k] = weightUser - lr * go * (z0[k] as number);
-        w.w1[row + m + k] = weightItem - lr * go * (z0[m + k] as number);
+        update(w.userMlp, um + k, go * weightUser + reg * (w.userMlp[um + k] as number));
+        update(w.itemMlp, im + k, go * weightItem + reg * (w.itemMlp[im + k] as number));
+        update(w.w1, row + k, go * (z0[k] as number));
+        update(w.w1, row + m + k, go * (z0[m + k] as number));
       }
-      w.b1[o] = (w.b1[o] as number) - lr * go;
+      update(w.b1, o, go);
     }
     return label === 1
       ? -Math.log(Math.max(probability, 1e-12))
@@ -276,6 +300,7 @@ export async function trainNcf(
       }
     }
     await context.onProgress({ iteration: epoch, total: params.epochs, metrics: { loss: loss / count } });
+    if (context.validate !== undefined && !(await context.validate(new NcfModel(w, f, m), epoch))) break;
   }
   return new NcfModel(w, f, m);
 }

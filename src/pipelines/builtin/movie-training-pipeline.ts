@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { sqlString, withDuckDb } from '../../data/index.js';
 import { hasAnyBuild } from '../../features/index.js';
 import { checkoutDatasetVersion, recordDatasetVersion, resolveDatasetVersion } from '../../lineage/index.js';
-import { evaluateModelVersion, resolveModelVersion, trainModel } from '../../models/index.js';
+import {
+  type AutoSelection,
+  evaluateModelVersion,
+  resolveModelVersion,
+  selectAlgorithm,
+  trainModel,
+} from '../../models/index.js';
 import { DEFAULT_POLICY, decidePromotion, promote } from '../../tracking/index.js';
 import { definePipeline } from '../definition.js';
 import { foldFeedbackIntoWatchLog } from '../fold-feedback.js';
@@ -18,8 +24,16 @@ export const movieTrainingPipeline = definePipeline({
   tags: ['training', 'stage6', 'stage7'],
   conf: z
     .object({
-      algorithm: z.enum(['als', 'bpr', 'ncf', 'item-knn', 'popularity']).default('als'),
+      // auto: tune each candidate within the budget on a validation split of the training period, train the best.
+      algorithm: z.enum(['als', 'bpr', 'ncf', 'ease', 'item-knn', 'popularity', 'auto']).default('als'),
       hyperparameters: z.record(z.string(), z.unknown()).default({}),
+      candidates: z
+        .array(z.enum(['als', 'bpr', 'ncf', 'ease', 'item-knn', 'popularity']))
+        .min(1)
+        .optional(),
+      // Whole tuning budget of `auto` (shared by the candidates) and most trials per candidate.
+      tune_budget_seconds: z.number().positive().max(86_400).default(120),
+      tune_trials: z.number().int().min(1).max(1000).default(6),
       dataset: z.string().min(1).default('watch_log'),
       // Default: the model the platform serves (MLOPS_SERVING_MODEL, movie_predictor).
       model_name: z.string().min(1).optional(),
@@ -96,9 +110,28 @@ export const movieTrainingPipeline = definePipeline({
       description: 'train, track as a run and register as a new model version',
       async run({ platform, conf, upstream, log, signal }) {
         const prepared = upstream.prepare as { dataset_version: string };
+        let algorithm = String(conf.algorithm);
+        let hyperparameters = conf.hyperparameters as Record<string, unknown>;
+        let selection: AutoSelection | undefined;
+        if (algorithm === 'auto') {
+          selection = await selectAlgorithm(dataContext(platform), {
+            ...(conf.candidates === undefined ? {} : { candidates: conf.candidates as string[] }),
+            budgetSeconds: Number(conf.tune_budget_seconds),
+            trials: Number(conf.tune_trials),
+            dataset: prepared.dataset_version,
+            signal,
+            onStudy: (study) =>
+              log.info(
+                `tuned ${study.algorithm}: ${study.trials.length} trials, best validation NDCG@10 ${study.best?.validationNdcg.toFixed(4) ?? 'none'} (study run ${study.parentRunId})`,
+              ),
+          });
+          algorithm = selection.algorithm;
+          hyperparameters = selection.hyperparameters;
+          log.info(`auto picked ${algorithm} ${JSON.stringify(hyperparameters)}`);
+        }
         const result = await trainModel(dataContext(platform), {
-          algorithm: String(conf.algorithm),
-          hyperparameters: conf.hyperparameters as Record<string, unknown>,
+          algorithm,
+          hyperparameters,
           dataset: prepared.dataset_version,
           modelName: modelNameOf(platform, conf),
           signal,
@@ -107,6 +140,8 @@ export const movieTrainingPipeline = definePipeline({
           },
         });
         return {
+          algorithm,
+          ...(selection === undefined ? {} : { candidates: selection.candidates }),
           run_id: result.runId,
           model_version: result.modelVersion?.version ?? null,
           dataset_version: prepared.dataset_version,
