@@ -89,6 +89,20 @@ export async function runOf(engine: PipelineEngine, pipelineId: string, id: stri
   return run;
 }
 
+/** A task instance of a run, found as `runOf` finds the run; 404 naming `task_id` for an unknown task. */
+export async function taskOf(
+  engine: PipelineEngine,
+  params: { dag_id: string; dag_run_id: string; task_id: string },
+): Promise<{ run: RunRecord; task: TaskRecord }> {
+  const run = await runOf(engine, params.dag_id, params.dag_run_id);
+  const task = (await engine.tasks(run.run_id)).find((item) => item.task_id === params.task_id);
+  if (task === undefined)
+    throw new NotFoundError(`pipeline ${run.pipeline_id} has no task ${params.task_id}`, {
+      field: 'task_id',
+    });
+  return { run, task };
+}
+
 /**
  * The runs a clear of task instances applies to: the one named (with those before it for
  * `include_past`, after it for `include_future`), or without one every run whose logical date is in

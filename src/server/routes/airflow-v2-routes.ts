@@ -14,6 +14,7 @@ import {
   selectRuns,
   summaryOf,
   taskInstanceV2,
+  taskOf,
   taskV2,
   toFastApiError,
   whoAsked,
@@ -88,15 +89,6 @@ export function airflowV2Routes(
       task_instances: tasks.map((task) => taskInstanceV2(task, run, executor)),
       total_entries: tasks.length,
     });
-    const taskOf = async (params: z.infer<typeof TaskParams>) => {
-      const run = await runOf(engine, params.dag_id, params.dag_run_id);
-      const task = (await engine.tasks(run.run_id)).find((item) => item.task_id === params.task_id);
-      if (task === undefined)
-        throw new NotFoundError(`pipeline ${run.pipeline_id} has no task ${params.task_id}`, {
-          field: 'task_id',
-        });
-      return { run, task };
-    };
 
     app.get(
       '/api/v2/dags',
@@ -423,7 +415,7 @@ export function airflowV2Routes(
       '/api/v2/dags/:dag_id/dagRuns/:dag_run_id/taskInstances/:task_id',
       { schema: { tags: ['pipelines'], summary: 'One task instance (Airflow 3)', params: TaskParams } },
       async (request) => {
-        const { run, task } = await taskOf(request.params);
+        const { run, task } = await taskOf(engine, request.params);
         return taskInstanceV2(task, run, executor);
       },
     );
@@ -450,7 +442,7 @@ export function airflowV2Routes(
         },
       },
       async (request) => {
-        const { run, task } = await taskOf(request.params);
+        const { run, task } = await taskOf(engine, request.params);
         const { new_state, include_upstream, include_downstream } = request.body;
         if (new_state === undefined || new_state === null) {
           throw new ValidationError('new_state is required (success, failed or skipped)', {
@@ -485,7 +477,7 @@ export function airflowV2Routes(
         },
       },
       async (request) => {
-        const { run } = await taskOf(request.params);
+        const { run } = await taskOf(engine, request.params);
         const tries = request.params.try_number;
         const lines = await engine.logs(run.run_id, request.params.task_id, tries === 0 ? undefined : tries);
         return { content: logMessages(lines), continuation_token: null };

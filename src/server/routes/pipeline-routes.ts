@@ -14,6 +14,7 @@ import {
   selectRuns,
   summaryOf,
   taskInstanceV1,
+  taskOf,
   taskReferenceV1,
   taskV1,
   toProblemDetails,
@@ -328,21 +329,11 @@ export function pipelineRoutes(
       },
     );
 
-    const taskOf = async (params: z.infer<typeof TaskParams>) => {
-      const run = await runOf(engine, params.dag_id, params.dag_run_id);
-      const task = (await engine.tasks(run.run_id)).find((item) => item.task_id === params.task_id);
-      if (task === undefined)
-        throw new NotFoundError(`pipeline ${run.pipeline_id} has no task ${params.task_id}`, {
-          field: 'task_id',
-        });
-      return { run, task };
-    };
-
     app.get(
       '/api/v1/dags/:dag_id/dagRuns/:dag_run_id/taskInstances/:task_id',
       { schema: { tags: ['pipelines'], summary: 'One task instance', params: TaskParams } },
       async (request) => {
-        const { run, task } = await taskOf(request.params);
+        const { run, task } = await taskOf(engine, request.params);
         return taskInstanceV1(task, run, executor);
       },
     );
@@ -358,7 +349,7 @@ export function pipelineRoutes(
         },
       },
       async (request) => {
-        const { run, task } = await taskOf(request.params);
+        const { run, task } = await taskOf(engine, request.params);
         await actions.markTask(run.run_id, task.task_id, request.body.new_state, {
           dryRun: request.body.dry_run,
           by: whoAsked(request),
@@ -382,7 +373,7 @@ export function pipelineRoutes(
         },
       },
       async (request) => {
-        const { run } = await taskOf(request.params);
+        const { run } = await taskOf(engine, request.params);
         const tries = request.params.task_try_number;
         // The whole log comes at once: a client that follows the token for more gets nothing more.
         if (request.query.token === LOG_END) return { continuation_token: LOG_END, content: '', lines: [] };
