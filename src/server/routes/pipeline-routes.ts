@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NotFoundError } from '../../errors/index.js';
 import type { PipelineEngine, RunActions } from '../../pipelines/index.js';
 import { SERVICE_NAME, VERSION } from '../../version.js';
 import {
