@@ -116,8 +116,8 @@ export class EventBuffer<T extends Topic = Topic> {
 
   /**
    * Publishes a batch, and another only while a full one is waiting (or when stopping): events that arrive
-   * during a publish wait for the next tick of the timer, so a busy server writes one large batch a second
-   * rather than a stream of small ones (each a database round trip on the embedded bus).
+   * during a publish wait for the next tick of the timer, so a busy server writes one batch a tick rather
+   * than a stream of small ones (each a database round trip on the embedded bus).
    */
   private async drain(isEverything: boolean): Promise<void> {
     this.reportLeftOut();

@@ -112,6 +112,9 @@ export const BUILTIN_ALERT_RULES: readonly AlertRule[] = [
   },
   {
     name: 'MlopsModelIntegrityFailure',
+    expression:
+      'model loads refused because a file differs from its registered hash (mlops_model_integrity_failures_total)',
+    threshold: '> 0',
     severity: 'critical',
     summary: "A registered model version's files changed since registration; serving refused it",
     runbook: 'docs/runbook.md#model-integrity-failure',

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainModel } from '../../src/models/index.js';
-import { AlertManager } from '../../src/monitoring/index.js';
+import { AlertManager, BUILTIN_ALERT_RULES } from '../../src/monitoring/index.js';
 import { BUILTIN_PIPELINES, InProcessExecutor, PipelineEngine } from '../../src/pipelines/index.js';
 import { buildApp, type RunningServer, startServer } from '../../src/server/index.js';
 import { ServingService } from '../../src/serving/index.js';
@@ -130,9 +130,9 @@ describe('the monitoring pages (dashboard, alerts, drift) at 1440×900 and 390×
   it('alerts: every rule with its state, value and runbook; a firing alert turns the header amber; silences', async () => {
     await desktop.goto(`${server.url}/alerts`);
     const rows = desktop.getByTestId('rule-row');
-    await expect.poll(() => rows.count()).toBe(7);
+    await expect.poll(() => rows.count()).toBe(BUILTIN_ALERT_RULES.length);
     expect(await rows.evaluateAll((all) => all.map((row) => row.getAttribute('data-state')))).toEqual(
-      Array(7).fill('normal'),
+      Array(BUILTIN_ALERT_RULES.length).fill('normal'),
     );
     expect(await desktop.getByTestId('health-indicator').textContent()).toBe('All components up');
 
@@ -163,7 +163,7 @@ describe('the monitoring pages (dashboard, alerts, drift) at 1440×900 and 390×
     expect(await overflowPixels(desktop)).toBe(0);
 
     await phone.goto(`${server.url}/alerts`);
-    await expect.poll(() => phone.getByTestId('rule-row').count()).toBe(7);
+    await expect.poll(() => phone.getByTestId('rule-row').count()).toBe(BUILTIN_ALERT_RULES.length);
     // On a phone each rule is a card; its state stays visible.
     expect(await phone.locator('[data-rule=MlopsDataDriftDetected] .badge').first().isVisible()).toBe(true);
     await phone.screenshot({ path: screenshotPath('stage8-alerts-phone'), fullPage: true });
