@@ -68,7 +68,7 @@ const recommendationServed = z
     movie_ids: z.array(id).max(1000),
     model_name: name,
     model_version: z.string().max(64),
-    variant: z.enum(['champion', 'challenger']),
+    variant: z.enum(['champion', 'challenger', 'baseline']),
     latency_ms: z.number().min(0).optional(),
   })
   .strict();

@@ -1,4 +1,5 @@
 export { ALGORITHM_SPECS, AlsModel } from './algorithms/index.js';
+export { PopularityModel } from './algorithms/popularity.js';
 export { AUTO_CANDIDATES, type AutoSelection, selectAlgorithm } from './auto-select.js';
 export { evaluateRanking, metricsForTracking, type RankingMetrics } from './evaluate.js';
 export { carveValidation, type FitResult, fitAlgorithm, VALIDATION_FRACTION, validationNdcg } from './fit.js';

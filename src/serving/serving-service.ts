@@ -14,6 +14,7 @@ import {
   listTransitions,
   type ModelVersion,
 } from '../tracking/index.js';
+import { BASELINE, popularityBaseline } from './baseline.js';
 import { type MovieDetails, ServingCatalogue } from './catalogue.js';
 import { ServedModel, type Strategy, type Variant } from './served-model.js';
 import { type InteractionType, isPositive, UserHistories } from './user-histories.js';
@@ -35,7 +36,8 @@ export interface Recommendation extends MovieDetails {
 export interface ServedBy {
   name: string;
   version: string;
-  variant: Variant;
+  /** `baseline`: no model is promoted yet and the first start's popularity stand-in answered. */
+  variant: Variant | typeof BASELINE;
   algorithm: string;
 }
 
@@ -66,6 +68,9 @@ const RETRY_AFTER_SECONDS = 5;
  */
 export class ServingService {
   private models: { champion?: ServedModel; challenger?: ServedModel } = {};
+  /** The popularity stand-in while no champion exists (only when asked: see `serveBaselineUntilChampion`). */
+  private baseline: ServedModel | undefined;
+  private isBaselineWanted = false;
   private catalogue: ServingCatalogue | undefined;
   private histories: UserHistories = UserHistories.fromPairs(undefined, undefined);
   private readonly cache: LRUCache<string, RecommendResponse> | undefined;
@@ -99,6 +104,15 @@ export class ServingService {
     void this.refresh();
     this.timer = setInterval(() => void this.refresh(), this.config.pollIntervalMs);
     this.timer.unref();
+  }
+
+  /**
+   * Until a champion is promoted, answer from the watch log's popularity rather than 503: what a fresh
+   * install's first start asks for while it trains its first model in the background. `/ready` still
+   * says the model is missing; the first promoted version replaces the baseline.
+   */
+  serveBaselineUntilChampion(): void {
+    this.isBaselineWanted = true;
   }
 
   async stop(): Promise<void> {
@@ -146,6 +160,8 @@ export class ServingService {
       const wanted = await this.promotedVersions();
       if (wanted.champion === undefined) {
         this.lastProblem = `no model to serve: ${this.config.modelName} has no champion version yet (train one with \`mlops train\` and promote it with \`mlops models promote\`)`;
+        if (this.isBaselineWanted && this.baseline === undefined && this.models.champion === undefined)
+          await this.loadBaseline();
         return;
       }
       const changed = (['champion', 'challenger'] as const).filter(
@@ -180,6 +196,7 @@ export class ServingService {
       }
       // The swap: one assignment. Requests hold their own reference to the model they started with.
       this.models = next;
+      if (next.champion !== undefined) this.baseline = undefined;
       this.cache?.clear();
       this.metrics?.modelLoaded.reset();
       for (const variant of ['champion', 'challenger'] as const) {
@@ -194,6 +211,23 @@ export class ServingService {
       this.lastProblem = `cannot read the registry: ${String(error)}`;
       this.log.warn({ action: 'REFRESH_FAILED', err: error }, this.lastProblem);
     }
+  }
+
+  private async loadBaseline(): Promise<void> {
+    await this.loadData();
+    const dataset = this.histories.datasetVersion;
+    if (dataset === undefined || this.histories.watchers.size === 0) return;
+    this.baseline = popularityBaseline(
+      this.config.modelName,
+      dataset,
+      this.histories.watchers,
+      this.catalogue as ServingCatalogue,
+    );
+    this.cache?.clear();
+    this.log.info(
+      { action: 'BASELINE_SERVED', model: this.config.modelName, dataset_version: dataset },
+      `no ${this.config.modelName} champion yet: serving the popularity baseline of watch log ${dataset.slice(0, 12)} until one is promoted`,
+    );
   }
 
   /**
@@ -334,10 +368,11 @@ export class ServingService {
   private modelFor(
     userId: number,
     external: ExternalUserId | null = userId,
-  ): { model: ServedModel; variant: Variant } {
+  ): { model: ServedModel; variant: ServedBy['variant'] } {
     const variant = external === null ? 'champion' : this.variantOf(external);
     const model = this.models[variant] ?? this.models.champion;
     if (model === undefined) {
+      if (this.baseline !== undefined) return { model: this.baseline, variant: BASELINE };
       throw notLoaded(this.lastProblem);
     }
     return { model, variant: model === this.models.champion ? 'champion' : variant };
@@ -346,7 +381,8 @@ export class ServingService {
   recommend(request: RecommendRequest): RecommendResponse {
     const external = request.externalId === undefined ? request.userId : request.externalId;
     const { model, variant } = this.modelFor(request.userId, external);
-    const stats = this.stats[variant];
+    // The baseline stands in for the champion: its traffic is the champion arm's.
+    const stats = this.stats[variant === BASELINE ? 'champion' : variant];
     stats.requests++;
     if (external !== null && stats.users.size < 1_000_000) stats.users.add(external);
     const key = `${variant}:${model.version.version}:${request.userId}:${this.histories.generation(request.userId)}:${request.k}:${request.excludeSeen}:${request.genres?.join('|') ?? ''}`;
@@ -408,7 +444,7 @@ export class ServingService {
   }
 
   similar(movieId: number, k: number) {
-    const model = this.models.champion;
+    const model = this.models.champion ?? this.baseline;
     if (model === undefined) throw notLoaded(this.lastProblem);
     const scores = model.similar(movieId);
     if (scores === undefined) {
@@ -422,7 +458,7 @@ export class ServingService {
       movie_id: movieId,
       similar: ranked.map(({ movieId: id, score }) => ({ ...this.details(id), score })),
       count: ranked.length,
-      model: servedBy(model, 'champion'),
+      model: servedBy(model, model === this.baseline ? BASELINE : 'champion'),
     };
   }
 
@@ -589,7 +625,7 @@ function emptyStats(): VariantStats {
   return { requests: 0, users: new Set(), feedback: {} };
 }
 
-function servedBy(model: ServedModel, variant: Variant): ServedBy {
+function servedBy(model: ServedModel, variant: ServedBy['variant']): ServedBy {
   return { name: model.name, version: model.version.version, variant, algorithm: model.algorithm };
 }
 

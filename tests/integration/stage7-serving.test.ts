@@ -427,4 +427,50 @@ describe('recommendation serving', () => {
     expect(fresh.strategy).toBe('history');
     for (const movie of fresh.recommendations) expect(liked).not.toContain(movie.movie_id);
   });
+  it('serves the popularity baseline, when asked, until a first champion is promoted, then that champion', async () => {
+    const fresh = new ServingService(context, servingConfig({ modelName: 'fresh_install' }));
+    fresh.serveBaselineUntilChampion();
+    const freshApp = await buildApp(platform, { serving: fresh, surface: 'serving' });
+    try {
+      await fresh.refresh();
+      const early = (
+        await freshApp.inject({ method: 'GET', url: '/api/v1/recommendations?user_id=5&k=5' })
+      ).json() as RecResponse;
+      expect(early.model).toEqual({
+        name: 'fresh_install',
+        version: 'baseline',
+        variant: 'baseline',
+        algorithm: 'popularity',
+      });
+      expect(early.strategy).toBe('popular');
+      // The most watched movies the user has not seen, most watched first.
+      const watchers = new Map<number, number>();
+      for (const movies of watchedBy.values())
+        for (const movie of movies) watchers.set(movie, (watchers.get(movie) ?? 0) + 1);
+      const expected = [...watchers.entries()]
+        .filter(([movie]) => !watchedBy.get(5)?.has(movie))
+        .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+        .slice(0, 5)
+        .map(([, count]) => count);
+      expect(early.recommendations.map((movie) => movie.score)).toEqual(expected);
+      // Not a model: /ready still says none is promoted.
+      await expect(fresh.healthCheck().check()).rejects.toThrow(/fresh_install has no champion/);
+
+      const trained = await trainModel(context, {
+        algorithm: 'als',
+        modelName: 'fresh_install',
+        hyperparameters: { factors: 8, iterations: 3 },
+      });
+      await promote(context.db, 'fresh_install', trained.modelVersion?.version as string, ACTOR);
+      await fresh.refresh();
+      const later = (
+        await freshApp.inject({ method: 'GET', url: '/api/v1/recommendations?user_id=5&k=5' })
+      ).json() as RecResponse;
+      expect(later.model).toMatchObject({ name: 'fresh_install', version: '1', variant: 'champion' });
+      expect(later.cached).toBe(false);
+      await expect(fresh.healthCheck().check()).resolves.toMatch(/champion v1 \(als\)/);
+    } finally {
+      await freshApp.close();
+    }
+  });
 });
