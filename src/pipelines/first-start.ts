@@ -6,13 +6,24 @@ import type { Platform } from '../platform/index.js';
 import { getRegisteredModel } from '../tracking/index.js';
 import type { PipelineEngine } from './engine.js';
 
+export interface FirstStartOptions {
+  /** Stops waiting for the pipeline in progress (the engine's own stop ends its tasks). */
+  signal?: AbortSignal;
+  /** Called after each pipeline run succeeds, e.g. so serving picks up the data that now exists. */
+  onRunFinished?: (pipelineId: string) => void;
+}
+
 /**
  * A fresh install's first start, through the built-in pipelines: data collection (when there is no
  * catalogue and demo data is on), features (when nothing was built and the feature bootstrap is on) and
- * training (when serving has no champion and the model bootstrap is on), each run to its end in turn, so
- * recommendations work as soon as the server listens. Resolves with the runs it made.
+ * training (when serving has no champion and the model bootstrap is on), each run to its end in turn.
+ * Resolves with the runs it made; rejects with the task that failed, or when `signal` aborts.
  */
-export async function runFirstStart(engine: PipelineEngine, platform: Platform): Promise<string[]> {
+export async function runFirstStart(
+  engine: PipelineEngine,
+  platform: Platform,
+  options: FirstStartOptions = {},
+): Promise<string[]> {
   const { config } = platform;
   const db = platform.database.db;
   const log = platform.logger.child({ component: 'PIPELINES', action: 'FIRST_START' });
@@ -26,6 +37,7 @@ export async function runFirstStart(engine: PipelineEngine, platform: Platform):
       force: true,
     });
     for (;;) {
+      options.signal?.throwIfAborted();
       const current = await engine.run(run.run_id);
       if (current.state === 'success') break;
       if (current.state === 'failed') {
@@ -38,6 +50,7 @@ export async function runFirstStart(engine: PipelineEngine, platform: Platform):
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     runs.push(run.run_id);
+    options.onRunFinished?.(pipelineId);
   };
   if (config.data.isDemoDataOnFirstStart && !(await hasCatalogue(db)))
     await runToEnd(

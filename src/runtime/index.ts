@@ -1,1 +1,7 @@
-export { type Runtime, type RuntimeOptions, type Surface, startRuntime } from './runtime.js';
+export {
+  type FirstStartOutcome,
+  type Runtime,
+  type RuntimeOptions,
+  type Surface,
+  startRuntime,
+} from './runtime.js';

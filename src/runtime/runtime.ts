@@ -23,9 +23,18 @@ export interface RuntimeOptions {
   surface: Surface;
   /** A fresh home's first start: demo data, features and a first model (default: true for `all`). */
   isFirstStart?: boolean;
+  /**
+   * `wait` (default): the first start's pipelines finish before `startRuntime` resolves. `background`
+   * (`mlops up`): they run after it, while serving answers from the watch log's popularity as soon as
+   * the data exists; `Runtime.firstStart` settles when they are done. Needs in-process tasks.
+   */
+  firstStart?: 'wait' | 'background';
   /** Passed to the automations (tests shorten the lag probe). */
   automations?: Pick<AutomationsOptions, 'watchIntervalMs' | 'lagIntervalMs'>;
 }
+
+/** How the first start ended: the pipeline runs it made, or why it did not finish. */
+export type FirstStartOutcome = { runs: string[] } | { failure: string };
 
 /** The running system: every service that was started, and one `stop()` for all of it. */
 export interface Runtime {
@@ -38,6 +47,8 @@ export interface Runtime {
   readonly serving: ServingService | undefined;
   readonly automations: Automations | undefined;
   readonly alerts: AlertManager | undefined;
+  /** Settles when the first start's work is done: at once unless it runs in the background. */
+  readonly firstStart: Promise<FirstStartOutcome>;
   /** Stops what was started, newest first, and closes storage. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -97,14 +108,22 @@ export async function startRuntime(
       stack.push(() => running.stop());
     }
     // A fresh install runs data collection, features and training once through the pipelines (with
-    // in-process tasks); otherwise the same first-start steps run directly.
-    if (isFirstStart && pipelines !== undefined && pipelines.executor.kind === 'in_process')
-      await runFirstStart(pipelines.engine, platform);
-    else if (isFirstStart && config.data.isDemoDataOnFirstStart) await ensureDemoData(contextOf(platform));
+    // in-process tasks), now or after the server is up; otherwise the same steps run directly.
+    const firstStartEngine =
+      isFirstStart && pipelines !== undefined && pipelines.executor.kind === 'in_process'
+        ? pipelines.engine
+        : undefined;
+    const isInBackground = firstStartEngine !== undefined && options.firstStart === 'background';
+    let firstStartRuns: string[] = [];
+    if (firstStartEngine !== undefined && !isInBackground)
+      firstStartRuns = await runFirstStart(firstStartEngine, platform);
+    else if (isFirstStart && firstStartEngine === undefined && config.data.isDemoDataOnFirstStart)
+      await ensureDemoData(contextOf(platform));
 
-    const features = await startFeatures(platform, isFirstStart);
+    const bootstraps = isFirstStart && !isInBackground;
+    const features = await startFeatures(platform, bootstraps);
     stack.push(() => features.close());
-    const serving = await startServing(platform, isFirstStart);
+    const serving = await startServing(platform, bootstraps);
     if (options.surface === 'serving' && serving === undefined)
       throw new ConfigError('MLOPS_SERVING is off: `mlops serve` has nothing to serve', {
         field: 'MLOPS_SERVING',
@@ -166,7 +185,24 @@ export async function startRuntime(
     stack.push(async () => {
       if (!isAppClosed) await app.close();
     });
-    return { platform, bus, app, pipelines, features, serving, automations, alerts, stop: once(stop) };
+    let firstStart: Promise<FirstStartOutcome> = Promise.resolve({ runs: firstStartRuns });
+    if (isInBackground) {
+      const running = firstStartInBackground(firstStartEngine, platform, serving);
+      firstStart = running.outcome;
+      stack.push(running.stop);
+    }
+    return {
+      platform,
+      bus,
+      app,
+      pipelines,
+      features,
+      serving,
+      automations,
+      alerts,
+      firstStart,
+      stop: once(stop),
+    };
   } catch (error) {
     await stop();
     throw error;
@@ -198,7 +234,45 @@ async function startWorker(
     serving: undefined,
     automations: undefined,
     alerts: undefined,
+    firstStart: Promise.resolve({ runs: [] }),
     stop: once(stop),
+  };
+}
+
+/**
+ * The first start after the server is up: serving answers from popularity once the data collection has
+ * published a watch log, and swaps to the trained champion when the training pipeline promotes it. A
+ * failure is logged and left for the pipelines page to show: the platform keeps running.
+ */
+function firstStartInBackground(
+  engine: NonNullable<RunningPipelines['engine']>,
+  platform: Platform,
+  serving: ServingService | undefined,
+): { outcome: Promise<FirstStartOutcome>; stop: () => Promise<void> } {
+  const log = platform.logger.child({ component: 'PIPELINES', action: 'FIRST_START' });
+  const abort = new AbortController();
+  serving?.serveBaselineUntilChampion();
+  const outcome = runFirstStart(engine, platform, {
+    signal: abort.signal,
+    onRunFinished: () => void serving?.refresh(),
+  }).then(
+    (runs): FirstStartOutcome => {
+      if (runs.length > 0) log.info({ runs }, `first start done: ${runs.length} pipeline run(s)`);
+      return { runs };
+    },
+    (error: unknown): FirstStartOutcome => {
+      if (abort.signal.aborted) return { failure: 'stopped before the first start finished' };
+      const failure = describeError(error);
+      log.error({ err: error }, `${failure}; the platform keeps running (see the pipelines page)`);
+      return { failure };
+    },
+  );
+  return {
+    outcome,
+    stop: async () => {
+      abort.abort();
+      await outcome;
+    },
   };
 }
 

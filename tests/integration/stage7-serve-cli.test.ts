@@ -31,12 +31,31 @@ async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000)
 }
 
 describe('serving from the command line', () => {
-  it('mlops up bootstraps a first model when there is data but no champion, then serves it', async () => {
+  it('mlops up bootstraps a first model when there is data but no champion, serving popularity until it is promoted', async () => {
     const { home, remove } = createTestHome();
     const port = await freePort();
     const env = { MLOPS_HOME: home, MLOPS_PORT: String(port), MLOPS_SERVING: 'true' };
     expect((await runCli(['data', 'generate', ...DATA], env)).code).toBe(0);
     const up = startCli(['up'], env);
+    // The server answers while the first model trains: from the watch log's popularity, then from the
+    // first champion once it is promoted. "is up" waits for the model.
+    await up.waitFor(/movie-mlops is listening/, 90_000);
+    expect(up.output()).not.toContain('movie-mlops is up');
+    const answers: string[] = [];
+    for (const deadline = Date.now() + 90_000; Date.now() < deadline; ) {
+      const { status, body } = await getJson(`http://127.0.0.1:${port}/api/v1/recommendations?user_id=3&k=5`);
+      const model = body.model as { variant: string; algorithm: string } | undefined;
+      const answer = status === 200 ? `${model?.variant}:${model?.algorithm}` : `status ${status}`;
+      if (answers.at(-1) !== answer) answers.push(answer);
+      if (answer.startsWith('champion')) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // A 503 may come first, while serving loads the data: never after an answer.
+    expect(answers.filter((answer) => answer !== 'status 503')).toEqual([
+      'baseline:popularity',
+      'champion:als',
+    ]);
+    expect(answers.lastIndexOf('status 503')).toBeLessThanOrEqual(0);
     await up.waitFor(/movie-mlops is up/, 90_000);
     const ready = await until(async () => {
       const answer = await getJson(`http://127.0.0.1:${port}/ready`);
@@ -66,7 +85,7 @@ describe('serving from the command line', () => {
     up.child.kill('SIGTERM');
     expect(await up.exited).toBe(0);
     remove();
-  }, 120_000);
+  }, 240_000);
 
   it('mlops serve replicas follow the registry: a version promoted by another process is served within seconds', async () => {
     const database = await createPostgresDatabase();

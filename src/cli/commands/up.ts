@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigError, describeError } from '../../errors/index.js';
 import { createLogger } from '../../logging/index.js';
-import { startRuntime } from '../../runtime/index.js';
+import { type FirstStartOutcome, startRuntime } from '../../runtime/index.js';
 import { startServer } from '../../server/index.js';
 import { EXIT, loadCliConfig, reportFailure } from '../context.js';
 
@@ -33,7 +33,10 @@ async function runUp(options: UpOptions, surface: 'all' | 'serving'): Promise<nu
   let stopped: Promise<void> | undefined;
   try {
     const config = loadCliConfig({ MLOPS_HOST: options.host, MLOPS_PORT: options.port });
-    const runtime = await startRuntime(config, createLogger(config.log), { surface });
+    const runtime = await startRuntime(config, createLogger(config.log), {
+      surface,
+      firstStart: 'background',
+    });
     try {
       const app = runtime.app as NonNullable<typeof runtime.app>;
       const server = await startServer(app, runtime.platform, { afterClose: runtime.stop }).catch(
@@ -43,11 +46,11 @@ async function runUp(options: UpOptions, surface: 'all' | 'serving'): Promise<nu
       );
       // Handlers go in before the banner, so a signal sent the moment it appears still shuts down cleanly.
       stopped = waitForSignal(server.shutdown);
-      process.stdout.write(
-        surface === 'all'
-          ? `\nmovie-mlops is up: web UI ${server.url}/  API docs ${server.url}/docs  (Ctrl-C stops it)\n\n`
-          : `\nmovie-mlops serving is up: ${server.url}/api/v1/recommendations?user_id=1  (Ctrl-C stops it)\n\n`,
-      );
+      if (surface === 'all') void announceWhenUp(runtime.firstStart, server.url);
+      else
+        process.stdout.write(
+          `\nmovie-mlops serving is up: ${server.url}/api/v1/recommendations?user_id=1  (Ctrl-C stops it)\n\n`,
+        );
     } catch (error) {
       await runtime.stop();
       throw error;
@@ -57,6 +60,25 @@ async function runUp(options: UpOptions, surface: 'all' | 'serving'): Promise<nu
   }
   await stopped;
   return EXIT.OK;
+}
+
+/**
+ * The banner says "up" once the first start's data, features and model are ready (at once on later
+ * starts); until then the server already answers, and says so.
+ */
+async function announceWhenUp(firstStart: Promise<FirstStartOutcome>, url: string): Promise<void> {
+  const pending = Symbol('pending');
+  const early = await Promise.race([firstStart, Promise.resolve(pending)]);
+  if (early === pending)
+    process.stdout.write(
+      `\nmovie-mlops is listening on ${url}/ — first start: preparing demo data, features and a first model in the background; recommendations answer from popularity meanwhile\n`,
+    );
+  const outcome = await firstStart;
+  if ('failure' in outcome) {
+    if (outcome.failure.startsWith('stopped')) return;
+    process.stdout.write(`\nfirst start did not finish: ${outcome.failure}\n`);
+  }
+  process.stdout.write(`\nmovie-mlops is up: web UI ${url}/  API docs ${url}/docs  (Ctrl-C stops it)\n\n`);
 }
 
 function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {

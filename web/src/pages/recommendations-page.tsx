@@ -102,7 +102,9 @@ export function RecommendationsPage() {
             {!valid
               ? 'No recommendations: the user id is not valid.'
               : answer
-                ? `User ${answer.user_id} · ${answer.model.name} v${answer.model.version} (${answer.model.algorithm}, ${answer.model.variant}) · ${STRATEGY[answer.strategy]}`
+                ? answer.model.variant === 'baseline'
+                  ? `User ${answer.user_id} · the popularity baseline: the first model is still training`
+                  : `User ${answer.user_id} · ${answer.model.name} v${answer.model.version} (${answer.model.algorithm}, ${answer.model.variant}) · ${STRATEGY[answer.strategy]}`
                 : error
                   ? 'No recommendations for this user right now.'
                   : 'Loading recommendations…'}
