@@ -134,7 +134,7 @@ describe('the monitoring pages (dashboard, alerts, drift) at 1440×900 and 390×
     expect(await rows.evaluateAll((all) => all.map((row) => row.getAttribute('data-state')))).toEqual(
       Array(BUILTIN_ALERT_RULES.length).fill('normal'),
     );
-    expect(await desktop.getByTestId('health-indicator').textContent()).toBe('All components up');
+    await expect.poll(() => desktop.getByTestId('health-indicator').textContent()).toBe('All components up');
 
     test.platform.metrics.datasetDrift.set(0.6);
     test.platform.metrics.featureDrifted.set({ feature: 'primary_genre' }, 1);

@@ -116,7 +116,7 @@ let engine: PipelineEngine;
 let executor: InProcessExecutor;
 let app: App;
 
-async function finished(runId: string, timeoutMs = 10_000): Promise<RunRecord> {
+async function finished(runId: string, timeoutMs = 60_000): Promise<RunRecord> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const run = await engine.run(runId);
