@@ -8,7 +8,10 @@ import {
   dagV1,
   filterDags,
   healthInfo,
+  LOG_END,
+  logPosition,
   logText,
+  logToken,
   runOf,
   selectRuns,
   summaryOf,
@@ -51,7 +54,6 @@ const ClearTaskInstancesBody = z.object({
   end_date: z.iso.datetime({ offset: true }).optional(),
 });
 
-const LOG_END = 'end_of_log';
 const RunParams = z.object({ dag_id: dagId, dag_run_id: runId });
 const TaskParams = z.object({ dag_id: dagId, dag_run_id: runId, task_id: taskId });
 
@@ -374,10 +376,13 @@ export function pipelineRoutes(
       async (request) => {
         const { run } = await taskOf(engine, request.params);
         const tries = request.params.task_try_number;
-        // The whole log comes at once: a client that follows the token for more gets nothing more.
-        if (request.query.token === LOG_END) return { continuation_token: LOG_END, content: '', lines: [] };
-        const lines = await engine.logs(run.run_id, request.params.task_id, tries === 0 ? undefined : tries);
-        return { continuation_token: LOG_END, content: logText(lines), lines };
+        // Following the token returns the lines written since it was given: a reader tails a running task.
+        const after = logPosition(request.query.token);
+        if (after === 'end') return { continuation_token: LOG_END, content: '', lines: [] };
+        const lines = await engine.logs(run.run_id, request.params.task_id, tries === 0 ? undefined : tries, {
+          ...(after === undefined ? {} : { afterLogId: after }),
+        });
+        return { continuation_token: logToken(lines, after), content: logText(lines), lines };
       },
     );
 
