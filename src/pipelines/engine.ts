@@ -301,6 +301,21 @@ export class PipelineEngine {
     return rows.map(toTask).sort((a, b) => (position.get(a.task_id) ?? 0) - (position.get(b.task_id) ?? 0));
   }
 
+  /** The task instances of several runs at once (a grid of runs × tasks), each run's in task order. */
+  async tasksOfRuns(runIds: readonly string[]): Promise<TaskRecord[]> {
+    if (runIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('task_instances')
+      .innerJoin('pipeline_runs', 'pipeline_runs.run_id', 'task_instances.run_id')
+      .selectAll('task_instances')
+      .select('pipeline_runs.pipeline_id')
+      .where('task_instances.run_id', 'in', [...runIds])
+      .execute();
+    const rank = (row: (typeof rows)[number]) =>
+      this.plans.get(row.pipeline_id)?.position.get(row.task_id) ?? 0;
+    return rows.sort((a, b) => rank(a) - rank(b)).map(toTask);
+  }
+
   /**
    * A task's log lines in the order they were logged (one try, or every try), each with its own time and
    * position (`log_id`, increasing); `afterLogId` returns only the lines written after that position, so a

@@ -213,6 +213,36 @@ export function pipelineRoutes(
     );
 
     app.get(
+      '/api/v1/dags/:dag_id/grid',
+      {
+        schema: {
+          tags: ['pipelines'],
+          summary:
+            "Not Airflow's REST API (its UI's grid data): the latest runs × tasks, each cell with state, tries and times",
+          params: z.object({ dag_id: dagId }),
+          querystring: z.object({ num_runs: z.coerce.number().int().min(1).max(100).default(25) }),
+        },
+      },
+      async (request) => {
+        const definition = engine.definition(request.params.dag_id);
+        const { runs } = await engine.runs(definition.id, { limit: request.query.num_runs });
+        const instances = await engine.tasksOfRuns(runs.map((run) => run.run_id));
+        const byRun = new Map(runs.map((run) => [run.run_id, run]));
+        return {
+          dag_id: definition.id,
+          task_ids: definition.tasks.map((task) => task.id),
+          // Oldest first, as Airflow's grid reads left to right.
+          dag_runs: [...runs].reverse().map(dagRunV1),
+          task_instances: instances.flatMap((task) => {
+            const run = byRun.get(task.run_id);
+            // Outputs stay out of the grid (they can be large): the task instance route has them.
+            return run === undefined ? [] : [{ ...taskInstanceV1(task, run, executor), output: undefined }];
+          }),
+        };
+      },
+    );
+
+    app.get(
       '/api/v1/dags/:dag_id/dagRuns/:dag_run_id',
       { schema: { tags: ['pipelines'], summary: 'One run', params: RunParams } },
       async (request) => dagRunV1(await runOf(engine, request.params.dag_id, request.params.dag_run_id)),

@@ -137,3 +137,16 @@ describe('run parameters as Airflow params', () => {
     });
   });
 });
+
+describe('the grid of runs × tasks', () => {
+  it('answers the latest runs oldest first with one cell per task and run', async () => {
+    const grid = (await app.inject({ url: '/api/v1/dags/talking/grid?num_runs=5' })).json();
+    expect(grid.task_ids).toEqual(['speak']);
+    expect(grid.dag_runs.length).toBeGreaterThanOrEqual(1);
+    const runIds = grid.dag_runs.map((run: { dag_run_id: string }) => run.dag_run_id);
+    expect(grid.task_instances).toHaveLength(runIds.length);
+    expect(grid.task_instances[0]).toMatchObject({ task_id: 'speak', dag_id: 'talking', state: 'success' });
+    expect(grid.task_instances[0].output).toBeUndefined();
+    expect((await app.inject({ url: '/api/v1/dags/nope/grid' })).statusCode).toBe(404);
+  });
+});
