@@ -144,9 +144,24 @@ const deadLettered = z
   })
   .strict();
 
+/** A feedback the user undid, as it was recorded: the withdrawal keeps the history whole. */
+const feedbackRetracted = z
+  .object({
+    feedback_id: z.string().min(1).max(100),
+    user_id: userIdSchema,
+    movie_id: movieIdSchema,
+    interaction_type: z.string().min(1).max(32),
+    rating: z.number().min(0).max(10).nullable(),
+    variant: z.string().max(32),
+    model_name: z.string().max(256),
+    model_version: z.string().max(64),
+    given_at: z.iso.datetime({ offset: true }),
+  })
+  .strict();
+
 /** Each topic's event types and their data schemas (version 1 of each). */
 export const EVENT_SCHEMAS = {
-  'user-events': { 'user.interaction': userInteraction },
+  'user-events': { 'user.interaction': userInteraction, 'feedback.retracted': feedbackRetracted },
   'movie-recommendations': { 'recommendation.served': recommendationServed },
   'model-drift-alerts': { 'model.drift_detected': driftDetected },
   'system-health': { 'system.overload': overload, 'alert.firing': alert, 'alert.resolved': alert },

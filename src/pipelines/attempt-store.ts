@@ -32,11 +32,14 @@ export async function claimAttempt(
     .executeTakeFirst();
 }
 
-/** Appends an attempt's log lines (deleting a run waits for its stopped attempts, so none are stray). */
+/**
+ * Appends an attempt's log lines, each with the time it was logged (deleting a run waits for its stopped
+ * attempts, so none are stray).
+ */
 export async function appendTaskLogs(
   db: MetadataDb,
   attempt: { runId: string; taskId: string; tryNumber: number },
-  lines: readonly { level: string; message: string }[],
+  lines: readonly { level: string; message: string; logged_at?: Date }[],
 ): Promise<void> {
   if (lines.length === 0) return;
   await db

@@ -5,7 +5,6 @@ import type { Logger } from '../logging/index.js';
 import type { Platform } from '../platform/index.js';
 import type { MetadataDb } from '../storage/index.js';
 import {
-  appendTaskLogs,
   claimAttempt,
   heartbeatAttempt,
   recordFailure,
@@ -29,6 +28,7 @@ import {
   toTask,
 } from './run-records.js';
 import { nextTick } from './schedules.js';
+import { TaskLogWriter } from './task-log-writer.js';
 import { TaskTimeoutError, withTimeout } from './task-timeout.js';
 
 export type {
@@ -301,18 +301,45 @@ export class PipelineEngine {
     return rows.map(toTask).sort((a, b) => (position.get(a.task_id) ?? 0) - (position.get(b.task_id) ?? 0));
   }
 
+  /** The task instances of several runs at once (a grid of runs × tasks), each run's in task order. */
+  async tasksOfRuns(runIds: readonly string[]): Promise<TaskRecord[]> {
+    if (runIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('task_instances')
+      .innerJoin('pipeline_runs', 'pipeline_runs.run_id', 'task_instances.run_id')
+      .selectAll('task_instances')
+      .select('pipeline_runs.pipeline_id')
+      .where('task_instances.run_id', 'in', [...runIds])
+      .execute();
+    const rank = (row: (typeof rows)[number]) =>
+      this.plans.get(row.pipeline_id)?.position.get(row.task_id) ?? 0;
+    return rows.sort((a, b) => rank(a) - rank(b)).map(toTask);
+  }
+
+  /**
+   * A task's log lines in the order they were logged (one try, or every try), each with its own time and
+   * position (`log_id`, increasing); `afterLogId` returns only the lines written after that position, so a
+   * reader tails a running attempt by passing the last position it saw.
+   */
   async logs(
     runId: string,
     taskId: string,
     tryNumber?: number,
-  ): Promise<{ try_number: number; level: string; message: string; logged_at: Date }[]> {
+    options: { afterLogId?: number; limit?: number } = {},
+  ): Promise<{ log_id: number; try_number: number; level: string; message: string; logged_at: Date }[]> {
     let query = this.db
       .selectFrom('task_logs')
-      .select(['try_number', 'level', 'message', 'logged_at'])
+      .select(['log_id', 'try_number', 'level', 'message', 'logged_at'])
       .where('run_id', '=', runId)
       .where('task_id', '=', taskId);
     if (tryNumber !== undefined) query = query.where('try_number', '=', tryNumber);
-    return query.orderBy('log_id').limit(10_000).execute();
+    if (options.afterLogId !== undefined) query = query.where('log_id', '>', options.afterLogId as never);
+    const rows = await query
+      .orderBy('log_id')
+      .limit(options.limit ?? 10_000)
+      .execute();
+    // bigserial comes back as a string from PostgreSQL.
+    return rows.map((row) => ({ ...row, log_id: Number(row.log_id) }));
   }
 
   /**
@@ -505,12 +532,10 @@ export class PipelineEngine {
     if (claimed === undefined) return;
     const tryNumber = claimed.try_number;
     const attempt = { runId, taskId, tryNumber };
-    const lines: { level: string; message: string }[] = [];
-    const write = (level: string) => (message: string) => {
-      lines.push({ level, message });
-    };
-    const taskLog = { info: write('INFO'), warn: write('WARNING'), error: write('ERROR') };
-    const flush = () => appendTaskLogs(this.db, attempt, lines.splice(0, lines.length));
+    // Each line is stored as it is logged, with its own time: the UI tails it while the task runs.
+    const writer = new TaskLogWriter(this.db, attempt, (error) => this.logFailure('task log', error));
+    const taskLog = writer.log;
+    const flush = () => writer.flush();
     taskLog.info(`attempt ${tryNumber} of ${claimed.max_tries + 1} on ${this.workerId}`);
 
     const upstream = await upstreamOutputs(this.db, runId, task.dependsOn ?? []);
@@ -519,9 +544,9 @@ export class PipelineEngine {
     this.running.set(key, controller);
     const heartbeat = setInterval(
       () => {
-        void heartbeatAttempt(this.db, runId, taskId, this.workerId)
-          .then(flush)
-          .catch((error: unknown) => this.logFailure('heartbeat', error));
+        void heartbeatAttempt(this.db, runId, taskId, this.workerId).catch((error: unknown) =>
+          this.logFailure('heartbeat', error),
+        );
       },
       Math.max(200, Math.floor(this.leaseMs / 3)),
     );

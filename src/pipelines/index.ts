@@ -6,6 +6,7 @@ export {
   movieFeaturePipeline,
   movieTrainingPipeline,
 } from './builtin/index.js';
+export { type ConfParam, confParams } from './conf-params.js';
 export {
   definePipeline,
   type PipelineDefinition,

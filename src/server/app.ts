@@ -168,7 +168,29 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
     const served = servedEvents(platform);
     // After the server stops taking requests: what is still buffered is published before storage closes.
     app.addHook('onClose', () => served.stop());
-    await app.register(servingRoutes(serving, { onServed: announcer(served) }));
+    await app.register(
+      servingRoutes(serving, {
+        onServed: announcer(served),
+        onRetracted: async (retracted) => {
+          const bus = await platform.events();
+          await bus.publish('user-events', {
+            type: 'feedback.retracted',
+            source: 'serving',
+            data: {
+              feedback_id: retracted.feedback_id,
+              user_id: retracted.user_id,
+              movie_id: retracted.movie_id,
+              interaction_type: retracted.interaction_type,
+              rating: retracted.rating,
+              variant: retracted.variant,
+              model_name: retracted.model_name,
+              model_version: retracted.model_version,
+              given_at: retracted.created_at.toISOString(),
+            },
+          });
+        },
+      }),
+    );
   }
   if (options.features !== undefined)
     await app.register(featureRoutes(platform, options.features, { surface: options.surface ?? 'all' }));

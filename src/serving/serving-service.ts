@@ -518,6 +518,64 @@ export class ServingService {
     };
   }
 
+  /**
+   * Undoes one feedback of a user: the row leaves the feedback table (serving and the next training run
+   * stop counting it at once) and is returned whole, for the caller to record the withdrawal as an event
+   * (`feedback.retracted` on user-events), so the history keeps both what was said and that it was taken
+   * back. The user's history is rebuilt from the feedback still standing: an undone like no longer
+   * personalises, an undone dislike no longer hides the movie.
+   */
+  async retractFeedback(user: ExternalUserId, feedbackId: string) {
+    const userId = await this.userKey(user);
+    const row =
+      userId === UNKNOWN_USER_KEY
+        ? undefined
+        : await this.context.db
+            .deleteFrom('feedback')
+            .where('feedback_id', '=', feedbackId)
+            .where('user_id', '=', userId)
+            .returningAll()
+            .executeTakeFirst();
+    if (row === undefined)
+      throw new NotFoundError(`user ${String(user)} has no feedback ${feedbackId}`, {
+        field: 'params.feedback_id',
+      });
+    const standing = await this.context.db
+      .selectFrom('feedback')
+      .select(['movie_id', 'interaction_type', 'rating'])
+      .where('user_id', '=', userId)
+      .orderBy('created_at')
+      .execute();
+    this.histories.replay(userId, standing);
+    return { ...row, user_id: user, retracted_at: new Date(), status: 'retracted' as const };
+  }
+
+  /**
+   * Who reacted to a movie: how many watches the watch log has of it and the latest feedback on it
+   * (newest first) with each user's own id.
+   */
+  async movieAudience(movieId: number, limit: number) {
+    const rows = await this.context.db
+      .selectFrom('feedback')
+      .select(['user_id', 'interaction_type', 'rating', 'created_at'])
+      .where('movie_id', '=', movieId)
+      .orderBy('created_at', 'desc')
+      .limit(limit)
+      .execute();
+    const total = await this.context.db
+      .selectFrom('feedback')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('movie_id', '=', movieId)
+      .executeTakeFirstOrThrow();
+    const external = await this.users.externalIds(rows.map((row) => row.user_id));
+    return {
+      movie_id: movieId,
+      watches_in_log: this.histories.watchers.get(movieId) ?? 0,
+      feedback_count: Number(total.n),
+      feedback: rows.map((row) => ({ ...row, user_id: external.get(row.user_id) ?? row.user_id })),
+    };
+  }
+
   async feedbackHistory(user: ExternalUserId, limit: number) {
     const userId = await this.userKey(user);
     if (userId === UNKNOWN_USER_KEY) return { user_id: user, feedback_count: 0, feedback_history: [] };

@@ -77,6 +77,21 @@ export class UserHistories {
     this.generations.set(userId, (this.generations.get(userId) ?? 0) + 1);
   }
 
+  /**
+   * Forgets a user's feedback and applies `standing` (their feedback still in force, oldest first) again:
+   * how an undone like or dislike leaves their history and hidden movies.
+   */
+  replay(
+    userId: number,
+    standing: readonly { movie_id: number; interaction_type: string; rating: number | null }[],
+  ): void {
+    this.fresh.delete(userId);
+    this.hidden.delete(userId);
+    for (const row of standing)
+      this.record(userId, row.movie_id, row.interaction_type as InteractionType, row.rating);
+    this.generations.set(userId, (this.generations.get(userId) ?? 0) + 1);
+  }
+
   /** Whether the user has positive feedback the served model has not learned from. */
   hasFreshInteractions(userId: number): boolean {
     return (this.fresh.get(userId)?.size ?? 0) > 0;

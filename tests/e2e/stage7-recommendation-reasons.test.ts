@@ -57,8 +57,8 @@ describe('recommendations say their rank, score and why, and keep the user’s f
         const first = (await page.locator('[data-testid=movie-card] h2').first().textContent()) ?? '';
         await page.getByRole('button', { name: `Like ${first}`, exact: true }).click();
         const kept = page.getByTestId('feedback-list');
-        await expect.poll(() => kept.locator('summary').textContent()).toMatch(/^1 movie this user liked/);
-        await kept.locator('summary').click();
+        // Always in view (not folded away), each with its undo.
+        await expect.poll(() => kept.locator('h2').textContent()).toMatch(/^1 movie this user liked/);
         expect(await kept.locator('li').first().textContent()).toContain(`Liked ${first}`);
         await page.screenshot({ path: screenshotPath(`stage7-recommendations-${size}`), fullPage: true });
         expect(await overflowPixels(page)).toBe(0);

@@ -213,6 +213,58 @@ describe('recommendation serving', () => {
     expect(afterWatch.recommendations.map((movie) => movie.movie_id)).not.toContain(second);
   });
 
+  it('undoes a feedback: it stops counting at once and its withdrawal is recorded on user-events', async () => {
+    const user = 12;
+    const before = (await get(`/api/v1/recommendations?user_id=${user}&k=5`)).json() as RecResponse;
+    const first = before.recommendations[0]?.movie_id as number;
+    const disliked = (
+      await post('/api/v1/feedback', { user_id: user, movie_id: first, interaction_type: 'dislike' })
+    ).json() as { feedback_id: string };
+    expect(
+      ((await get(`/api/v1/recommendations?user_id=${user}&k=5`)).json() as RecResponse).recommendations.map(
+        (movie) => movie.movie_id,
+      ),
+    ).not.toContain(first);
+    const undo = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/feedback/${user}/${disliked.feedback_id}`,
+    });
+    expect(undo.statusCode).toBe(200);
+    expect(undo.json()).toMatchObject({
+      feedback_id: disliked.feedback_id,
+      movie_id: first,
+      status: 'retracted',
+    });
+    // The movie is back, and the feedback is no longer the user's.
+    const after = (await get(`/api/v1/recommendations?user_id=${user}&k=5`)).json() as RecResponse;
+    expect(after.recommendations.map((movie) => movie.movie_id)).toContain(first);
+    const history = (await get(`/api/v1/feedback/${user}`)).json();
+    expect(history.feedback_history.map((item: { feedback_id: string }) => item.feedback_id)).not.toContain(
+      disliked.feedback_id,
+    );
+    // The withdrawal is an event carrying the feedback as it was given.
+    const events = await (await platform.events()).recent({ topic: 'user-events', limit: 20 });
+    expect(events.find((event) => event.type === 'feedback.retracted')?.data).toMatchObject({
+      feedback_id: disliked.feedback_id,
+      user_id: user,
+      movie_id: first,
+      interaction_type: 'dislike',
+    });
+    // Undone already, or another user's: not theirs to undo.
+    expect(
+      (await app.inject({ method: 'DELETE', url: `/api/v1/feedback/${user}/${disliked.feedback_id}` }))
+        .statusCode,
+    ).toBe(404);
+
+    await post('/api/v1/feedback', { user_id: 'alice_01', movie_id: first, interaction_type: 'like' });
+    const audience = (await get(`/api/v1/movies/${first}/audience`)).json();
+    expect(audience.movie_id).toBe(first);
+    expect(audience.feedback.map((item: { user_id: unknown }) => item.user_id)).toContain('alice_01');
+    // The retracted dislike is not part of who reacted to it.
+    expect(audience.feedback.some((item: { user_id: unknown }) => item.user_id === user)).toBe(false);
+    expect(typeof audience.watches_in_log).toBe('number');
+  });
+
   it('rejects bad input with 400/413 naming the field, and never stores a bad feedback', async () => {
     const cases: [Promise<{ statusCode: number; json(): { field?: string } }>, number, string][] = [
       [get('/api/v1/recommendations?user_id=1&k=0'), 400, 'querystring.k'],

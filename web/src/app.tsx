@@ -11,6 +11,7 @@ import { EventsPage } from './pages/events-page';
 import { FeatureViewPage } from './pages/feature-view-page';
 import { FeaturesPage } from './pages/features-page';
 import { ModelsPage } from './pages/models-page';
+import { MoviePage } from './pages/movie-page';
 import { MoviesPage } from './pages/movies-page';
 import { NotFoundPage } from './pages/not-found-page';
 import { PipelinePage } from './pages/pipeline-page';
@@ -35,6 +36,7 @@ export function App() {
             <Route path="dashboard" element={<DashboardPage />} />
             <Route path="status" element={<StatusPage />} />
             <Route path="movies" element={<MoviesPage />} />
+            <Route path="movies/:movieId" element={<MoviePage />} />
             <Route path="recommendations" element={<RecommendationsPage />} />
             <Route path="runs" element={<RunsPage />} />
             <Route path="runs/compare" element={<RunComparePage />} />

@@ -5,6 +5,7 @@ import { App } from './app';
 import { pageForMlflowHash } from './mlflow-links';
 import './styles.css';
 import './styles-stage8.css';
+import './styles-pipelines.css';
 
 // Links the mlflow client prints (`/#/experiments/1/runs/<id>`) open our own pages.
 const mlflowPage = pageForMlflowHash(window.location.hash);

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError } from '../../errors/index.js';
-import type {
-  PipelineEngine,
-  PipelineSummary,
-  RunActions,
-  RunRecord,
-  TaskDefinition,
-  TaskRecord,
+import {
+  confParams,
+  type PipelineEngine,
+  type PipelineSummary,
+  type RunActions,
+  type RunRecord,
+  type TaskDefinition,
+  type TaskRecord,
 } from '../../pipelines/index.js';
 
 /**
@@ -174,6 +175,16 @@ export function dagV1(summary: PipelineSummary) {
   };
 }
 
+/** v1 `params`: the run parameters as Airflow 2 serialises a DAG's `Param`s. */
+function paramsV1(definition: PipelineSummary['definition']) {
+  return Object.fromEntries(
+    Object.entries(confParams(definition)).map(([name, param]) => [
+      name,
+      { __class: 'airflow.models.param.Param', ...param },
+    ]),
+  );
+}
+
 /** v1 `DAGDetail`: the DAG plus its settings. */
 export function dagDetailV1(summary: PipelineSummary) {
   const { definition } = summary;
@@ -188,7 +199,7 @@ export function dagDetailV1(summary: PipelineSummary) {
     is_paused_upon_creation: definition.pausedOnCreation ?? false,
     last_parsed: null,
     orientation: 'LR',
-    params: {},
+    params: paramsV1(definition),
     render_template_as_native_obj: false,
     template_search_path: null,
     timezone: definition.timezone ?? 'UTC',
@@ -348,7 +359,7 @@ export function dagDetailsV2(summary: PipelineSummary, activeRuns: number) {
     start_date: null,
     end_date: null,
     is_paused_upon_creation: definition.pausedOnCreation ?? false,
-    params: {},
+    params: confParams(definition),
     render_template_as_native_obj: false,
     template_search_path: null,
     timezone: definition.timezone ?? 'UTC',
@@ -471,6 +482,28 @@ export interface LogLine {
   level: string;
   message: string;
   logged_at: Date;
+}
+
+export const LOG_END = 'end_of_log';
+const LOG_POSITION = /^log_pos:(\d{1,18})$/;
+
+/**
+ * The continuation token after a page of log lines: the position of the last line (or the one the reader
+ * came with), so following it returns only lines written since: how a reader tails a running task.
+ */
+export function logToken(lines: readonly { log_id: number }[], after: number | undefined): string {
+  return `log_pos:${lines.at(-1)?.log_id ?? after ?? 0}`;
+}
+
+/**
+ * The position a continuation token names: undefined without a token (the whole log), `'end'` for the
+ * token earlier versions gave (`end_of_log`: nothing more), and an unreadable token reads from the start.
+ */
+export function logPosition(token: string | undefined): number | 'end' | undefined {
+  if (token === undefined || token === '') return undefined;
+  if (token === LOG_END) return 'end';
+  const match = LOG_POSITION.exec(token);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
 }
 
 /** A log as one text (v1's `content`). */

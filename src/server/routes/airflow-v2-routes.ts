@@ -9,7 +9,10 @@ import {
   dagV2,
   filterDags,
   healthInfo,
+  LOG_END,
   logMessages,
+  logPosition,
+  logToken,
   runOf,
   selectRuns,
   summaryOf,
@@ -479,8 +482,13 @@ export function airflowV2Routes(
       async (request) => {
         const { run } = await taskOf(engine, request.params);
         const tries = request.params.try_number;
-        const lines = await engine.logs(run.run_id, request.params.task_id, tries === 0 ? undefined : tries);
-        return { content: logMessages(lines), continuation_token: null };
+        // Following the token returns the lines written since it was given: a reader tails a running task.
+        const after = logPosition(request.query.token);
+        if (after === 'end') return { content: [], continuation_token: LOG_END };
+        const lines = await engine.logs(run.run_id, request.params.task_id, tries === 0 ? undefined : tries, {
+          ...(after === undefined ? {} : { afterLogId: after }),
+        });
+        return { content: logMessages(lines), continuation_token: logToken(lines, after) };
       },
     );
 

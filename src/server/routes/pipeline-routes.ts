@@ -8,7 +8,10 @@ import {
   dagV1,
   filterDags,
   healthInfo,
+  LOG_END,
+  logPosition,
   logText,
+  logToken,
   runOf,
   selectRuns,
   summaryOf,
@@ -51,7 +54,6 @@ const ClearTaskInstancesBody = z.object({
   end_date: z.iso.datetime({ offset: true }).optional(),
 });
 
-const LOG_END = 'end_of_log';
 const RunParams = z.object({ dag_id: dagId, dag_run_id: runId });
 const TaskParams = z.object({ dag_id: dagId, dag_run_id: runId, task_id: taskId });
 
@@ -207,6 +209,36 @@ export function pipelineRoutes(
           ...(states === undefined ? {} : { states }),
         });
         return { dag_runs: runs.map(dagRunV1), total_entries: total };
+      },
+    );
+
+    app.get(
+      '/api/v1/dags/:dag_id/grid',
+      {
+        schema: {
+          tags: ['pipelines'],
+          summary:
+            "Not Airflow's REST API (its UI's grid data): the latest runs × tasks, each cell with state, tries and times",
+          params: z.object({ dag_id: dagId }),
+          querystring: z.object({ num_runs: z.coerce.number().int().min(1).max(100).default(25) }),
+        },
+      },
+      async (request) => {
+        const definition = engine.definition(request.params.dag_id);
+        const { runs } = await engine.runs(definition.id, { limit: request.query.num_runs });
+        const instances = await engine.tasksOfRuns(runs.map((run) => run.run_id));
+        const byRun = new Map(runs.map((run) => [run.run_id, run]));
+        return {
+          dag_id: definition.id,
+          task_ids: definition.tasks.map((task) => task.id),
+          // Oldest first, as Airflow's grid reads left to right.
+          dag_runs: [...runs].reverse().map(dagRunV1),
+          task_instances: instances.flatMap((task) => {
+            const run = byRun.get(task.run_id);
+            // Outputs stay out of the grid (they can be large): the task instance route has them.
+            return run === undefined ? [] : [{ ...taskInstanceV1(task, run, executor), output: undefined }];
+          }),
+        };
       },
     );
 
@@ -374,10 +406,13 @@ export function pipelineRoutes(
       async (request) => {
         const { run } = await taskOf(engine, request.params);
         const tries = request.params.task_try_number;
-        // The whole log comes at once: a client that follows the token for more gets nothing more.
-        if (request.query.token === LOG_END) return { continuation_token: LOG_END, content: '', lines: [] };
-        const lines = await engine.logs(run.run_id, request.params.task_id, tries === 0 ? undefined : tries);
-        return { continuation_token: LOG_END, content: logText(lines), lines };
+        // Following the token returns the lines written since it was given: a reader tails a running task.
+        const after = logPosition(request.query.token);
+        if (after === 'end') return { continuation_token: LOG_END, content: '', lines: [] };
+        const lines = await engine.logs(run.run_id, request.params.task_id, tries === 0 ? undefined : tries, {
+          ...(after === undefined ? {} : { afterLogId: after }),
+        });
+        return { continuation_token: logToken(lines, after), content: logText(lines), lines };
       },
     );
 

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { MlopsError } from '../../errors/index.js';
 import { movieIdSchema, userIdParam, userIdSchema } from '../../identity/index.js';
 import { INTERACTION_TYPES, type RecommendResponse, type ServingService } from '../../serving/index.js';
 
@@ -18,7 +19,11 @@ const BODY_LIMIT = 64 * 1024;
  */
 export function servingRoutes(
   serving: ServingService,
-  options: { onServed?: (answer: RecommendResponse, latencyMs: number) => void } = {},
+  options: {
+    onServed?: (answer: RecommendResponse, latencyMs: number) => void;
+    /** Records an undone feedback (as `feedback.retracted` on user-events); awaited, the undo is rare. */
+    onRetracted?: (retracted: Awaited<ReturnType<ServingService['retractFeedback']>>) => Promise<void>;
+  } = {},
 ): FastifyPluginAsyncZod {
   const served = (answer: RecommendResponse, started: number) => {
     options.onServed?.(answer, performance.now() - started);
@@ -163,6 +168,64 @@ export function servingRoutes(
         });
         return reply.code(201).send({ ...stored, status: 'recorded' });
       },
+    );
+
+    app.delete(
+      '/api/v1/feedback/:user_id/:feedback_id',
+      {
+        schema: {
+          tags: ['serving'],
+          summary:
+            'Undo a feedback: it stops counting at once, and its withdrawal is recorded as feedback.retracted on user-events',
+          params: z.object({ user_id: userIdParam, feedback_id: z.string().min(1).max(100) }),
+        },
+      },
+      async (request) => {
+        const retracted = await serving.retractFeedback(request.params.user_id, request.params.feedback_id);
+        await options.onRetracted?.(retracted);
+        return retracted;
+      },
+    );
+
+    app.get(
+      '/api/v1/movies/:movie_id/similar',
+      {
+        schema: {
+          tags: ['serving'],
+          summary:
+            'Movies most like a movie (the UI’s movie page): an empty list with the reason when the model cannot say',
+          params: z.object({ movie_id: z.coerce.number().int().min(1).max(2_147_483_647) }),
+          querystring: z.object({ k: z.coerce.number().int().min(1).max(100).default(12) }),
+        },
+      },
+      async (request) => {
+        try {
+          return { ...serving.similar(request.params.movie_id, request.query.k), note: null };
+        } catch (error) {
+          // Not known to the model, or no model served yet: the page says why instead of failing.
+          if (!(error instanceof MlopsError)) throw error;
+          return {
+            movie_id: request.params.movie_id,
+            similar: [],
+            count: 0,
+            model: null,
+            note: error.message,
+          };
+        }
+      },
+    );
+
+    app.get(
+      '/api/v1/movies/:movie_id/audience',
+      {
+        schema: {
+          tags: ['serving'],
+          summary: 'Who watched or rated a movie: watches in the watch log and the latest standing feedback',
+          params: z.object({ movie_id: z.coerce.number().int().min(1).max(2_147_483_647) }),
+          querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }),
+        },
+      },
+      async (request) => serving.movieAudience(request.params.movie_id, request.query.limit),
     );
 
     app.get(

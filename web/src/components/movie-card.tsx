@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { Link } from 'react-router';
 
 /** One movie as a poster card: TMDB's poster when known, a generated gradient with the title otherwise. */
 export function MovieCard(props: {
@@ -6,6 +7,8 @@ export function MovieCard(props: {
   title: string;
   posterUrl: string | null;
   details: string;
+  /** Where the title leads (the movie's page); a plain title without. */
+  href?: string;
   children?: ReactNode;
 }) {
   const hue = (props.movieId * 47) % 360;
@@ -25,7 +28,9 @@ export function MovieCard(props: {
         </div>
       )}
       <div className="movie-meta">
-        <h2 title={props.title}>{props.title}</h2>
+        <h2 title={props.title}>
+          {props.href === undefined ? props.title : <Link to={props.href}>{props.title}</Link>}
+        </h2>
         <p className="muted small">{props.details}</p>
         {props.children}
       </div>

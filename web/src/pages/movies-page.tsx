@@ -88,6 +88,7 @@ export function MoviesPage() {
             key={movie.movie_id}
             movieId={movie.movie_id}
             title={movie.title}
+            href={`/movies/${movie.movie_id}`}
             posterUrl={movie.poster_url}
             details={`${movie.release_date?.slice(0, 4) ?? '—'} · ★ ${movie.vote_average.toFixed(1)} · ${movie.genres.join(', ')}`}
           />

@@ -1,20 +1,24 @@
-import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import {
   clearTaskInstance,
   type DagTask,
   fetchDag,
-  fetchDagRuns,
+  fetchDags,
   fetchDagTasks,
   fetchTaskInstances,
-  fetchTaskLogs,
   markDagRun,
   markTaskInstance,
   setDagPaused,
   type TaskInstance,
-  triggerDag,
 } from '../api/client';
+import { fetchDagGrid } from '../api/pipelines-client';
 import { usePolling } from '../api/use-polling';
+import { GanttChart } from '../components/gantt-chart';
+import { formatDuration, PipelineGrid, runSeconds } from '../components/pipeline-grid';
+import { TaskLog } from '../components/task-log';
+import { formatTime } from '../components/time';
+import { TriggerForm } from '../components/trigger-form';
 import { stateBadge } from './pipelines-page';
 
 const NODE_WIDTH = 170;
@@ -71,6 +75,8 @@ function DagGraph({
   onSelect: (taskId: string) => void;
 }) {
   const { positions, width, height } = useMemo(() => layout(tasks), [tasks]);
+  // Before the tasks arrive there is nothing to draw (an empty layout would be -40 px wide).
+  if (tasks.length === 0) return null;
   const stateOf = (id: string) => instances.find((item) => item.task_id === id)?.state ?? null;
   return (
     <div className="dag-wrap">
@@ -135,23 +141,64 @@ function DagGraph({
   );
 }
 
-/** One pipeline: its graph with the live task states of a run, its runs, task logs, trigger and pause. */
+/**
+ * One pipeline. An unknown one says so once (no polling of a 404); a known one shows its graph, the grid
+ * of its latest runs × tasks, the Gantt chart and task log of the chosen run, task actions, the trigger
+ * form generated from its parameters, and its runs.
+ */
 export function PipelinePage() {
   const { dagId = '' } = useParams();
+  const [missing, setMissing] = useState<string>();
+  const [isKnown, setIsKnown] = useState(false);
+  // Asked once from the list (a 200), so an unknown id is neither a failed request nor polled forever.
+  useEffect(() => {
+    setMissing(undefined);
+    setIsKnown(false);
+    fetchDags()
+      .then((answer) => {
+        if (answer.dags.some((dag) => dag.dag_id === dagId)) setIsKnown(true);
+        else
+          setMissing(
+            `no pipeline named ${dagId} (known: ${answer.dags.map((dag) => dag.dag_id).join(', ') || 'none'})`,
+          );
+      })
+      .catch(() => setIsKnown(true)); // the view says what fails
+  }, [dagId]);
+  if (missing !== undefined)
+    return (
+      <section className="page" aria-labelledby="pipeline-title">
+        <h1 id="pipeline-title">{dagId}</h1>
+        <div className="banner banner-error" role="alert" data-testid="pipeline-missing">
+          <strong>No such pipeline.</strong> {missing}
+        </div>
+        <p>
+          <Link to="/pipelines">All pipelines</Link>
+        </p>
+      </section>
+    );
+  if (!isKnown)
+    return (
+      <section className="page" aria-labelledby="pipeline-title">
+        <h1 id="pipeline-title">{dagId}</h1>
+        <p className="muted">Loading the pipeline…</p>
+      </section>
+    );
+  return <PipelineView key={dagId} dagId={dagId} />;
+}
+
+function PipelineView({ dagId }: { dagId: string }) {
   const dag = usePolling(
     useCallback(() => fetchDag(dagId), [dagId]),
     3000,
   );
-  const runs = usePolling(
-    useCallback(() => fetchDagRuns(dagId), [dagId]),
+  const grid = usePolling(
+    useCallback(() => fetchDagGrid(dagId, 25), [dagId]),
     1500,
   );
   const [tasks, setTasks] = useState<DagTask[]>([]);
   const [runId, setRunId] = useState<string>();
   const [instances, setInstances] = useState<TaskInstance[]>([]);
   const [selected, setSelected] = useState<string>();
-  const [logs, setLogs] = useState<string>();
-  const [conf, setConf] = useState('{}');
   const [message, setMessage] = useState<{ ok: boolean; text: string }>();
 
   useEffect(() => {
@@ -160,8 +207,9 @@ export function PipelinePage() {
       .catch(() => setTasks([]));
   }, [dagId]);
 
-  const shownRun = runId ?? runs.data?.dag_runs[0]?.dag_run_id;
-  const runState = runs.data?.dag_runs.find((run) => run.dag_run_id === shownRun)?.state;
+  const runs = useMemo(() => [...(grid.data?.dag_runs ?? [])].reverse(), [grid.data]);
+  const shownRun = runId ?? runs[0]?.dag_run_id;
+  const runState = runs.find((run) => run.dag_run_id === shownRun)?.state;
   useEffect(() => {
     if (shownRun === undefined) return;
     let stopped = false;
@@ -178,47 +226,24 @@ export function PipelinePage() {
       clearInterval(timer);
     };
   }, [dagId, shownRun]);
-
-  // Logs follow the selected task's attempts: reload when its state or try changes.
-  const selectedVersion = instances
-    .filter((item) => item.task_id === selected)
-    .map((item) => `${item.state}/${item.try_number}`)
-    .join();
-  useEffect(() => {
-    if (shownRun === undefined || selected === undefined) return;
-    void selectedVersion;
-    fetchTaskLogs(dagId, shownRun, selected)
-      .then((answer) => setLogs(answer.content || '(no log lines yet)'))
-      .catch((failure: Error) => setLogs(failure.message));
-  }, [dagId, shownRun, selected, selectedVersion]);
-
-  const trigger = (event: FormEvent) => {
-    event.preventDefault();
-    let parsed: Record<string, unknown>;
-    try {
-      parsed = JSON.parse(conf) as Record<string, unknown>;
-    } catch (error) {
-      setMessage({ ok: false, text: `conf is not JSON: ${(error as Error).message}` });
-      return;
-    }
-    triggerDag(dagId, parsed)
-      .then((run) => {
-        setMessage({ ok: true, text: `triggered run ${run.dag_run_id}` });
-        setRunId(run.dag_run_id);
-      })
-      .catch((failure: Error) => setMessage({ ok: false, text: failure.message }));
-  };
+  const selectedInstance = instances.find((item) => item.task_id === selected);
 
   const togglePause = () => {
     if (dag.data === undefined) return;
     setDagPaused(dagId, !dag.data.is_paused)
-      .then((answer) => setMessage({ ok: true, text: answer.is_paused ? 'paused' : 'unpaused' }))
+      .then((answer) => {
+        setMessage({ ok: true, text: answer.is_paused ? 'paused' : 'unpaused' });
+        dag.refresh();
+      })
       .catch((failure: Error) => setMessage({ ok: false, text: failure.message }));
   };
 
   const act = (work: Promise<unknown>, done: string) => {
     work
-      .then(() => setMessage({ ok: true, text: done }))
+      .then(() => {
+        setMessage({ ok: true, text: done });
+        grid.refresh();
+      })
       .catch((failure: Error) => setMessage({ ok: false, text: failure.message }));
   };
   const isRunOver = runState === 'success' || runState === 'failed';
@@ -253,11 +278,34 @@ export function PipelinePage() {
           {message.text}
         </div>
       )}
+      <h2 className="section-title">Trigger a run</h2>
+      <TriggerForm
+        dagId={dagId}
+        onTriggered={(run) => {
+          setMessage({ ok: true, text: `triggered run ${run.dag_run_id}` });
+          setRunId(run.dag_run_id);
+          grid.refresh();
+        }}
+        onError={(text) => setMessage({ ok: false, text })}
+      />
+      <h2 className="section-title">Grid</h2>
+      {grid.data && (
+        <PipelineGrid
+          grid={grid.data}
+          selectedRun={shownRun}
+          selectedTask={selected}
+          onSelect={(run, task) => {
+            setRunId(run);
+            if (task !== undefined) setSelected(task);
+          }}
+        />
+      )}
       <h2 className="section-title">
         Graph{' '}
         {shownRun && (
           <span className="muted small">
-            run {shownRun} {runState && <span className={stateBadge(runState)}>{runState}</span>}
+            run <span className="mono">{shownRun}</span>{' '}
+            {runState && <span className={stateBadge(runState)}>{runState}</span>}
           </span>
         )}
       </h2>
@@ -277,56 +325,55 @@ export function PipelinePage() {
         </div>
       )}
       <DagGraph tasks={tasks} instances={instances} selected={selected} onSelect={setSelected} />
-      {selected && (
+      {selected && shownRun && (
         <div className="card feature-lookup">
-          <h2>Log of {selected}</h2>
-          {shownRun && (
-            <div className="run-actions">
+          <h2>
+            Log of <span className="mono">{selected}</span>{' '}
+            {selectedInstance && (
+              <span className={stateBadge(selectedInstance.state)}>{selectedInstance.state ?? 'none'}</span>
+            )}
+          </h2>
+          <div className="run-actions">
+            <button
+              type="button"
+              className="button button-primary"
+              onClick={() =>
+                act(
+                  clearTaskInstance(dagId, shownRun, selected),
+                  `${selected} cleared: it runs again with what depends on it`,
+                )
+              }
+            >
+              {isRunOver ? 'Retry' : 'Clear'} {selected} and downstream
+            </button>
+            {(['success', 'failed'] as const).map((state) => (
               <button
+                key={state}
                 type="button"
-                className="button button-primary"
+                className="button"
                 onClick={() =>
-                  act(
-                    clearTaskInstance(dagId, shownRun, selected),
-                    `${selected} cleared: it runs again with what depends on it`,
-                  )
+                  act(markTaskInstance(dagId, shownRun, selected, state), `${selected} marked ${state}`)
                 }
               >
-                {isRunOver ? 'Retry' : 'Clear'} {selected} and downstream
+                Mark {state}
               </button>
-              {(['success', 'failed'] as const).map((state) => (
-                <button
-                  key={state}
-                  type="button"
-                  className="button"
-                  onClick={() =>
-                    act(markTaskInstance(dagId, shownRun, selected, state), `${selected} marked ${state}`)
-                  }
-                >
-                  Mark {state}
-                </button>
-              ))}
-            </div>
-          )}
-          <pre className="code" data-testid="task-log">
-            {logs}
-          </pre>
+            ))}
+          </div>
+          <TaskLog
+            dagId={dagId}
+            runId={shownRun}
+            taskId={selected}
+            tryNumber={selectedInstance?.try_number ?? 1}
+            state={selectedInstance?.state ?? null}
+          />
         </div>
       )}
-      <form className="filters trigger-form" onSubmit={trigger}>
-        <label>
-          Run parameters (conf, JSON)
-          <textarea
-            value={conf}
-            onChange={(event) => setConf(event.target.value)}
-            rows={2}
-            spellCheck={false}
-          />
-        </label>
-        <button className="button button-primary" type="submit">
-          Trigger
-        </button>
-      </form>
+      {shownRun && (
+        <>
+          <h2 className="section-title">Gantt</h2>
+          <GanttChart instances={instances} />
+        </>
+      )}
       <h2 className="section-title">Runs</h2>
       <div className="table-wrap">
         <table>
@@ -340,13 +387,13 @@ export function PipelinePage() {
             </tr>
           </thead>
           <tbody>
-            {(runs.data?.dag_runs ?? []).map((run) => (
+            {runs.map((run) => (
               <tr
                 key={run.dag_run_id}
                 data-testid="run-row"
                 className={run.dag_run_id === shownRun ? 'selected' : undefined}
               >
-                <td className="mono">
+                <td className="mono wrap">
                   <button type="button" className="link-button" onClick={() => setRunId(run.dag_run_id)}>
                     {run.dag_run_id}
                   </button>
@@ -355,12 +402,8 @@ export function PipelinePage() {
                   <span className={stateBadge(run.state)}>{run.state}</span>
                 </td>
                 <td>{run.run_type}</td>
-                <td>{run.start_date === null ? '—' : new Date(run.start_date).toLocaleString()}</td>
-                <td>
-                  {run.start_date === null || run.end_date === null
-                    ? '—'
-                    : `${((Date.parse(run.end_date) - Date.parse(run.start_date)) / 1000).toFixed(1)} s`}
-                </td>
+                <td>{formatTime(run.start_date)}</td>
+                <td>{run.end_date === null ? '—' : formatDuration(runSeconds(run))}</td>
               </tr>
             ))}
           </tbody>

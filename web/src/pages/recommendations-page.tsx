@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { type FeedbackType, fetchRecommendations, type Recommendations, sendFeedback } from '../api/client';
+import { retractFeedback } from '../api/movies-client';
 import { type FeedbackRecord, fetchFeedbackHistory } from '../api/serving-client';
 import { MovieCard } from '../components/movie-card';
 import { formatTime } from '../components/time';
@@ -93,6 +94,19 @@ export function RecommendationsPage() {
     }
   };
 
+  const undo = async (record: FeedbackRecord) => {
+    const title = titles[record.movie_id] ?? `movie ${record.movie_id}`;
+    try {
+      await retractFeedback(userId, record.feedback_id);
+      setNotice(
+        `Undid “${PAST[record.interaction_type as FeedbackType] ?? record.interaction_type}” on “${title}”: it counts no more.`,
+      );
+      load();
+    } catch (failure) {
+      setError((failure as Error).message);
+    }
+  };
+
   return (
     <section className="page" aria-labelledby="recommendations-title">
       <div className="page-head">
@@ -153,21 +167,36 @@ export function RecommendationsPage() {
         </div>
       )}
       {valid && feedback.length > 0 && (
-        <details className="feedback-list" data-testid="feedback-list">
-          <summary>
+        <div className="card feedback-list" data-testid="feedback-list">
+          <h2>
             {feedback.length} movie{feedback.length === 1 ? '' : 's'} this user liked, watched or disliked
-            (they stay out of the recommendations)
-          </summary>
-          <ul>
-            {feedback.map((record) => (
-              <li key={record.feedback_id}>
-                <span className="badge badge-neutral">{PAST[record.interaction_type as FeedbackType]}</span>{' '}
-                {titles[record.movie_id] ?? `movie ${record.movie_id}`}{' '}
-                <span className="muted small">{formatTime(record.created_at)}</span>
-              </li>
-            ))}
+          </h2>
+          <p className="muted small">
+            They stay out of the recommendations. Undo withdraws a feedback: it stops counting at once, and
+            the withdrawal is kept in the event log.
+          </p>
+          <ul className="feedback-kept">
+            {feedback.map((record) => {
+              const title = titles[record.movie_id] ?? `movie ${record.movie_id}`;
+              const past = PAST[record.interaction_type as FeedbackType] ?? record.interaction_type;
+              return (
+                <li key={record.feedback_id} data-testid="feedback-item" data-movie-id={record.movie_id}>
+                  <span className="badge badge-neutral">{past}</span>{' '}
+                  <Link to={`/movies/${record.movie_id}`}>{title}</Link>{' '}
+                  <span className="muted small">{formatTime(record.created_at)}</span>{' '}
+                  <button
+                    type="button"
+                    className="button"
+                    aria-label={`Undo ${past} ${title}`}
+                    onClick={() => undo(record)}
+                  >
+                    Undo
+                  </button>
+                </li>
+              );
+            })}
           </ul>
-        </details>
+        </div>
       )}
       <ul className="movie-grid" aria-label="Recommended movies">
         {answer?.recommendations.map((movie, index) => (
@@ -175,6 +204,7 @@ export function RecommendationsPage() {
             key={movie.movie_id}
             movieId={movie.movie_id}
             title={movie.title}
+            href={`/movies/${movie.movie_id}`}
             posterUrl={movie.poster_url}
             details={`${movie.year ?? '—'} · ${movie.genres.join(', ')}`}
           >
