@@ -1,4 +1,4 @@
-import { type MouseEvent, useEffect, useState } from 'react';
+import { type MouseEvent, type ReactNode, useEffect, useState } from 'react';
 import type { RunSummary } from '../api/client';
 import { type ArtifactFile, artifactUrl, fetchArtifactBlob, listArtifacts } from '../api/tracking-client';
 
@@ -237,7 +237,17 @@ function formatBytes(size: number | undefined): string {
 }
 
 /** A download (never a page of raw JSON): fetched with the token and handed over as a file. */
-export function DownloadLink({ href, fileName }: { href: string; fileName: string }) {
+export function DownloadLink({
+  href,
+  fileName,
+  className = 'button',
+  children = 'Download',
+}: {
+  href: string;
+  fileName: string;
+  className?: string;
+  children?: ReactNode;
+}) {
   const [error, setError] = useState<string>();
   const download = (event: MouseEvent<HTMLAnchorElement>) => {
     event.preventDefault();
@@ -248,8 +258,8 @@ export function DownloadLink({ href, fileName }: { href: string; fileName: strin
   };
   return (
     <>
-      <a className="button" href={href} download={fileName} onClick={download}>
-        Download
+      <a className={className} href={href} download={fileName} onClick={download}>
+        {children}
       </a>
       {error && (
         <span className="muted small" role="alert">

@@ -10,10 +10,10 @@ import {
   updateModelVersionDescription,
 } from '../api/tracking-client';
 import { ArtifactBrowser } from '../components/artifact-browser';
+import { formatValue } from '../components/run-format';
 import { formatTime } from '../components/time';
 import { useCan } from '../components/use-role';
 import '../styles-tracking.css';
-import { formatValue } from './run-page';
 
 interface Loaded {
   version: ModelVersionDetail;

@@ -10,6 +10,7 @@ import {
 } from '../api/tracking-client';
 import { ArtifactBrowser } from '../components/artifact-browser';
 import { MetricChart, type XAxis } from '../components/metric-chart';
+import { formatDuration, formatValue, StatusBadge } from '../components/run-format';
 import { formatTime } from '../components/time';
 import { useCan } from '../components/use-role';
 import '../styles-tracking.css';
@@ -17,21 +18,6 @@ import '../styles-tracking.css';
 /** Tags a pipeline run may leave on the runs it starts: which pipeline, which of its runs. */
 const PIPELINE_TAGS = ['mlops.pipeline', 'mlops.dag_id', 'airflow.dag_id'];
 const PIPELINE_RUN_TAGS = ['mlops.pipeline_run_id', 'mlops.dag_run_id', 'airflow.dag_run_id'];
-
-/** A run's status as a badge: green for a finished run, neutral for anything else, red for a failure. */
-export function StatusBadge({ status }: { status: string }) {
-  const tone = status === 'FINISHED' ? 'badge-up' : status === 'FAILED' ? 'badge-down' : 'badge-neutral';
-  return <span className={`badge ${tone}`}>{status.toLowerCase()}</span>;
-}
-
-/** `1 h 02 min`, `3.4 s`: how long a run took (or has been running). */
-export function formatDuration(ms: number | undefined): string {
-  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  if (minutes < 60) return `${minutes} min ${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')} s`;
-  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
-}
 
 const tagOf = (run: RunSummary, keys: string[]) =>
   keys.map((key) => run.data.tags?.find((tag) => tag.key === key)?.value).find(Boolean);
@@ -352,10 +338,6 @@ function MetricCharts({ run }: { run: RunSummary }) {
       )}
     </>
   );
-}
-
-export function formatValue(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(4);
 }
 
 function DatasetInputs({ run }: { run: RunSummary }) {
