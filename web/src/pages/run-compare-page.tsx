@@ -167,12 +167,15 @@ function RunScatter(props: { runs: Loaded[]; paramKeys: string[]; metricKeys: st
     const value = Number(entry.run.data.params?.find((param) => param.key === key)?.value ?? Number.NaN);
     return Number.isFinite(value) ? value : undefined;
   };
+  // Numbers most runs have come first, so the first two make a plot of every run.
+  const coverage = (choice: string) =>
+    props.runs.filter((entry) => numberOf(entry, choice) !== undefined).length;
   const choices = [
     ...props.metricKeys.map((key) => `metrics.${key}`),
-    ...props.paramKeys
-      .map((key) => `params.${key}`)
-      .filter((choice) => props.runs.some((entry) => numberOf(entry, choice) !== undefined)),
-  ];
+    ...props.paramKeys.map((key) => `params.${key}`),
+  ]
+    .filter((choice) => coverage(choice) > 0)
+    .sort((a, b) => coverage(b) - coverage(a));
   const [xChoice, setXChoice] = useState<string>();
   const [yChoice, setYChoice] = useState<string>();
   const x = xChoice ?? choices[0];
