@@ -264,7 +264,9 @@ describe('run, runs, compare and model version pages at both sizes', () => {
     await tree.getByRole('button', { name: 'plot.png' }).click();
     await expect.poll(() => preview.locator('img').getAttribute('src')).toMatch(/^data:image\/png;base64,/);
     await expect
-      .poll(() => preview.locator('img').evaluate((img) => (img as HTMLImageElement).naturalWidth))
+      .poll(() =>
+        preview.locator('img').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+      )
       .toBe(1);
     await fits(admin, 'stage6-run-artifacts-desktop');
 
@@ -412,7 +414,10 @@ describe('run, runs, compare and model version pages at both sizes', () => {
     expect(await apiLinks(page)).toEqual([]);
 
     await page.getByRole('button', { name: 'Edit description' }).click();
-    await page.getByLabel('Description', { exact: true }).fill('ALS with 8 factors, candidate for Friday.');
+    await page
+      .getByTestId('version-description')
+      .locator('textarea')
+      .fill('ALS with 8 factors, candidate for Friday.');
     await page.getByRole('button', { name: 'Save description' }).click();
     await expect
       .poll(() => page.getByTestId('description-text').textContent())
