@@ -54,9 +54,8 @@ describe('MLflow client links and run inputs in a real browser', () => {
 
   it("opens our run page from the client's 'View run' link, with the run's datasets", async () => {
     await page.goto(`${server.url}/#/experiments/${experimentId}/runs/${runId}`);
-    await expect.poll(() => new URL(page.url()).pathname).toBe('/runs/compare');
-    expect(new URL(page.url()).searchParams.get('ids')).toBe(runId);
-    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Run');
+    await expect.poll(() => new URL(page.url()).pathname).toBe(`/runs/${runId}`);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('linked-run');
     const inputs = page.getByTestId('inputs-table');
     await expect.poll(() => inputs.textContent()).toContain('ratings');
     expect(await inputs.textContent()).toContain('training');

@@ -10,6 +10,7 @@ import { DriftPage } from './pages/drift-page';
 import { EventsPage } from './pages/events-page';
 import { FeatureViewPage } from './pages/feature-view-page';
 import { FeaturesPage } from './pages/features-page';
+import { ModelVersionPage } from './pages/model-version-page';
 import { ModelsPage } from './pages/models-page';
 import { MoviePage } from './pages/movie-page';
 import { MoviesPage } from './pages/movies-page';
@@ -18,6 +19,7 @@ import { PipelinePage } from './pages/pipeline-page';
 import { PipelinesPage } from './pages/pipelines-page';
 import { RecommendationsPage } from './pages/recommendations-page';
 import { RunComparePage } from './pages/run-compare-page';
+import { RunPage } from './pages/run-page';
 import { RunbookPage } from './pages/runbook-page';
 import { RunsPage } from './pages/runs-page';
 import { StatusPage } from './pages/status-page';
@@ -40,8 +42,10 @@ export function App() {
             <Route path="recommendations" element={<RecommendationsPage />} />
             <Route path="runs" element={<RunsPage />} />
             <Route path="runs/compare" element={<RunComparePage />} />
+            <Route path="runs/:runId" element={<RunPage />} />
             <Route path="models" element={<ModelsPage />} />
             <Route path="models/:name" element={<ModelsPage />} />
+            <Route path="models/:name/versions/:version" element={<ModelVersionPage />} />
             <Route path="datasets" element={<DatasetsPage />} />
             <Route path="features" element={<FeaturesPage />} />
             <Route path="features/:name" element={<FeatureViewPage />} />

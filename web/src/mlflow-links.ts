@@ -8,10 +8,16 @@ export function pageForMlflowHash(hash: string): string | undefined {
   const parts = route.split('/').filter(Boolean).map(decodeURIComponent);
   const [first, id, second, sub] = parts;
   if (first === 'experiments' && id !== undefined) {
-    if (second === 'runs' && sub !== undefined) return `/runs/compare?ids=${encodeURIComponent(sub)}`;
+    if (second === 'runs' && sub !== undefined) return `/runs/${encodeURIComponent(sub)}`;
     return `/runs?experiment=${encodeURIComponent(id)}`;
   }
-  if (first === 'models') return id === undefined ? '/models' : `/models/${encodeURIComponent(id)}`;
+  if (first === 'models') {
+    if (id === undefined) return '/models';
+    const model = `/models/${encodeURIComponent(id)}`;
+    return second === 'versions' && sub !== undefined
+      ? `${model}/versions/${encodeURIComponent(sub)}`
+      : model;
+  }
   if (first === 'compare-runs') {
     const runs = /runs=([^&]*)/.exec(hash)?.[1];
     let ids: unknown;

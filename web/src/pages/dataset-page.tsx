@@ -5,8 +5,11 @@ import { type DatasetDetail, fetchDataset } from '../api/client';
 /** Where a lineage node lives in the UI: datasets and runs have pages, model versions their model. */
 function linkOf(node: { kind: string; id: string }): string | undefined {
   if (node.kind === 'dataset') return `/datasets/${node.id}`;
-  if (node.kind === 'run') return `/runs/compare?ids=${node.id}`;
-  if (node.kind === 'model_version') return `/models/${encodeURIComponent(node.id.split('/')[0] ?? '')}`;
+  if (node.kind === 'run') return `/runs/${node.id}`;
+  if (node.kind === 'model_version') {
+    const [name = '', version] = node.id.split('/');
+    return `/models/${encodeURIComponent(name)}${version === undefined ? '' : `/versions/${version}`}`;
+  }
   return undefined;
 }
 

@@ -10,7 +10,7 @@ import {
   rollbackModel,
   type VersionComparison,
 } from '../api/client';
-import { ApiLink } from '../components/api-link';
+import { formatTime } from '../components/time';
 
 const METRICS: [string, string][] = [
   ['ndcg_at_10', 'NDCG@10'],
@@ -155,13 +155,12 @@ export function ModelsPage() {
                 {versions.map((version) => (
                   <tr key={version.version} data-testid="version-row">
                     <td>
-                      <ApiLink
-                        href={`/api/2.0/mlflow/runs/get?run_id=${version.run_id}`}
-                        fileName={`run-${version.run_id}.json`}
+                      <Link
+                        to={`/models/${encodeURIComponent(selected)}/versions/${encodeURIComponent(version.version)}`}
                         title={`run ${version.run_id}`}
                       >
                         v{version.version}
-                      </ApiLink>
+                      </Link>
                     </td>
                     <td>{version.params.algorithm ?? '—'}</td>
                     {METRICS.map(([key]) => (
@@ -173,7 +172,9 @@ export function ModelsPage() {
                     ))}
                     <td className="mono" title={version.params.dataset_version}>
                       {version.params.dataset_version ? (
-                        <Link to="/datasets">{version.params.dataset_version.slice(0, 12)}</Link>
+                        <Link to={`/datasets/${encodeURIComponent(version.params.dataset_version)}`}>
+                          {version.params.dataset_version.slice(0, 12)}
+                        </Link>
                       ) : (
                         '—'
                       )}
@@ -207,7 +208,7 @@ export function ModelsPage() {
           <ul className="history" aria-label="Recent changes">
             {history.map((change) => (
               <li key={change.transition_id}>
-                <span className="mono">{new Date(change.created_at).toLocaleString()}</span> · {change.change}{' '}
+                <span className="mono">{formatTime(change.created_at)}</span> · {change.change}{' '}
                 {change.from_value ?? '∅'} → {change.to_value ?? '∅'} (v{change.version}) by {change.actor}:{' '}
                 {change.reason}
               </li>

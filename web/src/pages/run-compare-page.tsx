@@ -8,7 +8,10 @@ import {
   type MetricPoint,
   type RunSummary,
 } from '../api/client';
-import { ApiLink } from '../components/api-link';
+import { artifactUrl } from '../api/tracking-client';
+import { DownloadLink } from '../components/artifact-browser';
+import { ScatterPlot } from '../components/metric-chart';
+import '../styles-tracking.css';
 
 const COLOURS = ['#4f46e5', '#db2777', '#059669', '#d97706', '#0891b2', '#7c3aed'];
 
@@ -26,6 +29,7 @@ export function RunComparePage() {
   const ids = idList.split(',').filter(Boolean);
   const [loaded, setLoaded] = useState<Loaded[]>();
   const [error, setError] = useState<string>();
+  const [isOnlyDifferences, setIsOnlyDifferences] = useState(false);
 
   useEffect(() => {
     Promise.all(idList.split(',').filter(Boolean).map(loadRun))
@@ -93,9 +97,21 @@ export function RunComparePage() {
               </ResponsiveContainer>
             </figure>
           ))}
-          <h2 className="section-title">Metrics</h2>
+          {loaded.length > 1 && <RunScatter runs={loaded} paramKeys={paramKeys} metricKeys={metricKeys} />}
+          <div className="section-head">
+            <h2 className="section-title">Metrics</h2>
+            <label className="inline">
+              <input
+                type="checkbox"
+                checked={isOnlyDifferences}
+                onChange={(event) => setIsOnlyDifferences(event.target.checked)}
+              />{' '}
+              Only differences
+            </label>
+          </div>
           <CompareTable
             testId="metrics-table"
+            isOnlyDifferences={isOnlyDifferences}
             runs={loaded}
             keys={metricKeys}
             cell={(entry, key) => {
@@ -106,6 +122,7 @@ export function RunComparePage() {
           <h2 className="section-title">Parameters</h2>
           <CompareTable
             testId="params-table"
+            isOnlyDifferences={isOnlyDifferences}
             runs={loaded}
             keys={paramKeys}
             cell={(entry, key) => paramOf(entry, key) ?? '—'}
@@ -120,14 +137,14 @@ export function RunComparePage() {
                 {entry.artifacts.length === 0
                   ? 'none'
                   : entry.artifacts.map((path) => (
-                      <ApiLink
+                      <DownloadLink
                         key={path}
                         className="artifact-link"
-                        href={`/api/2.0/mlflow-artifacts/artifacts/${entry.run.info.artifact_uri.replace(/^mlflow-artifacts:\/+/, '')}/${path}`}
+                        href={artifactUrl(entry.run.info.artifact_uri, path)}
                         fileName={path.split('/').at(-1) ?? path}
                       >
                         {path}
-                      </ApiLink>
+                      </DownloadLink>
                     ))}
               </li>
             ))}
@@ -135,6 +152,66 @@ export function RunComparePage() {
         </>
       )}
     </section>
+  );
+}
+
+/**
+ * One dot per run at two chosen numbers (metrics, or params that are numbers): how a hyperparameter
+ * moves a metric across the runs, or how two metrics trade off.
+ */
+function RunScatter(props: { runs: Loaded[]; paramKeys: string[]; metricKeys: string[] }) {
+  const numberOf = (entry: Loaded, choice: string): number | undefined => {
+    const [kind, ...rest] = choice.split('.');
+    const key = rest.join('.');
+    if (kind === 'metrics') return entry.run.data.metrics?.find((metric) => metric.key === key)?.value;
+    const value = Number(entry.run.data.params?.find((param) => param.key === key)?.value ?? Number.NaN);
+    return Number.isFinite(value) ? value : undefined;
+  };
+  // Numbers most runs have come first, so the first two make a plot of every run.
+  const coverage = (choice: string) =>
+    props.runs.filter((entry) => numberOf(entry, choice) !== undefined).length;
+  const choices = [
+    ...props.metricKeys.map((key) => `metrics.${key}`),
+    ...props.paramKeys.map((key) => `params.${key}`),
+  ]
+    .filter((choice) => coverage(choice) > 0)
+    .sort((a, b) => coverage(b) - coverage(a));
+  const [xChoice, setXChoice] = useState<string>();
+  const [yChoice, setYChoice] = useState<string>();
+  const x = xChoice ?? choices[0];
+  const y = yChoice ?? choices[1] ?? choices[0];
+  if (x === undefined || y === undefined) return null;
+  const points = props.runs.flatMap((entry) => {
+    const xValue = numberOf(entry, x);
+    const yValue = numberOf(entry, y);
+    return xValue === undefined || yValue === undefined
+      ? []
+      : [{ label: entry.run.info.run_name || entry.run.info.run_id, x: xValue, y: yValue }];
+  });
+  return (
+    <>
+      <h2 className="section-title">Scatter</h2>
+      <div className="scatter-controls filters">
+        {(
+          [
+            ['X axis', x, setXChoice],
+            ['Y axis', y, setYChoice],
+          ] as const
+        ).map(([label, value, set]) => (
+          <label key={label}>
+            {label}
+            <select value={value} onChange={(event) => set(event.target.value)}>
+              {choices.map((choice) => (
+                <option key={choice} value={choice}>
+                  {choice}
+                </option>
+              ))}
+            </select>
+          </label>
+        ))}
+      </div>
+      <ScatterPlot xLabel={x} yLabel={y} points={points} />
+    </>
   );
 }
 
@@ -194,6 +271,7 @@ function RunInputs(props: { runs: Loaded[] }) {
 
 function CompareTable(props: {
   testId: string;
+  isOnlyDifferences: boolean;
   runs: Loaded[];
   keys: string[];
   cell: (entry: Loaded, key: string) => string;
@@ -206,7 +284,7 @@ function CompareTable(props: {
             <th scope="col">Name</th>
             {props.runs.map((entry) => (
               <th scope="col" key={entry.run.info.run_id}>
-                {entry.run.info.run_name}
+                <Link to={`/runs/${entry.run.info.run_id}`}>{entry.run.info.run_name}</Link>
               </th>
             ))}
           </tr>
@@ -215,6 +293,7 @@ function CompareTable(props: {
           {props.keys.map((key) => {
             const values = props.runs.map((entry) => props.cell(entry, key));
             const differs = new Set(values).size > 1;
+            if (props.isOnlyDifferences && !differs) return null;
             return (
               <tr key={key} className={differs ? 'differs' : undefined}>
                 <th scope="row">{key}</th>

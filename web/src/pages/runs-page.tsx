@@ -1,25 +1,82 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { type Experiment, fetchExperiments, type RunSummary, searchRuns } from '../api/client';
+import { type Experiment, fetchExperiments, type RunSummary } from '../api/client';
+import { deleteRun, restoreRun, searchRunsByView } from '../api/tracking-client';
+import { saveBlob } from '../components/artifact-browser';
+import { formatDuration, formatValue, StatusBadge } from '../components/run-format';
+import { formatTime } from '../components/time';
+import { useCan } from '../components/use-role';
+import '../styles-tracking.css';
+import {
+  applySuggestion,
+  BUILT_IN,
+  type BuiltIn,
+  type Column,
+  builtInValueOf as cellOfBuiltIn,
+  cellValue,
+  columnId,
+  compareValues,
+  namesOf,
+  parseColumnId,
+  suggestionsFor,
+  toCsv,
+} from './runs-table';
 
-const COLUMNS: [string, string][] = [
-  ['ndcg_at_10', 'NDCG@10'],
-  ['recall_at_10', 'Recall@10'],
-  ['train_seconds', 'Train s'],
+const DEFAULT_COLUMNS = [
+  'params.algorithm',
+  'metrics.ndcg_at_10',
+  'metrics.recall_at_10',
+  'metrics.train_seconds',
 ];
+const COLUMNS_KEY = 'mlops.runs.columns';
+const STATUSES = ['FINISHED', 'RUNNING', 'FAILED', 'KILLED', 'SCHEDULED'];
+const SINCE: [string, string, number][] = [
+  ['', 'Any time', 0],
+  ['1h', 'Last hour', 3_600_000],
+  ['24h', 'Last 24 hours', 86_400_000],
+  ['7d', 'Last 7 days', 7 * 86_400_000],
+  ['30d', 'Last 30 days', 30 * 86_400_000],
+];
+const BUILT_IN_LABELS: Record<BuiltIn, string> = {
+  run: 'Run',
+  status: 'Status',
+  started: 'Started',
+  duration: 'Duration',
+};
+
+function storedColumns(): string[] {
+  try {
+    const saved = JSON.parse(localStorage.getItem(COLUMNS_KEY) ?? 'null') as unknown;
+    return Array.isArray(saved)
+      ? saved.filter((item): item is string => typeof item === 'string')
+      : DEFAULT_COLUMNS;
+  } catch {
+    return DEFAULT_COLUMNS;
+  }
+}
 
 /**
- * Experiment runs: pick an experiment, filter with MLflow's syntax, select runs and compare them. The URL
- * keeps the experiment and the filter.
+ * Experiment runs, as MLflow's table: sortable columns, a column chooser over every metric, param and tag,
+ * a filter in MLflow's syntax with name completion, status and start-time filters, deleted runs to
+ * restore, CSV of what is shown, and compare. The URL keeps the experiment, filters and sort.
  */
 export function RunsPage() {
   const [params, setParams] = useSearchParams();
   const [experiments, setExperiments] = useState<Experiment[]>();
   const [runs, setRuns] = useState<RunSummary[]>();
   const [error, setError] = useState<string>();
+  const [notice, setNotice] = useState<string>();
   const [selected, setSelected] = useState<string[]>([]);
+  const [chosen, setChosen] = useState<string[]>(storedColumns);
   const filter = params.get('filter') ?? '';
   const [draft, setDraft] = useState(filter);
+  const [isSuggesting, setIsSuggesting] = useState(false);
+  const status = params.get('status') ?? '';
+  const since = params.get('since') ?? '';
+  const view = params.get('view') === 'deleted' ? 'deleted' : 'active';
+  const sort = params.get('sort') ?? 'started';
+  const isDescending = (params.get('order') ?? 'desc') === 'desc';
+  const isAdmin = useCan('admin');
   const experimentId =
     params.get('experiment') ??
     experiments?.find((entry) => entry.name === 'movie-recommender')?.experiment_id ??
@@ -31,15 +88,24 @@ export function RunsPage() {
       .catch((failure: Error) => setError(failure.message));
   }, []);
 
-  useEffect(() => {
+  const load = useCallback(() => {
     if (experimentId === undefined) return;
-    searchRuns([experimentId], filter)
+    searchRunsByView([experimentId], filter, view === 'deleted' ? 'DELETED_ONLY' : 'ACTIVE_ONLY')
       .then((answer) => {
         setRuns(answer.runs ?? []);
         setError(undefined);
       })
       .catch((failure: Error) => setError(failure.message));
-  }, [experimentId, filter]);
+  }, [experimentId, filter, view]);
+  useEffect(load, [load]);
+
+  useEffect(() => {
+    try {
+      localStorage.setItem(COLUMNS_KEY, JSON.stringify(chosen));
+    } catch {
+      // Storage refused: the choice lasts as long as the page.
+    }
+  }, [chosen]);
 
   const update = (changes: Record<string, string>) => {
     const next = new URLSearchParams(params);
@@ -49,21 +115,80 @@ export function RunsPage() {
     }
     setParams(next);
   };
+  const names = useMemo(() => namesOf(runs ?? []), [runs]);
+  const columns = chosen
+    .map(parseColumnId)
+    .filter((column): column is Column => column !== undefined && names[column.kind].includes(column.key));
+  const now = Date.now();
+  const shown = useMemo(() => {
+    const cutoff = SINCE.find(([key]) => key === since)?.[2] ?? 0;
+    const kept = (runs ?? []).filter(
+      (run) =>
+        (status === '' || run.info.status === status) &&
+        (cutoff === 0 || run.info.start_time >= Date.now() - cutoff),
+    );
+    const sortColumn = parseColumnId(sort);
+    const valueFor = (run: RunSummary) =>
+      sortColumn === undefined
+        ? cellOfBuiltIn(
+            run,
+            (BUILT_IN as readonly string[]).includes(sort) ? (sort as BuiltIn) : 'started',
+            Date.now(),
+          )
+        : cellValue(run, sortColumn);
+    return [...kept].sort((a, b) => compareValues(valueFor(a), valueFor(b), isDescending));
+  }, [runs, status, since, sort, isDescending]);
+  const suggestions = isSuggesting ? suggestionsFor(draft, names) : [];
+
   const toggle = (runId: string) =>
     setSelected((current) =>
       current.includes(runId) ? current.filter((id) => id !== runId) : [...current, runId],
     );
-  const metricOf = useMemo(
-    () => (run: RunSummary, key: string) => run.data.metrics?.find((metric) => metric.key === key)?.value,
-    [],
-  );
+  const sortBy = (key: string) => update({ sort: key, order: sort === key && isDescending ? 'asc' : 'desc' });
+  const ariaSort = (key: string) => (sort === key ? (isDescending ? 'descending' : 'ascending') : undefined);
+  const changeLifecycle = async () => {
+    const ids = selected.filter((id) => shown.some((run) => run.info.run_id === id));
+    try {
+      for (const id of ids) await (view === 'deleted' ? restoreRun(id) : deleteRun(id));
+      setNotice(
+        `${view === 'deleted' ? 'Restored' : 'Deleted'} ${ids.length} run${ids.length === 1 ? '' : 's'}.`,
+      );
+      setSelected([]);
+      load();
+    } catch (failure) {
+      setError((failure as Error).message);
+    }
+  };
+  const downloadCsv = () => {
+    const header = [
+      'run_name',
+      'run_id',
+      'status',
+      'start_time',
+      'duration_seconds',
+      ...columns.map(columnId),
+    ];
+    const rows = shown.map((run) => [
+      run.info.run_name,
+      run.info.run_id,
+      run.info.status,
+      new Date(run.info.start_time).toISOString(),
+      run.info.end_time ? (run.info.end_time - run.info.start_time) / 1000 : undefined,
+      ...columns.map((column) => cellValue(run, column)),
+    ]);
+    saveBlob(new Blob([toCsv(header, rows)], { type: 'text/csv' }), `runs-${experimentId ?? 'all'}.csv`);
+  };
 
   return (
     <section className="page" aria-labelledby="runs-title">
       <div className="page-head">
         <div>
           <h1 id="runs-title">Runs</h1>
-          <p className="muted">{runs ? `${runs.length} runs` : 'Loading runs…'}</p>
+          <p className="muted" data-testid="runs-count">
+            {runs
+              ? `${shown.length} of ${runs.length} ${view === 'deleted' ? 'deleted ' : ''}runs`
+              : 'Loading runs…'}
+          </p>
         </div>
         <Link
           className={`button ${selected.length < 2 ? 'disabled-link' : 'button-primary'}`}
@@ -77,6 +202,7 @@ export function RunsPage() {
         className="filters"
         onSubmit={(event) => {
           event.preventDefault();
+          setIsSuggesting(false);
           update({ filter: draft });
         }}
       >
@@ -90,46 +216,167 @@ export function RunsPage() {
             ))}
           </select>
         </label>
-        <label className="grow">
+        <label className="grow filter-box">
           Filter
           <input
             value={draft}
             placeholder="metrics.ndcg_at_10 > 0.1 and params.algorithm = 'als'"
-            onChange={(event) => setDraft(event.target.value)}
+            autoComplete="off"
+            aria-controls="filter-suggestions"
+            onChange={(event) => {
+              setDraft(event.target.value);
+              setIsSuggesting(true);
+            }}
+            onKeyDown={(event) => {
+              if (event.key === 'Escape') setIsSuggesting(false);
+            }}
           />
+          {suggestions.length > 0 && (
+            <ul className="suggestions" id="filter-suggestions" aria-label="Name suggestions">
+              {suggestions.map((suggestion) => (
+                <li key={suggestion}>
+                  <button
+                    type="button"
+                    className="link-button"
+                    onClick={() => {
+                      setDraft(applySuggestion(draft, suggestion));
+                      setIsSuggesting(false);
+                    }}
+                  >
+                    {suggestion}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
         </label>
         <button type="submit" className="button">
           Apply
         </button>
+        <label>
+          Status
+          <select value={status} onChange={(event) => update({ status: event.target.value })}>
+            <option value="">Any status</option>
+            {STATUSES.map((value) => (
+              <option key={value} value={value}>
+                {value.toLowerCase()}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Started
+          <select value={since} onChange={(event) => update({ since: event.target.value })}>
+            {SINCE.map(([key, label]) => (
+              <option key={key} value={key}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Show
+          <select
+            value={view}
+            onChange={(event) => {
+              setSelected([]);
+              update({ view: event.target.value === 'deleted' ? 'deleted' : '' });
+            }}
+          >
+            <option value="active">Active runs</option>
+            <option value="deleted">Deleted runs</option>
+          </select>
+        </label>
       </form>
       {error && (
         <div className="banner banner-error" role="alert">
-          <strong>Cannot load runs.</strong> {error}
+          <strong>Cannot do that.</strong> {error}
         </div>
       )}
-      {runs && runs.length === 0 && <p className="muted">No run matches.</p>}
-      {runs && runs.length > 0 && (
+      {notice && (
+        <div className="banner banner-ok" role="status" data-testid="runs-notice">
+          {notice}
+        </div>
+      )}
+      <div className="runs-toolbar">
+        <details className="column-chooser">
+          <summary className="button">Columns ({columns.length})</summary>
+          <div className="column-chooser-list" data-testid="column-chooser">
+            {(['metrics', 'params', 'tags'] as const).map((kind) =>
+              names[kind].length === 0 ? null : (
+                <fieldset key={kind}>
+                  <legend>{kind}</legend>
+                  {names[kind].map((key) => {
+                    const id = columnId({ kind, key });
+                    return (
+                      <label key={id}>
+                        <input
+                          type="checkbox"
+                          checked={chosen.includes(id)}
+                          onChange={() =>
+                            setChosen((current) =>
+                              current.includes(id) ? current.filter((item) => item !== id) : [...current, id],
+                            )
+                          }
+                        />
+                        {key}
+                      </label>
+                    );
+                  })}
+                </fieldset>
+              ),
+            )}
+          </div>
+        </details>
+        <button type="button" className="button" onClick={downloadCsv} disabled={shown.length === 0}>
+          Download CSV
+        </button>
+        {isAdmin && (
+          <button
+            type="button"
+            className="button"
+            disabled={selected.length === 0}
+            onClick={() => void changeLifecycle()}
+          >
+            {view === 'deleted' ? 'Restore' : 'Delete'} {selected.length > 0 ? `(${selected.length})` : ''}
+          </button>
+        )}
+      </div>
+      {runs && shown.length === 0 && <p className="muted">No run matches.</p>}
+      {shown.length > 0 && (
         <div className="table-wrap">
-          <table>
+          <table data-testid="runs-table">
             <thead>
               <tr>
                 <th scope="col">
                   <span className="visually-hidden">Select</span>
                 </th>
-                <th scope="col">Run</th>
-                <th scope="col">Status</th>
-                <th scope="col">Algorithm</th>
-                {COLUMNS.map(([, label]) => (
-                  <th scope="col" key={label}>
-                    {label}
+                {BUILT_IN.map((key) => (
+                  <th scope="col" key={key} aria-sort={ariaSort(key)}>
+                    <button type="button" className="sort" onClick={() => sortBy(key)}>
+                      {BUILT_IN_LABELS[key]} {sortMark(sort === key, isDescending)}
+                    </button>
                   </th>
                 ))}
-                <th scope="col">Started</th>
+                {columns.map((column) => {
+                  const id = columnId(column);
+                  return (
+                    <th scope="col" key={id} aria-sort={ariaSort(id)} title={id}>
+                      <button type="button" className="sort" onClick={() => sortBy(id)}>
+                        {column.key} {sortMark(sort === id, isDescending)}
+                      </button>
+                    </th>
+                  );
+                })}
               </tr>
             </thead>
             <tbody>
-              {runs.map((run) => (
-                <tr key={run.info.run_id} data-testid="run-row">
+              {shown.map((run) => (
+                <tr
+                  key={run.info.run_id}
+                  data-testid="run-row"
+                  className={view === 'deleted' ? 'deleted' : undefined}
+                >
                   <td>
                     <input
                       type="checkbox"
@@ -139,20 +386,21 @@ export function RunsPage() {
                     />
                   </td>
                   <td>
-                    <Link to={`/runs/compare?ids=${run.info.run_id}`}>{run.info.run_name}</Link>
+                    <Link to={`/runs/${run.info.run_id}`}>{run.info.run_name || run.info.run_id}</Link>
                   </td>
                   <td>
-                    <span className={`badge ${run.info.status === 'FINISHED' ? 'badge-up' : 'badge-down'}`}>
-                      {run.info.status.toLowerCase()}
-                    </span>
+                    <StatusBadge status={run.info.status} />
                   </td>
-                  <td>{run.data.params?.find((param) => param.key === 'algorithm')?.value ?? '—'}</td>
-                  {COLUMNS.map(([key]) => (
-                    <td key={key} className="mono">
-                      {metricOf(run, key)?.toFixed(key === 'train_seconds' ? 2 : 4) ?? '—'}
-                    </td>
-                  ))}
-                  <td>{new Date(run.info.start_time).toLocaleString()}</td>
+                  <td>{formatTime(run.info.start_time)}</td>
+                  <td className="mono">{formatDuration((run.info.end_time || now) - run.info.start_time)}</td>
+                  {columns.map((column) => {
+                    const value = cellValue(run, column);
+                    return (
+                      <td key={columnId(column)} className="mono" data-column={columnId(column)}>
+                        {value === undefined ? '—' : typeof value === 'number' ? formatValue(value) : value}
+                      </td>
+                    );
+                  })}
                 </tr>
               ))}
             </tbody>
@@ -161,4 +409,9 @@ export function RunsPage() {
       )}
     </section>
   );
+}
+
+function sortMark(isSorted: boolean, isDescending: boolean): string {
+  if (!isSorted) return '';
+  return isDescending ? '↓' : '↑';
 }
