@@ -216,6 +216,7 @@ export function registerDataCommands(program: Command): void {
         printPublished(
           result,
           `imported ${imported.layout}: ${imported.movies.length} movies, ${imported.interactions.length} ratings`,
+          imported.warnings,
         );
       });
     });
@@ -322,8 +323,10 @@ export function registerDataCommands(program: Command): void {
     });
 }
 
-function printPublished(result: PublishResult, headline: string): void {
+/** The published versions, then every warning: the reader's (e.g. CR LF lines) and failed warning expectations. */
+function printPublished(result: PublishResult, headline: string, readerWarnings: string[] = []): void {
   const lines = [headline];
+  const warnings = readerWarnings.map((warning) => `  warning: ${warning}`);
   for (const dataset of [result.movies, result.watchLog]) {
     if (dataset === undefined) continue;
     const state = dataset.isNew ? 'new version' : 'unchanged (same content as before)';
@@ -331,8 +334,14 @@ function printPublished(result: PublishResult, headline: string): void {
     lines.push(
       `  ${dataset.version.dataset.padEnd(10)} ${dataset.version.version_id.slice(0, 12)}  ${state}${valid}`,
     );
+    for (const check of dataset.report?.results ?? []) {
+      if (check.passed || check.severity !== 'warning') continue;
+      warnings.push(
+        `  warning: ${dataset.version.dataset}: ${check.expectation}${check.column === null ? '' : ` on ${check.column}`} expected ${check.expected}, observed ${check.observed}`,
+      );
+    }
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(`${[...lines, ...warnings].join('\n')}\n`);
 }
 
 function formatBytes(bytes: number): string {
