@@ -35,9 +35,14 @@ describe('mlops data', () => {
   it('generates, versions without duplicates, validates, shows and checks out', async () => {
     const { home, remove } = createTestHome();
     const env = { MLOPS_HOME: home };
-    const first = await runCli(['data', 'generate', ...SMALL, '--csv'], env);
+    const exported = path.join(mkdtempSync(path.join(tmpdir(), 'mlops-ml-gen-')), 'ml');
+    const first = await runCli(['data', 'generate', ...SMALL, '--csv', '--movielens', exported], env);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/generated 150 movies and 5000 interactions/);
+    expect(first.stdout).toMatch(
+      /wrote a MovieLens folder \(ml-1m layout\) to .*ml: 150 movies, \d+ ratings/,
+    );
+    expect(existsSync(path.join(exported, 'ratings.dat'))).toBe(true);
     expect(first.stdout).toMatch(/movies\s+[0-9a-f]{12}\s+new version, valid/);
     expect(existsSync(path.join(home, 'data', 'processed', 'watch_log.csv'))).toBe(true);
     expect(existsSync(path.join(home, 'data', 'processed', 'watch_log.parquet'))).toBe(true);

@@ -11,6 +11,7 @@ import {
   TmdbClient,
   toInteractionColumns,
   validateStoredDataset,
+  writeMovieLens,
 } from '../../data/index.js';
 import { ConfigError } from '../../errors/index.js';
 import {
@@ -50,6 +51,7 @@ const GenerateOptions = z.object({
   driftTaste: share,
   driftPopularity: share,
   csv: z.boolean().default(false),
+  movielens: z.string().min(1).optional(),
 });
 
 const CrawlOptions = z.object({
@@ -102,6 +104,10 @@ export function registerDataCommands(program: Command): void {
       '0.3',
     )
     .option('--csv', 'also write data/processed/watch_log.csv (the reference format)')
+    .option(
+      '--movielens <dir>',
+      'also write the data as a MovieLens folder (ml-1m layout: movies.dat, ratings.dat), for `mlops data import movielens`',
+    )
     .action(async (raw: Record<string, unknown>) => {
       process.exitCode = await withPlatform(async (platform) => {
         const options = parseOptions(GenerateOptions, raw);
@@ -122,9 +128,10 @@ export function registerDataCommands(program: Command): void {
         });
         bar.stop();
         const generatedIn = performance.now() - startedAt;
+        const { movielens, ...params } = options;
         const result = await publishDatasets(dataContext(platform), {
           source: 'synthetic',
-          params: { generator: 'synthetic', ...options },
+          params: { generator: 'synthetic', ...params },
           movies: publicMovies(movies),
           watchLog,
           writeCsv: options.csv,
@@ -133,6 +140,12 @@ export function registerDataCommands(program: Command): void {
           result,
           `generated ${movies.length} movies and ${watchLog.length} interactions in ${(generatedIn / 1000).toFixed(1)} s`,
         );
+        if (movielens !== undefined) {
+          const written = await writeMovieLens(movielens, movies, watchLog);
+          process.stdout.write(
+            `wrote a MovieLens folder (ml-1m layout) to ${movielens}: ${written.movies} movies, ${written.ratings} ratings\n`,
+          );
+        }
       });
     });
 
