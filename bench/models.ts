@@ -5,6 +5,10 @@
  * scripts/setup_bench_python.sh). Every model's top-10 lists are scored by the same TypeScript metric code.
  *
  *   npm run bench:models [-- --algorithms als,bpr,auto --no-reference --factors 64 --seeds 42,7,123]
+ *   npm run bench:models -- --quick --no-reference [--dataset movielens]
+ *
+ * `--dataset movielens` writes the generated data as a MovieLens ml-1m folder and imports it with the real
+ * importer (no MovieLens files needed); `--quick` uses a small data set so a run takes minutes on 2 cores.
  *
  * Each algorithm trains in a fresh child process, so its peak RSS is its own. Seeded algorithms (ALS, BPR,
  * NCF) run once per seed and report mean ± standard deviation; BPR and NCF choose their epochs by early
@@ -16,7 +20,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateSyntheticData, writeInteractionsParquet } from '../src/data/index.js';
+import {
+  generateSyntheticData,
+  publicMovies,
+  readMovieLens,
+  toInteractionColumns,
+  writeInteractionsParquet,
+  writeMovieLens,
+} from '../src/data/index.js';
 import {
   ALGORITHM_SPECS,
   type AlgorithmName,
@@ -55,9 +66,22 @@ const { values } = parseArgs({
     movies: { type: 'string', default: '4000' },
     interactions: { type: 'string', default: '1000000' },
     threads: { type: 'string', default: '2' },
+    /** generator: the generator's watch log as is; movielens: written as an ml-1m folder and imported back. */
+    dataset: { type: 'string', default: 'generator' },
+    /** A small data set (1,500 users × 800 movies × 120,000 watches), factors 32, 3 auto trials. */
+    quick: { type: 'boolean', default: false },
     child: { type: 'string' },
   },
 });
+if (values.quick) {
+  values.users = '1500';
+  values.movies = '800';
+  values.interactions = '120000';
+  values.factors = '32';
+  values['auto-trials'] = '3';
+}
+if (values.dataset !== 'generator' && values.dataset !== 'movielens')
+  throw new Error(`--dataset must be generator or movielens (got ${values.dataset})`);
 const repo = path.resolve(import.meta.dirname, '..');
 const factors = Number(values.factors);
 const threads = Number(values.threads);
@@ -69,7 +93,10 @@ const DATA = {
   days: 180,
   endDate: '2026-11-01',
 };
-const work = path.join(tmpdir(), `mlops-bench-models-${DATA.users}x${DATA.movies}x${DATA.interactions}`);
+const work = path.join(
+  tmpdir(),
+  `mlops-bench-models-${values.dataset === 'movielens' ? 'ml-' : ''}${DATA.users}x${DATA.movies}x${DATA.interactions}`,
+);
 const watchLog = path.join(work, 'watch_log.parquet');
 const K = 10;
 
@@ -124,7 +151,17 @@ async function prepare(): Promise<{
   } else {
     mkdirSync(work, { recursive: true });
     process.stderr.write(`generating ${DATA.interactions} interactions into ${work}\n`);
-    await writeInteractionsParquet(watchLog, generateSyntheticData(DATA).watchLog);
+    const generated = generateSyntheticData(DATA);
+    if (values.dataset === 'movielens') {
+      // Through the MovieLens format and the real importer: one rating per pair, whole-second timestamps.
+      const folder = path.join(work, 'movielens');
+      await writeMovieLens(folder, publicMovies(generated.movies), generated.watchLog);
+      const imported = await readMovieLens(folder);
+      for (const warning of imported.warnings) process.stderr.write(`import warning: ${warning}\n`);
+      await writeInteractionsParquet(watchLog, toInteractionColumns(imported.interactions));
+    } else {
+      await writeInteractionsParquet(watchLog, generated.watchLog);
+    }
     pairs = await readInteractionPairs(watchLog);
     const n = [pairs.length];
     writeFileSync(
@@ -389,6 +426,8 @@ if (values.child !== undefined) {
           String(seed),
           '--auto-trials',
           values['auto-trials'],
+          '--dataset',
+          values.dataset,
         ],
         { stdio: ['ignore', 'pipe', 'inherit'] },
       );

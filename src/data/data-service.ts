@@ -48,58 +48,63 @@ export interface PublishInput {
 }
 
 /**
- * Writes a catalogue (and watch log) as Parquet, records each as a content-addressed version linked to
- * its parents (the watch log's parent is the catalogue), validates both, and loads the catalogue into the
- * movies table. A critical validation failure stops here: the previous catalogue stays in place.
+ * Writes a catalogue (and watch log) as Parquet, validates both, records each as a content-addressed
+ * version linked to its parents (the watch log's parent is the catalogue), and loads the catalogue into the
+ * movies table. A critical validation failure stops here: only the failing datasets are recorded (invalid),
+ * none of the import is recorded as valid, and the previous catalogue stays in place.
  */
 export async function publishDatasets(context: DataContext, input: PublishInput): Promise<PublishResult> {
   const work = await makeWorkDir(context.home);
   try {
     const moviesFile = path.join(work, 'movies.parquet');
     await writeMoviesParquet(moviesFile, input.movies);
-    const movies = await recordAndValidate(context, {
-      dataset: 'movies',
-      file: moviesFile,
-      format: 'parquet',
-      source: input.source,
-      params: input.params,
-      rowCount: input.movies.length,
-      parents: input.parents ?? [],
-    });
-
-    let watchLog: PublishedDataset | undefined;
+    const moviesReport = await validateFile('movies', moviesFile);
+    let watchLogFile: string | undefined;
+    let watchLogReport: ValidationReport | undefined;
     if (input.watchLog !== undefined) {
-      const watchLogFile = path.join(work, 'watch_log.parquet');
+      watchLogFile = path.join(work, 'watch_log.parquet');
       await writeInteractionsParquet(watchLogFile, input.watchLog);
-      watchLog = await recordAndValidate(context, {
-        dataset: 'watch_log',
-        file: watchLogFile,
-        format: 'parquet',
-        source: input.source,
-        params: input.params,
-        rowCount: input.watchLog.length,
-        parents: [{ kind: 'dataset', id: movies.version.version_id }],
-      });
+      watchLogReport = await validateFile('watch_log', watchLogFile);
     }
+    const record = (dataset: string, file: string, rowCount: number, parents: PublishInput['parents']) =>
+      recordValidated(
+        context,
+        { dataset, file, format: 'parquet', source: input.source, params: input.params, rowCount, parents },
+        dataset === 'movies' ? moviesReport : watchLogReport,
+      );
 
-    const failed = [movies, watchLog].filter((dataset) => dataset?.report?.passed === false);
-    if (failed.length > 0) {
+    const isFailed = (report: ValidationReport | undefined) => report?.passed === false;
+    if (isFailed(moviesReport) || isFailed(watchLogReport)) {
+      // Only the datasets that failed are recorded (invalid, with their reports, for `mlops data validate`):
+      // a catalogue that passed but came with a failing watch log is no valid version of anything.
+      const failed: PublishedDataset[] = [];
+      if (isFailed(moviesReport))
+        failed.push(await record('movies', moviesFile, input.movies.length, input.parents ?? []));
+      if (isFailed(watchLogReport) && watchLogFile !== undefined)
+        failed.push(await record('watch_log', watchLogFile, input.watchLog?.length ?? 0, []));
       // Name each failing critical expectation with what was observed, so the import's own message says
       // what is wrong (not only `mlops data validate`).
       const reasons = failed.flatMap((dataset) =>
-        (dataset?.report?.results ?? [])
+        (dataset.report?.results ?? [])
           .filter((result) => !result.passed && result.severity === 'critical')
           .map(
             (result) =>
-              `${dataset?.version.dataset}: ${result.expectation}${result.column === null ? '' : ` on ${result.column}`} expected ${result.expected}, observed ${result.observed}`,
+              `${dataset.version.dataset}: ${result.expectation}${result.column === null ? '' : ` on ${result.column}`} expected ${result.expected}, observed ${result.observed}`,
           ),
       );
       throw new MlopsError(
         'MLOPS_ERR_DATA_VALIDATION_FAILED',
-        `${failed.map((dataset) => `${dataset?.version.dataset} ${dataset?.version.version_id.slice(0, 12)}`).join(' and ')} failed validation (${reasons.join('; ')}); the current catalogue is unchanged (see \`mlops data validate\`)`,
+        `${failed.map((dataset) => `${dataset.version.dataset} ${dataset.version.version_id.slice(0, 12)}`).join(' and ')} failed validation (${reasons.join('; ')}); nothing of it is recorded as valid and the current catalogue is unchanged (see \`mlops data validate\`)`,
       );
     }
 
+    const movies = await record('movies', moviesFile, input.movies.length, input.parents ?? []);
+    const watchLog =
+      watchLogFile === undefined
+        ? undefined
+        : await record('watch_log', watchLogFile, input.watchLog?.length ?? 0, [
+            { kind: 'dataset', id: movies.version.version_id },
+          ]);
     await loadCatalogue(context.db, input.movies, movies.version.version_id);
     await publishProcessedCopies(context.home, work, input.watchLog !== undefined);
     if (input.writeCsv === true && input.watchLog !== undefined) {
@@ -114,13 +119,17 @@ export async function publishDatasets(context: DataContext, input: PublishInput)
   }
 }
 
-async function recordAndValidate(
+async function validateFile(dataset: string, file: string): Promise<ValidationReport | undefined> {
+  const suite = SUITES[dataset];
+  return suite === undefined ? undefined : validateParquet(file, suite);
+}
+
+async function recordValidated(
   context: DataContext,
   input: Parameters<typeof recordDatasetVersion>[1],
+  report: ValidationReport | undefined,
 ): Promise<PublishedDataset> {
   const { version, isNew } = await recordDatasetVersion(context, input);
-  const suite = SUITES[input.dataset];
-  const report = suite === undefined ? undefined : await validateParquet(input.file, suite);
   if (report !== undefined) await saveValidation(context.db, version.version_id, report);
   context.logger.info(
     {

@@ -17,6 +17,7 @@ export {
 } from './data-service.js';
 export { DEMO_DATA_OPTIONS, ensureDemoData } from './demo-data.js';
 export { formatReport, SUITES, type ValidationReport } from './expectations/index.js';
+export { writeMovieLens } from './movielens/movielens-export.js';
 export { type MovieLensData, type MovieLensLayout, readMovieLens } from './movielens/movielens-import.js';
 export {
   readMoviesParquet,

@@ -18,7 +18,7 @@ const SMALL = [
   '2026-11-01',
 ];
 
-function movieLensFolder(extraRating = ''): string {
+function movieLensFolder(extraRating = '', lineEnd = '\n'): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'mlops-ml-cli-'));
   writeFileSync(
     path.join(dir, 'movies.dat'),
@@ -26,7 +26,7 @@ function movieLensFolder(extraRating = ''): string {
   );
   writeFileSync(
     path.join(dir, 'ratings.dat'),
-    `1::1::5::978300760\n2::2::4::978300761\n2::1::3::978300762\n${extraRating}`,
+    ['1::1::5::978300760', '2::2::4::978300761', '2::1::3::978300762', ''].join(lineEnd) + extraRating,
   );
   return dir;
 }
@@ -35,9 +35,14 @@ describe('mlops data', () => {
   it('generates, versions without duplicates, validates, shows and checks out', async () => {
     const { home, remove } = createTestHome();
     const env = { MLOPS_HOME: home };
-    const first = await runCli(['data', 'generate', ...SMALL, '--csv'], env);
+    const exported = path.join(mkdtempSync(path.join(tmpdir(), 'mlops-ml-gen-')), 'ml');
+    const first = await runCli(['data', 'generate', ...SMALL, '--csv', '--movielens', exported], env);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/generated 150 movies and 5000 interactions/);
+    expect(first.stdout).toMatch(
+      /wrote a MovieLens folder \(ml-1m layout\) to .*ml: 150 movies, \d+ ratings/,
+    );
+    expect(existsSync(path.join(exported, 'ratings.dat'))).toBe(true);
     expect(first.stdout).toMatch(/movies\s+[0-9a-f]{12}\s+new version, valid/);
     expect(existsSync(path.join(home, 'data', 'processed', 'watch_log.csv'))).toBe(true);
     expect(existsSync(path.join(home, 'data', 'processed', 'watch_log.parquet'))).toBe(true);
@@ -88,9 +93,50 @@ describe('mlops data', () => {
     expect(bad.stderr).toMatch(/^mlops: ratings\.dat line 4: rating "9" is not between 0\.5 and 5\n$/);
     expect(JSON.parse((await runCli(['data', 'versions', '--json'], env)).stdout)).toEqual([]);
 
+    const extra = await runCli(
+      ['data', 'import', 'movielens', movieLensFolder('3::2::4::978300763::1\n')],
+      env,
+    );
+    expect(extra.code).toBe(1);
+    expect(extra.stderr).toMatch(
+      /^mlops: ratings\.dat line 4: expected 4 fields \(user, movie, rating, timestamp\), got 5\n$/,
+    );
+
     const good = await runCli(['data', 'import', 'movielens', movieLensFolder()], env);
     expect(good.code).toBe(0);
     expect(good.stdout).toMatch(/imported ml-1m: 2 movies, 3 ratings/);
+    // MovieLens ratings are from 2000: the data-freshness warning is shown, not only stored.
+    expect(good.stdout).toMatch(
+      /warning: watch_log: expect_column_max_to_be_recent on timestamp expected newest value within 30 days, observed newest is 2000-12-31T.* days old\)/,
+    );
+    expect(good.stdout).not.toMatch(/CR LF/);
+
+    const windows = await runCli(['data', 'import', 'movielens', movieLensFolder('', '\r\n')], env);
+    expect(windows.code).toBe(0);
+    expect(windows.stdout).toMatch(
+      /warning: ratings\.dat: 3 of 3 lines end in CR LF \(Windows line endings, first at line 1\); read without the CR/,
+    );
+    remove();
+  });
+
+  it('a MovieLens import failing validation names the expectation and observed values, and records nothing of it as valid', async () => {
+    const { home, remove } = createTestHome();
+    const env = { MLOPS_HOME: home };
+    // User id 0 parses, but the watch log's expectations want ids from 1.
+    const result = await runCli(
+      ['data', 'import', 'movielens', movieLensFolder('0::2::4::978300763\n')],
+      env,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^mlops: watch_log [0-9a-f]{12} failed validation \(watch_log: expect_column_values_to_be_between on user_id expected .*1.*, observed .*0.*\); nothing of it is recorded as valid/,
+    );
+    const versions = JSON.parse((await runCli(['data', 'versions', '--json'], env)).stdout) as {
+      dataset: string;
+      is_valid: boolean | null;
+    }[];
+    expect(versions.filter((version) => version.is_valid !== false)).toEqual([]);
+    expect(versions.map((version) => version.dataset)).toEqual(['watch_log']);
     remove();
   });
 });

@@ -11,6 +11,7 @@ import {
   TmdbClient,
   toInteractionColumns,
   validateStoredDataset,
+  writeMovieLens,
 } from '../../data/index.js';
 import { ConfigError } from '../../errors/index.js';
 import {
@@ -50,6 +51,7 @@ const GenerateOptions = z.object({
   driftTaste: share,
   driftPopularity: share,
   csv: z.boolean().default(false),
+  movielens: z.string().min(1).optional(),
 });
 
 const CrawlOptions = z.object({
@@ -102,6 +104,10 @@ export function registerDataCommands(program: Command): void {
       '0.3',
     )
     .option('--csv', 'also write data/processed/watch_log.csv (the reference format)')
+    .option(
+      '--movielens <dir>',
+      'also write the data as a MovieLens folder (ml-1m layout: movies.dat, ratings.dat), for `mlops data import movielens`',
+    )
     .action(async (raw: Record<string, unknown>) => {
       process.exitCode = await withPlatform(async (platform) => {
         const options = parseOptions(GenerateOptions, raw);
@@ -122,9 +128,10 @@ export function registerDataCommands(program: Command): void {
         });
         bar.stop();
         const generatedIn = performance.now() - startedAt;
+        const { movielens, ...params } = options;
         const result = await publishDatasets(dataContext(platform), {
           source: 'synthetic',
-          params: { generator: 'synthetic', ...options },
+          params: { generator: 'synthetic', ...params },
           movies: publicMovies(movies),
           watchLog,
           writeCsv: options.csv,
@@ -133,6 +140,12 @@ export function registerDataCommands(program: Command): void {
           result,
           `generated ${movies.length} movies and ${watchLog.length} interactions in ${(generatedIn / 1000).toFixed(1)} s`,
         );
+        if (movielens !== undefined) {
+          const written = await writeMovieLens(movielens, movies, watchLog);
+          process.stdout.write(
+            `wrote a MovieLens folder (ml-1m layout) to ${movielens}: ${written.movies} movies, ${written.ratings} ratings\n`,
+          );
+        }
       });
     });
 
@@ -216,6 +229,7 @@ export function registerDataCommands(program: Command): void {
         printPublished(
           result,
           `imported ${imported.layout}: ${imported.movies.length} movies, ${imported.interactions.length} ratings`,
+          imported.warnings,
         );
       });
     });
@@ -322,8 +336,10 @@ export function registerDataCommands(program: Command): void {
     });
 }
 
-function printPublished(result: PublishResult, headline: string): void {
+/** The published versions, then every warning: the reader's (e.g. CR LF lines) and failed warning expectations. */
+function printPublished(result: PublishResult, headline: string, readerWarnings: string[] = []): void {
   const lines = [headline];
+  const warnings = readerWarnings.map((warning) => `  warning: ${warning}`);
   for (const dataset of [result.movies, result.watchLog]) {
     if (dataset === undefined) continue;
     const state = dataset.isNew ? 'new version' : 'unchanged (same content as before)';
@@ -331,8 +347,14 @@ function printPublished(result: PublishResult, headline: string): void {
     lines.push(
       `  ${dataset.version.dataset.padEnd(10)} ${dataset.version.version_id.slice(0, 12)}  ${state}${valid}`,
     );
+    for (const check of dataset.report?.results ?? []) {
+      if (check.passed || check.severity !== 'warning') continue;
+      warnings.push(
+        `  warning: ${dataset.version.dataset}: ${check.expectation}${check.column === null ? '' : ` on ${check.column}`} expected ${check.expected}, observed ${check.observed}`,
+      );
+    }
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(`${[...lines, ...warnings].join('\n')}\n`);
 }
 
 function formatBytes(bytes: number): string {

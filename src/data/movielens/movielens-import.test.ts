@@ -117,12 +117,64 @@ describe('MovieLens import', () => {
       { 'movies.dat': '1::Toy Story (1995)::Comedy\n', 'ratings.dat': '1::99::5::978300760\n' },
       /refers to movie 99/,
     ],
+    [
+      {
+        'movies.dat': '1::Toy Story (1995)::Comedy\n',
+        'ratings.dat': '1::1::5::978300760\n2::1::4::978300761::9\n',
+      },
+      /ratings\.dat line 2: expected 4 fields \(user, movie, rating, timestamp\), got 5/,
+    ],
+    [
+      {
+        'u.item': `1|Toy Story (1995)|01-Jan-1995||http://x|${FLAGS([3])}|extra\n`,
+        'u.data': '196\t1\t3\t881250949\n',
+      },
+      /u\.item line 1: expected 24 fields separated by "\|", got 25/,
+    ],
+    [
+      {
+        'u.item': `1|Toy Story (1995)|01-Jan-1995||http://x|${FLAGS([3])}\n`,
+        'u.data': '196\t1\t3\t881250949\t0\n',
+      },
+      /u\.data line 1: expected 4 fields/,
+    ],
+    [
+      {
+        'movies.csv': 'movieId,title,genres\n1,Heat (1995),Crime\n',
+        'ratings.csv': 'userId,movieId,rating,timestamp\n1,1,4.0,964982703,extra\n',
+      },
+      /ratings\.csv line 2/,
+    ],
     [{ 'readme.txt': 'nothing' }, /is not a MovieLens folder/],
   ])('names the file and line of a bad input (%#)', async (files, message) => {
     await expect(readMovieLens(folder(files))).rejects.toMatchObject({
       code: 'MLOPS_ERR_DATA_INVALID',
       message: expect.stringMatching(message),
     });
+  });
+
+  it('reads CR LF line endings but reports them, per file, instead of accepting them silently', async () => {
+    const crlf = await readMovieLens(
+      folder({
+        'movies.dat': '1::Toy Story (1995)::Comedy\n',
+        'ratings.dat': '1::1::5::978300760\r\n2::1::4::978300761\r\n',
+      }),
+    );
+    expect(crlf.interactions.map((row) => row.timestamp)).toEqual([978300760000, 978300761000]);
+    expect(crlf.warnings).toEqual([
+      'ratings.dat: 2 of 2 lines end in CR LF (Windows line endings, first at line 1); read without the CR',
+    ]);
+    const csv = await readMovieLens(
+      folder({
+        'movies.csv': 'movieId,title,genres\r\n1,Heat (1995),Crime\r\n',
+        'ratings.csv': 'userId,movieId,rating,timestamp\n1,1,4.0,964982703\n',
+      }),
+    );
+    expect(csv.warnings).toEqual([expect.stringMatching(/^movies\.csv: 2 of 2 lines end in CR LF/)]);
+    const clean = await readMovieLens(
+      folder({ 'movies.dat': '1::Toy Story (1995)::Comedy\n', 'ratings.dat': '1::1::5::978300760\n' }),
+    );
+    expect(clean.warnings).toEqual([]);
   });
 
   it('gives string user ids their keys through the identity map, and numbers stay their own keys', async () => {

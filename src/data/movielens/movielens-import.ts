@@ -28,6 +28,8 @@ export interface MovieLensData {
   layout: MovieLensLayout;
   movies: MovieRecord[];
   interactions: InteractionRecord[];
+  /** What was read but is not as MovieLens writes it (e.g. CR LF line endings), one sentence each. */
+  warnings: string[];
 }
 
 /** ml-100k's genre flag columns in u.item, in order. */
@@ -71,28 +73,36 @@ const MONTHS: Record<string, string> = {
  * Reads a MovieLens folder in any of three layouts (found by its files): ml-100k (`u.data`, `u.item`),
  * ml-1m (`ratings.dat`, `movies.dat`) or ml-latest-small (`ratings.csv`, `movies.csv`). Ratings become
  * 0–10 (stars × 2); popularity is the movie's number of ratings; vote average and count are computed from
- * the ratings. Any bad line stops the import with an error naming the file and line.
+ * the ratings. Any bad line — a missing or extra field included — stops the import with an error naming
+ * the file and line; Windows (CR LF) line endings are read but reported in `warnings`.
  */
 export async function readMovieLens(dir: string, options: MovieLensOptions = {}): Promise<MovieLensData> {
   const has = (name: string) => existsSync(path.join(dir, name));
   let layout: MovieLensLayout;
   let movies: Omit<MovieRecord, 'popularity' | 'vote_average' | 'vote_count'>[];
   let ratings: RatingRow[];
+  const warnings: string[] = [];
   if (has('u.data') && has('u.item')) {
     layout = 'ml-100k';
-    movies = await readLines(path.join(dir, 'u.item'), 'latin1', parse100kMovie);
-    ratings = await readLines(path.join(dir, 'u.data'), 'utf8', (line, where) =>
-      parseRating(line.split('\t'), where),
+    movies = await readLines(path.join(dir, 'u.item'), 'latin1', parse100kMovie, warnings);
+    ratings = await readLines(
+      path.join(dir, 'u.data'),
+      'utf8',
+      (line, where) => parseRating(line.split('\t'), where),
+      warnings,
     );
   } else if (has('ratings.dat') && has('movies.dat')) {
     layout = 'ml-1m';
-    movies = await readLines(path.join(dir, 'movies.dat'), 'latin1', parse1mMovie);
-    ratings = await readLines(path.join(dir, 'ratings.dat'), 'utf8', (line, where) =>
-      parseRating(line.split('::'), where),
+    movies = await readLines(path.join(dir, 'movies.dat'), 'latin1', parse1mMovie, warnings);
+    ratings = await readLines(
+      path.join(dir, 'ratings.dat'),
+      'utf8',
+      (line, where) => parseRating(line.split('::'), where),
+      warnings,
     );
   } else if (has('ratings.csv') && has('movies.csv')) {
     layout = 'ml-latest-small';
-    movies = (await readCsv(path.join(dir, 'movies.csv'), ['movieId', 'title', 'genres'])).map(
+    movies = (await readCsv(path.join(dir, 'movies.csv'), ['movieId', 'title', 'genres'], warnings)).map(
       ({ row, where }) =>
         movieFromTitle(
           integer(row.movieId, 'movieId', where),
@@ -102,7 +112,7 @@ export async function readMovieLens(dir: string, options: MovieLensOptions = {})
         ),
     );
     ratings = (
-      await readCsv(path.join(dir, 'ratings.csv'), ['userId', 'movieId', 'rating', 'timestamp'])
+      await readCsv(path.join(dir, 'ratings.csv'), ['userId', 'movieId', 'rating', 'timestamp'], warnings)
     ).map(({ row, where }) =>
       parseRating([row.userId ?? '', row.movieId ?? '', row.rating ?? '', row.timestamp ?? ''], where),
     );
@@ -113,7 +123,7 @@ export async function readMovieLens(dir: string, options: MovieLensOptions = {})
       { field: 'dir' },
     );
   }
-  return { layout, ...combine(movies, await withUserKeys(ratings, options), layout) };
+  return { layout, ...combine(movies, await withUserKeys(ratings, options), layout), warnings };
 }
 
 /** Ratings with integer user keys: string ids go through the identity map, numbers are their own keys. */
@@ -187,6 +197,7 @@ async function readLines<T>(
   file: string,
   encoding: BufferEncoding,
   parseLine: (line: string, where: string) => T,
+  warnings: string[],
 ): Promise<T[]> {
   const text = await readFile(file, encoding);
   const rows: T[] = [];
@@ -194,14 +205,35 @@ async function readLines<T>(
     if (line.trim() === '') return;
     rows.push(parseLine(line, `${path.basename(file)} line ${index + 1}`));
   });
+  reportCrLf(text, path.basename(file), warnings);
   return rows;
+}
+
+/** MovieLens files end their lines in LF; CR LF means the file went through another tool, so say so. */
+function reportCrLf(text: string, name: string, warnings: string[]): void {
+  let count = 0;
+  let first = -1;
+  let line = 1;
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) {
+    if (text.charCodeAt(at - 1) === 13) {
+      count++;
+      if (first < 0) first = line;
+    }
+    line++;
+  }
+  if (count > 0)
+    warnings.push(
+      `${name}: ${count} of ${line - 1} lines end in CR LF (Windows line endings, first at line ${first}); read without the CR`,
+    );
 }
 
 async function readCsv(
   file: string,
   columns: string[],
+  warnings: string[],
 ): Promise<{ row: Record<string, string>; where: string }[]> {
   const text = await readFile(file, 'utf8');
+  reportCrLf(text, path.basename(file), warnings);
   let records: Record<string, string>[];
   try {
     records = parseCsv(text, { columns: true, skip_empty_lines: true, trim: false }) as Record<
@@ -233,7 +265,7 @@ async function readCsv(
 }
 
 function parseRating(fields: string[], where: string): RatingRow {
-  if (fields.length < 4)
+  if (fields.length !== 4)
     fail(where, `expected 4 fields (user, movie, rating, timestamp), got ${fields.length}`);
   const stars = Number(fields[2]);
   if (!Number.isFinite(stars) || stars < 0.5 || stars > 5)
@@ -259,7 +291,7 @@ function parse100kMovie(
   where: string,
 ): Omit<MovieRecord, 'popularity' | 'vote_average' | 'vote_count'> {
   const fields = line.split('|');
-  if (fields.length < 5 + ML100K_GENRES.length)
+  if (fields.length !== 5 + ML100K_GENRES.length)
     fail(where, `expected ${5 + ML100K_GENRES.length} fields separated by "|", got ${fields.length}`);
   const flags = fields.slice(5, 5 + ML100K_GENRES.length);
   const genres = ML100K_GENRES.filter((_, index) => flags[index] === '1' && index > 0);

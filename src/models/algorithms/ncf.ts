@@ -20,8 +20,10 @@ export const ncfParams = z.object({
   /** Epochs, or the most epochs when `patience` > 0 (early stopping picks the count). */
   epochs: z.number().int().min(1).max(1000).default(20),
   /** Adam's step size. */
-  learning_rate: z.number().finite().positive().default(0.001),
+  learning_rate: z.number().finite().positive().default(0.0003),
   reg: z.number().finite().min(0).default(0.01),
+  /** Adam's step size is multiplied by this after every epoch (1 = constant). */
+  lr_decay: z.number().finite().positive().max(1).default(1),
   /** Unwatched movies sampled per watched one. */
   negatives: z.number().int().min(1).max(100).default(3),
   /** Early stopping: epochs without a better validation NDCG@10 before training stops; 0 = exactly `epochs`. */
@@ -44,6 +46,8 @@ interface NcfWeights {
   /** Output over [GMF product (f), hidden 2 (m/2)]. */
   wOut: Float32Array;
   bOut: Float32Array;
+  /** Per-movie bias added to the output logit (absent from artifacts written before it: zeros). */
+  itemBias: Float32Array;
 }
 
 /**
@@ -83,7 +87,7 @@ export class NcfModel implements Recommender {
     for (let d = 0; d < f; d++) gmfWeights[d] = (w.wOut[d] as number) * (userGmf[d] as number);
     const z1 = new Float64Array(m);
     for (let i = 0; i < this.itemCount; i++) {
-      let logit = w.bOut[0] as number;
+      let logit = (w.bOut[0] as number) + (w.itemBias[i] as number);
       for (let d = 0; d < f; d++) logit += (gmfWeights[d] as number) * (w.itemGmf[i * f + d] as number);
       for (let o = 0; o < m; o++)
         z1[o] = Math.max(0, (userHidden[o] as number) + (this.itemHidden[i * m + o] as number));
@@ -128,6 +132,7 @@ export class NcfModel implements Recommender {
       b2: f32([m >> 1], w.b2),
       w_out: f32([f + (m >> 1)], w.wOut),
       b_out: f32([1], w.bOut),
+      item_bias: f32([this.itemCount], w.itemBias),
     };
   }
 
@@ -145,6 +150,7 @@ export class NcfModel implements Recommender {
         b2: data('b2'),
         wOut: data('w_out'),
         bOut: data('b_out'),
+        itemBias: data('item_bias') ?? new Float32Array(tensors.item_gmf?.shape[0] ?? 0),
       },
       tensors.item_gmf?.shape[1] ?? 0,
       tensors.item_mlp?.shape[1] ?? 0,
@@ -174,6 +180,7 @@ export async function trainNcf(
     b2: new Float32Array(half),
     wOut: Float32Array.from({ length: f + half }, normal(Math.sqrt(1 / (f + half)))),
     bOut: new Float32Array(1),
+    itemBias: new Float32Array(byUser.cols),
   };
   const userOfSlot = rowOfEachSlot(byUser);
   const positives = byUser.indices.length;
@@ -186,91 +193,98 @@ export async function trainNcf(
   const g2 = new Float64Array(half);
   const reg = params.reg;
   // Adam (Kingma & Ba 2015), one update per sample; embeddings are updated lazily (only the rows a sample
-  // touches move), the shared layers every sample. Bias-corrected step size, computed once per sample.
-  const beta1 = 0.9;
-  const beta2 = 0.999;
-  const epsilon = 1e-8;
-  const moments = new Map<Float32Array, { m: Float32Array; v: Float32Array }>();
-  for (const array of Object.values(w) as Float32Array[])
-    moments.set(array, { m: new Float32Array(array.length), v: new Float32Array(array.length) });
+  // touches move), the shared layers every sample. First and second moments sit in one flat array per
+  // tensor, so an update is plain typed-array arithmetic.
+  const adam = new Map<Float32Array, Adam>();
+  for (const array of Object.values(w) as Float32Array[]) adam.set(array, new Adam(array));
+  const at = (array: Float32Array) => adam.get(array) as Adam;
+  const [aUserGmf, aItemGmf, aUserMlp, aItemMlp] = [w.userGmf, w.itemGmf, w.userMlp, w.itemMlp].map(at) as [
+    Adam,
+    Adam,
+    Adam,
+    Adam,
+  ];
+  const [aW1, aB1, aW2, aB2, aOut, aBOut, aItemBias] = [
+    w.w1,
+    w.b1,
+    w.w2,
+    w.b2,
+    w.wOut,
+    w.bOut,
+    w.itemBias,
+  ].map(at) as [Adam, Adam, Adam, Adam, Adam, Adam, Adam];
   let beta1Power = 1;
   let beta2Power = 1;
-  let stepSize = params.learning_rate;
-  const update = (param: Float32Array, index: number, gradient: number): void => {
-    const moment = moments.get(param) as { m: Float32Array; v: Float32Array };
-    const m1 = beta1 * (moment.m[index] as number) + (1 - beta1) * gradient;
-    const v1 = beta2 * (moment.v[index] as number) + (1 - beta2) * gradient * gradient;
-    moment.m[index] = m1;
-    moment.v[index] = v1;
-    param[index] = (param[index] as number) - (stepSize * m1) / (Math.sqrt(v1) + epsilon);
-  };
+  let learningRate = params.learning_rate;
 
   const step = (u: number, i: number, label: number): number => {
-    beta1Power *= beta1;
-    beta2Power *= beta2;
-    stepSize = (params.learning_rate * Math.sqrt(1 - beta2Power)) / (1 - beta1Power);
+    beta1Power *= BETA1;
+    beta2Power *= BETA2;
+    const size = (learningRate * Math.sqrt(1 - beta2Power)) / (1 - beta1Power);
     const ub = u * f;
     const ib = i * f;
     const um = u * m;
     const im = i * m;
+    const { userGmf, itemGmf, userMlp, itemMlp, w1, b1, w2, b2, wOut } = w;
     for (let k = 0; k < m; k++) {
-      z0[k] = w.userMlp[um + k] as number;
-      z0[m + k] = w.itemMlp[im + k] as number;
+      z0[k] = userMlp[um + k] as number;
+      z0[m + k] = itemMlp[im + k] as number;
     }
     for (let o = 0; o < m; o++) {
-      let sum = w.b1[o] as number;
+      let sum = b1[o] as number;
       const row = o * 2 * m;
-      for (let k = 0; k < 2 * m; k++) sum += (w.w1[row + k] as number) * (z0[k] as number);
+      for (let k = 0; k < 2 * m; k++) sum += (w1[row + k] as number) * (z0[k] as number);
       z1[o] = sum > 0 ? sum : 0;
     }
-    let logit = w.bOut[0] as number;
+    let logit = (w.bOut[0] as number) + (w.itemBias[i] as number);
     for (let o = 0; o < half; o++) {
-      let sum = w.b2[o] as number;
-      for (let k = 0; k < m; k++) sum += (w.w2[o * m + k] as number) * (z1[k] as number);
+      let sum = b2[o] as number;
+      for (let k = 0; k < m; k++) sum += (w2[o * m + k] as number) * (z1[k] as number);
       z2[o] = sum > 0 ? sum : 0;
-      logit += (w.wOut[f + o] as number) * (z2[o] as number);
+      logit += (wOut[f + o] as number) * (z2[o] as number);
     }
     for (let d = 0; d < f; d++)
-      logit += (w.wOut[d] as number) * (w.userGmf[ub + d] as number) * (w.itemGmf[ib + d] as number);
+      logit += (wOut[d] as number) * (userGmf[ub + d] as number) * (itemGmf[ib + d] as number);
     const probability = 1 / (1 + Math.exp(-logit));
     const g = probability - label; // ∂ BCE / ∂ logit
     // Backward, updating as we go (each weight's gradient is taken before it changes).
     for (let o = 0; o < half; o++) {
-      g2[o] = (z2[o] as number) > 0 ? g * (w.wOut[f + o] as number) : 0;
-      update(w.wOut, f + o, g * (z2[o] as number));
+      g2[o] = (z2[o] as number) > 0 ? g * (wOut[f + o] as number) : 0;
+      aOut.update(f + o, g * (z2[o] as number), size);
     }
     for (let d = 0; d < f; d++) {
-      const p = w.userGmf[ub + d] as number;
-      const q = w.itemGmf[ib + d] as number;
-      const out = w.wOut[d] as number;
-      update(w.wOut, d, g * p * q);
-      update(w.userGmf, ub + d, g * out * q + reg * p);
-      update(w.itemGmf, ib + d, g * out * p + reg * q);
+      const p = userGmf[ub + d] as number;
+      const q = itemGmf[ib + d] as number;
+      const out = wOut[d] as number;
+      aOut.update(d, g * p * q, size);
+      aUserGmf.update(ub + d, g * out * q + reg * p, size);
+      aItemGmf.update(ib + d, g * out * p + reg * q, size);
     }
-    update(w.bOut, 0, g);
+    aBOut.update(0, g, size);
+    aItemBias.update(i, g, size);
     g1.fill(0);
     for (let o = 0; o < half; o++) {
       const go = g2[o] as number;
       if (go === 0) continue;
       for (let k = 0; k < m; k++) {
-        g1[k] = (g1[k] as number) + go * (w.w2[o * m + k] as number);
-        update(w.w2, o * m + k, go * (z1[k] as number));
+        g1[k] = (g1[k] as number) + go * (w2[o * m + k] as number);
+        aW2.update(o * m + k, go * (z1[k] as number), size);
       }
-      update(w.b2, o, go);
+      aB2.update(o, go, size);
     }
     for (let o = 0; o < m; o++) {
       const go = (z1[o] as number) > 0 ? (g1[o] as number) : 0;
       if (go === 0) continue;
       const row = o * 2 * m;
       for (let k = 0; k < m; k++) {
-        const weightUser = w.w1[row + k] as number;
-        const weightItem = w.w1[row + m + k] as number;
-        update(w.userMlp, um + k, go * weightUser + reg * (w.userMlp[um + k] as number));
-        update(w.itemMlp, im + k, go * weightItem + reg * (w.itemMlp[im + k] as number));
-        update(w.w1, row + k, go * (z0[k] as number));
-        update(w.w1, row + m + k, go * (z0[m + k] as number));
+        const weightUser = w1[row + k] as number;
+        const weightItem = w1[row + m + k] as number;
+        aUserMlp.update(um + k, go * weightUser + reg * (userMlp[um + k] as number), size);
+        aItemMlp.update(im + k, go * weightItem + reg * (itemMlp[im + k] as number), size);
+        aW1.update(row + k, go * (z0[k] as number), size);
+        aW1.update(row + m + k, go * (z0[m + k] as number), size);
       }
-      update(w.b1, o, go);
+      aB1.update(o, go, size);
     }
     return label === 1
       ? -Math.log(Math.max(probability, 1e-12))
@@ -279,6 +293,7 @@ export async function trainNcf(
 
   for (let epoch = 1; epoch <= params.epochs; epoch++) {
     checkAborted(context.signal);
+    learningRate = params.learning_rate * params.lr_decay ** (epoch - 1);
     for (let slot = positives - 1; slot > 0; slot--) {
       const other = Math.floor(random.next() * (slot + 1));
       const swap = order[slot] as number;
@@ -293,7 +308,10 @@ export async function trainNcf(
       loss += step(u, byUser.indices[slot] as number, 1);
       count++;
       for (let k = 0; k < params.negatives; k++) {
-        const j = Math.floor(random.next() * byUser.cols);
+        // Resample a watched movie (at most a few times) so each positive gets its full share of negatives.
+        let j = Math.floor(random.next() * byUser.cols);
+        for (let attempt = 0; attempt < 8 && contains(byUser, u, j); attempt++)
+          j = Math.floor(random.next() * byUser.cols);
         if (contains(byUser, u, j)) continue;
         loss += step(u, j, 0);
         count++;
@@ -303,6 +321,27 @@ export async function trainNcf(
     if (context.validate !== undefined && !(await context.validate(new NcfModel(w, f, m), epoch))) break;
   }
   return new NcfModel(w, f, m);
+}
+
+const BETA1 = 0.9;
+const BETA2 = 0.999;
+const EPSILON = 1e-8;
+
+/** Adam's moments for one tensor; `update` applies one bias-corrected step of the given size. */
+class Adam {
+  private readonly first: Float32Array;
+  private readonly second: Float32Array;
+  constructor(private readonly param: Float32Array) {
+    this.first = new Float32Array(param.length);
+    this.second = new Float32Array(param.length);
+  }
+  update(index: number, gradient: number, size: number): void {
+    const m1 = BETA1 * (this.first[index] as number) + (1 - BETA1) * gradient;
+    const v1 = BETA2 * (this.second[index] as number) + (1 - BETA2) * gradient * gradient;
+    this.first[index] = m1;
+    this.second[index] = v1;
+    this.param[index] = (this.param[index] as number) - (size * m1) / (Math.sqrt(v1) + EPSILON);
+  }
 }
 
 function meanRow(rows: Float32Array, width: number): Float64Array {
