@@ -338,6 +338,12 @@ export class FeatureStore {
   }
 
   /** Closes the online store; safe to call again (the app's close and the runtime's both do). */
+  /** Makes what pipeline tasks or other processes applied and materialized visible to reads now. */
+  async catchUp(): Promise<void> {
+    this.online.invalidate();
+    await this.onlineStore.catchUp();
+  }
+
   close(): Promise<void> {
     this.closing ??= this.onlineStore.close();
     return this.closing;

@@ -9,8 +9,8 @@ import type { PipelineEngine } from './engine.js';
 export interface FirstStartOptions {
   /** Stops waiting for the pipeline in progress (the engine's own stop ends its tasks). */
   signal?: AbortSignal;
-  /** Called after each pipeline run succeeds, e.g. so serving picks up the data that now exists. */
-  onRunFinished?: (pipelineId: string) => void;
+  /** Awaited after each pipeline run succeeds, e.g. so serving picks up the data that now exists. */
+  onRunFinished?: (pipelineId: string) => Promise<void> | void;
 }
 
 /**
@@ -50,7 +50,7 @@ export async function runFirstStart(
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     runs.push(run.run_id);
-    options.onRunFinished?.(pipelineId);
+    await options.onRunFinished?.(pipelineId);
   };
   if (config.data.isDemoDataOnFirstStart && !(await hasCatalogue(db)))
     await runToEnd(

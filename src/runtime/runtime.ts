@@ -187,7 +187,7 @@ export async function startRuntime(
     });
     let firstStart: Promise<FirstStartOutcome> = Promise.resolve({ runs: firstStartRuns });
     if (isInBackground) {
-      const running = firstStartInBackground(firstStartEngine, platform, serving);
+      const running = firstStartInBackground(firstStartEngine, platform, features, serving);
       firstStart = running.outcome;
       stack.push(running.stop);
     }
@@ -247,6 +247,7 @@ async function startWorker(
 function firstStartInBackground(
   engine: NonNullable<RunningPipelines['engine']>,
   platform: Platform,
+  features: FeatureStore,
   serving: ServingService | undefined,
 ): { outcome: Promise<FirstStartOutcome>; stop: () => Promise<void> } {
   const log = platform.logger.child({ component: 'PIPELINES', action: 'FIRST_START' });
@@ -254,7 +255,18 @@ function firstStartInBackground(
   serving?.serveBaselineUntilChampion();
   const outcome = runFirstStart(engine, platform, {
     signal: abort.signal,
-    onRunFinished: () => void serving?.refresh(),
+    // What each run wrote is served before the next starts, so "is up" means every answer is current.
+    onRunFinished: async (pipelineId) => {
+      try {
+        await features.catchUp();
+        await serving?.refresh();
+      } catch (error) {
+        log.warn(
+          { err: error, pipeline: pipelineId },
+          `catching up after ${pipelineId}: ${describeError(error)}`,
+        );
+      }
+    },
   }).then(
     (runs): FirstStartOutcome => {
       if (runs.length > 0) log.info({ runs }, `first start done: ${runs.length} pipeline run(s)`);

@@ -113,6 +113,8 @@ export class ServingService {
    */
   serveBaselineUntilChampion(): void {
     this.isBaselineWanted = true;
+    // Now, not at the next poll: the first start may train for minutes before anything else refreshes.
+    void this.refresh();
   }
 
   async stop(): Promise<void> {

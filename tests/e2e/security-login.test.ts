@@ -122,18 +122,27 @@ describe('signing in to a token-protected server in a real browser', () => {
     await page.screenshot({ path: screenshotPath('security-login-signed-in-phone') });
     await page.setViewportSize({ width: 1280, height: 900 });
 
-    // A link to a raw API answer cannot carry the header: it comes as a download fetched with the token.
+    // A version opens its page; an artifact of its run cannot be a plain link (a link carries no header):
+    // it is fetched with the token and handed over as a download.
+    const browsing = calls.length;
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Models' }).click();
     await expect.poll(() => page.getByTestId('version-row').count()).toBe(1);
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByRole('link', { name: 'v1', exact: true }).click(),
-    ]);
-    expect(download.suggestedFilename()).toMatch(/^run-[0-9a-f]{32}\.json$/);
-    const run = JSON.parse(readFileSync(await download.path(), 'utf8')) as {
-      run: { info: { run_id: string } };
-    };
-    expect(download.suggestedFilename()).toBe(`run-${run.run.info.run_id}.json`);
+    await page.getByRole('link', { name: 'v1', exact: true }).click();
+    await page.waitForURL(/\/models\/[^/]+\/versions\/1$/);
+    await page.getByTestId('source-run').click();
+    await page.waitForURL(/\/runs\/[0-9a-f]{32}$/);
+    const tree = page.getByTestId('artifact-tree');
+    await tree.getByRole('button', { name: 'model/' }).click();
+    await tree.getByRole('button', { name: 'manifest.json', exact: true }).click();
+    const downloading = page.waitForEvent('download');
+    await page.getByTestId('artifact-preview').getByRole('link', { name: 'Download' }).click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toBe('manifest.json');
+    expect(JSON.parse(readFileSync(await download.path(), 'utf8'))).toMatchObject({
+      algorithm: 'popularity',
+    });
+    const unsigned = calls.slice(browsing).filter((call) => call.authorization !== `Bearer ${viewer.token}`);
+    expect(unsigned.filter((call) => call.ticket === null)).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
 

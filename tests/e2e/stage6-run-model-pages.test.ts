@@ -476,7 +476,9 @@ describe('run, runs, compare and model version pages at both sizes', () => {
     await expect
       .poll(() => admin.page.getByTestId('version-notice').textContent())
       .toBe('Alias challenger removed.');
-    expect(await admin.page.getByTestId('version-aliases').textContent()).not.toContain('challenger');
+    await expect
+      .poll(() => admin.page.getByTestId('version-aliases').textContent())
+      .not.toContain('challenger');
     expect(admin.audit.take()).toEqual([]);
   });
 });

@@ -168,7 +168,7 @@ describe('the “For you” and Models pages in a real browser', () => {
     expect(await lineage.textContent()).toMatch(/Made from.*dataset [0-9a-f]{12}.*Used by.*run [0-9a-f]{12}/);
     await page.screenshot({ path: screenshotPath('dataset'), fullPage: true });
     await lineage.getByRole('link', { name: /^run / }).first().click();
-    await page.waitForURL(/\/runs\/compare\?ids=/);
+    await page.waitForURL(/\/runs\/[0-9a-f]{32}$/);
     await expect.poll(() => page.getByTestId('params-table').textContent()).toMatch(/dataset_version/);
     expect(pageErrors).toEqual([]);
   });

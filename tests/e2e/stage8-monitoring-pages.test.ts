@@ -119,11 +119,11 @@ describe('the monitoring pages (dashboard, alerts, drift) at 1440×900 and 390×
     const nav = phone.getByRole('navigation', { name: 'Main' });
     expect(await nav.isVisible()).toBe(false);
     await phone.getByRole('button', { name: 'Menu' }).click();
-    expect(await nav.isVisible()).toBe(true);
+    await expect.poll(() => nav.isVisible()).toBe(true);
     await phone.screenshot({ path: screenshotPath('stage8-menu-phone') });
     await nav.getByRole('link', { name: 'Alerts' }).click();
     await expect.poll(() => phone.url()).toMatch(/\/alerts$/);
-    expect(await nav.isVisible()).toBe(false);
+    await expect.poll(() => nav.isVisible()).toBe(false);
     expect(phoneAudit.take()).toEqual([]);
   });
 

@@ -14,15 +14,16 @@ const SYNC_BATCH = 10_000;
  * The embedded online store: the `online_features` table of the metadata database is the truth, and each
  * process keeps a copy in memory so a read is a map lookup (a database round trip costs more than the
  * whole read budget). Every write takes the next `seq`; a process catches up with what other processes
- * wrote (PostgreSQL deployments) by reading rows past the last `seq` it saw, at most `syncIntervalMs` late.
+ * (or its own pipeline tasks) wrote by reading rows past the last `seq` it saw, every `syncIntervalMs`
+ * whether or not anything reads, so an idle server's first read is never older than that.
  */
 export class EmbeddedOnlineStore implements OnlineStore {
   readonly backend = 'embedded';
   readonly location = 'metadata database (online_features)';
   private readonly views = new Map<string, Map<string, Entry>>();
   private lastSeq = 0;
-  private lastSyncAt = 0;
   private syncing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly db: MetadataDb,
@@ -32,6 +33,11 @@ export class EmbeddedOnlineStore implements OnlineStore {
   static async open(db: MetadataDb, options: { syncIntervalMs?: number } = {}): Promise<EmbeddedOnlineStore> {
     const store = new EmbeddedOnlineStore(db, options.syncIntervalMs ?? 1000);
     await store.sync();
+    // A failed sync (the database restarting) is retried at the next tick; reads serve the last copy.
+    if (store.syncIntervalMs > 0) {
+      store.timer = setInterval(() => void store.sync().catch(() => undefined), store.syncIntervalMs);
+      store.timer.unref();
+    }
     return store;
   }
 
@@ -73,7 +79,6 @@ export class EmbeddedOnlineStore implements OnlineStore {
     entityKeys: readonly string[],
     features: readonly string[],
   ): Promise<(OnlineHit | undefined)[]> {
-    if (Date.now() - this.lastSyncAt > this.syncIntervalMs) void this.sync().catch(() => undefined);
     const entries = this.views.get(view);
     return entityKeys.map((key) => {
       const entry = entries?.get(key);
@@ -95,12 +100,17 @@ export class EmbeddedOnlineStore implements OnlineStore {
   }
 
   async close(): Promise<void> {
-    await this.syncing;
+    clearInterval(this.timer);
+    await this.syncing?.catch(() => undefined);
     this.views.clear();
   }
 
+  catchUp(): Promise<void> {
+    return this.sync();
+  }
+
   /** Copies rows written since the last sync into memory (one sync at a time). */
-  sync(): Promise<void> {
+  private sync(): Promise<void> {
     this.syncing ??= (async () => {
       try {
         for (;;) {
@@ -126,7 +136,6 @@ export class EmbeddedOnlineStore implements OnlineStore {
           }
           if (rows.length < SYNC_BATCH) break;
         }
-        this.lastSyncAt = Date.now();
       } finally {
         this.syncing = undefined;
       }

@@ -29,6 +29,8 @@ export interface OnlineStore {
     entityKeys: readonly string[],
     features: readonly string[],
   ): Promise<(OnlineHit | undefined)[]>;
+  /** Resolves once values written by other processes or tasks are visible to this store's reads. */
+  catchUp(): Promise<void>;
   /** Forgets every entity of a view (its definition was removed). */
   deleteView(view: string): Promise<void>;
   ping(): Promise<void>;

@@ -105,6 +105,9 @@ export class RedisOnlineStore implements OnlineStore {
     } while (cursor !== '0');
   }
 
+  /** Every read goes to Redis: there is nothing to catch up with. */
+  async catchUp(): Promise<void> {}
+
   async ping(): Promise<void> {
     await this.redis.ping();
   }
