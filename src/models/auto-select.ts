@@ -15,6 +15,8 @@ export interface AutoSelectOptions {
   seed?: number;
   dataset?: string;
   experiment?: string;
+  /** More tags for each study's parent run. */
+  tags?: Record<string, string>;
   signal?: AbortSignal;
   onStudy?: (study: TuneResult) => void;
 }
@@ -58,6 +60,7 @@ export async function selectAlgorithm(
       ...(options.dataset === undefined ? {} : { dataset: options.dataset }),
       ...(options.experiment === undefined ? {} : { experiment: options.experiment }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.tags === undefined ? {} : { tags: options.tags }),
     });
     options.onStudy?.(study);
     const best = study.best;

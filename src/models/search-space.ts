@@ -33,7 +33,7 @@ export const SEARCH_SPACES: Record<AlgorithmName, SearchDimension[]> = {
   ],
   ncf: [
     { name: 'factors', low: 8, high: 64, scale: 'log', integer: true },
-    { name: 'learning_rate', low: 0.0005, high: 0.01, scale: 'log' },
+    { name: 'learning_rate', low: 0.0001, high: 0.003, scale: 'log' },
     { name: 'reg', low: 0.000001, high: 0.01, scale: 'log' },
   ],
 };

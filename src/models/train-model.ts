@@ -51,6 +51,8 @@ export interface TrainOptions {
   modelName?: string;
   experiment?: string;
   runName?: string;
+  /** More tags for the run, e.g. the pipeline run that started it. */
+  tags?: Record<string, string>;
   split?: Partial<SplitOptions>;
   /** Cut-off of the ranking metrics. */
   k?: number;
@@ -162,6 +164,7 @@ export async function trainModel(context: ModelsContext, options: TrainOptions):
       'mlops.algorithm': algorithm,
       'mlops.dataset_version': dataset.version_id,
       [EVALUATION_DATASET_KEY]: dataset.version_id,
+      ...options.tags,
     },
   });
   const log = context.logger.child({ component: 'MODEL_TRAINER', run_id: run.runId });

@@ -29,6 +29,8 @@ export interface TuneOptions {
   fixed?: Record<string, unknown>;
   dataset?: string;
   experiment?: string;
+  /** More tags for the study's parent run, e.g. the pipeline run that started it. */
+  tags?: Record<string, string>;
   split?: Partial<SplitOptions>;
   threads?: number;
   signal?: AbortSignal;
@@ -122,6 +124,7 @@ async function runStudy(
       'mlops.algorithm': algorithm,
       'mlops.dataset_version': dataset.version_id,
       'mlops.study': 'tune',
+      ...options.tags,
     },
   });
   await parent.logParams({

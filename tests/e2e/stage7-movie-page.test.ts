@@ -82,7 +82,8 @@ describe('movie page and feedback undo in a real browser', () => {
         await page.waitForTimeout(500);
         await shoot(page, `movie-page-${size}`);
         expect(await overflowPixels(page), (await elementsPastTheEdge(page)).join(', ')).toBe(0);
-        expect(await page.title()).toBe('Movies · movie-mlops');
+        // The tab names the movie, then its section.
+        expect(await page.title()).toBe(`${title} · Movies · movie-mlops`);
         expect(audit.take()).toEqual([]);
       } finally {
         await page.close();

@@ -10,6 +10,8 @@ import { launchBrowser, screenshotPath } from '../helpers/browser.js';
 import { auditPage, overflowPixels, VIEWPORTS } from '../helpers/page-audit.js';
 import { contextOf, openTestPlatform, publishSynthetic, type TestPlatform } from '../helpers/platform.js';
 
+const LATENCY_RULE = 'MlopsHighLatencyP95';
+
 describe('the monitoring pages (dashboard, alerts, drift) at 1440×900 and 390×844', () => {
   let test: TestPlatform;
   let engine: PipelineEngine;
@@ -62,6 +64,7 @@ describe('the monitoring pages (dashboard, alerts, drift) at 1440×900 and 390×
       metrics: test.platform.metrics,
       logger: test.logger,
       isServing: true,
+      rules: BUILTIN_ALERT_RULES.filter((rule) => rule.name !== LATENCY_RULE),
     });
     browser = await launchBrowser();
     desktop = await browser.newPage({ viewport: VIEWPORTS.desktop });
@@ -131,9 +134,15 @@ describe('the monitoring pages (dashboard, alerts, drift) at 1440×900 and 390×
     await desktop.goto(`${server.url}/alerts`);
     const rows = desktop.getByTestId('rule-row');
     await expect.poll(() => rows.count()).toBe(BUILTIN_ALERT_RULES.length);
-    expect(await rows.evaluateAll((all) => all.map((row) => row.getAttribute('data-state')))).toEqual(
-      Array(BUILTIN_ALERT_RULES.length).fill('normal'),
+    // The latency rule follows this machine's real p95 (a busy CI machine can be slow), so it may show pending;
+    // the test's manager below never evaluates it, so it never fires here.
+    const states = await rows.evaluateAll((all) =>
+      all.map((row) => [row.getAttribute('data-rule'), row.getAttribute('data-state')]),
     );
+    expect(states.filter(([rule]) => rule !== LATENCY_RULE).map(([, state]) => state)).toEqual(
+      Array(BUILTIN_ALERT_RULES.length - 1).fill('normal'),
+    );
+    expect(['normal', 'pending']).toContain(states.find(([rule]) => rule === LATENCY_RULE)?.[1]);
     await expect.poll(() => desktop.getByTestId('health-indicator').textContent()).toBe('All components up');
 
     test.platform.metrics.datasetDrift.set(0.6);

@@ -86,4 +86,33 @@ describe('every top-level page at both sizes', () => {
       expect(problems).toEqual([]);
     });
   }
+
+  it('a training run made by a pipeline links back to that pipeline run; detail tabs name what they show', async () => {
+    const triggered = await engine.trigger('movie_training_pipeline', {
+      conf: { algorithm: 'popularity' },
+      runType: 'manual',
+    });
+    await expect
+      .poll(async () => (await engine.run(triggered.run_id)).state, { timeout: 120_000, interval: 250 })
+      .toBe('success');
+    const train = (await engine.tasks(triggered.run_id)).find((task) => task.task_id === 'train');
+    const trainingRun = (train?.output as { run_id: string } | undefined)?.run_id ?? '';
+    expect(trainingRun).toMatch(/^[0-9a-f]{32}$/);
+    const page = await browser.newPage({ viewport: VIEWPORTS.desktop });
+    const audit = auditPage(page);
+    try {
+      await page.goto(`${server.url}/runs/${trainingRun}`);
+      const source = page.getByTestId('source-pipeline-run');
+      await expect.poll(() => source.textContent()).toBe(`movie_training_pipeline · ${triggered.run_id}`);
+      expect(await page.title()).toMatch(/^popularity-\S+ · Runs · movie-mlops$/);
+      await source.click();
+      await page.waitForURL(/\/pipelines\/movie_training_pipeline\?run=/);
+      const row = page.getByTestId('run-row').filter({ hasText: triggered.run_id });
+      await expect.poll(() => row.getAttribute('class')).toBe('selected');
+      expect(await page.title()).toBe('movie_training_pipeline · Pipelines · movie-mlops');
+      expect(audit.take()).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
 });

@@ -240,8 +240,11 @@ describe('the Events page in a real browser', () => {
     await expect.poll(() => retrain.count(), { timeout: 15_000 }).toBe(1);
     expect(await retrain.locator('.badge').textContent()).toBe('triggered');
     const runLink = retrain.getByRole('link');
-    expect(await runLink.getAttribute('href')).toBe('/pipelines/movie_training_pipeline');
-    expect(await runLink.textContent()).toMatch(/^event__/);
+    const triggeredRun = (await runLink.textContent()) ?? '';
+    expect(triggeredRun).toMatch(/^event__/);
+    expect(await runLink.getAttribute('href')).toBe(
+      `/pipelines/movie_training_pipeline?run=${encodeURIComponent(triggeredRun)}`,
+    );
 
     await row(eventId).locator('summary').click();
     await page.screenshot({ path: screenshotPath('stage9-events-page'), fullPage: true });
@@ -263,6 +266,11 @@ describe('the Events page in a real browser', () => {
     await expect
       .poll(() => page.getByRole('heading', { level: 1 }).textContent())
       .toBe('movie_training_pipeline');
+    // The pipeline page opens on that run, and the tab names the pipeline.
+    await expect
+      .poll(() => page.getByTestId('run-row').filter({ hasText: triggeredRun }).getAttribute('class'))
+      .toBe('selected');
+    expect(await page.title()).toBe('movie_training_pipeline · Pipelines · movie-mlops');
     expect(pageErrors).toEqual([]);
   });
 });

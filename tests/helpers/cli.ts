@@ -1,6 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const CLI_ARGS = ['--import', 'tsx', path.join(REPO, 'src/cli/main.ts')];
@@ -52,8 +53,28 @@ export interface RunningCli {
 }
 
 /** Starts a long-running `mlops <args>` (like `up`) from the sources. */
+/** Started processes still running: a test that fails half-way leaves no server behind its file. */
+const running = new Set<ChildProcessWithoutNullStreams>();
+afterAll(async () => {
+  await Promise.all(
+    [...running].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+          child.once('close', () => {
+            clearTimeout(killer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+});
+
 export function startCli(args: string[], env: Record<string, string>, cwd = REPO): RunningCli {
   const child = spawn(process.execPath, [...CLI_ARGS, ...args], { env: cliEnv(env), cwd });
+  running.add(child);
+  child.once('close', () => running.delete(child));
   let output = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {

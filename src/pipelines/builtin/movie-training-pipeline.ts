@@ -108,8 +108,10 @@ export const movieTrainingPipeline = definePipeline({
       id: 'train',
       dependsOn: ['prepare'],
       description: 'train, track as a run and register as a new model version',
-      async run({ platform, conf, upstream, log, signal }) {
+      async run({ platform, conf, upstream, log, signal, pipelineId, runId }) {
         const prepared = upstream.prepare as { dataset_version: string };
+        // The run page links a training run back to the pipeline run that made it.
+        const tags = { 'mlops.pipeline': pipelineId, 'mlops.pipeline_run_id': runId };
         let algorithm = String(conf.algorithm);
         let hyperparameters = conf.hyperparameters as Record<string, unknown>;
         let selection: AutoSelection | undefined;
@@ -119,6 +121,7 @@ export const movieTrainingPipeline = definePipeline({
             budgetSeconds: Number(conf.tune_budget_seconds),
             trials: Number(conf.tune_trials),
             dataset: prepared.dataset_version,
+            tags,
             signal,
             onStudy: (study) =>
               log.info(
@@ -134,6 +137,7 @@ export const movieTrainingPipeline = definePipeline({
           hyperparameters,
           dataset: prepared.dataset_version,
           modelName: modelNameOf(platform, conf),
+          tags,
           signal,
           onProgress: (progress) => {
             if (progress.phase === 'train') log.info(`iteration ${progress.iteration}/${progress.total}`);

@@ -4,6 +4,7 @@ import { ReadinessProvider } from '../api/readiness-context';
 import { Account } from './account';
 import { HealthIndicator } from './health-indicator';
 import { NAV_ITEMS } from './nav-items';
+import { PageTitleProvider } from './page-title';
 import { ThemeToggle } from './theme-toggle';
 
 export function Layout() {
@@ -12,54 +13,50 @@ export function Layout() {
   const { pathname } = useLocation();
   // biome-ignore lint/correctness/useExhaustiveDependencies: closing on a page change is the point.
   useEffect(() => setIsMenuOpen(false), [pathname]);
-  // The tab's title names the section, as each page's heading does.
-  useEffect(() => {
-    const section = NAV_ITEMS.find((item) => pathname === item.to || pathname.startsWith(`${item.to}/`));
-    const label = section?.label ?? (pathname.startsWith('/runbook') ? 'Runbook' : undefined);
-    document.title = label === undefined ? 'movie-mlops' : `${label} · movie-mlops`;
-  }, [pathname]);
   return (
     <ReadinessProvider>
-      <div className="shell">
-        <a className="skip-link" href="#main">
-          Skip to content
-        </a>
-        <header className={`topbar${isMenuOpen ? ' menu-open' : ''}`}>
-          <a className="brand" href="/">
-            <img src="/favicon.svg" alt="" width="28" height="28" />
-            <span>movie-mlops</span>
+      <PageTitleProvider>
+        <div className="shell">
+          <a className="skip-link" href="#main">
+            Skip to content
           </a>
-          <button
-            type="button"
-            className="menu-toggle button"
-            aria-expanded={isMenuOpen}
-            aria-controls="main-nav"
-            onClick={() => setIsMenuOpen((open) => !open)}
-          >
-            {isMenuOpen ? 'Close' : 'Menu'}
-          </button>
-          <nav aria-label="Main" id="main-nav">
-            <ul>
-              {NAV_ITEMS.map((item) => (
-                <li key={item.to}>
-                  <NavLink to={item.to}>{item.label}</NavLink>
+          <header className={`topbar${isMenuOpen ? ' menu-open' : ''}`}>
+            <a className="brand" href="/">
+              <img src="/favicon.svg" alt="" width="28" height="28" />
+              <span>movie-mlops</span>
+            </a>
+            <button
+              type="button"
+              className="menu-toggle button"
+              aria-expanded={isMenuOpen}
+              aria-controls="main-nav"
+              onClick={() => setIsMenuOpen((open) => !open)}
+            >
+              {isMenuOpen ? 'Close' : 'Menu'}
+            </button>
+            <nav aria-label="Main" id="main-nav">
+              <ul>
+                {NAV_ITEMS.map((item) => (
+                  <li key={item.to}>
+                    <NavLink to={item.to}>{item.label}</NavLink>
+                  </li>
+                ))}
+                <li>
+                  <a href="/docs">API docs</a>
                 </li>
-              ))}
-              <li>
-                <a href="/docs">API docs</a>
-              </li>
-            </ul>
-          </nav>
-          <div className="topbar-end">
-            <HealthIndicator />
-            <ThemeToggle />
-            <Account />
-          </div>
-        </header>
-        <main id="main" className="content">
-          <Outlet />
-        </main>
-      </div>
+              </ul>
+            </nav>
+            <div className="topbar-end">
+              <HealthIndicator />
+              <ThemeToggle />
+              <Account />
+            </div>
+          </header>
+          <main id="main" className="content">
+            <Outlet />
+          </main>
+        </div>
+      </PageTitleProvider>
     </ReadinessProvider>
   );
 }

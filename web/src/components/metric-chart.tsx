@@ -1,12 +1,32 @@
+import { type RefObject, useLayoutEffect, useRef, useState } from 'react';
 import type { MetricPoint } from '../api/client';
 import { formatTick, linearScale, niceTicks, type Point, paddedExtent, smooth } from './svg-chart';
 import { formatClock, localZoneName } from './time';
 
 export type XAxis = 'step' | 'time';
 
-const WIDTH = 640;
+/** Until the figure is measured; then the drawing is as wide as its box, so labels keep their size. */
+const DEFAULT_WIDTH = 640;
 const HEIGHT = 240;
 const MARGIN = { top: 12, right: 16, bottom: 36, left: 64 };
+/** The width of the element in CSS pixels, followed as it resizes. */
+function useWidth(ref: RefObject<Element | null>): number {
+  const [width, setWidth] = useState(DEFAULT_WIDTH);
+  useLayoutEffect(() => {
+    const element = ref.current;
+    if (element === null) return;
+    const measure = () => {
+      const measured = Math.round(element.getBoundingClientRect().width);
+      if (measured > 0) setWidth(measured);
+    };
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [ref]);
+  return width;
+}
+
 /** Above this many points the dots are left out; the line alone reads better. */
 const MAX_DOTS = 300;
 
@@ -22,6 +42,8 @@ export function MetricChart(props: {
   isLogScale: boolean;
 }) {
   const { points, xAxis, smoothing, isLogScale } = props;
+  const drawing = useRef<SVGSVGElement>(null);
+  const width = useWidth(drawing);
   const kept = points
     .filter((point) => !isLogScale || point.value > 0)
     .map((point, order) => ({
@@ -36,7 +58,7 @@ export function MetricChart(props: {
     ? [Math.min(...kept.map((p) => p.x)), Math.max(...kept.map((p) => p.x))]
     : [0, 1];
   const [yMin, yMax] = paddedExtent(kept.map((p) => p.y));
-  const x = linearScale(xMin, xMax, MARGIN.left, WIDTH - MARGIN.right);
+  const x = linearScale(xMin, xMax, MARGIN.left, width - MARGIN.right);
   const y = linearScale(yMin, yMax, HEIGHT - MARGIN.bottom, MARGIN.top);
   const xTicks = xAxis === 'step' ? niceTicks(xMin, xMax, 6).filter(Number.isInteger) : timeTicks(xMin, xMax);
   const yTicks = niceTicks(yMin, yMax, 5);
@@ -52,14 +74,15 @@ export function MetricChart(props: {
         {dropped > 0 && <span className="muted small"> · {dropped} points ≤ 0 not shown on a log scale</span>}
       </figcaption>
       <svg
-        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+        ref={drawing}
+        viewBox={`0 0 ${width} ${HEIGHT}`}
         role="img"
         aria-label={`${props.metric}: ${kept.length} points`}
         data-points={kept.length}
       >
         {yTicks.map((tick) => (
           <g key={`y${tick}`} className="chart-grid">
-            <line x1={MARGIN.left} x2={WIDTH - MARGIN.right} y1={y(tick)} y2={y(tick)} />
+            <line x1={MARGIN.left} x2={width - MARGIN.right} y1={y(tick)} y2={y(tick)} />
             <text x={MARGIN.left - 6} y={y(tick) + 4} textAnchor="end">
               {label(tick)}
             </text>
@@ -79,7 +102,7 @@ export function MetricChart(props: {
         <line
           className="chart-axis"
           x1={MARGIN.left}
-          x2={WIDTH - MARGIN.right}
+          x2={width - MARGIN.right}
           y1={HEIGHT - MARGIN.bottom}
           y2={HEIGHT - MARGIN.bottom}
         />
@@ -111,9 +134,11 @@ export function ScatterPlot(props: {
   yLabel: string;
   points: { label: string; x: number; y: number }[];
 }) {
+  const drawing = useRef<SVGSVGElement>(null);
+  const width = useWidth(drawing);
   const [xMin, xMax] = paddedExtent(props.points.map((p) => p.x));
   const [yMin, yMax] = paddedExtent(props.points.map((p) => p.y));
-  const x = linearScale(xMin, xMax, MARGIN.left, WIDTH - MARGIN.right);
+  const x = linearScale(xMin, xMax, MARGIN.left, width - MARGIN.right);
   const y = linearScale(yMin, yMax, HEIGHT - MARGIN.bottom, MARGIN.top);
   return (
     <figure className="chart metric-chart" data-testid="scatter-plot">
@@ -121,14 +146,15 @@ export function ScatterPlot(props: {
         {props.yLabel} against {props.xLabel}
       </figcaption>
       <svg
-        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+        ref={drawing}
+        viewBox={`0 0 ${width} ${HEIGHT}`}
         role="img"
         aria-label={`${props.points.length} runs`}
         data-points={props.points.length}
       >
         {niceTicks(yMin, yMax, 5).map((tick) => (
           <g key={`y${tick}`} className="chart-grid">
-            <line x1={MARGIN.left} x2={WIDTH - MARGIN.right} y1={y(tick)} y2={y(tick)} />
+            <line x1={MARGIN.left} x2={width - MARGIN.right} y1={y(tick)} y2={y(tick)} />
             <text x={MARGIN.left - 6} y={y(tick) + 4} textAnchor="end">
               {formatTick(tick)}
             </text>
@@ -148,7 +174,7 @@ export function ScatterPlot(props: {
         <line
           className="chart-axis"
           x1={MARGIN.left}
-          x2={WIDTH - MARGIN.right}
+          x2={width - MARGIN.right}
           y1={HEIGHT - MARGIN.bottom}
           y2={HEIGHT - MARGIN.bottom}
         />

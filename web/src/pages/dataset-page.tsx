@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { type DatasetDetail, fetchDataset } from '../api/client';
+import { usePageSubject } from '../components/page-title';
 
 /** Where a lineage node lives in the UI: datasets and runs have pages, model versions their model. */
 function linkOf(node: { kind: string; id: string }): string | undefined {
@@ -24,6 +25,7 @@ export function DatasetPage() {
   const { version = '' } = useParams();
   const [detail, setDetail] = useState<DatasetDetail>();
   const [error, setError] = useState<string>();
+  usePageSubject(detail ? `${detail.dataset} ${detail.version_id.slice(0, 12)}` : undefined);
 
   useEffect(() => {
     fetchDataset(version)

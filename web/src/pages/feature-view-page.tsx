@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { Bar, BarChart, ResponsiveContainer, Tooltip, XAxis } from 'recharts';
 import { type FeatureStatistic, type FeatureViewDetail, fetchFeatureView } from '../api/client';
+import { usePageSubject } from '../components/page-title';
 
 function number(value: number | null | undefined): string {
   if (value === null || value === undefined) return '—';
@@ -47,6 +48,7 @@ function Distribution({ stat }: { stat: FeatureStatistic }) {
 /** One feature view: definition, versions, latest build's validation and per-feature statistics. */
 export function FeatureViewPage() {
   const { name = '' } = useParams();
+  usePageSubject(name);
   const [detail, setDetail] = useState<FeatureViewDetail>();
   const [error, setError] = useState<string>();
 

@@ -14,6 +14,7 @@ import { formatValue } from '../components/run-format';
 import { formatTime } from '../components/time';
 import { useCan } from '../components/use-role';
 import '../styles-tracking.css';
+import { usePageSubject } from '../components/page-title';
 
 interface Loaded {
   version: ModelVersionDetail;
@@ -33,6 +34,7 @@ export function ModelVersionPage() {
   const [notice, setNotice] = useState<string>();
   const canEdit = useCan('editor');
   const isAdmin = useCan('admin');
+  usePageSubject(`${name} v${version}`);
 
   const load = useCallback(() => {
     loadVersion(name, version)

@@ -10,6 +10,7 @@ import {
   rollbackModel,
   type VersionComparison,
 } from '../api/client';
+import { usePageSubject } from '../components/page-title';
 import { formatTime } from '../components/time';
 
 const METRICS: [string, string][] = [
@@ -28,6 +29,7 @@ type Pending = { kind: 'promote'; version: string; refusal?: string[] } | { kind
  */
 export function ModelsPage() {
   const { name } = useParams();
+  usePageSubject(name);
   const [models, setModels] = useState<RegisteredModelSummary[]>();
   const [versions, setVersions] = useState<VersionComparison[]>();
   const [history, setHistory] = useState<ModelChange[]>([]);

@@ -10,6 +10,7 @@ import {
   type SimilarMovies,
 } from '../api/movies-client';
 import { MovieCard } from '../components/movie-card';
+import { usePageSubject } from '../components/page-title';
 import { formatTime } from '../components/time';
 
 const MOVIE_ID = /^[1-9]\d{0,9}$/;
@@ -37,6 +38,7 @@ export function MoviePage() {
   const [featuresProblem, setFeaturesProblem] = useState<string>();
   const [similar, setSimilar] = useState<SimilarMovies>();
   const [audience, setAudience] = useState<MovieAudience>();
+  usePageSubject(movie?.title);
 
   const load = useCallback(() => {
     if (!isValid) return;

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { fetchMetricHistory, fetchRun, type MetricPoint, type RunSummary } from '../api/client';
+import { fetchRun, type RunSummary } from '../api/client';
 import {
   type ModelVersionDetail,
   NOTE_TAG,
@@ -9,11 +9,12 @@ import {
   setRunTag,
 } from '../api/tracking-client';
 import { ArtifactBrowser } from '../components/artifact-browser';
-import { MetricChart, type XAxis } from '../components/metric-chart';
-import { formatDuration, formatValue, StatusBadge } from '../components/run-format';
+import { formatDuration, StatusBadge } from '../components/run-format';
 import { formatTime } from '../components/time';
 import { useCan } from '../components/use-role';
 import '../styles-tracking.css';
+import { usePageSubject } from '../components/page-title';
+import { MetricCharts } from '../components/run-metric-charts';
 
 /** Tags a pipeline run may leave on the runs it starts: which pipeline, which of its runs. */
 const PIPELINE_TAGS = ['mlops.pipeline', 'mlops.dag_id', 'airflow.dag_id'];
@@ -33,6 +34,7 @@ export function RunPage() {
   const [versions, setVersions] = useState<ModelVersionDetail[]>([]);
   const [error, setError] = useState<string>();
   const canEdit = useCan('editor');
+  usePageSubject(run ? run.info.run_name || run.info.run_id.slice(0, 12) : undefined);
 
   const load = useCallback(() => {
     Promise.all([fetchRun(runId), searchModelVersions(`run_id = '${runId}'`)])
@@ -98,7 +100,10 @@ export function RunPage() {
               <>
                 <dt>Pipeline run</dt>
                 <dd>
-                  <Link to={`/pipelines/${encodeURIComponent(pipeline)}`}>
+                  <Link
+                    to={`/pipelines/${encodeURIComponent(pipeline)}${pipelineRun ? `?run=${encodeURIComponent(pipelineRun)}` : ''}`}
+                    data-testid="source-pipeline-run"
+                  >
                     {pipeline}
                     {pipelineRun ? ` · ${pipelineRun}` : ''}
                   </Link>
@@ -242,101 +247,6 @@ function RunNote(props: { run: RunSummary; canEdit: boolean; onSaved: () => void
         </p>
       )}
     </div>
-  );
-}
-
-/** Every metric's history as a chart (step or time axis, smoothing, log scale), latest values in a table. */
-function MetricCharts({ run }: { run: RunSummary }) {
-  const [histories, setHistories] = useState<Record<string, MetricPoint[]>>();
-  const [xAxis, setXAxis] = useState<XAxis>('step');
-  const [smoothing, setSmoothing] = useState(0);
-  const [isLogScale, setIsLogScale] = useState(false);
-  const runId = run.info.run_id;
-  const keys = [...new Set(run.data.metrics?.map((metric) => metric.key))].sort();
-  const keyList = keys.join('\n');
-  useEffect(() => {
-    const wanted = keyList.split('\n').filter(Boolean);
-    Promise.all(wanted.map((key) => fetchMetricHistory(runId, key)))
-      .then((answers) =>
-        setHistories(Object.fromEntries(wanted.map((key, index) => [key, answers[index]?.metrics ?? []]))),
-      )
-      .catch(() => setHistories({}));
-  }, [runId, keyList]);
-  if (keys.length === 0) return <p className="muted">No metric logged.</p>;
-  const charted = keys.filter((key) => (histories?.[key]?.length ?? 0) > 1);
-  return (
-    <>
-      <div className="table-wrap">
-        <table data-testid="metrics-table">
-          <thead>
-            <tr>
-              <th scope="col">Metric</th>
-              <th scope="col">Latest</th>
-              <th scope="col">Step</th>
-              <th scope="col">Points</th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.map((key) => {
-              const latest = run.data.metrics?.find((metric) => metric.key === key);
-              return (
-                <tr key={key}>
-                  <th scope="row">{key}</th>
-                  <td className="mono">{latest ? formatValue(latest.value) : '—'}</td>
-                  <td className="mono">{latest?.step ?? '—'}</td>
-                  <td className="mono">{histories?.[key]?.length ?? '…'}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
-      {charted.length > 0 && (
-        <>
-          <div className="chart-controls" data-testid="chart-controls">
-            <fieldset className="range-picker">
-              <legend className="visually-hidden">X axis</legend>
-              {(['step', 'time'] as const).map((axis) => (
-                <button key={axis} type="button" aria-pressed={xAxis === axis} onClick={() => setXAxis(axis)}>
-                  {axis === 'step' ? 'Step' : 'Time'}
-                </button>
-              ))}
-            </fieldset>
-            <label>
-              Smoothing <span className="mono">{smoothing.toFixed(2)}</span>
-              <input
-                type="range"
-                min={0}
-                max={0.99}
-                step={0.01}
-                value={smoothing}
-                onChange={(event) => setSmoothing(Number(event.target.value))}
-              />
-            </label>
-            <label className="inline">
-              <input
-                type="checkbox"
-                checked={isLogScale}
-                onChange={(event) => setIsLogScale(event.target.checked)}
-              />{' '}
-              Log scale
-            </label>
-          </div>
-          <div className="metric-charts">
-            {charted.map((key) => (
-              <MetricChart
-                key={key}
-                metric={key}
-                points={histories?.[key] ?? []}
-                xAxis={xAxis}
-                smoothing={smoothing}
-                isLogScale={isLogScale}
-              />
-            ))}
-          </div>
-        </>
-      )}
-    </>
   );
 }
 
