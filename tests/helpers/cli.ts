@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll } from 'vitest';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
-const CLI_ARGS = ['--import', 'tsx', path.join(REPO, 'src/cli/main.ts')];
+// The built command, as users run it (global-setup rebuilds it when a source is newer).
+const CLI_ARGS = [path.join(REPO, 'dist/cli/main.js')];
 
 export interface CliResult {
   code: number | null;

@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -43,6 +52,10 @@ export default async function setup(project: TestProject): Promise<() => void> {
     started = readServiceEnv();
   }
   buildKernelsIfStale();
+  // The CLI suites spawn the built `mlops` (what users run; a third of the start-up of running it through
+  // tsx), and the browser suites load the built UI: both are rebuilt here when a source is newer.
+  buildIfStale(['src'], 'dist/cli/main.js', 'build:server');
+  buildIfStale(['web/src', 'web/index.html'], 'web/dist/index.html', 'build:web');
   execFileSync('bash', [path.join(REPO, 'scripts/setup_e2e_browser.sh')], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -123,4 +136,22 @@ function buildKernelsIfStale(): void {
     cwd: REPO,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+}
+
+/** Runs `npm run <script>` when `output` is missing or older than any file under `sources` (tests aside). */
+function buildIfStale(sources: string[], output: string, script: string): void {
+  const built = path.join(REPO, output);
+  const builtAt = existsSync(built) ? statSync(built).mtimeMs : 0;
+  if (builtAt > 0 && sources.every((source) => newestSourceMtime(path.join(REPO, source)) <= builtAt)) return;
+  process.stderr.write(`[tests] ${output} is older than its sources: npm run ${script}\n`);
+  execFileSync('npm', ['run', '--silent', script], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+function newestSourceMtime(file: string): number {
+  const stat = statSync(file, { throwIfNoEntry: false });
+  if (stat === undefined) return 0;
+  if (!stat.isDirectory()) return /\.test\.tsx?$/.test(file) ? 0 : stat.mtimeMs;
+  let newest = 0;
+  for (const entry of readdirSync(file)) newest = Math.max(newest, newestSourceMtime(path.join(file, entry)));
+  return newest;
 }

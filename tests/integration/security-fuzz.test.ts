@@ -32,7 +32,7 @@ const authorization = fc.oneof(
     arbitrary: fc.constantFrom(
       'Bearer \u0000',
       `Bearer ${ADMIN_TOKEN}x`,
-      'Bearer mlops_aaaaaaaaaaaa_' + 'b'.repeat(43),
+      `Bearer mlops_aaaaaaaaaaaa_${'b'.repeat(43)}`,
       `Basic ${Buffer.from(`x:${'y'.repeat(5000)}`).toString('base64')}`,
       'Basic %%%',
       'Bearer',
