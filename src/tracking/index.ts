@@ -77,21 +77,19 @@ export {
   updateRegisteredModel,
 } from './registered-model-store.js';
 export { type DatasetInput, getRunIo, logRunInputs, logRunOutputs, type RunIo } from './run-io-store.js';
+export { deleteRunTag, getMetricHistory, logBatch } from './run-logging.js';
+export { searchRuns } from './run-search.js';
 export {
   BATCH_LIMITS,
   createRun,
-  deleteRunTag,
   failInterruptedTrainingRuns,
-  getMetricHistory,
   getRun,
   type KeyValue,
-  logBatch,
   type Metric,
   RUN_STATUSES,
   type Run,
   type RunInfo,
   type RunStatus,
-  searchRuns,
   setRunLifecycle,
   updateRun,
 } from './run-store.js';
