@@ -6,10 +6,10 @@ import type { MetadataDb } from '../storage/index.js';
 import type { PipelineDefinition, TaskDefinition } from './definition.js';
 import type { EngineCore } from './engine-core.js';
 import { PipelinePlans } from './pipeline-plans.js';
+import { listRuns, readRun, readTaskLogs, readTasks, readTasksOfRuns } from './pipeline-run-store.js';
 import { isPipelinePaused, pipelineSummaries, registerPipelines, updatePaused } from './pipeline-store.js';
 import type { PipelineSummary, RunRecord, TaskRecord } from './run-records.js';
 import { RunStateMachine } from './run-state-machine.js';
-import { listRuns, readRun, readTaskLogs, readTasks, readTasksOfRuns } from './run-store.js';
 import { type TriggerOptions, triggerRun } from './run-trigger.js';
 import { Scheduler } from './scheduler.js';
 import { TaskRunner } from './task-runner.js';
@@ -45,7 +45,7 @@ export interface EngineOptions {
  * that finished is never run again.
  *
  * A facade: the state machine is `RunStateMachine`, attempts run in `TaskRunner`, passes in `Scheduler`,
- * and the reads and writes are in `pipeline-store.ts`, `run-store.ts` and `attempt-store.ts`.
+ * and the reads and writes are in `pipeline-store.ts`, `pipeline-run-store.ts` and `attempt-store.ts`.
  */
 export class PipelineEngine {
   readonly workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;

@@ -1,6 +1,6 @@
 import type { EngineCore } from './engine-core.js';
+import { readRun, readTasks, setTaskState } from './pipeline-run-store.js';
 import { FINISHED, type RunRecord } from './run-records.js';
-import { readRun, readTasks, setTaskState } from './run-store.js';
 
 /**
  * The run state machine: starts a queued run when its pipeline has room, queues the tasks whose upstream

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { ConflictError, MlopsError, ValidationError } from '../errors/index.js';
 import type { PipelineDefinition } from './definition.js';
 import type { EngineCore } from './engine-core.js';
+import { readRun } from './pipeline-run-store.js';
 import { isPipelinePaused, registerPipelines } from './pipeline-store.js';
 import type { RunRecord, RunType } from './run-records.js';
 import type { RunStateMachine } from './run-state-machine.js';
-import { readRun } from './run-store.js';
 
 /** How a run is started: by hand, by its schedule or by an event. */
 export interface TriggerOptions {

@@ -1,9 +1,9 @@
 import { recordLostAttempt } from './attempt-store.js';
 import { retryDelayMs } from './definition.js';
 import type { EngineCore } from './engine-core.js';
+import { readRun } from './pipeline-run-store.js';
 import { registerPipelines } from './pipeline-store.js';
 import type { RunStateMachine } from './run-state-machine.js';
-import { readRun } from './run-store.js';
 import { triggerRun } from './run-trigger.js';
 import { nextTick } from './schedules.js';
 import type { TaskRunner } from './task-runner.js';

@@ -8,8 +8,8 @@ import {
 } from './attempt-store.js';
 import { retryDelayMs } from './definition.js';
 import type { EngineCore } from './engine-core.js';
+import { readRun, setTaskState } from './pipeline-run-store.js';
 import type { RunStateMachine } from './run-state-machine.js';
-import { readRun, setTaskState } from './run-store.js';
 import { TaskLogWriter } from './task-log-writer.js';
 import { TaskTimeoutError, withTimeout } from './task-timeout.js';
 
