@@ -1,26 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import {
-  Admin,
-  Consumer,
-  type Message,
-  ProduceAcks,
-  Producer,
-  stringDeserializers,
-  stringSerializers,
-} from '@platformatic/kafka';
-import { MlopsError } from '../errors/index.js';
+import { Admin, Consumer, type Producer, stringDeserializers } from '@platformatic/kafka';
 import type { Logger } from '../logging/index.js';
 import type { PlatformMetrics } from '../monitoring/index.js';
 import type { MetadataDb } from '../storage/index.js';
 import {
   type DeliveryContext,
-  deliverBatch,
   type EventBus,
   encodeEvent,
   type PublishedEvent,
   type SubscribeOptions,
   type Subscription,
 } from './event-bus.js';
+import { closeNow, createProducer, describe, partitionOf, unreachable } from './kafka-clients.js';
+import { KafkaSubscription, type StringMessage } from './kafka-subscription.js';
 import { buildEvent, decodeEvent, type EventInput, TOPICS, type Topic } from './schemas.js';
 
 export interface KafkaEventBusOptions {
@@ -33,36 +25,10 @@ export interface KafkaEventBusOptions {
   clientId?: string;
 }
 
-type StringMessage = Message<string, string, string, string>;
-
 interface Pending {
   message: { topic: string; key: string; value: string; partition: number; headers: Record<string, string> };
   resolve: (written: { partition: number; offset: string }) => void;
   reject: (error: unknown) => void;
-}
-
-function createProducer(options: KafkaEventBusOptions): Producer<string, string, string, string> {
-  return new Producer({
-    bootstrapBrokers: options.brokers,
-    retries: 3,
-    retryDelay: 500,
-    timeout: 10_000,
-    clientId: `${options.clientId ?? 'movie-mlops'}-producer`,
-    serializers: stringSerializers,
-    acks: ProduceAcks.ALL,
-    // Without it, a retried batch right after topic creation can write its messages twice.
-    idempotent: true,
-  });
-}
-
-/** A key's partition: the same key always lands on the same partition, so its events keep their order. */
-function partitionOf(key: string, partitions: number): number {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < key.length; index += 1) {
-    hash ^= key.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % partitions;
 }
 
 /**
@@ -322,174 +288,4 @@ export class KafkaEventBus implements EventBus {
     await this.producer.close().catch(() => undefined);
     await this.admin.close().catch(() => undefined);
   }
-}
-
-class KafkaSubscription implements Subscription {
-  private loop: Promise<void> | undefined;
-  private stream: (AsyncIterable<StringMessage> & { close(): Promise<void>; read(): unknown }) | undefined;
-  private stopped = false;
-  private watchdog: NodeJS.Timeout | undefined;
-  private lastActivity = Date.now();
-
-  constructor(
-    private readonly consumer: Consumer<string, string, string, string>,
-    private readonly bus: KafkaEventBus,
-    private readonly delivery: DeliveryContext,
-    private readonly options: SubscribeOptions,
-    private readonly onStop: () => void,
-  ) {}
-
-  get group(): string {
-    return this.options.group;
-  }
-
-  async start(): Promise<void> {
-    this.stream = await this.openStream();
-    this.loop = this.run();
-    this.watchdog = setInterval(() => void this.checkStalled(), 10_000);
-    this.watchdog.unref();
-  }
-
-  /**
-   * A stream can stall without an error after a broker restart (fetching nothing while the group has
-   * events waiting): idle for 10 s with lag behind it, the stream is closed and the run loop reopens it.
-   */
-  private async checkStalled(): Promise<void> {
-    // A group that starts at the newest event has no commits on quiet partitions: no lag to read.
-    if (this.options.start === 'latest') return;
-    if (this.stopped || Date.now() - this.lastActivity < 10_000) return;
-    const lag = await this.bus.lag(this.group, this.options.topics).catch(() => undefined);
-    const behind = [...(lag?.values() ?? [])].reduce((sum, value) => sum + value, 0);
-    if (behind === 0 || this.stopped || Date.now() - this.lastActivity < 10_000) return;
-    this.delivery.logger.warn(
-      { action: 'EVENT_STREAM_STALLED', group: this.group, lag: behind },
-      `consumer group ${this.group} read nothing for 10 s with ${behind} event(s) waiting: reopening its stream`,
-    );
-    this.lastActivity = Date.now();
-    await this.stream?.close().catch(() => undefined);
-  }
-
-  private async openStream() {
-    return (await this.consumer.consume({
-      topics: this.options.topics.map((topic) => this.bus.topicName(topic)),
-      mode: 'committed',
-      fallbackMode: this.options.start === 'latest' ? 'latest' : 'earliest',
-      autocommit: false,
-    })) as unknown as AsyncIterable<StringMessage> & { close(): Promise<void>; read(): unknown };
-  }
-
-  /** Reads until stopped; a stream that fails (a broker restart, a lost group) is opened again. */
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      const stream = this.stream;
-      try {
-        if (stream === undefined) throw new Error('no stream');
-        for await (const first of stream) {
-          this.lastActivity = Date.now();
-          // What the last fetch already buffered goes with it: one batch, one commit per partition.
-          const batch: StringMessage[] = [first];
-          for (let next = stream.read() as StringMessage | null; next !== null; ) {
-            batch.push(next);
-            if (batch.length >= 500) break;
-            next = stream.read() as StringMessage | null;
-          }
-          await this.handle(batch);
-          if (this.stopped) return;
-        }
-      } catch (error) {
-        if (this.stopped) return;
-        this.delivery.logger.warn(
-          { action: 'EVENT_STREAM_FAILED', group: this.group, err: error },
-          `consumer group ${this.group} lost its Kafka stream, reopening it: ${describe(error)}`,
-        );
-      }
-      if (this.stopped) return;
-      this.lastActivity = Date.now();
-      await stream?.close().catch(() => undefined);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      this.stream = await this.openStream().catch(() => undefined);
-    }
-  }
-
-  /** Retried until it goes through: offsets are committed only after the batch was handled and recorded. */
-  private async handle(batch: StringMessage[]): Promise<void> {
-    const messages = batch.flatMap((message) => {
-      const topic = this.bus.topicOf(message.topic);
-      return topic === undefined
-        ? []
-        : [
-            {
-              topic,
-              partition: message.partition,
-              offset: String(message.offset),
-              key: message.key ?? '',
-              payload: message.value ?? '',
-            },
-          ];
-    });
-    const last = new Map<string, StringMessage>();
-    for (const message of batch) last.set(`${message.topic}/${message.partition}`, message);
-    for (;;) {
-      try {
-        await deliverBatch(
-          this.delivery,
-          this.group,
-          messages,
-          this.options.handler,
-          this.options.isIdempotent,
-        );
-        break;
-      } catch (error) {
-        if (this.stopped) return;
-        this.delivery.logger.error(
-          { action: 'EVENT_CONSUME_FAILED', group: this.group, err: error },
-          `consumer group ${this.group} could not finish ${batch.length} message(s) from ${[...last.keys()].join(', ')}: ${describe(error)}`,
-        );
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-      }
-    }
-    // A commit lost to a broker restart or a rebalance only means redelivery, which the handled-id
-    // record turns into skips: go on reading rather than wait on a generation that is gone.
-    for (const message of last.values())
-      await Promise.resolve(message.commit()).catch((error: unknown) =>
-        this.delivery.logger.warn(
-          { action: 'EVENT_COMMIT_FAILED', group: this.group, err: error },
-          `consumer group ${this.group} could not commit ${message.topic}/${message.partition}@${message.offset} (it will be redelivered and skipped): ${describe(error)}`,
-        ),
-      );
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.watchdog);
-    await this.stream?.close().catch(() => undefined);
-    // A loop stuck reopening against brokers that stay down must not hold the shutdown.
-    await Promise.race([this.loop, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
-    await closeNow(this.consumer);
-    this.onStop();
-  }
-}
-
-/** Closes a client at once (in-flight fetches dropped), never throwing: used on the way out. */
-function closeNow(client: { close(force: boolean, callback: (error?: Error | null) => void): void }) {
-  return new Promise<void>((resolve) => client.close(true, () => resolve()));
-}
-
-function describe(error: unknown): string {
-  if (error instanceof AggregateError)
-    return [...new Set(error.errors.map((inner: unknown) => describe(inner)))].join('; ') || error.message;
-  if (error instanceof Error) {
-    const cause = (error as Error & { cause?: unknown }).cause;
-    return cause === undefined ? error.message : `${error.message} (${describe(cause)})`;
-  }
-  return String(error);
-}
-
-function unreachable(brokers: string[], error: unknown): MlopsError {
-  if (error instanceof MlopsError) return error;
-  return new MlopsError(
-    'MLOPS_ERR_EVENT_BUS_UNAVAILABLE',
-    `cannot reach Kafka at ${brokers.join(',')} (KAFKA_BROKERS): ${describe(error)}`,
-    { field: 'KAFKA_BROKERS', cause: error },
-  );
 }

@@ -5,16 +5,15 @@ import { latestDatasetVersion } from '../lineage/index.js';
 import type { PlatformMetrics } from '../monitoring/index.js';
 import { loadFeatureDefinitions } from './definitions/load.js';
 import type { FeatureDefinitions } from './definitions/types.js';
-import { type MaterializeOptions, type MaterializeResult, materialize } from './materialize.js';
-import { appendToOfflineStore } from './offline-push.js';
+import { type FeatureBuild, latestBuild } from './feature-builds.js';
+import { buildFeatureView } from './feature-view-build.js';
 import {
-  buildFeatureView,
-  type FeatureBuild,
   getHistoricalFeatures,
   type HistoricalRequest,
   type HistoricalResult,
-  latestBuild,
-} from './offline-store.js';
+} from './historical-features.js';
+import { type MaterializeOptions, type MaterializeResult, materialize } from './materialize.js';
+import { appendToOfflineStore } from './offline-push.js';
 import type { OnlineStore } from './online/online-store.js';
 import { openOnlineStore } from './online/open-online-store.js';
 import {

@@ -20,23 +20,22 @@ export {
 } from './definitions/types.js';
 export { validateDefinitions } from './definitions/validate.js';
 export {
+  type BuildValidation,
+  type FeatureBuild,
+  hasAnyBuild,
+  latestBuild,
+  listBuilds,
+} from './feature-builds.js';
+export {
   bootstrapFeatures,
   type EntityFeatures,
   FeatureStore,
   type FeatureStoreContext,
   type WriteResult,
 } from './feature-store.js';
+export type { HistoricalRequest, HistoricalResult } from './historical-features.js';
 export { type MaterializeOptions, type MaterializeResult, materializationState } from './materialize.js';
-export {
-  type BuildValidation,
-  type FeatureBuild,
-  featureDatasetName,
-  type HistoricalRequest,
-  type HistoricalResult,
-  hasAnyBuild,
-  latestBuild,
-  listBuilds,
-} from './offline-store.js';
+export { featureDatasetName } from './offline-store.js';
 export { EmbeddedOnlineStore } from './online/embedded-online-store.js';
 export { entityKeyOf, type OnlineHit, type OnlineRow, type OnlineStore } from './online/online-store.js';
 export type { RedisOnlineStore } from './online/redis-online-store.js';

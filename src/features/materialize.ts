@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type DataContext, sqlString, withDuckDb } from '../data/index.js';
+import { builtViewFile } from './feature-builds.js';
 import { toJsonValue } from './json-value.js';
-import { builtViewFile, findView, joinKeysOf } from './offline-store.js';
+import { findView, joinKeysOf } from './offline-store.js';
 import { entityKeyOf, type OnlineRow, type OnlineStore } from './online/online-store.js';
 import type { ActiveRegistry } from './registry.js';
 

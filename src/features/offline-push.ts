@@ -2,13 +2,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type DataContext, sqlString, withDuckDb } from '../data/index.js';
 import { latestDatasetVersion, recordDatasetVersion } from '../lineage/index.js';
-import {
-  buildFeatureView,
-  duckDbTypeOf,
-  type FeatureBuild,
-  localDatasetFile,
-  pushedDatasetName,
-} from './offline-store.js';
+import type { FeatureBuild } from './feature-builds.js';
+import { buildFeatureView } from './feature-view-build.js';
+import { duckDbTypeOf, localDatasetFile, pushedDatasetName } from './offline-store.js';
 import type { ActiveRegistry } from './registry.js';
 import type { PreparedWrite } from './write-path.js';
 

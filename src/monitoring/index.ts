@@ -1,15 +1,6 @@
-export {
-  type AlertContext,
-  AlertManager,
-  type AlertManagerOptions,
-  type AlertRecord,
-  type AlertRule,
-  type AlertRuleState,
-  BUILTIN_ALERT_RULES,
-  describeAlertRules,
-  listAlerts,
-  type Severity,
-} from './alerts.js';
+export { AlertManager, type AlertManagerOptions } from './alert-manager.js';
+export { type AlertContext, type AlertRule, BUILTIN_ALERT_RULES, type Severity } from './alert-rules.js';
+export { type AlertRecord, type AlertRuleState, describeAlertRules, listAlerts } from './alerts.js';
 export {
   type ColumnDrift,
   type DriftColumn,

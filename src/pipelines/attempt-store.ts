@@ -147,3 +147,40 @@ export async function recordFailure(
     .where('try_number', '=', attempt.tryNumber)
     .execute();
 }
+
+/**
+ * Takes back an attempt whose worker stopped answering: up for retry at `retryAt` (failed for good when
+ * it is null), with a line in its log. Resolves false when the attempt had already moved on.
+ */
+export async function recordLostAttempt(
+  db: MetadataDb,
+  attempt: { runId: string; taskId: string; tryNumber: number },
+  result: { endedAt: Date; retryAt: Date | null },
+): Promise<boolean> {
+  const hasTriesLeft = result.retryAt !== null;
+  const updated = await db
+    .updateTable('task_instances')
+    .set({
+      state: hasTriesLeft ? 'up_for_retry' : 'failed',
+      error: 'the worker running this attempt stopped (no heartbeat)',
+      end_date: result.endedAt,
+      next_retry_at: result.retryAt,
+    })
+    .where('run_id', '=', attempt.runId)
+    .where('task_id', '=', attempt.taskId)
+    .where('state', '=', 'running')
+    .where('try_number', '=', attempt.tryNumber)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) return false;
+  await db
+    .insertInto('task_logs')
+    .values({
+      run_id: attempt.runId,
+      task_id: attempt.taskId,
+      try_number: attempt.tryNumber,
+      level: 'ERROR',
+      message: `the worker running attempt ${attempt.tryNumber} stopped answering; ${hasTriesLeft ? 'retrying' : 'no tries left'}`,
+    })
+    .execute();
+  return true;
+}

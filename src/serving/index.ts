@@ -1,9 +1,9 @@
+export { bucketOf } from './ab-traffic.js';
 export { bootstrapModel } from './bootstrap.js';
 export { type MovieDetails, ServingCatalogue } from './catalogue.js';
 export { type PositiveFeedback, positiveFeedbackSince } from './feedback-log.js';
 export type { Strategy, Variant } from './served-model.js';
 export {
-  bucketOf,
   type RecommendRequest,
   type RecommendResponse,
   ServingService,

@@ -3,21 +3,16 @@ import { LRUCache } from 'lru-cache';
 import type { ServingConfig } from '../config/index.js';
 import { MlopsError, NotFoundError, ValidationError } from '../errors/index.js';
 import { type ExternalUserId, UNKNOWN_USER_KEY, UserIdentities } from '../identity/index.js';
-import { latestDatasetVersion } from '../lineage/index.js';
-import type { Logger } from '../logging/index.js';
-import { loadModelVersion, type ModelsContext, readDatasetPairs } from '../models/index.js';
+import type { ModelsContext } from '../models/index.js';
 import type { PlatformMetrics } from '../monitoring/index.js';
 import type { HealthCheck } from '../platform/index.js';
-import {
-  getModelVersion,
-  getRegisteredModel,
-  listTransitions,
-  type ModelVersion,
-} from '../tracking/index.js';
-import { BASELINE, popularityBaseline } from './baseline.js';
-import { type MovieDetails, ServingCatalogue } from './catalogue.js';
-import { ServedModel, type Strategy, type Variant } from './served-model.js';
-import { type InteractionType, isPositive, UserHistories } from './user-histories.js';
+import { AbTraffic } from './ab-traffic.js';
+import { BASELINE } from './baseline.js';
+import type { MovieDetails, ServingCatalogue } from './catalogue.js';
+import { deleteFeedback, feedbackOfUser, feedbackOnMovie, insertFeedback } from './feedback-log.js';
+import { RegistryFollower, type ServedModels } from './registry-follower.js';
+import type { ServedModel, Strategy, Variant } from './served-model.js';
+import { type InteractionType, isPositive, type UserHistories } from './user-histories.js';
 
 export interface RecommendRequest {
   /** The user's integer key (UNKNOWN_USER_KEY for a user never seen). */
@@ -51,12 +46,6 @@ export interface RecommendResponse {
   cached: boolean;
 }
 
-interface VariantStats {
-  requests: number;
-  users: Set<ExternalUserId>;
-  feedback: Record<string, number>;
-}
-
 /** How long a retry after 503 should wait while no model is loaded. */
 const RETRY_AFTER_SECONDS = 5;
 
@@ -65,27 +54,14 @@ const RETRY_AFTER_SECONDS = 5;
  * of users). It follows the registry: a newly promoted version is loaded in the background and swapped
  * in atomically — requests already running finish on the model they started with. Feedback goes to the
  * database and to the user's in-memory history at once, so the next answer reflects it.
+ *
+ * Loading and swapping is `RegistryFollower`'s, the A/B split and its counts `AbTraffic`'s, the feedback
+ * table `feedback-log.ts`'s; this class answers.
  */
 export class ServingService {
-  private models: { champion?: ServedModel; challenger?: ServedModel } = {};
-  /** The popularity stand-in while no champion exists (only when asked: see `serveBaselineUntilChampion`). */
-  private baseline: ServedModel | undefined;
-  private isBaselineWanted = false;
-  private catalogue: ServingCatalogue | undefined;
-  private histories: UserHistories = UserHistories.fromPairs(undefined, undefined);
+  private readonly follower: RegistryFollower;
   private readonly cache: LRUCache<string, RecommendResponse> | undefined;
-  private readonly stats: Record<Variant, VariantStats> = {
-    champion: emptyStats(),
-    challenger: emptyStats(),
-  };
-  private timer: NodeJS.Timeout | undefined;
-  private refreshing: Promise<void> | undefined;
-  /** Versions that failed to load, so a broken artifact is not retried every poll. */
-  private readonly failed = new Set<string>();
-  private lastProblem = 'starting: no model loaded yet';
-  /** Promoted versions that could not be loaded while an older one keeps serving, by variant: shown by `/ready`. */
-  private readonly refused = new Map<Variant, string>();
-  private readonly log: Logger;
+  private readonly traffic = new AbTraffic();
 
   constructor(
     private readonly context: ModelsContext,
@@ -94,16 +70,27 @@ export class ServingService {
     /** The identity map that turns string user ids into model keys (shared with the platform's). */
     readonly users: UserIdentities = new UserIdentities(context.db),
   ) {
-    this.log = context.logger.child({ component: 'SERVING' });
+    const log = context.logger.child({ component: 'SERVING' });
     this.cache =
       config.cacheSize > 0 ? new LRUCache({ max: config.cacheSize, ttl: config.cacheTtlMs }) : undefined;
+    this.follower = new RegistryFollower(context, config, log, metrics, () => this.cache?.clear());
+  }
+
+  private get models(): ServedModels {
+    return this.follower.models;
+  }
+
+  private get histories(): UserHistories {
+    return this.follower.histories;
+  }
+
+  private get catalogue(): ServingCatalogue | undefined {
+    return this.follower.catalogue;
   }
 
   /** Loads what is promoted now (in the background) and starts following the registry. */
   start(): void {
-    void this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.config.pollIntervalMs);
-    this.timer.unref();
+    this.follower.start();
   }
 
   /**
@@ -112,38 +99,16 @@ export class ServingService {
    * says the model is missing; the first promoted version replaces the baseline.
    */
   serveBaselineUntilChampion(): void {
-    this.isBaselineWanted = true;
-    // Now, not at the next poll: the first start may train for minutes before anything else refreshes.
-    void this.refresh();
+    this.follower.serveBaselineUntilChampion();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.refreshing;
+    await this.follower.stop();
   }
 
   /** The `model` component of `/ready`: down until a champion is loaded. */
   healthCheck(): HealthCheck {
-    const service = this;
-    return {
-      name: 'model',
-      get backend() {
-        return service.models.champion?.algorithm ?? 'none';
-      },
-      get location() {
-        const champion = service.models.champion;
-        return champion === undefined
-          ? service.config.modelName
-          : `${champion.name} v${champion.version.version}`;
-      },
-      async check() {
-        const { champion, challenger } = service.models;
-        if (champion === undefined) throw new Error(service.lastProblem);
-        const refused = [...service.refused.values()].map((problem) => `; NOT LOADED: ${problem}`).join('');
-        return `champion v${champion.version.version} (${champion.algorithm})${challenger ? `, challenger v${challenger.version.version} for ${service.config.challengerPercent}% of users` : ''}${refused}`;
-      },
-    };
+    return this.follower.healthCheck();
   }
 
   /**
@@ -151,202 +116,12 @@ export class ServingService {
    * when done; failures are logged and reported by `/ready`, never thrown.
    */
   refresh(): Promise<void> {
-    this.refreshing ??= this.doRefresh().finally(() => {
-      this.refreshing = undefined;
-    });
-    return this.refreshing;
-  }
-
-  private async doRefresh(): Promise<void> {
-    try {
-      const wanted = await this.promotedVersions();
-      if (wanted.champion === undefined) {
-        this.lastProblem = `no model to serve: ${this.config.modelName} has no champion version yet (train one with \`mlops train\` and promote it with \`mlops models promote\`)`;
-        if (this.isBaselineWanted && this.baseline === undefined && this.models.champion === undefined)
-          await this.loadBaseline();
-        return;
-      }
-      const changed = (['champion', 'challenger'] as const).filter(
-        (variant) => wanted[variant]?.version !== this.models[variant]?.version.version,
-      );
-      if (changed.length === 0) return;
-      await this.loadData();
-      const next = { ...this.models };
-      for (const variant of changed) {
-        const version = wanted[variant];
-        if (version === undefined) {
-          delete next[variant];
-          continue;
-        }
-        const loaded = await this.load(version, variant);
-        if (loaded !== undefined) {
-          next[variant] = loaded;
-          this.refused.delete(variant);
-        } else {
-          const problem = this.lastProblem;
-          if (variant === 'champion' && next.champion === undefined) {
-            const earlier = await this.loadEarlierChampion(version.version);
-            if (earlier !== undefined) next.champion = earlier;
-          }
-          const kept = next[variant];
-          if (kept !== undefined)
-            this.refused.set(
-              variant,
-              `${variant} v${version.version} (${problem}); still serving v${kept.version.version}`,
-            );
-        }
-      }
-      // The swap: one assignment. Requests hold their own reference to the model they started with.
-      this.models = next;
-      if (next.champion !== undefined) this.baseline = undefined;
-      this.cache?.clear();
-      this.metrics?.modelLoaded.reset();
-      for (const variant of ['champion', 'challenger'] as const) {
-        const model = next[variant];
-        if (model !== undefined)
-          this.metrics?.modelLoaded.set(
-            { model: model.name, version: model.version.version, variant, algorithm: model.algorithm },
-            1,
-          );
-      }
-    } catch (error) {
-      this.lastProblem = `cannot read the registry: ${String(error)}`;
-      this.log.warn({ action: 'REFRESH_FAILED', err: error }, this.lastProblem);
-    }
-  }
-
-  private async loadBaseline(): Promise<void> {
-    await this.loadData();
-    const dataset = this.histories.datasetVersion;
-    if (dataset === undefined || this.histories.watchers.size === 0) return;
-    this.baseline = popularityBaseline(
-      this.config.modelName,
-      dataset,
-      this.histories.watchers,
-      this.catalogue as ServingCatalogue,
-    );
-    this.cache?.clear();
-    this.log.info(
-      { action: 'BASELINE_SERVED', model: this.config.modelName, dataset_version: dataset },
-      `no ${this.config.modelName} champion yet: serving the popularity baseline of watch log ${dataset.slice(0, 12)} until one is promoted`,
-    );
-  }
-
-  /**
-   * After a restart nothing is loaded yet: when the champion cannot load (a damaged or tampered artifact),
-   * serve the newest earlier champion that loads, from the registry's alias history, rather than nothing.
-   */
-  private async loadEarlierChampion(refused: string): Promise<ServedModel | undefined> {
-    const history = await listTransitions(this.context.db, this.config.modelName);
-    const earlier = [
-      ...new Set(
-        history
-          .filter((change) => change.change === 'alias:champion' && change.from_value !== null)
-          .map((change) => change.from_value as string),
-      ),
-    ].filter((version) => version !== refused);
-    for (const number of earlier) {
-      const version = await getModelVersion(this.context.db, this.config.modelName, number).catch(
-        () => undefined,
-      );
-      const loaded = version === undefined ? undefined : await this.load(version, 'champion');
-      if (loaded !== undefined) {
-        this.log.warn(
-          { action: 'MODEL_FALLBACK', model: loaded.name, version: number, refused },
-          `champion v${refused} cannot be loaded: serving the earlier champion v${number} until it is fixed`,
-        );
-        return loaded;
-      }
-    }
-    return undefined;
-  }
-
-  private async promotedVersions(): Promise<{ champion?: ModelVersion; challenger?: ModelVersion }> {
-    const model = await getRegisteredModel(this.context.db, this.config.modelName).catch((error: unknown) => {
-      if (error instanceof MlopsError && error.code === 'MLOPS_ERR_NOT_FOUND') return undefined;
-      throw error;
-    });
-    if (model === undefined) return {};
-    const aliasOf = (alias: string) => model.aliases.find((entry) => entry.alias === alias)?.version;
-    // Without a champion alias, the newest Production version (for MLflow stage users).
-    const championVersion =
-      aliasOf('champion') ??
-      model.latest_versions.find((version) => version.current_stage === 'Production')?.version;
-    const challengerVersion = aliasOf('challenger');
-    const get = (version: string | undefined) =>
-      version === undefined ? undefined : getModelVersion(this.context.db, this.config.modelName, version);
-    const [champion, challenger] = await Promise.all([get(championVersion), get(challengerVersion)]);
-    return {
-      ...(champion === undefined ? {} : { champion }),
-      ...(challenger === undefined || challenger.version === champion?.version ? {} : { challenger }),
-    };
-  }
-
-  /** The catalogue and the users' histories (the latest watch log plus stored feedback). */
-  private async loadData(): Promise<void> {
-    const latest = await latestDatasetVersion(this.context.db, 'watch_log');
-    if (this.catalogue === undefined || latest?.version_id !== this.histories.datasetVersion) {
-      const catalogue = await ServingCatalogue.load(this.context.db);
-      const pairs = latest === undefined ? undefined : await readDatasetPairs(this.context, latest);
-      const histories = UserHistories.fromPairs(pairs, latest?.version_id);
-      const feedback = await this.context.db
-        .selectFrom('feedback')
-        .select(['user_id', 'movie_id', 'interaction_type', 'rating'])
-        .orderBy('created_at')
-        .execute();
-      for (const row of feedback)
-        histories.record(row.user_id, row.movie_id, row.interaction_type as InteractionType, row.rating);
-      this.catalogue = catalogue;
-      this.histories = histories;
-    }
-  }
-
-  private async load(version: ModelVersion, variant: Variant): Promise<ServedModel | undefined> {
-    const key = `${version.name}/${version.version}`;
-    if (this.failed.has(key)) return undefined;
-    const started = performance.now();
-    try {
-      const trained = await loadModelVersion(this.context, version);
-      await trained.model.prepareFastScoring?.();
-      const seconds = (performance.now() - started) / 1000;
-      this.metrics?.modelLoadDuration.observe({ model: version.name }, seconds);
-      const served = new ServedModel(
-        version,
-        trained,
-        new Date(),
-        seconds,
-        this.histories.watchers,
-        this.catalogue as ServingCatalogue,
-      );
-      this.log.info(
-        {
-          action: 'MODEL_LOADED',
-          model: version.name,
-          version: version.version,
-          variant,
-          algorithm: served.algorithm,
-          load_seconds: seconds,
-        },
-        `serving ${version.name} version ${version.version} (${served.algorithm}) as ${variant}`,
-      );
-      return served;
-    } catch (error) {
-      this.failed.add(key);
-      this.lastProblem = `${key} could not be loaded: ${String(error)}`;
-      if (error instanceof MlopsError && error.code === 'MLOPS_ERR_MODEL_ARTIFACT_TAMPERED')
-        this.metrics?.modelIntegrityFailures.inc({ model: version.name, version: version.version });
-      this.log.error(
-        { action: 'MODEL_LOAD_FAILED', model: version.name, version: version.version, err: error },
-        this.lastProblem,
-      );
-      return undefined;
-    }
+    return this.follower.refresh();
   }
 
   /** Which arm serves a user: sticky, by a hash of the id they are known by, when a challenger is loaded. */
   variantOf(user: ExternalUserId): Variant {
-    if (this.models.challenger === undefined || this.config.challengerPercent === 0) return 'champion';
-    return bucketOf(user) < this.config.challengerPercent ? 'challenger' : 'champion';
+    return AbTraffic.variantOf(user, this.models, this.config.challengerPercent);
   }
 
   /**
@@ -374,8 +149,9 @@ export class ServingService {
     const variant = external === null ? 'champion' : this.variantOf(external);
     const model = this.models[variant] ?? this.models.champion;
     if (model === undefined) {
-      if (this.baseline !== undefined) return { model: this.baseline, variant: BASELINE };
-      throw notLoaded(this.lastProblem);
+      const baseline = this.follower.baseline;
+      if (baseline !== undefined) return { model: baseline, variant: BASELINE };
+      throw notLoaded(this.follower.lastProblem);
     }
     return { model, variant: model === this.models.champion ? 'champion' : variant };
   }
@@ -384,9 +160,7 @@ export class ServingService {
     const external = request.externalId === undefined ? request.userId : request.externalId;
     const { model, variant } = this.modelFor(request.userId, external);
     // The baseline stands in for the champion: its traffic is the champion arm's.
-    const stats = this.stats[variant === BASELINE ? 'champion' : variant];
-    stats.requests++;
-    if (external !== null && stats.users.size < 1_000_000) stats.users.add(external);
+    this.traffic.countRequest(variant === BASELINE ? 'champion' : variant, external);
     const key = `${variant}:${model.version.version}:${request.userId}:${this.histories.generation(request.userId)}:${request.k}:${request.excludeSeen}:${request.genres?.join('|') ?? ''}`;
     const labels = { model: model.name, version: model.version.version, variant };
     this.metrics?.predictions.inc(labels);
@@ -446,8 +220,9 @@ export class ServingService {
   }
 
   similar(movieId: number, k: number) {
-    const model = this.models.champion ?? this.baseline;
-    if (model === undefined) throw notLoaded(this.lastProblem);
+    const baseline = this.follower.baseline;
+    const model = this.models.champion ?? baseline;
+    if (model === undefined) throw notLoaded(this.follower.lastProblem);
     const scores = model.similar(movieId);
     if (scores === undefined) {
       throw new NotFoundError(
@@ -460,7 +235,7 @@ export class ServingService {
       movie_id: movieId,
       similar: ranked.map(({ movieId: id, score }) => ({ ...this.details(id), score })),
       count: ranked.length,
-      model: servedBy(model, model === this.baseline ? BASELINE : 'champion'),
+      model: servedBy(model, model === baseline ? BASELINE : 'champion'),
     };
   }
 
@@ -503,15 +278,10 @@ export class ServingService {
       model_name: model?.name ?? this.config.modelName,
       model_version: model?.version.version ?? '',
     };
-    const stored = await this.context.db
-      .insertInto('feedback')
-      .values(row)
-      .returning('created_at')
-      .executeTakeFirstOrThrow();
+    const stored = await insertFeedback(this.context.db, row);
     this.histories.record(userId, input.movieId, input.type, input.rating);
     this.metrics?.feedback.inc({ type: input.type, variant });
-    const counts = this.stats[variant].feedback;
-    counts[input.type] = (counts[input.type] ?? 0) + 1;
+    this.traffic.countFeedback(variant, input.type);
     return {
       ...row,
       user_id: input.user,
@@ -529,25 +299,13 @@ export class ServingService {
    */
   async retractFeedback(user: ExternalUserId, feedbackId: string) {
     const userId = await this.userKey(user);
-    const row =
-      userId === UNKNOWN_USER_KEY
-        ? undefined
-        : await this.context.db
-            .deleteFrom('feedback')
-            .where('feedback_id', '=', feedbackId)
-            .where('user_id', '=', userId)
-            .returningAll()
-            .executeTakeFirst();
-    if (row === undefined)
+    const deleted =
+      userId === UNKNOWN_USER_KEY ? undefined : await deleteFeedback(this.context.db, userId, feedbackId);
+    if (deleted === undefined)
       throw new NotFoundError(`user ${String(user)} has no feedback ${feedbackId}`, {
         field: 'params.feedback_id',
       });
-    const standing = await this.context.db
-      .selectFrom('feedback')
-      .select(['movie_id', 'interaction_type', 'rating'])
-      .where('user_id', '=', userId)
-      .orderBy('created_at')
-      .execute();
+    const { row, standing } = deleted;
     this.histories.replay(userId, standing);
     return { ...row, user_id: user, retracted_at: new Date(), status: 'retracted' as const };
   }
@@ -557,23 +315,12 @@ export class ServingService {
    * (newest first) with each user's own id.
    */
   async movieAudience(movieId: number, limit: number) {
-    const rows = await this.context.db
-      .selectFrom('feedback')
-      .select(['user_id', 'interaction_type', 'rating', 'created_at'])
-      .where('movie_id', '=', movieId)
-      .orderBy('created_at', 'desc')
-      .limit(limit)
-      .execute();
-    const total = await this.context.db
-      .selectFrom('feedback')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('movie_id', '=', movieId)
-      .executeTakeFirstOrThrow();
+    const { rows, total } = await feedbackOnMovie(this.context.db, movieId, limit);
     const external = await this.users.externalIds(rows.map((row) => row.user_id));
     return {
       movie_id: movieId,
       watches_in_log: this.histories.watchers.get(movieId) ?? 0,
-      feedback_count: Number(total.n),
+      feedback_count: total,
       feedback: rows.map((row) => ({ ...row, user_id: external.get(row.user_id) ?? row.user_id })),
     };
   }
@@ -581,22 +328,10 @@ export class ServingService {
   async feedbackHistory(user: ExternalUserId, limit: number) {
     const userId = await this.userKey(user);
     if (userId === UNKNOWN_USER_KEY) return { user_id: user, feedback_count: 0, feedback_history: [] };
-    const rows = await this.context.db
-      .selectFrom('feedback')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .orderBy('created_at', 'desc')
-      .orderBy('feedback_id')
-      .limit(limit)
-      .execute();
-    const total = await this.context.db
-      .selectFrom('feedback')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('user_id', '=', userId)
-      .executeTakeFirstOrThrow();
+    const { rows, total } = await feedbackOfUser(this.context.db, userId, limit);
     return {
       user_id: user,
-      feedback_count: Number(total.n),
+      feedback_count: total,
       feedback_history: rows.map((row) => ({ ...row, user_id: user })),
     };
   }
@@ -626,7 +361,7 @@ export class ServingService {
       challenger: describe(this.models.challenger),
       challenger_percent: this.config.challengerPercent,
       status: this.models.champion === undefined ? 'not_loaded' : 'loaded',
-      detail: this.models.champion === undefined ? this.lastProblem : null,
+      detail: this.models.champion === undefined ? this.follower.lastProblem : null,
       catalogue_size: this.catalogue?.size ?? 0,
       cache:
         this.cache === undefined
@@ -637,30 +372,7 @@ export class ServingService {
 
   /** Per-variant traffic and online feedback since the process started. */
   abReport() {
-    const variant = (name: Variant) => {
-      const model = this.models[name];
-      const stats = this.stats[name];
-      const feedback = Object.values(stats.feedback).reduce((sum, count) => sum + count, 0);
-      const likes = (stats.feedback.like ?? 0) + (stats.feedback.watch ?? 0) + (stats.feedback.click ?? 0);
-      return {
-        variant: name,
-        model:
-          model === undefined
-            ? null
-            : { name: model.name, version: model.version.version, algorithm: model.algorithm },
-        requests: stats.requests,
-        users: stats.users.size,
-        feedback: { total: feedback, ...stats.feedback },
-        feedback_rate: stats.requests === 0 ? 0 : feedback / stats.requests,
-        positive_rate: feedback === 0 ? 0 : likes / feedback,
-      };
-    };
-    return {
-      enabled: this.models.challenger !== undefined && this.config.challengerPercent > 0,
-      challenger_percent: this.config.challengerPercent,
-      assignment: 'sticky: FNV-1a hash of user_id mod 100',
-      variants: [variant('champion'), variant('challenger')],
-    };
+    return this.traffic.report(this.models, this.config.challengerPercent);
   }
 
   /** Whether a champion is loaded (what `/ready` reports). */
@@ -681,22 +393,8 @@ export class ServingService {
   }
 }
 
-function emptyStats(): VariantStats {
-  return { requests: 0, users: new Set(), feedback: {} };
-}
-
 function servedBy(model: ServedModel, variant: ServedBy['variant']): ServedBy {
   return { name: model.name, version: model.version.version, variant, algorithm: model.algorithm };
-}
-
-/** 0–99 from the user id: FNV-1a over its characters, so the split is stable across restarts and replicas. */
-export function bucketOf(user: ExternalUserId): number {
-  let hash = 0x811c9dc5;
-  for (const char of String(user)) {
-    hash ^= char.charCodeAt(0);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % 100;
 }
 
 function notLoaded(problem: string): MlopsError {

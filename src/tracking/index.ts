@@ -33,35 +33,19 @@ export {
   parseLoggedModelStatus,
   setLoggedModelTags,
 } from './logged-model-store.js';
+export { type ModelVersion, type RegisteredModel, STAGES, type Stage } from './model-registry.js';
 export {
   createModelVersion,
-  createRegisteredModel,
-  deleteAlias,
   deleteModelVersion,
   deleteModelVersionTag,
-  deleteRegisteredModel,
-  deleteRegisteredModelTag,
   getLatestVersions,
   getModelVersion,
-  getRegisteredModel,
-  getVersionByAlias,
   listModelVersions,
-  listTransitions,
-  type ModelVersion,
-  type RegisteredModel,
-  renameRegisteredModel,
-  STAGES,
-  type Stage,
   searchModelVersions,
-  searchRegisteredModels,
-  setAlias,
   setModelVersionTag,
-  setRegisteredModelTag,
-  transitionStage,
   updateModelVersion,
-  updateRegisteredModel,
   versionsWithRuns,
-} from './model-registry.js';
+} from './model-version-store.js';
 export {
   abortProxiedUpload,
   completeProxiedUpload,
@@ -82,24 +66,39 @@ export {
   rollback,
   type Threshold,
 } from './promotion-policy.js';
+export {
+  createRegisteredModel,
+  deleteRegisteredModel,
+  deleteRegisteredModelTag,
+  getRegisteredModel,
+  renameRegisteredModel,
+  searchRegisteredModels,
+  setRegisteredModelTag,
+  updateRegisteredModel,
+} from './registered-model-store.js';
 export { type DatasetInput, getRunIo, logRunInputs, logRunOutputs, type RunIo } from './run-io-store.js';
+export { deleteRunTag, getMetricHistory, logBatch } from './run-logging.js';
+export { searchRuns } from './run-search.js';
 export {
   BATCH_LIMITS,
   createRun,
-  deleteRunTag,
   failInterruptedTrainingRuns,
-  getMetricHistory,
   getRun,
   type KeyValue,
-  logBatch,
   type Metric,
   RUN_STATUSES,
   type Run,
   type RunInfo,
   type RunStatus,
-  searchRuns,
   setRunLifecycle,
   updateRun,
 } from './run-store.js';
 export { parseRunFilter } from './search-runs-filter.js';
+export {
+  deleteAlias,
+  getVersionByAlias,
+  listTransitions,
+  setAlias,
+  transitionStage,
+} from './stage-alias-store.js';
 export { ActiveRun, Tracker, type TrackerDependencies } from './tracker.js';

@@ -1,13 +1,9 @@
 import type { MetadataDb } from '../storage/index.js';
-import {
-  getModelVersion,
-  getRegisteredModel,
-  listTransitions,
-  type ModelVersion,
-  setAlias,
-  transitionStage,
-} from './model-registry.js';
+import type { ModelVersion } from './model-registry.js';
+import { getModelVersion } from './model-version-store.js';
+import { getRegisteredModel } from './registered-model-store.js';
 import { getRun } from './run-store.js';
+import { listTransitions, setAlias, transitionStage } from './stage-alias-store.js';
 import { invalid } from './tracking-errors.js';
 
 export const CHAMPION = 'champion';

@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { ArtifactStore, MetadataDb } from '../storage/index.js';
 import { proxyPathOf, putProxiedArtifact } from './artifact-proxy.js';
 import { createExperiment, getExperimentByName } from './experiment-store.js';
-import { createRun, getRun, logBatch, type Run, type RunStatus, updateRun } from './run-store.js';
+import { logBatch } from './run-logging.js';
+import { createRun, getRun, type Run, type RunStatus, updateRun } from './run-store.js';
 
 export interface TrackerDependencies {
   db: MetadataDb;
