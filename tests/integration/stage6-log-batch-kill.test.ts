@@ -40,7 +40,9 @@ describe('log_batch and a killed server', () => {
         if (answer === undefined) return;
       }
     })();
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Kill once a few batches went through (a fixed wait is too short on a busy machine).
+    for (const deadline = Date.now() + 60_000; sent < 4 && Date.now() < deadline; )
+      await new Promise((resolve) => setTimeout(resolve, 50));
     first.child.kill('SIGKILL');
     await first.exited;
     await sender;
