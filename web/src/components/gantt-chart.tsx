@@ -1,17 +1,19 @@
 import type { TaskInstance } from '../api/client';
 import { formatDuration } from './pipeline-grid';
 import { formatClockWithZone } from './time';
+import { useWidth } from './use-width';
 
-const WIDTH = 640;
+/** Widest the task-name column gets; on a phone it takes at most a third of the width. */
 const LABEL = 150;
 const ROW = 26;
 const AXIS = 24;
 
 /**
  * Airflow's Gantt view of one run: one bar per task attempt on a shared time axis, from its start to its
- * end (to now while it runs), coloured by state. Scales to its container (no page wider than a phone).
+ * end (to now while it runs), coloured by state. Drawn at its box's width (no page wider than a phone).
  */
 export function GanttChart({ instances, now = Date.now() }: { instances: TaskInstance[]; now?: number }) {
+  const [drawing, width] = useWidth();
   const started = instances.filter((task) => task.start_date !== null);
   if (started.length === 0) return <p className="muted small">No task has started in this run yet.</p>;
   const startOf = (task: TaskInstance) => Date.parse(task.start_date as string);
@@ -19,8 +21,9 @@ export function GanttChart({ instances, now = Date.now() }: { instances: TaskIns
   const first = Math.min(...started.map(startOf));
   const last = Math.max(first + 1000, ...started.map(endOf));
   const span = last - first;
-  const plot = WIDTH - LABEL - 10;
-  const x = (time: number) => LABEL + ((time - first) / span) * plot;
+  const label = Math.min(LABEL, Math.round(width / 3));
+  const plot = width - label - 10;
+  const x = (time: number) => label + ((time - first) / span) * plot;
   const height = AXIS + instances.length * ROW + 4;
   const ticks = [0, 1 / 3, 2 / 3, 1].map((share) => first + share * span);
   return (
@@ -29,8 +32,9 @@ export function GanttChart({ instances, now = Date.now() }: { instances: TaskIns
         From {formatClockWithZone(first)}, {formatDuration(span / 1000)} in all
       </p>
       <svg
+        ref={drawing}
         className="gantt"
-        viewBox={`0 0 ${WIDTH} ${height}`}
+        viewBox={`0 0 ${width} ${height}`}
         width="100%"
         preserveAspectRatio="xMinYMin meet"
         role="img"

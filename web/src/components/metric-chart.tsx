@@ -1,32 +1,12 @@
-import { type RefObject, useLayoutEffect, useRef, useState } from 'react';
 import type { MetricPoint } from '../api/client';
 import { formatTick, linearScale, niceTicks, type Point, paddedExtent, smooth } from './svg-chart';
 import { formatClock, localZoneName } from './time';
+import { useWidth } from './use-width';
 
 export type XAxis = 'step' | 'time';
 
-/** Until the figure is measured; then the drawing is as wide as its box, so labels keep their size. */
-const DEFAULT_WIDTH = 640;
 const HEIGHT = 240;
 const MARGIN = { top: 12, right: 16, bottom: 36, left: 64 };
-/** The width of the element in CSS pixels, followed as it resizes. */
-function useWidth(ref: RefObject<Element | null>): number {
-  const [width, setWidth] = useState(DEFAULT_WIDTH);
-  useLayoutEffect(() => {
-    const element = ref.current;
-    if (element === null) return;
-    const measure = () => {
-      const measured = Math.round(element.getBoundingClientRect().width);
-      if (measured > 0) setWidth(measured);
-    };
-    measure();
-    const observer = new ResizeObserver(measure);
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, [ref]);
-  return width;
-}
-
 /** Above this many points the dots are left out; the line alone reads better. */
 const MAX_DOTS = 300;
 
@@ -42,8 +22,7 @@ export function MetricChart(props: {
   isLogScale: boolean;
 }) {
   const { points, xAxis, smoothing, isLogScale } = props;
-  const drawing = useRef<SVGSVGElement>(null);
-  const width = useWidth(drawing);
+  const [drawing, width] = useWidth();
   const kept = points
     .filter((point) => !isLogScale || point.value > 0)
     .map((point, order) => ({
@@ -134,8 +113,7 @@ export function ScatterPlot(props: {
   yLabel: string;
   points: { label: string; x: number; y: number }[];
 }) {
-  const drawing = useRef<SVGSVGElement>(null);
-  const width = useWidth(drawing);
+  const [drawing, width] = useWidth();
   const [xMin, xMax] = paddedExtent(props.points.map((p) => p.x));
   const [yMin, yMax] = paddedExtent(props.points.map((p) => p.y));
   const x = linearScale(xMin, xMax, MARGIN.left, width - MARGIN.right);
