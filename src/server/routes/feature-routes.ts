@@ -13,9 +13,16 @@ import {
 } from '../../features/index.js';
 import { UNKNOWN_USER_KEY, userIdSchema } from '../../identity/index.js';
 import type { Platform } from '../../platform/index.js';
+import {
+  EntityFeatureBatch,
+  EntityFeatures,
+  FeatureRegistry,
+  FeatureStatus,
+  FeatureViewDetail,
+} from '../schemas/feature-api.js';
+import { withErrors } from '../schemas/wire.js';
 
 const reference = z.string().min(1).max(200);
-const status = z.enum(['PRESENT', 'NULL_VALUE', 'NOT_FOUND', 'OUTSIDE_MAX_AGE', 'INVALID']);
 // Entity values are checked against their entity's key type by the feature store, naming the index.
 const entityColumn = z.array(z.unknown()).max(100_000, { error: 'at most 100000 values per entity column' });
 
@@ -61,17 +68,10 @@ const OnlineResponse = z.object({
   results: z.array(
     z.object({
       values: z.array(z.unknown()),
-      statuses: z.array(status),
+      statuses: z.array(FeatureStatus),
       event_timestamps: z.array(z.string()),
     }),
   ),
-});
-
-const EntityFeatures = z.object({
-  entity_id: z.union([z.number(), z.string()]),
-  found: z.boolean(),
-  features: z.record(z.string(), z.unknown()),
-  statuses: z.record(z.string(), status),
 });
 
 // The answers are built by the feature store in exactly this shape: checking each of up to 100,000 values
@@ -221,14 +221,7 @@ export function featureRoutes(
             features: z.array(reference).max(1000).optional(),
             entity_type: z.string().min(1).max(64).default('movie'),
           }),
-          response: {
-            200: z.object({
-              entity_type: z.string(),
-              feature_names: z.array(z.string()),
-              results: z.array(EntityFeatures),
-              count: z.number().int(),
-            }),
-          },
+          response: { 200: EntityFeatureBatch },
         },
       },
       async (request) => {
@@ -256,7 +249,7 @@ export function featureRoutes(
             'Online features of one movie or user, e.g. /api/v1/features/movie/123 (the reference API)',
           params: z.object({ entity_type: z.string().min(1).max(64), entity_id: z.string().min(1).max(200) }),
           querystring: z.object({ features: featureList }),
-          response: { 200: EntityFeatures.extend({ entity_type: z.string() }) },
+          response: withErrors({ 200: EntityFeatures }),
         },
       },
       async (request) => {
@@ -394,6 +387,7 @@ export function featureRoutes(
           tags: ['features'],
           summary:
             'Applied entities, feature views, on-demand views and services, with each view’s latest build',
+          response: withErrors({ 200: FeatureRegistry }),
         },
       },
       async () => {
@@ -444,6 +438,7 @@ export function featureRoutes(
           summary:
             'One feature view: its versions, builds with statistics and validation, and materialization',
           params: z.object({ name: z.string().min(1).max(64) }),
+          response: withErrors({ 200: FeatureViewDetail }),
         },
       },
       async (request) => {
