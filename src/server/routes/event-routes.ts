@@ -18,6 +18,17 @@ import {
 import type { Platform } from '../../platform/index.js';
 import type { ServingService } from '../../serving/index.js';
 import { getRegisteredModel } from '../../tracking/index.js';
+import {
+  AutomationsReport,
+  DriftAccepted,
+  EventAccepted,
+  EventConsumers,
+  InteractionAccepted,
+  OverloadAccepted,
+  RecentEvents,
+  StreamTicket,
+} from '../schemas/event-api.js';
+import { withErrors } from '../schemas/wire.js';
 
 const BODY_LIMIT = 64 * 1024;
 const topic = z.enum(TOPICS).describe(`one of ${TOPICS.join(', ')}`);
@@ -27,7 +38,7 @@ const accepted = (event: PublishedEvent) => ({
   type: event.type,
   partition: event.partition,
   offset: event.offset,
-  status: 'accepted',
+  status: 'accepted' as const,
   timestamp: event.time,
 });
 /** The seed guide's overload report has no threshold for memory; this is ours (percent of memory in use). */
@@ -85,6 +96,7 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
             "Publish a user interaction on user-events; the personalisation automation applies it to the user's history and online features",
           // The event's own schema: what the route takes is exactly what the topic stores.
           body: EVENT_SCHEMAS['user-events']['user.interaction'],
+          response: withErrors({ 202: InteractionAccepted }),
         },
       },
       async (request, reply) => {
@@ -128,6 +140,7 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
               .describe("default: the model's champion version"),
             drift_type: driftAlert.shape.drift_type.default('data'),
           }),
+          response: withErrors({ 202: DriftAccepted }),
         },
       },
       async (request, reply) => {
@@ -173,6 +186,7 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
                 { error: 'give metric, value and threshold, or cpu_usage, memory_usage or response_time_ms' },
               ),
           ]),
+          response: withErrors({ 202: OverloadAccepted }),
         },
       },
       async (request, reply) => {
@@ -187,8 +201,10 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
             }),
           );
         const [first] = events;
+        // The body's schema asks for at least one reading, so there is always a first event.
+        if (first === undefined) throw new Error('an overload report without any reading');
         return reply.code(202).send({
-          ...(first === undefined ? {} : accepted(first)),
+          ...accepted(first),
           events: events.map(accepted),
           overloaded: readings.some((reading) => reading.value > reading.threshold),
         });
@@ -213,6 +229,7 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
               id: z.string().min(1).max(128).optional(),
             })
             .strict(),
+          response: withErrors({ 202: EventAccepted }),
         },
       },
       async (request, reply) => {
@@ -240,6 +257,7 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
             topic: topic.optional(),
             limit: z.coerce.number().int().min(1).max(1000).default(100),
           }),
+          response: withErrors({ 200: RecentEvents }),
         },
       },
       async (request) => {
@@ -268,13 +286,7 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
           tags: ['events'],
           summary:
             'A single-use ticket, valid 60 s, that opens the live stream once (GET /api/v1/events/stream?ticket=): browsers put it in the URL instead of their API token',
-          response: {
-            200: z.object({
-              ticket: z.string().nullable(),
-              expires_at: z.string(),
-              expires_in_seconds: z.number(),
-            }),
-          },
+          response: withErrors({ 200: StreamTicket }),
         },
       },
       async (request) => {
@@ -369,6 +381,7 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
         schema: {
           tags: ['events'],
           summary: "The automations' consumer groups and how far behind each is, per topic",
+          response: withErrors({ 200: EventConsumers }),
         },
       },
       async () => ({
@@ -388,6 +401,7 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
             automation: z.string().max(64).optional(),
             limit: z.coerce.number().int().min(1).max(1000).default(50),
           }),
+          response: withErrors({ 200: AutomationsReport }),
         },
       },
       async (request) => ({
