@@ -24,7 +24,7 @@ export function timeDelta(totalSeconds: number) {
   const days = Math.floor(totalSeconds / 86_400);
   const rest = totalSeconds - days * 86_400;
   const seconds = Math.floor(rest);
-  return { __type: 'TimeDelta', days, seconds, microseconds: Math.round((rest - seconds) * 1e6) };
+  return { __type: 'TimeDelta' as const, days, seconds, microseconds: Math.round((rest - seconds) * 1e6) };
 }
 
 /** A stable id for a task instance (v2 names them by UUID). */
@@ -138,6 +138,7 @@ const schedule = (summary: PipelineSummary) => summary.definition.schedule;
 /** v1 `DAG`. */
 export function dagV1(summary: PipelineSummary) {
   const { definition } = summary;
+  const cron = schedule(summary);
   return {
     dag_id: definition.id,
     dag_display_name: definition.id,
@@ -155,9 +156,8 @@ export function dagV1(summary: PipelineSummary) {
     file_token: definition.id,
     owners: ['mlops'],
     description: definition.description,
-    schedule_interval:
-      schedule(summary) === undefined ? null : { __type: 'CronExpression', value: schedule(summary) },
-    timetable_description: schedule(summary) ?? null,
+    schedule_interval: cron === undefined ? null : { __type: 'CronExpression' as const, value: cron },
+    timetable_description: cron ?? null,
     tags: (definition.tags ?? []).map((name) => ({ name })),
     max_active_tasks: 16,
     max_active_runs: definition.maxActiveRuns ?? 1,
@@ -180,7 +180,7 @@ function paramsV1(definition: PipelineSummary['definition']) {
   return Object.fromEntries(
     Object.entries(confParams(definition)).map(([name, param]) => [
       name,
-      { __class: 'airflow.models.param.Param', ...param },
+      { __class: 'airflow.models.param.Param' as const, ...param },
     ]),
   );
 }

@@ -3,6 +3,22 @@ import { z } from 'zod';
 import type { PipelineEngine, RunActions } from '../../pipelines/index.js';
 import { SERVICE_NAME, VERSION } from '../../version.js';
 import {
+  AirflowHealth,
+  AirflowVersion,
+  Dag,
+  DagDetails,
+  DagGrid,
+  DagList,
+  DagRun,
+  DagRunList,
+  DagTaskList,
+  TaskInstance,
+  TaskInstanceList,
+  TaskInstanceReference,
+  TaskInstanceReferences,
+  TaskLogs,
+} from '../schemas/pipeline-api.js';
+import {
   dagDetailV1,
   dagRunV1,
   dagV1,
@@ -86,6 +102,7 @@ export function pipelineRoutes(
             only_active: flag.default(true),
             paused: flag.optional(),
           }),
+          response: { 200: DagList },
         },
       },
       async (request) => {
@@ -106,7 +123,14 @@ export function pipelineRoutes(
 
     app.get(
       '/api/v1/dags/:dag_id',
-      { schema: { tags: ['pipelines'], summary: 'One pipeline', params: z.object({ dag_id: dagId }) } },
+      {
+        schema: {
+          tags: ['pipelines'],
+          summary: 'One pipeline',
+          params: z.object({ dag_id: dagId }),
+          response: { 200: Dag },
+        },
+      },
       async (request) => dagV1(await summaryOf(engine, request.params.dag_id)),
     );
 
@@ -117,6 +141,7 @@ export function pipelineRoutes(
           tags: ['pipelines'],
           summary: 'One pipeline with its settings (Airflow DAGDetail)',
           params: z.object({ dag_id: dagId }),
+          response: { 200: DagDetails },
         },
       },
       async (request) => dagDetailV1(await summaryOf(engine, request.params.dag_id)),
@@ -129,6 +154,7 @@ export function pipelineRoutes(
           tags: ['pipelines'],
           summary: "A pipeline's tasks and their dependencies",
           params: z.object({ dag_id: dagId }),
+          response: { 200: DagTaskList },
         },
       },
       async (request) => {
@@ -147,6 +173,7 @@ export function pipelineRoutes(
           params: z.object({ dag_id: dagId }),
           querystring: z.object({ update_mask: z.string().optional() }),
           body: z.object({ is_paused: z.boolean() }),
+          response: { 200: Dag },
         },
       },
       async (request) => {
@@ -163,6 +190,7 @@ export function pipelineRoutes(
           summary: 'Trigger a run with conf',
           params: z.object({ dag_id: dagId }),
           body: DagRunBody,
+          response: { 200: DagRun },
         },
       },
       async (request) => {
@@ -197,6 +225,7 @@ export function pipelineRoutes(
               ])
               .optional(),
           }),
+          response: { 200: DagRunList },
         },
       },
       async (request) => {
@@ -221,6 +250,7 @@ export function pipelineRoutes(
             "Not Airflow's REST API (its UI's grid data): the latest runs × tasks, each cell with state, tries and times",
           params: z.object({ dag_id: dagId }),
           querystring: z.object({ num_runs: z.coerce.number().int().min(1).max(100).default(25) }),
+          response: { 200: DagGrid },
         },
       },
       async (request) => {
@@ -244,7 +274,7 @@ export function pipelineRoutes(
 
     app.get(
       '/api/v1/dags/:dag_id/dagRuns/:dag_run_id',
-      { schema: { tags: ['pipelines'], summary: 'One run', params: RunParams } },
+      { schema: { tags: ['pipelines'], summary: 'One run', params: RunParams, response: { 200: DagRun } } },
       async (request) => dagRunV1(await runOf(engine, request.params.dag_id, request.params.dag_run_id)),
     );
 
@@ -256,6 +286,7 @@ export function pipelineRoutes(
           summary: 'Mark a run success or failed (its unfinished tasks with it), or queue it again',
           params: RunParams,
           body: z.object({ state: z.enum(['success', 'failed', 'queued']) }),
+          response: { 200: DagRun },
         },
       },
       async (request) => {
@@ -288,6 +319,7 @@ export function pipelineRoutes(
           summary: 'Clear every task of a run so it runs again (dry_run, the default, only lists them)',
           params: RunParams,
           body: z.object({ dry_run: z.boolean().default(true) }),
+          response: { 200: z.union([TaskInstanceList, DagRun]) },
         },
       },
       async (request) => {
@@ -313,6 +345,7 @@ export function pipelineRoutes(
           summary: 'Clear task instances so they run again (dry_run, the default, only lists them)',
           params: z.object({ dag_id: dagId }),
           body: ClearTaskInstancesBody,
+          response: { 200: TaskInstanceReferences },
         },
       },
       async (request) => {
@@ -348,6 +381,7 @@ export function pipelineRoutes(
           tags: ['pipelines'],
           summary: "A run's task instances with state, tries, times and outputs",
           params: RunParams,
+          response: { 200: TaskInstanceList },
         },
       },
       async (request) => {
@@ -362,7 +396,14 @@ export function pipelineRoutes(
 
     app.get(
       '/api/v1/dags/:dag_id/dagRuns/:dag_run_id/taskInstances/:task_id',
-      { schema: { tags: ['pipelines'], summary: 'One task instance', params: TaskParams } },
+      {
+        schema: {
+          tags: ['pipelines'],
+          summary: 'One task instance',
+          params: TaskParams,
+          response: { 200: TaskInstance },
+        },
+      },
       async (request) => {
         const { run, task } = await taskOf(engine, request.params);
         return taskInstanceV1(task, run, executor);
@@ -377,6 +418,7 @@ export function pipelineRoutes(
           summary: 'Mark a task instance success or failed (dry_run, the default, changes nothing)',
           params: TaskParams,
           body: z.object({ dry_run: z.boolean().default(true), new_state: z.enum(['success', 'failed']) }),
+          response: { 200: TaskInstanceReference },
         },
       },
       async (request) => {
@@ -401,6 +443,7 @@ export function pipelineRoutes(
             map_index: z.coerce.number().int().optional(),
             token: z.string().optional(),
           }),
+          response: { 200: TaskLogs },
         },
       },
       async (request) => {
@@ -418,13 +461,25 @@ export function pipelineRoutes(
 
     app.get(
       '/api/v1/health',
-      { schema: { tags: ['pipelines'], summary: "Airflow's health: metadata database and scheduler" } },
+      {
+        schema: {
+          tags: ['pipelines'],
+          summary: "Airflow's health: metadata database and scheduler",
+          response: { 200: AirflowHealth },
+        },
+      },
       async () => healthInfo(actions),
     );
 
     app.get(
       '/api/v1/version',
-      { schema: { tags: ['pipelines'], summary: 'The server version (ours, not an Airflow release)' } },
+      {
+        schema: {
+          tags: ['pipelines'],
+          summary: 'The server version (ours, not an Airflow release)',
+          response: { 200: AirflowVersion },
+        },
+      },
       async () => ({ version: VERSION, git_version: SERVICE_NAME }),
     );
   };
