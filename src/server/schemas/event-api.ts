@@ -67,6 +67,25 @@ export const OverloadAccepted = EventAccepted.extend({
 });
 export type OverloadAccepted = z.input<typeof OverloadAccepted>;
 
+/** `POST /api/v1/trigger/model-drift`, as the web UI sends it (the route takes more: see its schema). */
+export const DriftTrigger = z.object({
+  model_name: z.string(),
+  model_version: z.string(),
+  drift_score: z.number(),
+  threshold: z.number(),
+  drift_type: z.enum(['data', 'prediction', 'concept', 'feature']),
+});
+export type DriftTrigger = z.input<typeof DriftTrigger>;
+
+/** `POST /api/v1/trigger/system-overload` with one metric, as the web UI sends it. */
+export const OverloadTrigger = z.object({
+  service_name: z.string(),
+  metric: z.enum(['cpu', 'latency', 'queue_depth', 'memory', 'error_rate']),
+  value: z.number(),
+  threshold: z.number(),
+});
+export type OverloadTrigger = z.input<typeof OverloadTrigger>;
+
 export const StreamTicket = z.object({
   /** Null when tokens are off: the stream needs no ticket. */
   ticket: z.string().nullable(),

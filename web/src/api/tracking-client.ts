@@ -2,7 +2,66 @@
  * The tracking calls of the run, runs, compare and model version pages: MLflow REST routes under
  * `/api/2.0/mlflow`. Types mirror the zod schemas of src/server/routes/mlflow-*.ts.
  */
-import { ApiError, getBlob, getJson, postJson, type RunSummary, storedToken } from './client';
+import { ApiError, getBlob, getJson, postJson, storedToken } from './http';
+
+export interface Experiment {
+  experiment_id: string;
+  name: string;
+}
+
+export interface RunSummary {
+  info: {
+    run_id: string;
+    run_name: string;
+    experiment_id: string;
+    status: string;
+    start_time: number;
+    end_time?: number;
+    artifact_uri: string;
+  };
+  data: {
+    params?: { key: string; value: string }[];
+    metrics?: { key: string; value: number; step: number }[];
+    tags?: { key: string; value: string }[];
+  };
+  /** What the run read: datasets (`mlflow.log_input`) and MLflow 3 logged models. */
+  inputs?: {
+    dataset_inputs?: {
+      tags?: { key: string; value: string }[];
+      dataset: { name: string; digest: string; source_type: string; source: string; schema?: string };
+    }[];
+    model_inputs?: { model_id: string }[];
+  };
+  /** The MLflow 3 logged models the run produced. */
+  outputs?: { model_outputs?: { model_id: string; step: number }[] };
+}
+
+export interface MetricPoint {
+  key: string;
+  value: number;
+  step: number;
+  timestamp: number;
+}
+
+export const fetchExperiments = () =>
+  getJson<{ experiments?: Experiment[] }>('/api/2.0/mlflow/experiments/search?max_results=1000');
+export const searchRuns = (experimentIds: string[], filter: string) =>
+  postJson<{ runs?: RunSummary[] }>('/api/2.0/mlflow/runs/search', {
+    experiment_ids: experimentIds,
+    filter,
+    max_results: 200,
+    order_by: ['attributes.start_time DESC'],
+  });
+export const fetchRun = (runId: string) =>
+  getJson<{ run: RunSummary }>(`/api/2.0/mlflow/runs/get?run_id=${encodeURIComponent(runId)}`);
+export const fetchMetricHistory = (runId: string, key: string) =>
+  getJson<{ metrics?: MetricPoint[] }>(
+    `/api/2.0/mlflow/metrics/get-history?run_id=${encodeURIComponent(runId)}&metric_key=${encodeURIComponent(key)}&max_results=25000`,
+  );
+export const fetchArtifacts = (runId: string, path: string) =>
+  getJson<{ files?: { path: string; is_dir: boolean; file_size?: number }[] }>(
+    `/api/2.0/mlflow/artifacts/list?run_id=${encodeURIComponent(runId)}&path=${encodeURIComponent(path)}`,
+  );
 
 const MLFLOW = '/api/2.0/mlflow';
 const query = (values: Record<string, string>) => new URLSearchParams(values).toString();
