@@ -26,6 +26,17 @@ import {
   updateRun,
   type ViewType,
 } from '../../tracking/index.js';
+import {
+  ArtifactList,
+  Empty,
+  ExperimentAnswer,
+  ExperimentId,
+  ExperimentSearch,
+  MetricHistory,
+  RunAnswer,
+  RunInfoAnswer,
+  RunSearch,
+} from '../schemas/mlflow-api.js';
 import { setMlflowErrorHandling } from './mlflow-errors.js';
 import { int64 } from './wire-numbers.js';
 
@@ -79,23 +90,30 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
         summary,
         hide,
       });
-      const get = <T extends z.ZodType>(
+      // Each handler is checked against its response schema by these signatures.
+      const get = <T extends z.ZodType, R extends z.ZodType>(
         path: string,
         input: T,
         summary: string,
-        handler: (input: z.infer<T>) => Promise<unknown>,
+        response: R,
+        handler: (input: z.infer<T>) => Promise<z.output<R>>,
       ) =>
-        app.get(`${prefix}/${path}`, { schema: schema(input, 'querystring', summary) }, async (request) =>
-          handler(request.query as z.infer<T>),
+        app.get(
+          `${prefix}/${path}`,
+          { schema: { ...schema(input, 'querystring', summary), response: { 200: response as z.ZodType } } },
+          async (request) => (await handler(request.query as z.infer<T>)) as unknown,
         );
-      const post = <T extends z.ZodType>(
+      const post = <T extends z.ZodType, R extends z.ZodType>(
         path: string,
         input: T,
         summary: string,
-        handler: (input: z.infer<T>) => Promise<unknown>,
+        response: R,
+        handler: (input: z.infer<T>) => Promise<z.output<R>>,
       ) =>
-        app.post(`${prefix}/${path}`, { schema: schema(input, 'body', summary) }, async (request) =>
-          handler(request.body as z.infer<T>),
+        app.post(
+          `${prefix}/${path}`,
+          { schema: { ...schema(input, 'body', summary), response: { 200: response as z.ZodType } } },
+          async (request) => (await handler(request.body as z.infer<T>)) as unknown,
         );
 
       post(
@@ -106,6 +124,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
           tags: z.array(keyValue).optional(),
         }),
         'Create an experiment',
+        ExperimentId,
         async (body) => ({
           experiment_id: await createExperiment(db, {
             name: body.name,
@@ -118,6 +137,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
         'experiments/get',
         z.object({ experiment_id: z.string() }),
         'Get an experiment by id',
+        ExperimentAnswer,
         async (query) => ({
           experiment: await getExperiment(db, query.experiment_id),
         }),
@@ -126,6 +146,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
         'experiments/get-by-name',
         z.object({ experiment_name: z.string() }),
         'Get an experiment by name',
+        ExperimentAnswer,
         async (query) => ({
           experiment: await getExperimentByName(db, query.experiment_name),
         }),
@@ -147,12 +168,25 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
         });
         return { experiments, ...(nextPageToken ? { next_page_token: nextPageToken } : {}) };
       };
-      post('experiments/search', searchExperimentsInput, 'Search experiments', doSearchExperiments);
-      get('experiments/search', searchExperimentsInput, 'Search experiments', doSearchExperiments);
+      post(
+        'experiments/search',
+        searchExperimentsInput,
+        'Search experiments',
+        ExperimentSearch,
+        doSearchExperiments,
+      );
+      get(
+        'experiments/search',
+        searchExperimentsInput,
+        'Search experiments',
+        ExperimentSearch,
+        doSearchExperiments,
+      );
       post(
         'experiments/update',
         z.object({ experiment_id: z.string(), new_name: z.string() }),
         'Rename an experiment',
+        Empty,
         async (body) => {
           await renameExperiment(db, body.experiment_id, body.new_name);
           return {};
@@ -162,6 +196,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
         'experiments/delete',
         z.object({ experiment_id: z.string() }),
         'Delete an experiment and its runs',
+        Empty,
         async (body) => {
           await setExperimentLifecycle(db, body.experiment_id, 'deleted');
           return {};
@@ -171,6 +206,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
         'experiments/restore',
         z.object({ experiment_id: z.string() }),
         'Restore a deleted experiment',
+        Empty,
         async (body) => {
           await setExperimentLifecycle(db, body.experiment_id, 'active');
           return {};
@@ -180,6 +216,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
         'experiments/set-experiment-tag',
         z.object({ experiment_id: z.string(), key: z.string(), value: z.string() }),
         'Set an experiment tag',
+        Empty,
         async (body) => {
           await setExperimentTag(db, body.experiment_id, body.key, body.value);
           return {};
@@ -196,6 +233,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
           tags: z.array(keyValue).optional(),
         }),
         'Create a run',
+        RunAnswer,
         async (body) => ({
           run: serializeRun(
             await createRun(db, {
@@ -208,9 +246,15 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
           ),
         }),
       );
-      get('runs/get', runId, 'Get a run with its latest metrics, params and tags', async (query) => ({
-        run: serializeRun(await getRun(db, idOf(query))),
-      }));
+      get(
+        'runs/get',
+        runId,
+        'Get a run with its latest metrics, params and tags',
+        RunAnswer,
+        async (query) => ({
+          run: serializeRun(await getRun(db, idOf(query))),
+        }),
+      );
       post(
         'runs/update',
         z.intersection(
@@ -222,6 +266,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
           }),
         ),
         'Update a run: status, end time, name',
+        RunInfoAnswer,
         async (body) => ({
           run_info: await updateRun(db, idOf(body), {
             ...(body.status ? { status: body.status as (typeof RUN_STATUSES)[number] } : {}),
@@ -230,11 +275,11 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
           }),
         }),
       );
-      post('runs/delete', runId, 'Delete a run', async (body) => {
+      post('runs/delete', runId, 'Delete a run', Empty, async (body) => {
         await setRunLifecycle(db, idOf(body), 'deleted');
         return {};
       });
-      post('runs/restore', runId, 'Restore a deleted run', async (body) => {
+      post('runs/restore', runId, 'Restore a deleted run', Empty, async (body) => {
         await setRunLifecycle(db, idOf(body), 'active');
         return {};
       });
@@ -249,6 +294,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
           page_token: z.string().optional(),
         }),
         'Search runs with an MLflow filter string',
+        RunSearch,
         async (body) => {
           const { runs, nextPageToken } = await searchRuns(db, {
             experimentIds: body.experiment_ids ?? [],
@@ -264,17 +310,17 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
           };
         },
       );
-      post('runs/log-metric', z.intersection(runId, metric), 'Log one metric point', async (body) => {
+      post('runs/log-metric', z.intersection(runId, metric), 'Log one metric point', Empty, async (body) => {
         await logMetricsWithModels(db, idOf(body), [body], (metrics) =>
           logBatch(db, idOf(body), { metrics }),
         );
         return {};
       });
-      post('runs/log-parameter', z.intersection(runId, keyValue), 'Log a parameter', async (body) => {
+      post('runs/log-parameter', z.intersection(runId, keyValue), 'Log a parameter', Empty, async (body) => {
         await logBatch(db, idOf(body), { params: [{ key: body.key, value: body.value }] });
         return {};
       });
-      post('runs/set-tag', z.intersection(runId, keyValue), 'Set a run tag', async (body) => {
+      post('runs/set-tag', z.intersection(runId, keyValue), 'Set a run tag', Empty, async (body) => {
         await logBatch(db, idOf(body), { tags: [{ key: body.key, value: body.value }] });
         return {};
       });
@@ -282,6 +328,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
         'runs/delete-tag',
         z.intersection(runId, z.object({ key: z.string() })),
         'Delete a run tag',
+        Empty,
         async (body) => {
           await deleteRunTag(db, idOf(body), body.key);
           return {};
@@ -298,6 +345,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
           }),
         ),
         'Log metrics, params and tags at once (all or nothing)',
+        Empty,
         async (body) => {
           await logMetricsWithModels(db, idOf(body), body.metrics ?? [], (metrics) =>
             logBatch(db, idOf(body), { metrics, params: body.params ?? [], tags: body.tags ?? [] }),
@@ -315,6 +363,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
           max_results: int64.pipe(z.number().min(1).max(100_000)).optional(),
         }),
         'Every logged point of one metric',
+        MetricHistory,
         async (query) => {
           const { metrics, nextPageToken } = await getMetricHistory(db, idOf(query), query.metric_key, {
             ...(query.max_results ? { maxResults: query.max_results } : {}),
@@ -335,6 +384,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
           page_token: z.string().optional(),
         }),
         "List a run's artifacts (one directory level)",
+        ArtifactList,
         async (query) => {
           const run = await getRun(db, idOf(query));
           const root = proxyPathOf(run.info.artifact_uri);
