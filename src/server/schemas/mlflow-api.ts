@@ -9,6 +9,7 @@ import { Experiment, ModelVersion, RegisteredModelSummary } from './registry-api
 
 export { Experiment, ModelVersion };
 export const RegisteredModel = RegisteredModelSummary;
+export type RegisteredModel = z.input<typeof RegisteredModel>;
 
 /** An answer with nothing in it (`{}`): what MLflow's setters and deletes return. */
 export const Empty = z.object({});

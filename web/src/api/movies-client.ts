@@ -1,4 +1,8 @@
-import type { MovieAudience, SimilarMovies } from '../../../src/server/schemas/serving-api';
+import type {
+  FeedbackRetracted,
+  MovieAudience,
+  SimilarMovies,
+} from '../../../src/server/schemas/serving-api';
 import type { Movie } from './catalogue-client';
 import { type EntityFeatures, fetchEntityFeatures } from './features-client';
 import { getJson, storedToken } from './http';
@@ -17,7 +21,7 @@ export const fetchMovieFeatures = (movieId: number): Promise<EntityFeatures> =>
  * Undoes one feedback: it stops counting at once, and the server records the withdrawal as a
  * `feedback.retracted` event carrying the feedback as it was given.
  */
-export async function retractFeedback(userId: string, feedbackId: string): Promise<{ movie_id: number }> {
+export async function retractFeedback(userId: string, feedbackId: string): Promise<FeedbackRetracted> {
   const token = storedToken();
   const response = await fetch(
     `/api/v1/feedback/${encodeURIComponent(userId)}/${encodeURIComponent(feedbackId)}`,
@@ -33,5 +37,5 @@ export async function retractFeedback(userId: string, feedbackId: string): Promi
     const body = (await response.json().catch(() => undefined)) as { message?: string } | undefined;
     throw new Error(body?.message ?? `undo answered HTTP ${response.status}`);
   }
-  return (await response.json()) as { movie_id: number };
+  return (await response.json()) as FeedbackRetracted;
 }
