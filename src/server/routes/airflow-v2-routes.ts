@@ -3,6 +3,15 @@ import { z } from 'zod';
 import { NotFoundError } from '../../errors/index.js';
 import type { PipelineEngine, RunActions } from '../../pipelines/index.js';
 import { VERSION } from '../../version.js';
+import {
+  DagDetailsV2,
+  DagListV2,
+  DagV2,
+  HealthV2,
+  TaskListV2,
+  TaskV2,
+  VersionV2,
+} from '../schemas/airflow-v2-api.js';
 import { toFastApiError } from './airflow-errors.js';
 import { filterDags, summaryOf } from './airflow-lookups.js';
 import { dagId, flag, list, page, taskId } from './airflow-params.js';
@@ -39,6 +48,7 @@ export function airflowV2Routes(
             paused: flag.optional(),
             order_by: z.enum(['dag_id', '-dag_id', 'next_dagrun', '-next_dagrun']).optional(),
           }),
+          response: { 200: DagListV2 },
         },
       },
       async (request) => {
@@ -60,7 +70,12 @@ export function airflowV2Routes(
     app.get(
       '/api/v2/dags/:dag_id',
       {
-        schema: { tags: ['pipelines'], summary: 'One DAG (Airflow 3)', params: z.object({ dag_id: dagId }) },
+        schema: {
+          tags: ['pipelines'],
+          summary: 'One DAG (Airflow 3)',
+          params: z.object({ dag_id: dagId }),
+          response: { 200: DagV2 },
+        },
       },
       async (request) => dagV2(await summaryOf(engine, request.params.dag_id)),
     );
@@ -72,6 +87,7 @@ export function airflowV2Routes(
           tags: ['pipelines'],
           summary: 'One DAG with its settings (Airflow 3)',
           params: z.object({ dag_id: dagId }),
+          response: { 200: DagDetailsV2 },
         },
       },
       async (request) => {
@@ -90,6 +106,7 @@ export function airflowV2Routes(
           params: z.object({ dag_id: dagId }),
           querystring: z.object({ update_mask: list(z.enum(['is_paused'])) }),
           body: z.object({ is_paused: z.boolean() }),
+          response: { 200: DagV2 },
         },
       },
       async (request) => {
@@ -106,6 +123,7 @@ export function airflowV2Routes(
           summary: "A DAG's tasks (Airflow 3)",
           params: z.object({ dag_id: dagId }),
           querystring: z.object({ order_by: z.enum(['task_id', '-task_id']).optional() }),
+          response: { 200: TaskListV2 },
         },
       },
       async (request) => {
@@ -126,6 +144,7 @@ export function airflowV2Routes(
           tags: ['pipelines'],
           summary: 'One task of a DAG (Airflow 3)',
           params: z.object({ dag_id: dagId, task_id: taskId }),
+          response: { 200: TaskV2 },
         },
       },
       async (request) => {
@@ -143,13 +162,25 @@ export function airflowV2Routes(
 
     app.get(
       '/api/v2/monitor/health',
-      { schema: { tags: ['pipelines'], summary: "Airflow 3's health: metadata database and scheduler" } },
+      {
+        schema: {
+          tags: ['pipelines'],
+          summary: "Airflow 3's health: metadata database and scheduler",
+          response: { 200: HealthV2 },
+        },
+      },
       async () => healthInfo(actions),
     );
 
     app.get(
       '/api/v2/version',
-      { schema: { tags: ['pipelines'], summary: 'The server version (ours, not an Airflow release)' } },
+      {
+        schema: {
+          tags: ['pipelines'],
+          summary: 'The server version (ours, not an Airflow release)',
+          response: { 200: VersionV2 },
+        },
+      },
       async () => ({ version: VERSION, git_version: null }),
     );
   };

@@ -2,6 +2,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ValidationError } from '../../errors/index.js';
 import type { PipelineEngine, RunActions, RunRecord, TaskRecord } from '../../pipelines/index.js';
+import {
+  DagRunListV2,
+  DagRunV2,
+  TaskInstanceListV2,
+  TaskInstanceV2,
+  TaskLogsV2,
+} from '../schemas/airflow-v2-api.js';
 import { LOG_END, logMessages, logPosition, logToken } from './airflow-logs.js';
 import { runOf, selectRuns, taskOf, whoAsked } from './airflow-lookups.js';
 import { dagId, flag, list, page, RunParams, runId, TaskParams, taskId } from './airflow-params.js';
@@ -81,6 +88,7 @@ export function registerV2RunRoutes(
           conf: z.record(z.string(), z.unknown()).nullable().optional(),
           note: z.string().max(1000).nullable().optional(),
         }),
+        response: { 200: DagRunV2 },
       },
     },
     async (request) => {
@@ -108,6 +116,7 @@ export function registerV2RunRoutes(
           state: list(z.enum(RUN_STATES)),
           run_type: list(z.enum(['manual', 'scheduled', 'asset_triggered'])),
         }),
+        response: { 200: DagRunListV2 },
       },
     },
     async (request) => {
@@ -128,7 +137,14 @@ export function registerV2RunRoutes(
 
   app.get(
     '/api/v2/dags/:dag_id/dagRuns/:dag_run_id',
-    { schema: { tags: ['pipelines'], summary: 'One DAG run (Airflow 3)', params: RunParams } },
+    {
+      schema: {
+        tags: ['pipelines'],
+        summary: 'One DAG run (Airflow 3)',
+        params: RunParams,
+        response: { 200: DagRunV2 },
+      },
+    },
     async (request) => dagRunV2(await runOf(engine, request.params.dag_id, request.params.dag_run_id)),
   );
 
@@ -144,6 +160,7 @@ export function registerV2RunRoutes(
           state: z.enum(['queued', 'success', 'failed']).nullable().optional(),
           note: z.string().max(1000).nullable().optional(),
         }),
+        response: { 200: DagRunV2 },
       },
     },
     async (request) => {
@@ -182,6 +199,7 @@ export function registerV2RunRoutes(
           run_on_latest_version: z.boolean().optional(),
           note: z.string().max(1000).nullable().optional(),
         }),
+        response: { 200: z.union([TaskInstanceListV2, DagRunV2]) },
       },
     },
     async (request) => {
@@ -204,6 +222,7 @@ export function registerV2RunRoutes(
         summary: 'Clear task instances so they run again (dry_run, the default, only lists them)',
         params: z.object({ dag_id: dagId }),
         body: ClearTaskInstancesBody,
+        response: { 200: TaskInstanceListV2 },
       },
     },
     async (request) => {
@@ -251,6 +270,7 @@ export function registerV2RunRoutes(
           task_id: z.string().optional(),
           state: list(z.enum(TASK_STATES)),
         }),
+        response: { 200: TaskInstanceListV2 },
       },
     },
     async (request) => {
@@ -272,7 +292,14 @@ export function registerV2RunRoutes(
 
   app.get(
     '/api/v2/dags/:dag_id/dagRuns/:dag_run_id/taskInstances/:task_id',
-    { schema: { tags: ['pipelines'], summary: 'One task instance (Airflow 3)', params: TaskParams } },
+    {
+      schema: {
+        tags: ['pipelines'],
+        summary: 'One task instance (Airflow 3)',
+        params: TaskParams,
+        response: { 200: TaskInstanceV2 },
+      },
+    },
     async (request) => {
       const { run, task } = await taskOf(engine, request.params);
       return taskInstanceV2(task, run, executor);
@@ -298,6 +325,7 @@ export function registerV2RunRoutes(
           include_future: noOtherRuns,
           include_past: noOtherRuns,
         }),
+        response: { 200: TaskInstanceListV2 },
       },
     },
     async (request) => {
@@ -333,6 +361,7 @@ export function registerV2RunRoutes(
           map_index: z.coerce.number().int().optional(),
           token: z.string().optional(),
         }),
+        response: { 200: TaskLogsV2 },
       },
     },
     async (request) => {

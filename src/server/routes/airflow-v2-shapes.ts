@@ -19,6 +19,7 @@ function taskInstanceUuid(runId: string, taskId: string): string {
 /** v2 `DAGResponse`. */
 export function dagV2(summary: PipelineSummary) {
   const { definition } = summary;
+  const cron = schedule(summary);
   return {
     dag_id: definition.id,
     dag_display_name: definition.id,
@@ -32,10 +33,9 @@ export function dagV2(summary: PipelineSummary) {
     relative_fileloc: `${definition.id}.ts`,
     fileloc: `pipelines/${definition.id}`,
     description: definition.description,
-    timetable_summary: schedule(summary) ?? null,
-    timetable_description:
-      schedule(summary) === undefined ? 'Never, external triggers only' : schedule(summary),
-    timetable_periodic: schedule(summary) !== undefined,
+    timetable_summary: cron ?? null,
+    timetable_description: cron === undefined ? 'Never, external triggers only' : cron,
+    timetable_periodic: cron !== undefined,
     timetable_partitioned: false,
     tags: (definition.tags ?? []).map((name) => ({
       name,
