@@ -7,12 +7,7 @@ import Fastify, {
   LogController,
   type RawServerDefault,
 } from 'fastify';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Automations } from '../automations/index.js';
 import { EventBuffer } from '../events/index.js';
 import type { FeatureStore } from '../features/index.js';
@@ -23,6 +18,7 @@ import type { RecommendResponse, ServingService } from '../serving/index.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
 import { registerErrorHandling, sendError } from './error-handler.js';
 import { registerInputGuard } from './input-guard.js';
+import { responseSerializer } from './response-serializer.js';
 import { airflowV2Routes } from './routes/airflow-v2-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { dataRoutes } from './routes/data-routes.js';
@@ -60,6 +56,11 @@ export interface BuildAppOptions {
   automations?: Automations;
   /** `serving`: only health and serving routes, for serving replicas (`mlops serve`). Default `all`. */
   surface?: 'all' | 'serving';
+  /**
+   * Fail an answer that its response schema would change (a field stripped): on under tests
+   * (`NODE_ENV=test`), so every test that calls a route also checks the route's schema. Default off.
+   */
+  isResponseCheckStrict?: boolean;
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -92,7 +93,9 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
     for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(
+    responseSerializer({ isStrict: options.isResponseCheckStrict ?? process.env.NODE_ENV === 'test' }),
+  );
   registerErrorHandling(app as unknown as FastifyInstance);
 
   app.addHook('onRequest', (request, reply, done) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PipelineSummary } from '../../pipelines/index.js';
-import { filterDags, timeDelta } from './airflow-shapes.js';
+import { filterDags } from './airflow-lookups.js';
+import { timeDelta } from './airflow-shapes.js';
 
 const summary = (id: string, tags: string[], isPaused: boolean): PipelineSummary => ({
   definition: { id, description: id, tags, tasks: [{ id: 'only', run: () => null }] },

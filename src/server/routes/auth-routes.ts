@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createToken, listTokens, ROLES, revokeToken } from '../../auth/index.js';
 import type { Platform } from '../../platform/index.js';
+import { CreatedToken, TokenInfo, TokenList, Whoami } from '../schemas/auth-api.js';
+import { withErrors } from '../schemas/wire.js';
 import { isAuthEnabled } from '../security.js';
 
 /** Who am I, and token management (admin) for deployments with auth on. */
@@ -9,7 +11,13 @@ export function authRoutes(platform: Platform): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/api/v1/auth/whoami',
-      { schema: { tags: ['auth'], summary: 'Whether auth is on, and the token this request used' } },
+      {
+        schema: {
+          tags: ['auth'],
+          summary: 'Whether auth is on, and the token this request used',
+          response: withErrors({ 200: Whoami }),
+        },
+      },
       async (request) => ({
         auth_enabled: isAuthEnabled(platform),
         principal: request.principal ?? null,
@@ -17,7 +25,13 @@ export function authRoutes(platform: Platform): FastifyPluginAsyncZod {
     );
     app.get(
       '/api/v1/auth/tokens',
-      { schema: { tags: ['auth'], summary: 'Every API token (never its secret), newest first' } },
+      {
+        schema: {
+          tags: ['auth'],
+          summary: 'Every API token (never its secret), newest first',
+          response: withErrors({ 200: TokenList }),
+        },
+      },
       async () => ({ tokens: await listTokens(platform.database.db) }),
     );
     app.post(
@@ -28,6 +42,7 @@ export function authRoutes(platform: Platform): FastifyPluginAsyncZod {
           tags: ['auth'],
           summary: 'Create a token; its secret is in this answer only',
           body: z.object({ name: z.string().min(1).max(100), role: z.enum(ROLES) }).strict(),
+          response: withErrors({ 201: CreatedToken }),
         },
       },
       async (request, reply) => {
@@ -46,6 +61,7 @@ export function authRoutes(platform: Platform): FastifyPluginAsyncZod {
           tags: ['auth'],
           summary: 'Revoke a token: the next request with it is refused',
           params: z.object({ token_id: z.string().min(1).max(64) }),
+          response: withErrors({ 200: TokenInfo }),
         },
       },
       async (request) => revokeToken(platform.database.db, request.params.token_id),

@@ -3,50 +3,15 @@ import { z } from 'zod';
 import { getMovie, listGenres, queryMovies } from '../../data/index.js';
 import { lineageOf, listDatasetVersions, resolveDatasetVersion } from '../../lineage/index.js';
 import type { Platform } from '../../platform/index.js';
-
-const Movie = z.object({
-  movie_id: z.number().int(),
-  title: z.string(),
-  overview: z.string(),
-  genres: z.array(z.string()),
-  release_date: z.string().nullable(),
-  popularity: z.number(),
-  vote_average: z.number(),
-  vote_count: z.number().int(),
-  poster_path: z.string().nullable(),
-  /** Full poster URL on TMDB's image CDN when the movie has one. */
-  poster_url: z.string().nullable(),
-  source: z.string(),
-  dataset_version: z.string(),
-});
-
-const MovieList = z.object({
-  movies: z.array(Movie),
-  pagination: z.object({
-    limit: z.number().int(),
-    offset: z.number().int(),
-    count: z.number().int(),
-    total: z.number().int(),
-    has_next: z.boolean(),
-  }),
-});
-
-const DatasetVersion = z.object({
-  version_id: z.string(),
-  dataset: z.string(),
-  format: z.string(),
-  artifact_key: z.string(),
-  size_bytes: z.number(),
-  row_count: z.number().nullable(),
-  source: z.string(),
-  params: z.record(z.string(), z.unknown()),
-  code_revision: z.string(),
-  is_valid: z.boolean().nullable(),
-  created_at: z.string(),
-  updated_at: z.string(),
-});
-
-const LineageNode = z.object({ kind: z.string(), id: z.string() });
+import {
+  DatasetDetail,
+  DatasetVersionList,
+  GenreList,
+  Movie,
+  MoviePage,
+  type ValidationReport,
+} from '../schemas/data-api.js';
+import { withErrors } from '../schemas/wire.js';
 
 const POSTER_BASE = 'https://image.tmdb.org/t/p/w342';
 
@@ -67,7 +32,7 @@ export function dataRoutes(platform: Platform): FastifyPluginAsyncZod {
             q: z.string().max(200).optional().describe('case-insensitive part of the title'),
             sort: z.enum(['popularity', 'vote_average', 'title', 'release_date']).default('popularity'),
           }),
-          response: { 200: MovieList },
+          response: withErrors({ 200: MoviePage }),
         },
       },
       async (request) => {
@@ -99,7 +64,7 @@ export function dataRoutes(platform: Platform): FastifyPluginAsyncZod {
           tags: ['data'],
           summary: 'One movie of the catalogue',
           params: z.object({ movie_id: z.coerce.number().int().min(1).max(2_147_483_647) }),
-          response: { 200: Movie },
+          response: withErrors({ 200: Movie }),
         },
       },
       async (request) => withPosterUrl(await getMovie(db, request.params.movie_id)),
@@ -111,9 +76,7 @@ export function dataRoutes(platform: Platform): FastifyPluginAsyncZod {
         schema: {
           tags: ['data'],
           summary: 'Genres of the catalogue with their number of movies',
-          response: {
-            200: z.object({ genres: z.array(z.object({ genre: z.string(), movies: z.number().int() })) }),
-          },
+          response: withErrors({ 200: GenreList }),
         },
       },
       async () => ({ genres: await listGenres(db) }),
@@ -129,7 +92,7 @@ export function dataRoutes(platform: Platform): FastifyPluginAsyncZod {
             dataset: z.string().min(1).max(100).optional(),
             limit: z.coerce.number().int().min(1).max(1000).default(100),
           }),
-          response: { 200: z.object({ versions: z.array(DatasetVersion) }) },
+          response: withErrors({ 200: DatasetVersionList }),
         },
       },
       async (request) => {
@@ -151,21 +114,15 @@ export function dataRoutes(platform: Platform): FastifyPluginAsyncZod {
           description:
             'The version is a full id, an unambiguous prefix of 6+ characters, or a dataset name (its latest version).',
           params: z.object({ version: z.string().min(1).max(100) }),
-          response: {
-            200: DatasetVersion.extend({
-              validation: z.unknown(),
-              lineage: z.object({
-                ancestors: z.array(LineageNode.extend({ depth: z.number().int() })),
-                children: z.array(LineageNode),
-              }),
-            }),
-          },
+          response: withErrors({ 200: DatasetDetail }),
         },
       },
       async (request) => {
         const version = await resolveDatasetVersion(db, request.params.version);
         const lineage = await lineageOf(db, 'dataset', version.version_id);
-        return { ...serializeVersion(version), validation: version.validation, lineage };
+        // Stored by data/expectations: the report is the one this schema describes, or null before validation.
+        const validation = (version.validation ?? null) as z.output<typeof ValidationReport> | null;
+        return { ...serializeVersion(version), validation, lineage };
       },
     );
   };

@@ -1,23 +1,32 @@
-import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { issueStreamTicket, type Principal, STREAM_TICKET_TTL_MS } from '../../auth/index.js';
+import type { Principal } from '../../auth/index.js';
 import { type Automations, listActions } from '../../automations/index.js';
 import { MlopsError, ValidationError } from '../../errors/index.js';
 import {
-  consumerName,
   EVENT_SCHEMAS,
-  type EventBus,
   type EventInput,
   isDriftAboveThreshold,
   type PublishedEvent,
-  type Subscription,
   TOPICS,
   type Topic,
 } from '../../events/index.js';
 import type { Platform } from '../../platform/index.js';
 import type { ServingService } from '../../serving/index.js';
 import { getRegisteredModel } from '../../tracking/index.js';
+import {
+  AutomationsReport,
+  DriftAccepted,
+  type DriftTrigger,
+  EventAccepted,
+  EventConsumers,
+  InteractionAccepted,
+  OverloadAccepted,
+  type OverloadTrigger,
+  RecentEvents,
+} from '../schemas/event-api.js';
+import { withErrors } from '../schemas/wire.js';
+import { registerEventStreamRoutes } from './event-stream-routes.js';
 
 const BODY_LIMIT = 64 * 1024;
 const topic = z.enum(TOPICS).describe(`one of ${TOPICS.join(', ')}`);
@@ -27,7 +36,7 @@ const accepted = (event: PublishedEvent) => ({
   type: event.type,
   partition: event.partition,
   offset: event.offset,
-  status: 'accepted',
+  status: 'accepted' as const,
   timestamp: event.time,
 });
 /** The seed guide's overload report has no threshold for memory; this is ours (percent of memory in use). */
@@ -37,6 +46,46 @@ const overloadMetrics = ['cpu', 'latency', 'queue_depth', 'memory', 'error_rate'
 const driftAlert = EVENT_SCHEMAS['model-drift-alerts']['model.drift_detected'];
 /** The one topic users publish to; the platform emits on every other one itself (or through a trigger route). */
 const USER_TOPIC: Topic = 'user-events';
+
+// The drift report: the event's schema, with what the guide leaves out defaulted: the version (the
+// champion) and the kind of drift (data).
+const driftTriggerBody = driftAlert.extend({
+  model_version: z
+    .union([driftAlert.shape.model_version, z.number().int().transform(String)])
+    .optional()
+    .describe("default: the model's champion version"),
+  drift_type: driftAlert.shape.drift_type.default('data'),
+});
+
+// One metric (`metric`, `value`, `threshold`) or the seed guide's usage report.
+const overloadBody = z.union([
+  EVENT_SCHEMAS['system-health']['system.overload'],
+  z
+    .object({
+      service_name: z.string().min(1).max(256),
+      cpu_usage: percent.optional().describe('percent of CPU in use'),
+      memory_usage: percent.optional().describe('percent of memory in use'),
+      response_time_ms: z.number().finite().min(0).optional(),
+      status: z.string().max(64).optional(),
+      metadata: z.record(z.string(), z.unknown()).optional(),
+    })
+    .strict()
+    .refine(
+      (body) =>
+        body.cpu_usage !== undefined ||
+        body.memory_usage !== undefined ||
+        body.response_time_ms !== undefined,
+      { error: 'give metric, value and threshold, or cpu_usage, memory_usage or response_time_ms' },
+    ),
+]);
+
+// What the web client sends (DriftTrigger, OverloadTrigger of schemas/event-api.ts) these routes take.
+type Accepts<Body extends z.ZodType, Sent> = Sent extends z.input<Body> ? true : false;
+const isWebRequestAccepted: [
+  Accepts<typeof driftTriggerBody, DriftTrigger>,
+  Accepts<typeof overloadBody, OverloadTrigger>,
+] = [true, true];
+void isWebRequestAccepted;
 
 /**
  * Topics and event types the platform emits (model.promoted, pipeline.*, alert.*, system.overload, dead
@@ -71,10 +120,6 @@ export interface EventRoutesOptions {
 export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}): FastifyPluginAsyncZod {
   return async (app) => {
     const bus = await platform.events();
-    const live = new LiveEvents(bus);
-    // Before the server waits for open requests: streams never finish on their own.
-    app.addHook('preClose', async () => live.stop());
-
     app.post(
       '/api/v1/events/user-interaction',
       {
@@ -85,6 +130,7 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
             "Publish a user interaction on user-events; the personalisation automation applies it to the user's history and online features",
           // The event's own schema: what the route takes is exactly what the topic stores.
           body: EVENT_SCHEMAS['user-events']['user.interaction'],
+          response: withErrors({ 202: InteractionAccepted }),
         },
       },
       async (request, reply) => {
@@ -121,13 +167,8 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
             'Report model drift on model-drift-alerts; above its threshold, the retrain automation starts movie_training_pipeline (with a cool-down)',
           // The event's schema, with what the guide leaves out defaulted: the version (the champion) and
           // the kind of drift (data).
-          body: driftAlert.extend({
-            model_version: z
-              .union([driftAlert.shape.model_version, z.number().int().transform(String)])
-              .optional()
-              .describe("default: the model's champion version"),
-            drift_type: driftAlert.shape.drift_type.default('data'),
-          }),
+          body: driftTriggerBody,
+          response: withErrors({ 202: DriftAccepted }),
         },
       },
       async (request, reply) => {
@@ -153,26 +194,8 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
           tags: ['events'],
           summary:
             "Report an overload on system-health — one metric (`metric`, `value`, `threshold`) or the seed guide's usage report (`cpu_usage`, `memory_usage`, `response_time_ms`) checked against the platform's thresholds; over a threshold, the automation raises the scaling alert and sheds non-critical work",
-          body: z.union([
-            EVENT_SCHEMAS['system-health']['system.overload'],
-            z
-              .object({
-                service_name: z.string().min(1).max(256),
-                cpu_usage: percent.optional().describe('percent of CPU in use'),
-                memory_usage: percent.optional().describe('percent of memory in use'),
-                response_time_ms: z.number().finite().min(0).optional(),
-                status: z.string().max(64).optional(),
-                metadata: z.record(z.string(), z.unknown()).optional(),
-              })
-              .strict()
-              .refine(
-                (body) =>
-                  body.cpu_usage !== undefined ||
-                  body.memory_usage !== undefined ||
-                  body.response_time_ms !== undefined,
-                { error: 'give metric, value and threshold, or cpu_usage, memory_usage or response_time_ms' },
-              ),
-          ]),
+          body: overloadBody,
+          response: withErrors({ 202: OverloadAccepted }),
         },
       },
       async (request, reply) => {
@@ -187,8 +210,10 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
             }),
           );
         const [first] = events;
+        // The body's schema asks for at least one reading, so there is always a first event.
+        if (first === undefined) throw new Error('an overload report without any reading');
         return reply.code(202).send({
-          ...(first === undefined ? {} : accepted(first)),
+          ...accepted(first),
           events: events.map(accepted),
           overloaded: readings.some((reading) => reading.value > reading.threshold),
         });
@@ -213,6 +238,7 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
               id: z.string().min(1).max(128).optional(),
             })
             .strict(),
+          response: withErrors({ 202: EventAccepted }),
         },
       },
       async (request, reply) => {
@@ -240,6 +266,7 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
             topic: topic.optional(),
             limit: z.coerce.number().int().min(1).max(1000).default(100),
           }),
+          response: withErrors({ 200: RecentEvents }),
         },
       },
       async (request) => {
@@ -261,107 +288,7 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
       },
     );
 
-    app.post(
-      '/api/v1/events/stream-ticket',
-      {
-        schema: {
-          tags: ['events'],
-          summary:
-            'A single-use ticket, valid 60 s, that opens the live stream once (GET /api/v1/events/stream?ticket=): browsers put it in the URL instead of their API token',
-          response: {
-            200: z.object({
-              ticket: z.string().nullable(),
-              expires_at: z.string(),
-              expires_in_seconds: z.number(),
-            }),
-          },
-        },
-      },
-      async (request) => {
-        const principal = request.principal;
-        const expiresAt = new Date(Date.now() + STREAM_TICKET_TTL_MS);
-        // With tokens off the stream needs no ticket: null says so.
-        if (principal === undefined)
-          return {
-            ticket: null,
-            expires_at: expiresAt.toISOString(),
-            expires_in_seconds: STREAM_TICKET_TTL_MS / 1000,
-          };
-        const issued = await issueStreamTicket(platform.database.db, principal);
-        return {
-          ticket: issued.ticket,
-          expires_at: issued.expiresAt.toISOString(),
-          expires_in_seconds: STREAM_TICKET_TTL_MS / 1000,
-        };
-      },
-    );
-
-    app.get(
-      '/api/v1/events/stream',
-      {
-        schema: {
-          tags: ['events'],
-          summary: 'Live events as server-sent events (`event: mlops`, data: the event JSON)',
-          querystring: z.object({
-            topic: topic.optional(),
-            replay: z.coerce
-              .number()
-              .int()
-              .min(0)
-              .max(1000)
-              .default(0)
-              .describe('send this many recent events first'),
-            ticket: z
-              .string()
-              .max(256)
-              .optional()
-              .describe(
-                'a single-use ticket from POST /api/v1/events/stream-ticket, for clients that cannot send headers (EventSource); valid 60 s',
-              ),
-          }),
-        },
-      },
-      async (request, reply) => {
-        const { topic: only, replay } = request.query;
-        // Observe first, then read the replay: nothing published in between is missed (ids de-duplicate).
-        await live.open();
-        const sent = new Set<string>();
-        const pending: PublishedEvent[] = [];
-        let isReplaying = true;
-        reply.hijack();
-        const raw = reply.raw;
-        const send = (event: PublishedEvent) => {
-          if (sent.has(event.id) || (only !== undefined && event.topic !== only)) return;
-          sent.add(event.id);
-          if (sent.size > 20_000) sent.clear();
-          raw.write(sse(event));
-        };
-        const remove = live.add(raw, (event) => (isReplaying ? pending.push(event) : send(event)));
-        // Before any wait: a client gone during the replay must not leave its timer and listener behind.
-        const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
-        request.raw.on('close', () => {
-          clearInterval(keepAlive);
-          remove();
-        });
-        raw.writeHead(200, {
-          'content-type': 'text/event-stream',
-          'cache-control': 'no-cache',
-          connection: 'keep-alive',
-          'x-accel-buffering': 'no',
-        });
-        raw.write(`: connected to the ${bus.backend} event bus\n\n`);
-        const earlier =
-          replay === 0
-            ? []
-            : await bus
-                .recent({ limit: replay, ...(only === undefined ? {} : { topic: only }) })
-                .catch(() => []);
-        if (raw.destroyed) return;
-        for (const event of earlier.reverse()) send(event);
-        isReplaying = false;
-        for (const event of pending.splice(0)) send(event);
-      },
-    );
+    registerEventStreamRoutes(app, platform, bus);
 
     app.get(
       '/api/v1/events/consumers',
@@ -369,6 +296,7 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
         schema: {
           tags: ['events'],
           summary: "The automations' consumer groups and how far behind each is, per topic",
+          response: withErrors({ 200: EventConsumers }),
         },
       },
       async () => ({
@@ -388,6 +316,7 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
             automation: z.string().max(64).optional(),
             limit: z.coerce.number().int().min(1).max(1000).default(50),
           }),
+          response: withErrors({ 200: AutomationsReport }),
         },
       },
       async (request) => ({
@@ -456,57 +385,4 @@ function overloadReadings(body: OverloadBody, thresholds: { cpuPercent: number; 
   add('memory', memory_usage, MEMORY_PERCENT_THRESHOLD);
   add('latency', response_time_ms, thresholds.p95LatencyMs);
   return readings;
-}
-
-function sse(event: PublishedEvent): string {
-  return `id: ${event.id}\nevent: mlops\ndata: ${JSON.stringify(event)}\n\n`;
-}
-
-/**
- * One observer subscription shared by every stream client: a consumer group of this process that starts
- * at the newest event and records nothing per event, so clients see every event published from then on,
- * whoever published it (the CLI, workers, other replicas). Open streams are ended when the server closes.
- */
-class LiveEvents {
-  private readonly listeners = new Set<(event: PublishedEvent) => void>();
-  private readonly streams = new Set<ServerResponse>();
-  private subscription: Promise<Subscription> | undefined;
-
-  constructor(private readonly bus: EventBus) {}
-
-  /** Starts observing (once); resolves when events published from now on will be seen. */
-  async open(): Promise<void> {
-    this.subscription ??= this.bus
-      .subscribe({
-        group: `mlops-live-${consumerName()}`,
-        topics: TOPICS,
-        start: 'latest',
-        isIdempotent: false,
-        handler: async (event) => {
-          for (const listener of this.listeners) listener(event);
-        },
-      })
-      .catch((error: unknown) => {
-        this.subscription = undefined;
-        throw error;
-      });
-    await this.subscription;
-  }
-
-  add(stream: ServerResponse, listener: (event: PublishedEvent) => void): () => void {
-    this.listeners.add(listener);
-    this.streams.add(stream);
-    return () => {
-      this.listeners.delete(listener);
-      this.streams.delete(stream);
-    };
-  }
-
-  async stop(): Promise<void> {
-    for (const stream of this.streams) stream.end();
-    this.streams.clear();
-    this.listeners.clear();
-    const subscription = await this.subscription?.catch(() => undefined);
-    await subscription?.stop();
-  }
 }

@@ -1,34 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import type { Platform } from '../../platform/index.js';
 import { SERVICE_NAME, VERSION } from '../../version.js';
+import { HealthReport, ReadyReport } from '../schemas/health-api.js';
 
-const HealthResponse = z.object({
-  status: z.literal('ok'),
-  service: z.string(),
-  version: z.string(),
-  uptime_seconds: z.number(),
-  timestamp: z.string(),
-});
-
-const ComponentHealth = z.object({
-  name: z.string(),
-  status: z.enum(['up', 'down']),
-  backend: z.string(),
-  location: z.string(),
-  latency_ms: z.number(),
-  detail: z.string(),
-});
-
-const ReadyResponse = z.object({
-  status: z.enum(['ready', 'not_ready']),
-  service: z.string(),
-  version: z.string(),
-  components: z.array(ComponentHealth),
-  timestamp: z.string(),
-});
-
-export type ReadyResponse = z.infer<typeof ReadyResponse>;
+export type ReadyResponse = ReadyReport;
 
 const startedAt = Date.now();
 
@@ -41,7 +16,7 @@ export function healthRoutes(platform: Platform): FastifyPluginAsyncZod {
         schema: {
           tags: ['platform'],
           summary: 'Liveness: the process is up and answering',
-          response: { 200: HealthResponse },
+          response: { 200: HealthReport },
         },
       },
       async () => ({
@@ -60,7 +35,7 @@ export function healthRoutes(platform: Platform): FastifyPluginAsyncZod {
           tags: ['platform'],
           summary: 'Readiness: the database is migrated and reachable, and the state of every component',
           description: 'Answers 200 when every component is up and 503 otherwise, with the same body.',
-          response: { 200: ReadyResponse, 503: ReadyResponse },
+          response: { 200: ReadyReport, 503: ReadyReport },
         },
       },
       async (_request, reply) => {

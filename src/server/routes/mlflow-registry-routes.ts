@@ -27,6 +27,15 @@ import {
   updateModelVersion,
   updateRegisteredModel,
 } from '../../tracking/index.js';
+import {
+  DownloadUri,
+  Empty,
+  ModelVersionAnswer,
+  ModelVersionList,
+  ModelVersionSearch,
+  RegisteredModelAnswer,
+  RegisteredModelSearch,
+} from '../schemas/mlflow-api.js';
 import { setMlflowErrorHandling } from './mlflow-errors.js';
 import { int64 } from './wire-numbers.js';
 
@@ -61,21 +70,29 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
     setMlflowErrorHandling(app as unknown as FastifyInstance);
     for (const prefix of ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow']) {
       const hide = prefix.startsWith('/ajax');
-      const rpc = <T extends z.ZodType>(
+      const rpc = <T extends z.ZodType, R extends z.ZodType>(
         methods: Method[],
         path: string,
         input: T,
         summary: string,
-        handler: (input: z.infer<T>) => Promise<unknown>,
+        response: R,
+        handler: (input: z.infer<T>) => Promise<z.output<R>>,
       ) => {
         for (const method of methods) {
           const where = method === 'GET' ? 'querystring' : 'body';
           app.route({
             method,
             url: `${prefix}/${path}`,
-            schema: { [where]: input, tags: ['mlflow'], summary, hide },
+            schema: {
+              [where]: input,
+              tags: ['mlflow'],
+              summary,
+              hide,
+              response: { 200: response as z.ZodType },
+            },
+            // `rpc`'s signature checks each handler against its response schema.
             handler: async (request) =>
-              handler((method === 'GET' ? request.query : request.body) as z.infer<T>),
+              (await handler((method === 'GET' ? request.query : request.body) as z.infer<T>)) as unknown,
           });
         }
       };
@@ -85,6 +102,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'registered-models/create',
         name.extend({ tags: z.array(keyValue).optional(), description: z.string().optional() }),
         'Register a model name',
+        RegisteredModelAnswer,
         async (body) => ({
           registered_model: await createRegisteredModel(db, {
             name: body.name,
@@ -93,9 +111,16 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
           }),
         }),
       );
-      rpc(['GET'], 'registered-models/get', name, 'Get a registered model', async (query) => ({
-        registered_model: await getRegisteredModel(db, query.name),
-      }));
+      rpc(
+        ['GET'],
+        'registered-models/get',
+        name,
+        'Get a registered model',
+        RegisteredModelAnswer,
+        async (query) => ({
+          registered_model: await getRegisteredModel(db, query.name),
+        }),
+      );
       rpc(
         ['GET', 'POST'],
         'registered-models/search',
@@ -106,6 +131,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
           page_token: z.string().optional(),
         }),
         'Search registered models',
+        RegisteredModelSearch,
         async (input) => {
           const { models, nextPageToken } = await searchRegisteredModels(db, {
             filter: input.filter,
@@ -124,6 +150,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'registered-models/update',
         name.extend({ description: z.string().optional() }),
         'Update a description',
+        RegisteredModelAnswer,
         async (body) => ({
           registered_model: await updateRegisteredModel(db, body.name, body.description ?? ''),
         }),
@@ -133,6 +160,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'registered-models/rename',
         name.extend({ new_name: z.string() }),
         'Rename a registered model (not the one serving follows)',
+        RegisteredModelAnswer,
         async (body) => {
           refuseServedModel(body.name, 'renamed');
           return { registered_model: await renameRegisteredModel(db, body.name, body.new_name) };
@@ -143,6 +171,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'registered-models/delete',
         name,
         'Delete a registered model and its versions (not the one serving follows)',
+        Empty,
         async (body) => {
           refuseServedModel(body.name, 'deleted');
           await deleteRegisteredModel(db, body.name);
@@ -154,6 +183,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'registered-models/set-tag',
         name.extend(keyValue.shape),
         'Set a registered model tag',
+        Empty,
         async (body) => {
           await setRegisteredModelTag(db, body.name, body.key, body.value);
           return {};
@@ -164,6 +194,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'registered-models/delete-tag',
         name.extend({ key: z.string() }),
         'Delete a registered model tag',
+        Empty,
         async (body) => {
           await deleteRegisteredModelTag(db, body.name, body.key);
           return {};
@@ -174,6 +205,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'registered-models/get-latest-versions',
         name.extend({ stages: stringList.optional() }),
         'Latest version per stage',
+        ModelVersionList,
         async (input) => ({
           model_versions: await getLatestVersions(db, input.name, input.stages),
         }),
@@ -183,6 +215,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'registered-models/alias',
         nameVersion.extend({ alias: z.string() }),
         'Point an alias at a version',
+        Empty,
         async (body) => {
           await setAlias(db, {
             name: body.name,
@@ -198,6 +231,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'registered-models/alias',
         name.extend({ alias: z.string() }),
         'Delete an alias',
+        Empty,
         async (body) => {
           await deleteAlias(db, {
             name: body.name,
@@ -212,6 +246,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'registered-models/alias',
         name.extend({ alias: z.string() }),
         'The version an alias points at',
+        ModelVersionAnswer,
         async (query) => ({
           model_version: await getVersionByAlias(db, query.name, query.alias),
         }),
@@ -229,6 +264,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
           model_id: z.string().optional(),
         }),
         'Register a new version of a model (from a run’s artifacts or an MLflow 3 logged model)',
+        ModelVersionAnswer,
         async (body) => {
           // `models:/<model_id>` becomes the logged model's artifact location, so serving reads it as any other.
           const { source, runId, modelId } = await resolveVersionSource(db, {
@@ -251,9 +287,16 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
           return { model_version: version };
         },
       );
-      rpc(['GET'], 'model-versions/get', nameVersion, 'Get a model version', async (query) => ({
-        model_version: await getModelVersion(db, query.name, query.version),
-      }));
+      rpc(
+        ['GET'],
+        'model-versions/get',
+        nameVersion,
+        'Get a model version',
+        ModelVersionAnswer,
+        async (query) => ({
+          model_version: await getModelVersion(db, query.name, query.version),
+        }),
+      );
       rpc(
         ['GET', 'POST'],
         'model-versions/search',
@@ -264,6 +307,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
           page_token: z.string().optional(),
         }),
         'Search model versions',
+        ModelVersionSearch,
         async (input) => {
           const { versions, nextPageToken } = await searchModelVersions(db, {
             filter: input.filter,
@@ -281,11 +325,12 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'model-versions/update',
         nameVersion.extend({ description: z.string().optional() }),
         'Update a version description',
+        ModelVersionAnswer,
         async (body) => ({
           model_version: await updateModelVersion(db, body.name, body.version, body.description ?? ''),
         }),
       );
-      rpc(['DELETE'], 'model-versions/delete', nameVersion, 'Delete a model version', async (body) => {
+      rpc(['DELETE'], 'model-versions/delete', nameVersion, 'Delete a model version', Empty, async (body) => {
         await deleteModelVersion(db, body.name, body.version);
         return {};
       });
@@ -294,6 +339,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'model-versions/transition-stage',
         nameVersion.extend({ stage: z.string(), archive_existing_versions: boolish.optional() }),
         'Move a version to a stage',
+        ModelVersionAnswer,
         async (body) => ({
           model_version: await transitionStage(db, {
             name: body.name,
@@ -309,6 +355,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'model-versions/get-download-uri',
         nameVersion,
         'Where the version’s files are',
+        DownloadUri,
         async (query) => ({
           artifact_uri: (await getModelVersion(db, query.name, query.version)).source,
         }),
@@ -318,6 +365,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'model-versions/set-tag',
         nameVersion.extend(keyValue.shape),
         'Set a model version tag',
+        Empty,
         async (body) => {
           await setModelVersionTag(db, body.name, body.version, body.key, body.value);
           return {};
@@ -328,6 +376,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'model-versions/delete-tag',
         nameVersion.extend({ key: z.string() }),
         'Delete a model version tag',
+        Empty,
         async (body) => {
           await deleteModelVersionTag(db, body.name, body.version, body.key);
           return {};

@@ -2,66 +2,20 @@ import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Platform } from '../../platform/index.js';
-import { listProxiedArtifacts, proxyPathOf } from '../../tracking/artifact-proxy.js';
 import {
-  checkMetricModels,
   createExperiment,
-  createRun,
-  deleteRunTag,
   getExperiment,
   getExperimentByName,
-  getMetricHistory,
-  getRun,
-  logBatch,
-  logModelMetrics,
-  type Metric,
-  RUN_STATUSES,
-  type Run,
   renameExperiment,
   searchExperiments,
-  searchRuns,
   setExperimentLifecycle,
   setExperimentTag,
-  setRunLifecycle,
-  updateRun,
-  type ViewType,
 } from '../../tracking/index.js';
+import { Empty, ExperimentAnswer, ExperimentId, ExperimentSearch } from '../schemas/mlflow-api.js';
 import { setMlflowErrorHandling } from './mlflow-errors.js';
+import { keyValue, mlflowRpc, orderBy, viewType } from './mlflow-rpc.js';
+import { registerMlflowRunRoutes } from './mlflow-run-routes.js';
 import { int64 } from './wire-numbers.js';
-
-/** Doubles: numbers, or proto-JSON's "NaN", "Infinity", "-Infinity". */
-const double = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity']).transform(Number)]);
-const keyValue = z.object({ key: z.string(), value: z.string() });
-const runId = z
-  .object({ run_id: z.string().optional(), run_uuid: z.string().optional() })
-  .refine((body) => body.run_id || body.run_uuid, {
-    message: "Missing value for required parameter 'run_id'",
-    path: ['run_id'],
-  });
-const viewType = z
-  .union([
-    z.enum(['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL']),
-    z.literal(1),
-    z.literal(2),
-    z.literal(3),
-    z.enum(['1', '2', '3']),
-  ])
-  .transform(
-    (value): ViewType =>
-      (({ 1: 'ACTIVE_ONLY', 2: 'DELETED_ONLY', 3: 'ALL' }) as Record<string, ViewType>)[String(value)] ??
-      (value as ViewType),
-  );
-const orderBy = z.union([z.array(z.string()), z.string().transform((value) => [value])]);
-const metric = z.object({
-  key: z.string(),
-  value: double,
-  timestamp: int64,
-  step: int64.optional(),
-  // MLflow 3: the point also belongs to a logged model, measured on a dataset.
-  model_id: z.string().optional(),
-  dataset_name: z.string().optional(),
-  dataset_digest: z.string().optional(),
-});
 
 /**
  * The MLflow tracking REST API (`/api/2.0/mlflow/...`, also under `/ajax-api/`), with MLflow's field
@@ -72,32 +26,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
   return async (app) => {
     setMlflowErrorHandling(app as unknown as FastifyInstance);
     for (const prefix of ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow']) {
-      const hide = prefix.startsWith('/ajax');
-      const schema = <T extends z.ZodType>(input: T, where: 'body' | 'querystring', summary: string) => ({
-        [where]: input,
-        tags: ['mlflow'],
-        summary,
-        hide,
-      });
-      const get = <T extends z.ZodType>(
-        path: string,
-        input: T,
-        summary: string,
-        handler: (input: z.infer<T>) => Promise<unknown>,
-      ) =>
-        app.get(`${prefix}/${path}`, { schema: schema(input, 'querystring', summary) }, async (request) =>
-          handler(request.query as z.infer<T>),
-        );
-      const post = <T extends z.ZodType>(
-        path: string,
-        input: T,
-        summary: string,
-        handler: (input: z.infer<T>) => Promise<unknown>,
-      ) =>
-        app.post(`${prefix}/${path}`, { schema: schema(input, 'body', summary) }, async (request) =>
-          handler(request.body as z.infer<T>),
-        );
-
+      const { get, post } = mlflowRpc(app, prefix);
       post(
         'experiments/create',
         z.object({
@@ -106,6 +35,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
           tags: z.array(keyValue).optional(),
         }),
         'Create an experiment',
+        ExperimentId,
         async (body) => ({
           experiment_id: await createExperiment(db, {
             name: body.name,
@@ -118,6 +48,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
         'experiments/get',
         z.object({ experiment_id: z.string() }),
         'Get an experiment by id',
+        ExperimentAnswer,
         async (query) => ({
           experiment: await getExperiment(db, query.experiment_id),
         }),
@@ -126,6 +57,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
         'experiments/get-by-name',
         z.object({ experiment_name: z.string() }),
         'Get an experiment by name',
+        ExperimentAnswer,
         async (query) => ({
           experiment: await getExperimentByName(db, query.experiment_name),
         }),
@@ -147,12 +79,25 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
         });
         return { experiments, ...(nextPageToken ? { next_page_token: nextPageToken } : {}) };
       };
-      post('experiments/search', searchExperimentsInput, 'Search experiments', doSearchExperiments);
-      get('experiments/search', searchExperimentsInput, 'Search experiments', doSearchExperiments);
+      post(
+        'experiments/search',
+        searchExperimentsInput,
+        'Search experiments',
+        ExperimentSearch,
+        doSearchExperiments,
+      );
+      get(
+        'experiments/search',
+        searchExperimentsInput,
+        'Search experiments',
+        ExperimentSearch,
+        doSearchExperiments,
+      );
       post(
         'experiments/update',
         z.object({ experiment_id: z.string(), new_name: z.string() }),
         'Rename an experiment',
+        Empty,
         async (body) => {
           await renameExperiment(db, body.experiment_id, body.new_name);
           return {};
@@ -162,6 +107,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
         'experiments/delete',
         z.object({ experiment_id: z.string() }),
         'Delete an experiment and its runs',
+        Empty,
         async (body) => {
           await setExperimentLifecycle(db, body.experiment_id, 'deleted');
           return {};
@@ -171,6 +117,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
         'experiments/restore',
         z.object({ experiment_id: z.string() }),
         'Restore a deleted experiment',
+        Empty,
         async (body) => {
           await setExperimentLifecycle(db, body.experiment_id, 'active');
           return {};
@@ -180,220 +127,14 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
         'experiments/set-experiment-tag',
         z.object({ experiment_id: z.string(), key: z.string(), value: z.string() }),
         'Set an experiment tag',
+        Empty,
         async (body) => {
           await setExperimentTag(db, body.experiment_id, body.key, body.value);
           return {};
         },
       );
 
-      post(
-        'runs/create',
-        z.object({
-          experiment_id: z.string().optional(),
-          user_id: z.string().optional(),
-          run_name: z.string().optional(),
-          start_time: int64.optional(),
-          tags: z.array(keyValue).optional(),
-        }),
-        'Create a run',
-        async (body) => ({
-          run: serializeRun(
-            await createRun(db, {
-              ...(body.experiment_id ? { experimentId: body.experiment_id } : {}),
-              ...(body.user_id ? { userId: body.user_id } : {}),
-              ...(body.run_name ? { runName: body.run_name } : {}),
-              ...(body.start_time !== undefined ? { startTime: body.start_time } : {}),
-              ...(body.tags ? { tags: body.tags } : {}),
-            }),
-          ),
-        }),
-      );
-      get('runs/get', runId, 'Get a run with its latest metrics, params and tags', async (query) => ({
-        run: serializeRun(await getRun(db, idOf(query))),
-      }));
-      post(
-        'runs/update',
-        z.intersection(
-          runId,
-          z.object({
-            status: z.enum(RUN_STATUSES as [string, ...string[]]).optional(),
-            end_time: int64.optional(),
-            run_name: z.string().optional(),
-          }),
-        ),
-        'Update a run: status, end time, name',
-        async (body) => ({
-          run_info: await updateRun(db, idOf(body), {
-            ...(body.status ? { status: body.status as (typeof RUN_STATUSES)[number] } : {}),
-            ...(body.end_time !== undefined ? { endTime: body.end_time } : {}),
-            ...(body.run_name ? { runName: body.run_name } : {}),
-          }),
-        }),
-      );
-      post('runs/delete', runId, 'Delete a run', async (body) => {
-        await setRunLifecycle(db, idOf(body), 'deleted');
-        return {};
-      });
-      post('runs/restore', runId, 'Restore a deleted run', async (body) => {
-        await setRunLifecycle(db, idOf(body), 'active');
-        return {};
-      });
-      post(
-        'runs/search',
-        z.object({
-          experiment_ids: z.array(z.string()).optional(),
-          filter: z.string().optional(),
-          run_view_type: viewType.optional(),
-          max_results: int64.pipe(z.number().min(1).max(50_000)).optional(),
-          order_by: orderBy.optional(),
-          page_token: z.string().optional(),
-        }),
-        'Search runs with an MLflow filter string',
-        async (body) => {
-          const { runs, nextPageToken } = await searchRuns(db, {
-            experimentIds: body.experiment_ids ?? [],
-            filter: body.filter,
-            viewType: body.run_view_type ?? 'ACTIVE_ONLY',
-            maxResults: body.max_results ?? 1000,
-            pageToken: body.page_token,
-            ...(body.order_by ? { orderBy: body.order_by } : {}),
-          });
-          return {
-            ...(runs.length > 0 ? { runs: runs.map(serializeRun) } : {}),
-            ...(nextPageToken ? { next_page_token: nextPageToken } : {}),
-          };
-        },
-      );
-      post('runs/log-metric', z.intersection(runId, metric), 'Log one metric point', async (body) => {
-        await logMetricsWithModels(db, idOf(body), [body], (metrics) =>
-          logBatch(db, idOf(body), { metrics }),
-        );
-        return {};
-      });
-      post('runs/log-parameter', z.intersection(runId, keyValue), 'Log a parameter', async (body) => {
-        await logBatch(db, idOf(body), { params: [{ key: body.key, value: body.value }] });
-        return {};
-      });
-      post('runs/set-tag', z.intersection(runId, keyValue), 'Set a run tag', async (body) => {
-        await logBatch(db, idOf(body), { tags: [{ key: body.key, value: body.value }] });
-        return {};
-      });
-      post(
-        'runs/delete-tag',
-        z.intersection(runId, z.object({ key: z.string() })),
-        'Delete a run tag',
-        async (body) => {
-          await deleteRunTag(db, idOf(body), body.key);
-          return {};
-        },
-      );
-      post(
-        'runs/log-batch',
-        z.intersection(
-          runId,
-          z.object({
-            metrics: z.array(metric).optional(),
-            params: z.array(keyValue).optional(),
-            tags: z.array(keyValue).optional(),
-          }),
-        ),
-        'Log metrics, params and tags at once (all or nothing)',
-        async (body) => {
-          await logMetricsWithModels(db, idOf(body), body.metrics ?? [], (metrics) =>
-            logBatch(db, idOf(body), { metrics, params: body.params ?? [], tags: body.tags ?? [] }),
-          );
-          return {};
-        },
-      );
-      get(
-        'metrics/get-history',
-        z.object({
-          run_id: z.string().optional(),
-          run_uuid: z.string().optional(),
-          metric_key: z.string(),
-          page_token: z.string().optional(),
-          max_results: int64.pipe(z.number().min(1).max(100_000)).optional(),
-        }),
-        'Every logged point of one metric',
-        async (query) => {
-          const { metrics, nextPageToken } = await getMetricHistory(db, idOf(query), query.metric_key, {
-            ...(query.max_results ? { maxResults: query.max_results } : {}),
-            pageToken: query.page_token,
-          });
-          return {
-            metrics: metrics.map(serializeMetric),
-            ...(nextPageToken ? { next_page_token: nextPageToken } : {}),
-          };
-        },
-      );
-      get(
-        'artifacts/list',
-        z.object({
-          run_id: z.string().optional(),
-          run_uuid: z.string().optional(),
-          path: z.string().optional(),
-          page_token: z.string().optional(),
-        }),
-        "List a run's artifacts (one directory level)",
-        async (query) => {
-          const run = await getRun(db, idOf(query));
-          const root = proxyPathOf(run.info.artifact_uri);
-          const relative = (query.path ?? '').replace(/^\/+|\/+$/g, '');
-          const files = await listProxiedArtifacts(
-            platform.artifacts,
-            relative === '' ? root : `${root}/${relative}`,
-            relative,
-          );
-          return { root_uri: run.info.artifact_uri, ...(files.length > 0 ? { files } : {}) };
-        },
-      );
+      registerMlflowRunRoutes({ get, post }, platform);
     }
   };
-}
-
-/** Logs a run's metrics with `write`, and links those naming a logged model to it (models checked first). */
-async function logMetricsWithModels(
-  db: Platform['database']['db'],
-  runId: string,
-  metrics: z.infer<typeof metric>[],
-  write: (metrics: Metric[]) => Promise<void>,
-): Promise<void> {
-  const linked = metrics.filter((point) => point.model_id);
-  await checkMetricModels(
-    db,
-    linked.map((point) => point.model_id ?? ''),
-  );
-  await write(metrics.map(toMetric));
-  await logModelMetrics(
-    db,
-    runId,
-    linked.map((point) => ({
-      ...toMetric(point),
-      model_id: point.model_id ?? '',
-      ...(point.dataset_name ? { dataset_name: point.dataset_name } : {}),
-      ...(point.dataset_digest ? { dataset_digest: point.dataset_digest } : {}),
-    })),
-  );
-}
-
-function idOf(input: { run_id?: string | undefined; run_uuid?: string | undefined }): string {
-  return input.run_id || input.run_uuid || '';
-}
-
-function toMetric(input: {
-  key: string;
-  value: number;
-  timestamp: number;
-  step?: number | undefined;
-}): Metric {
-  return { key: input.key, value: input.value, timestamp: input.timestamp, step: input.step ?? 0 };
-}
-
-/** NaN and infinities are not JSON: MLflow sends them as strings. */
-function serializeMetric(metric: Metric) {
-  return { ...metric, value: Number.isFinite(metric.value) ? metric.value : String(metric.value) };
-}
-
-function serializeRun(run: Run) {
-  return { ...run, data: { ...run.data, metrics: run.data.metrics.map(serializeMetric) } };
 }

@@ -10,6 +10,16 @@ import {
   listSilences,
 } from '../../monitoring/index.js';
 import type { Platform } from '../../platform/index.js';
+import {
+  AlertRuleList,
+  AlertSilence,
+  AlertsAnswer,
+  DriftHistory,
+  DriftReport,
+  SilenceList,
+  Traffic,
+} from '../schemas/monitoring-api.js';
+import { withErrors } from '../schemas/wire.js';
 
 /** `/metrics` for Prometheus and the live traffic figures of the dashboard. */
 const silenceBody = z
@@ -46,6 +56,7 @@ export function monitoringRoutes(
         schema: {
           tags: ['monitoring'],
           summary: 'The latest drift report: per-feature tests, histograms of both windows, dataset drift',
+          response: withErrors({ 200: DriftReport }),
         },
       },
       async () => {
@@ -57,7 +68,7 @@ export function monitoringRoutes(
         }
         const report = JSON.parse(
           (await platform.artifacts.get(version.artifact_key)).toString('utf8'),
-        ) as Record<string, unknown>;
+        ) as Omit<z.output<typeof DriftReport>, 'report_version' | 'created_at'>;
         return { report_version: version.version_id, created_at: version.updated_at, ...report };
       },
     );
@@ -68,6 +79,7 @@ export function monitoringRoutes(
           tags: ['monitoring'],
           summary: 'The alert history, newest first, the alerts firing now, and whether load is being shed',
           querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+          response: withErrors({ 200: AlertsAnswer }),
         },
       },
       async (request) => {
@@ -83,6 +95,7 @@ export function monitoringRoutes(
           tags: ['monitoring'],
           summary: 'Every stored drift report, newest first: per-feature scores and verdicts over time',
           querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
+          response: withErrors({ 200: DriftHistory }),
         },
       },
       async (request) => {
@@ -125,6 +138,7 @@ export function monitoringRoutes(
           tags: ['monitoring'],
           summary:
             'Every alert rule with its state now (normal, pending, firing), value, threshold and silence',
+          response: withErrors({ 200: AlertRuleList }),
         },
       },
       async () => ({
@@ -143,6 +157,7 @@ export function monitoringRoutes(
         schema: {
           tags: ['monitoring'],
           summary: 'Alert silences, newest first, active and ended',
+          response: withErrors({ 200: SilenceList }),
         },
       },
       async () => ({ silences: await listSilences(platform.database.db) }),
@@ -154,6 +169,7 @@ export function monitoringRoutes(
           tags: ['monitoring'],
           summary: 'Silence an alert until a time, with a reason: it still fires, but notifies nobody',
           body: silenceBody,
+          response: withErrors({ 201: AlertSilence }),
         },
       },
       async (request, reply) => {
@@ -185,6 +201,7 @@ export function monitoringRoutes(
           tags: ['monitoring'],
           summary: 'End a silence now',
           params: z.object({ silence_id: z.string().min(1) }),
+          response: withErrors({ 200: AlertSilence }),
         },
       },
       async (request) => expireSilence(platform.database.db, request.params.silence_id),
@@ -199,6 +216,7 @@ export function monitoringRoutes(
             window_seconds: z.coerce.number().int().min(5).max(300).default(60),
             range_seconds: z.coerce.number().int().min(60).max(21_600).optional(),
           }),
+          response: withErrors({ 200: Traffic }),
         },
       },
       async (request) => {

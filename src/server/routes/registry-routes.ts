@@ -22,6 +22,17 @@ import {
   transitionStage,
   versionsWithRuns,
 } from '../../tracking/index.js';
+import {
+  ExperimentCreated,
+  ExperimentList,
+  ModelComparison,
+  ModelList,
+  ModelTimeline,
+  PromotionAnswer,
+  RollbackAnswer,
+  StageTransition,
+} from '../schemas/registry-api.js';
+import { withErrors } from '../schemas/wire.js';
 
 const ModelName = z.object({ name: z.string().min(1).max(256) });
 const versionNumber = z.union([
@@ -46,7 +57,13 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/mlflow/experiments',
-      { schema: { tags: ['registry'], summary: 'Active experiments' } },
+      {
+        schema: {
+          tags: ['registry'],
+          summary: 'Active experiments',
+          response: withErrors({ 200: ExperimentList }),
+        },
+      },
       async () => {
         const { experiments } = await searchExperiments(db, { viewType: 'ACTIVE_ONLY', maxResults: 1000 });
         return { experiments, count: experiments.length };
@@ -70,6 +87,7 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
             artifact_location: z.string().optional(),
             tags: z.record(z.string(), z.string()).optional(),
           }),
+          response: withErrors({ 200: ExperimentCreated, 201: ExperimentCreated }),
         },
       },
       async (request, reply) => {
@@ -98,7 +116,13 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
 
     app.get(
       '/mlflow/models',
-      { schema: { tags: ['registry'], summary: 'Registered models with their latest versions and aliases' } },
+      {
+        schema: {
+          tags: ['registry'],
+          summary: 'Registered models with their latest versions and aliases',
+          response: withErrors({ 200: ModelList }),
+        },
+      },
       async () => {
         const { models } = await searchRegisteredModels(db, { maxResults: 1000 });
         return { models, count: models.length };
@@ -112,6 +136,7 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
           tags: ['registry'],
           summary: 'A registered model, every version and its change history',
           params: ModelName,
+          response: withErrors({ 200: ModelTimeline }),
         },
       },
       async (request) => {
@@ -134,6 +159,7 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
             archive_existing_versions: z.boolean().default(true),
             description: z.string().max(2000).optional(),
           }),
+          response: withErrors({ 200: StageTransition }),
         },
       },
       async (request) => {
@@ -176,6 +202,7 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
               reason: z.string().max(2000).optional(),
             })
             .nullish(),
+          response: withErrors({ 200: PromotionAnswer }),
         },
       },
       async (request) => {
@@ -190,8 +217,8 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
         if (current.aliases.some((entry) => entry.alias === 'champion' && entry.version === wanted))
           return {
             model_version: await getModelVersion(db, request.params.name, wanted),
-            decision: { isPromoted: false, reasons: [`version ${wanted} is already the champion`] },
-            status: 'already_champion',
+            decision: { isPromoted: false as const, reasons: [`version ${wanted} is already the champion`] },
+            status: 'already_champion' as const,
           };
         const decision = await decidePromotion(db, request.params.name, wanted, {
           metric: body.metric ?? DEFAULT_POLICY.metric,
@@ -224,6 +251,7 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
           summary: 'Give the champion alias back to the previous champion',
           params: ModelName,
           body: z.object({ reason: z.string().max(2000).optional() }).nullish(),
+          response: withErrors({ 200: RollbackAnswer }),
         },
       },
       async (request) => {
@@ -247,6 +275,7 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
               .regex(/^\d+(,\d+)*$/, { error: 'must be version numbers separated by commas' })
               .optional(),
           }),
+          response: withErrors({ 200: ModelComparison }),
         },
       },
       async (request) => {

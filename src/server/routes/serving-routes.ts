@@ -3,6 +3,19 @@ import { z } from 'zod';
 import { MlopsError } from '../../errors/index.js';
 import { movieIdSchema, userIdParam, userIdSchema } from '../../identity/index.js';
 import { INTERACTION_TYPES, type RecommendResponse, type ServingService } from '../../serving/index.js';
+import {
+  AbReport,
+  FeedbackHistory,
+  FeedbackRecorded,
+  FeedbackRetracted,
+  ModelInfo,
+  MovieAudience,
+  Predictions,
+  Recommendations,
+  SimilarAnswer,
+  SimilarMovies,
+} from '../schemas/serving-api.js';
+import { withErrors } from '../schemas/wire.js';
 
 const k = z.number().int().min(1).max(100).default(10).describe('how many movies (1–100)');
 const genres = z
@@ -55,6 +68,7 @@ export function servingRoutes(
               .optional()
               .describe('comma-separated genres: only movies of any of them'),
           }),
+          response: withErrors({ 200: Recommendations }),
         },
       },
       async (request) => {
@@ -91,6 +105,7 @@ export function servingRoutes(
             exclude_seen: z.boolean().default(true).describe('leave out movies the user already watched'),
             genres,
           }),
+          response: withErrors({ 200: Recommendations }),
         },
       },
       async (request) => {
@@ -118,6 +133,7 @@ export function servingRoutes(
             user_id: userIdSchema,
             movie_ids: z.array(movieIdSchema).min(1).max(1000).describe('1–1000 movie ids'),
           }),
+          response: withErrors({ 200: Predictions }),
         },
       },
       async (request) => serving.predict(request.body.user_id, request.body.movie_ids),
@@ -131,6 +147,7 @@ export function servingRoutes(
           tags: ['serving'],
           summary: 'Movies most like a movie (by the served model’s item similarity)',
           body: z.object({ movie_id: movieIdSchema, k }),
+          response: withErrors({ 200: SimilarAnswer }),
         },
       },
       async (request) => serving.similar(request.body.movie_id, request.body.k),
@@ -157,6 +174,7 @@ export function servingRoutes(
               .optional()
               .describe('0–10, for interaction_type rating'),
           }),
+          response: withErrors({ 201: FeedbackRecorded }),
         },
       },
       async (request, reply) => {
@@ -178,6 +196,7 @@ export function servingRoutes(
           summary:
             'Undo a feedback: it stops counting at once, and its withdrawal is recorded as feedback.retracted on user-events',
           params: z.object({ user_id: userIdParam, feedback_id: z.string().min(1).max(100) }),
+          response: withErrors({ 200: FeedbackRetracted }),
         },
       },
       async (request) => {
@@ -196,6 +215,7 @@ export function servingRoutes(
             'Movies most like a movie (the UI’s movie page): an empty list with the reason when the model cannot say',
           params: z.object({ movie_id: z.coerce.number().int().min(1).max(2_147_483_647) }),
           querystring: z.object({ k: z.coerce.number().int().min(1).max(100).default(12) }),
+          response: withErrors({ 200: SimilarMovies }),
         },
       },
       async (request) => {
@@ -223,6 +243,7 @@ export function servingRoutes(
           summary: 'Who watched or rated a movie: watches in the watch log and the latest standing feedback',
           params: z.object({ movie_id: z.coerce.number().int().min(1).max(2_147_483_647) }),
           querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }),
+          response: withErrors({ 200: MovieAudience }),
         },
       },
       async (request) => serving.movieAudience(request.params.movie_id, request.query.limit),
@@ -236,6 +257,7 @@ export function servingRoutes(
           summary: 'A user’s feedback, newest first',
           params: z.object({ user_id: userIdParam }),
           querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+          response: withErrors({ 200: FeedbackHistory }),
         },
       },
       async (request) => serving.feedbackHistory(request.params.user_id, request.query.limit),
@@ -247,9 +269,13 @@ export function servingRoutes(
         schema: {
           tags: ['serving'],
           summary: 'The served model versions (champion, challenger) and their metrics',
+          response: withErrors({ 200: ModelInfo }),
         },
       },
-      async () => serving.modelInfo(),
+      async () => {
+        const info = serving.modelInfo();
+        return { ...info, status: info.status === 'loaded' ? ('loaded' as const) : ('not_loaded' as const) };
+      },
     );
 
     app.get(
@@ -258,6 +284,7 @@ export function servingRoutes(
         schema: {
           tags: ['serving'],
           summary: 'The A/B split: per-variant requests, users and online feedback rates',
+          response: withErrors({ 200: AbReport }),
         },
       },
       async () => serving.abReport(),

@@ -1,35 +1,13 @@
-import { type EntityFeatures, fetchEntityFeatures, getJson, type Movie, storedToken } from './client';
+import type {
+  FeedbackRetracted,
+  MovieAudience,
+  SimilarMovies,
+} from '../../../src/server/schemas/serving-api';
+import type { Movie } from './catalogue-client';
+import { type EntityFeatures, fetchEntityFeatures } from './features-client';
+import { getJson, storedToken } from './http';
 
-export interface SimilarMovie {
-  movie_id: number;
-  title: string;
-  genres: string[];
-  year: number | null;
-  poster_url: string | null;
-  score: number;
-}
-
-export interface SimilarMovies {
-  movie_id: number;
-  similar: SimilarMovie[];
-  count: number;
-  model: { name: string; version: string } | null;
-  /** Why the list is empty (the model does not know the movie, or none is served yet); null otherwise. */
-  note: string | null;
-}
-
-export interface MovieAudience {
-  movie_id: number;
-  /** How many users watched it in the watch log the served model came from. */
-  watches_in_log: number;
-  feedback_count: number;
-  feedback: {
-    user_id: number | string;
-    interaction_type: string;
-    rating: number | null;
-    created_at: string;
-  }[];
-}
+export type { MovieAudience, SimilarMovie, SimilarMovies } from '../../../src/server/schemas/serving-api';
 
 export const fetchMovie = (movieId: number) => getJson<Movie>(`/api/v1/movies/${movieId}`);
 export const fetchSimilarMovies = (movieId: number, k = 12) =>
@@ -43,7 +21,7 @@ export const fetchMovieFeatures = (movieId: number): Promise<EntityFeatures> =>
  * Undoes one feedback: it stops counting at once, and the server records the withdrawal as a
  * `feedback.retracted` event carrying the feedback as it was given.
  */
-export async function retractFeedback(userId: string, feedbackId: string): Promise<{ movie_id: number }> {
+export async function retractFeedback(userId: string, feedbackId: string): Promise<FeedbackRetracted> {
   const token = storedToken();
   const response = await fetch(
     `/api/v1/feedback/${encodeURIComponent(userId)}/${encodeURIComponent(feedbackId)}`,
@@ -59,5 +37,5 @@ export async function retractFeedback(userId: string, feedbackId: string): Promi
     const body = (await response.json().catch(() => undefined)) as { message?: string } | undefined;
     throw new Error(body?.message ?? `undo answered HTTP ${response.status}`);
   }
-  return (await response.json()) as { movie_id: number };
+  return (await response.json()) as FeedbackRetracted;
 }

@@ -2,7 +2,73 @@
  * The tracking calls of the run, runs, compare and model version pages: MLflow REST routes under
  * `/api/2.0/mlflow`. Types mirror the zod schemas of src/server/routes/mlflow-*.ts.
  */
-import { ApiError, getBlob, getJson, postJson, type RunSummary, storedToken } from './client';
+import type {
+  ArtifactList,
+  Empty,
+  ExperimentSearch,
+  Metric,
+  MetricHistory,
+  ModelVersion,
+  ModelVersionAnswer,
+  ModelVersionSearch,
+  RegisteredModelAnswer,
+  RegisteredModelSearch,
+  Run,
+  RunInfo,
+  RunSearch,
+} from '../../../src/server/schemas/mlflow-api';
+import { ApiError, getBlob, getJson, postJson, storedToken } from './http';
+
+export type {
+  ArtifactFile,
+  Experiment,
+  ModelVersion as ModelVersionDetail,
+  RegisteredModel as RegisteredModelDetail,
+} from '../../../src/server/schemas/mlflow-api';
+
+/**
+ * A metric point as the pages chart it. The server sends a value that is not finite as proto-JSON's
+ * string ("NaN", "Infinity", "-Infinity"); the pages treat every value as a number (JavaScript's
+ * comparisons and arithmetic read those strings as NaN and ±Infinity), so the value is typed number here.
+ */
+export type MetricPoint = Omit<Metric, 'value'> & { value: number };
+/**
+ * A run as the pages read it: the server's Run (src/server/schemas/mlflow-api.ts) narrowed to the fields
+ * they use, the lists optional (as MLflow's proto-JSON may leave them out) and metric values as numbers.
+ */
+export type RunSummary = {
+  info: Pick<
+    RunInfo,
+    'run_id' | 'run_name' | 'experiment_id' | 'status' | 'start_time' | 'end_time' | 'artifact_uri'
+  >;
+  data: {
+    params?: Run['data']['params'];
+    metrics?: Omit<MetricPoint, 'timestamp'>[];
+    tags?: Run['data']['tags'];
+  };
+  inputs?: Partial<Run['inputs']>;
+  outputs?: Run['outputs'];
+};
+
+export const fetchExperiments = () =>
+  getJson<ExperimentSearch>('/api/2.0/mlflow/experiments/search?max_results=1000');
+export const searchRuns = (experimentIds: string[], filter: string) =>
+  postJson<Omit<RunSearch, 'runs'> & { runs?: RunSummary[] }>('/api/2.0/mlflow/runs/search', {
+    experiment_ids: experimentIds,
+    filter,
+    max_results: 200,
+    order_by: ['attributes.start_time DESC'],
+  });
+export const fetchRun = (runId: string) =>
+  getJson<{ run: RunSummary }>(`/api/2.0/mlflow/runs/get?run_id=${encodeURIComponent(runId)}`);
+export const fetchMetricHistory = (runId: string, key: string) =>
+  getJson<Omit<MetricHistory, 'metrics'> & { metrics: MetricPoint[] }>(
+    `/api/2.0/mlflow/metrics/get-history?run_id=${encodeURIComponent(runId)}&metric_key=${encodeURIComponent(key)}&max_results=25000`,
+  );
+export const fetchArtifacts = (runId: string, path: string) =>
+  getJson<ArtifactList>(
+    `/api/2.0/mlflow/artifacts/list?run_id=${encodeURIComponent(runId)}&path=${encodeURIComponent(path)}`,
+  );
 
 const MLFLOW = '/api/2.0/mlflow';
 const query = (values: Record<string, string>) => new URLSearchParams(values).toString();
@@ -12,39 +78,9 @@ export const NOTE_TAG = 'mlflow.note.content';
 
 export type RunViewType = 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
 
-export interface ModelVersionDetail {
-  name: string;
-  version: string;
-  creation_timestamp: number;
-  last_updated_timestamp: number;
-  user_id: string;
-  current_stage: string;
-  description: string;
-  source: string;
-  run_id: string;
-  status: string;
-  run_link: string;
-  tags?: { key: string; value: string }[];
-  aliases?: string[];
-  model_id?: string;
-}
-
-export interface RegisteredModelDetail {
-  name: string;
-  description: string;
-  aliases?: { alias: string; version: string }[];
-  latest_versions?: ModelVersionDetail[];
-}
-
-export interface ArtifactFile {
-  path: string;
-  is_dir: boolean;
-  file_size?: number;
-}
-
 /** Runs of some experiments, newest first; `viewType` brings deleted runs (to restore them). */
 export const searchRunsByView = (experimentIds: string[], filter: string, viewType: RunViewType) =>
-  postJson<{ runs?: RunSummary[] }>(`${MLFLOW}/runs/search`, {
+  postJson<Omit<RunSearch, 'runs'> & { runs?: RunSummary[] }>(`${MLFLOW}/runs/search`, {
     experiment_ids: experimentIds,
     filter,
     run_view_type: viewType,
@@ -53,16 +89,12 @@ export const searchRunsByView = (experimentIds: string[], filter: string, viewTy
   });
 
 export const setRunTag = (runId: string, key: string, value: string) =>
-  postJson<Record<string, never>>(`${MLFLOW}/runs/set-tag`, { run_id: runId, key, value });
-export const deleteRun = (runId: string) =>
-  postJson<Record<string, never>>(`${MLFLOW}/runs/delete`, { run_id: runId });
-export const restoreRun = (runId: string) =>
-  postJson<Record<string, never>>(`${MLFLOW}/runs/restore`, { run_id: runId });
+  postJson<Empty>(`${MLFLOW}/runs/set-tag`, { run_id: runId, key, value });
+export const deleteRun = (runId: string) => postJson<Empty>(`${MLFLOW}/runs/delete`, { run_id: runId });
+export const restoreRun = (runId: string) => postJson<Empty>(`${MLFLOW}/runs/restore`, { run_id: runId });
 
 export const listArtifacts = (runId: string, path: string) =>
-  getJson<{ root_uri?: string; files?: ArtifactFile[] }>(
-    `${MLFLOW}/artifacts/list?${query({ run_id: runId, path })}`,
-  );
+  getJson<ArtifactList>(`${MLFLOW}/artifacts/list?${query({ run_id: runId, path })}`);
 
 /** Where a run's artifact is downloaded from (the artifact proxy), for links and previews. */
 export function artifactUrl(artifactUri: string, path: string): string {
@@ -76,25 +108,19 @@ export const fetchArtifactBlob = (url: string) => getBlob(url);
 
 /** The versions registered from a run (MLflow: `run_id = '<id>'`), or every version of a model. */
 export const searchModelVersions = (filter: string) =>
-  getJson<{ model_versions?: ModelVersionDetail[] }>(
-    `${MLFLOW}/model-versions/search?${query({ filter, max_results: '1000' })}`,
-  );
+  getJson<ModelVersionSearch>(`${MLFLOW}/model-versions/search?${query({ filter, max_results: '1000' })}`);
 export const fetchModelVersion = (name: string, version: string) =>
-  getJson<{ model_version: ModelVersionDetail }>(`${MLFLOW}/model-versions/get?${query({ name, version })}`);
+  getJson<ModelVersionAnswer>(`${MLFLOW}/model-versions/get?${query({ name, version })}`);
 export const fetchRegisteredModel = (name: string) =>
-  getJson<{ registered_model: RegisteredModelDetail }>(`${MLFLOW}/registered-models/get?${query({ name })}`);
+  getJson<RegisteredModelAnswer>(`${MLFLOW}/registered-models/get?${query({ name })}`);
 export const updateModelVersionDescription = (name: string, version: string, description: string) =>
-  postJson<{ model_version: ModelVersionDetail }>(
-    `${MLFLOW}/model-versions/update`,
-    { name, version, description },
-    'PATCH',
-  );
+  postJson<ModelVersionAnswer>(`${MLFLOW}/model-versions/update`, { name, version, description }, 'PATCH');
 export const setModelVersionTag = (name: string, version: string, key: string, value: string) =>
-  postJson<Record<string, never>>(`${MLFLOW}/model-versions/set-tag`, { name, version, key, value });
+  postJson<Empty>(`${MLFLOW}/model-versions/set-tag`, { name, version, key, value });
 
 /** Points an alias at a version (admins only: the server refuses anyone else). */
 export const setModelAlias = (name: string, alias: string, version: string) =>
-  postJson<Record<string, never>>(`${MLFLOW}/registered-models/alias`, { name, alias, version });
+  postJson<Empty>(`${MLFLOW}/registered-models/alias`, { name, alias, version });
 export async function deleteModelAlias(name: string, alias: string): Promise<void> {
   const token = storedToken();
   const response = await fetch(`${MLFLOW}/registered-models/alias`, {
@@ -116,19 +142,15 @@ export async function deleteModelAlias(name: string, alias: string): Promise<voi
  * Registers the run's artifact folder `path` as a new version of `name`, creating the model name first
  * when it is new.
  */
-export async function registerModel(
-  run: RunSummary,
-  name: string,
-  path: string,
-): Promise<ModelVersionDetail> {
-  const known = await postJson<{ registered_models?: { name: string }[] }>(
-    `${MLFLOW}/registered-models/search`,
-    { filter: `name = '${name.replaceAll("'", "''")}'`, max_results: 10 },
-  );
+export async function registerModel(run: RunSummary, name: string, path: string): Promise<ModelVersion> {
+  const known = await postJson<RegisteredModelSearch>(`${MLFLOW}/registered-models/search`, {
+    filter: `name = '${name.replaceAll("'", "''")}'`,
+    max_results: 10,
+  });
   if (!known.registered_models?.some((model) => model.name === name))
-    await postJson(`${MLFLOW}/registered-models/create`, { name });
+    await postJson<RegisteredModelAnswer>(`${MLFLOW}/registered-models/create`, { name });
   const source = `${run.info.artifact_uri}/${path.replace(/^\/+|\/+$/g, '')}`.replace(/\/+$/, '');
-  const answer = await postJson<{ model_version: ModelVersionDetail }>(`${MLFLOW}/model-versions/create`, {
+  const answer = await postJson<ModelVersionAnswer>(`${MLFLOW}/model-versions/create`, {
     name,
     source,
     run_id: run.info.run_id,

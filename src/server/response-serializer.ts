@@ -1,0 +1,41 @@
+import { isDeepStrictEqual } from 'node:util';
+import { serializerCompiler } from 'fastify-type-provider-zod';
+
+type SerializerCompiler = typeof serializerCompiler;
+
+/**
+ * The zod response serializer, and in tests a check on it: a response schema strips the fields it does
+ * not name, so a schema that forgets one would change the API without a sound. With `isStrict` an answer
+ * the schema would change (a field dropped, a value rewritten other than a date becoming its ISO string)
+ * fails with the first path that differs, so every test that calls a route checks its schema too.
+ */
+export function responseSerializer(options: { isStrict: boolean }): SerializerCompiler {
+  if (!options.isStrict) return serializerCompiler;
+  return (route) => {
+    const serialize = serializerCompiler(route);
+    return (data: unknown) => {
+      const json = serialize(data);
+      const sent = JSON.parse(json) as unknown;
+      const plain = JSON.parse(JSON.stringify(data) ?? 'null') as unknown;
+      if (!isDeepStrictEqual(sent, plain)) {
+        const where = firstDifference(plain, sent, '$');
+        throw new Error(
+          `the response schema of ${route.method} ${route.url} changes the answer at ${where}: fix the schema`,
+        );
+      }
+      return json;
+    };
+  };
+}
+
+function firstDifference(expected: unknown, actual: unknown, path: string): string {
+  if (typeof expected !== 'object' || expected === null || typeof actual !== 'object' || actual === null)
+    return `${path} (${JSON.stringify(expected)?.slice(0, 80)} became ${JSON.stringify(actual)?.slice(0, 80)})`;
+  const keys = new Set([...Object.keys(expected), ...Object.keys(actual)]);
+  for (const key of keys) {
+    const left = (expected as Record<string, unknown>)[key];
+    const right = (actual as Record<string, unknown>)[key];
+    if (!isDeepStrictEqual(left, right)) return firstDifference(left, right, `${path}.${key}`);
+  }
+  return path;
+}
