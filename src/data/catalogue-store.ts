@@ -9,7 +9,7 @@ const BATCH = 500;
 export async function catalogueSummaries(db: MetadataDb) {
   return db
     .selectFrom('movies')
-    .select(['movie_id', 'title', 'genres', 'release_date', 'poster_path', 'dataset_version'])
+    .select(['movie_id', 'title', 'genres', 'release_date', 'poster_path', 'popularity', 'dataset_version'])
     .execute();
 }
 

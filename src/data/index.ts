@@ -34,7 +34,9 @@ export {
 } from './records.js';
 export { GENRES } from './synthetic/catalogue-generator.js';
 export {
+  generateSyntheticCatalogue,
   generateSyntheticData,
+  generateSyntheticWatchLog,
   publicMovies,
   type SyntheticOptions,
 } from './synthetic/generate-synthetic.js';

@@ -7,17 +7,26 @@ import { ServedModel } from './served-model.js';
 /** The name answers give the stand-in: `model.version` and `model.variant` both say what it is. */
 export const BASELINE = 'baseline';
 
+/** What the baseline ranks by: watchers in the published watch log, or, before one exists, the catalogue's score. */
+export interface BaselineSource {
+  dataset: 'watch log' | 'catalogue';
+  datasetVersion: string;
+  /** movie id → score (watchers, or the catalogue's popularity). */
+  scores: ReadonlyMap<number, number>;
+}
+
 /**
  * The popularity baseline served while a fresh install trains its first model: every watched movie
- * scored by its number of watchers in the published watch log. Built in memory in milliseconds and never
- * registered: the registry holds only trained versions, and the first promoted one replaces this.
+ * scored by its number of watchers in the published watch log — or, in the seconds before the watch log
+ * is published, every catalogued movie by the catalogue's own popularity. Built in memory in milliseconds
+ * and never registered: the registry holds only trained versions, and the first promoted one replaces this.
  */
 export function popularityBaseline(
   modelName: string,
-  datasetVersion: string,
-  watchers: ReadonlyMap<number, number>,
+  source: BaselineSource,
   catalogue: ServingCatalogue,
 ): ServedModel {
+  const { datasetVersion, scores: watchers } = source;
   const started = performance.now();
   const ids = Int32Array.from(watchers.keys()).sort();
   const model = new PopularityModel(Float32Array.from(ids, (movie) => watchers.get(movie) ?? 0));
@@ -40,7 +49,7 @@ export function popularityBaseline(
     last_updated_timestamp: now.getTime(),
     user_id: 'movie-mlops',
     current_stage: 'None',
-    description: `popularity in watch log ${datasetVersion.slice(0, 12)}, served until a first model is promoted`,
+    description: `popularity in ${source.dataset} ${datasetVersion.slice(0, 12)}, served until a first model is promoted`,
     source: '',
     run_id: '',
     status: 'READY',

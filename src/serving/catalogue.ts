@@ -17,13 +17,17 @@ export interface MovieDetails {
 export class ServingCatalogue {
   private constructor(
     private readonly byId: Map<number, MovieDetails>,
+    /** The catalogue's own popularity (TMDB's score): what a fresh install serves before any watch. */
+    readonly popularity: ReadonlyMap<number, number>,
     readonly datasetVersion: string | undefined,
   ) {}
 
   static async load(db: MetadataDb): Promise<ServingCatalogue> {
     const rows = await catalogueSummaries(db);
     const byId = new Map<number, MovieDetails>();
+    const popularity = new Map<number, number>();
     for (const row of rows) {
+      popularity.set(row.movie_id, Number(row.popularity) || 0);
       const year = row.release_date === null ? null : Number(String(row.release_date).slice(0, 4));
       byId.set(row.movie_id, {
         movie_id: row.movie_id,
@@ -33,7 +37,7 @@ export class ServingCatalogue {
         poster_url: row.poster_path === null ? null : `${POSTER_BASE}${row.poster_path}`,
       });
     }
-    return new ServingCatalogue(byId, rows[0]?.dataset_version);
+    return new ServingCatalogue(byId, popularity, rows[0]?.dataset_version);
   }
 
   get size(): number {

@@ -11,7 +11,7 @@ import {
   listTransitions,
   type ModelVersion,
 } from '../tracking/index.js';
-import { popularityBaseline } from './baseline.js';
+import { type BaselineSource, popularityBaseline } from './baseline.js';
 import { ServingCatalogue } from './catalogue.js';
 import { allFeedback } from './feedback-log.js';
 import { ServedModel, type Variant } from './served-model.js';
@@ -31,6 +31,8 @@ export class RegistryFollower {
   private current: ServedModels = {};
   /** The popularity stand-in while no champion exists (only when asked: see `serveBaselineUntilChampion`). */
   private standIn: ServedModel | undefined;
+  /** What the stand-in ranks by: the watch log is the better source, the catalogue the earlier one. */
+  private standInFrom: BaselineSource['dataset'] | undefined;
   private isBaselineWanted = false;
   private loadedCatalogue: ServingCatalogue | undefined;
   private loadedHistories: UserHistories = UserHistories.fromPairs(undefined, undefined);
@@ -132,7 +134,7 @@ export class RegistryFollower {
       const wanted = await this.promotedVersions();
       if (wanted.champion === undefined) {
         this.problem = `no model to serve: ${this.config.modelName} has no champion version yet (train one with \`mlops train\` and promote it with \`mlops models promote\`)`;
-        if (this.isBaselineWanted && this.standIn === undefined && this.current.champion === undefined)
+        if (this.isBaselineWanted && this.current.champion === undefined && this.standInFrom !== 'watch log')
           await this.loadBaseline();
         return;
       }
@@ -168,7 +170,10 @@ export class RegistryFollower {
       }
       // The swap: one assignment. Requests hold their own reference to the model they started with.
       this.current = next;
-      if (next.champion !== undefined) this.standIn = undefined;
+      if (next.champion !== undefined) {
+        this.standIn = undefined;
+        this.standInFrom = undefined;
+      }
       this.onSwap();
       this.metrics?.modelLoaded.reset();
       for (const variant of ['champion', 'challenger'] as const) {
@@ -185,20 +190,34 @@ export class RegistryFollower {
     }
   }
 
+  /** The watch log's popularity once one is published; until then the catalogue's, once there is one. */
   private async loadBaseline(): Promise<void> {
-    await this.loadData();
-    const dataset = this.loadedHistories.datasetVersion;
-    if (dataset === undefined || this.loadedHistories.watchers.size === 0) return;
-    this.standIn = popularityBaseline(
-      this.config.modelName,
-      dataset,
-      this.loadedHistories.watchers,
-      this.loadedCatalogue as ServingCatalogue,
-    );
+    let source: BaselineSource | undefined;
+    let catalogue: ServingCatalogue;
+    if ((await latestDatasetVersion(this.context.db, 'watch_log')) !== undefined) {
+      await this.loadData();
+      const dataset = this.loadedHistories.datasetVersion;
+      catalogue = this.loadedCatalogue as ServingCatalogue;
+      if (dataset !== undefined && this.loadedHistories.watchers.size > 0)
+        source = { dataset: 'watch log', datasetVersion: dataset, scores: this.loadedHistories.watchers };
+    } else {
+      if (this.standInFrom === 'catalogue') return;
+      catalogue = await ServingCatalogue.load(this.context.db);
+      this.loadedCatalogue = catalogue; // answers describe its movies
+      if (catalogue.datasetVersion !== undefined && catalogue.size > 0)
+        source = {
+          dataset: 'catalogue',
+          datasetVersion: catalogue.datasetVersion,
+          scores: catalogue.popularity,
+        };
+    }
+    if (source === undefined) return;
+    this.standIn = popularityBaseline(this.config.modelName, source, catalogue);
+    this.standInFrom = source.dataset;
     this.onSwap();
     this.log.info(
-      { action: 'BASELINE_SERVED', model: this.config.modelName, dataset_version: dataset },
-      `no ${this.config.modelName} champion yet: serving the popularity baseline of watch log ${dataset.slice(0, 12)} until one is promoted`,
+      { action: 'BASELINE_SERVED', model: this.config.modelName, dataset_version: source.datasetVersion },
+      `no ${this.config.modelName} champion yet: serving the popularity baseline of ${source.dataset} ${source.datasetVersion.slice(0, 12)} until one is promoted`,
     );
   }
 

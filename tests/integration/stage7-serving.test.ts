@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServingConfig } from '../../src/config/index.js';
+import { generateSyntheticCatalogue, publicMovies, publishDatasets } from '../../src/data/index.js';
 import { latestDatasetVersion } from '../../src/lineage/index.js';
 import { type ModelsContext, readDatasetPairs, trainModel } from '../../src/models/index.js';
 import type { Platform } from '../../src/platform/index.js';
@@ -523,6 +524,54 @@ describe('recommendation serving', () => {
       await expect(fresh.healthCheck().check()).resolves.toMatch(/champion v1 \(als\)/);
     } finally {
       await freshApp.close();
+    }
+  });
+});
+
+describe('the first start, before any watch log', () => {
+  it('serves the catalogue’s own popularity until a watch log is published, then the watchers’ counts', async () => {
+    const { platform, dispose } = await openBackend('PGlite + local folder');
+    try {
+      const context = contextOf(platform);
+      const options = { users: 80, movies: 40, interactions: 3000, seed: 9, days: 20, endDate: '2026-11-01' };
+      const movies = publicMovies(generateSyntheticCatalogue(options));
+      await publishDatasets(context, { source: 'synthetic', params: {}, movies });
+      const serving = new ServingService(context, servingConfig({ modelName: 'fresh_install' }));
+      serving.serveBaselineUntilChampion();
+      const app = await buildApp(platform, { serving, surface: 'serving' });
+      try {
+        await serving.refresh();
+        const early = (
+          await app.inject({ method: 'GET', url: '/api/v1/recommendations?user_id=5&k=5' })
+        ).json() as RecResponse;
+        expect(early.model).toMatchObject({
+          version: 'baseline',
+          variant: 'baseline',
+          algorithm: 'popularity',
+        });
+        // The catalogue's five most popular movies, with their titles.
+        const byPopularity = [...movies].sort(
+          (a, b) => b.popularity - a.popularity || a.movie_id - b.movie_id,
+        );
+        expect(early.recommendations.map((movie) => movie.movie_id)).toEqual(
+          byPopularity.slice(0, 5).map((movie) => movie.movie_id),
+        );
+        expect(early.recommendations[0]?.title).toBe(byPopularity[0]?.title);
+
+        await publishSynthetic(platform, options);
+        await serving.refresh();
+        const later = (
+          await app.inject({ method: 'GET', url: '/api/v1/recommendations?user_id=5&k=5' })
+        ).json() as RecResponse;
+        expect(later.model).toMatchObject({ version: 'baseline', variant: 'baseline' });
+        // Now ranked by watchers: whole counts, not the catalogue's fractional scores.
+        for (const movie of later.recommendations) expect(Number.isInteger(movie.score)).toBe(true);
+        await expect(serving.healthCheck().check()).rejects.toThrow(/fresh_install has no champion/);
+      } finally {
+        await app.close();
+      }
+    } finally {
+      await dispose();
     }
   });
 });

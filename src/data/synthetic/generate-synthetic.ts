@@ -20,10 +20,23 @@ export function generateSyntheticData(options: SyntheticOptions): {
   movies: SyntheticMovie[];
   watchLog: InteractionColumns;
 } {
+  const movies = generateSyntheticCatalogue(options);
+  return { movies, watchLog: generateSyntheticWatchLog(movies, options) };
+}
+
+/** The catalogue of `generateSyntheticData`, alone: milliseconds, so it can be published before the log. */
+export function generateSyntheticCatalogue(options: SyntheticOptions): SyntheticMovie[] {
+  return generateCatalogue({ movies: options.movies, seed: options.seed, endDate: options.endDate });
+}
+
+/** The watch log of `generateSyntheticData` over a catalogue from `generateSyntheticCatalogue`. */
+export function generateSyntheticWatchLog(
+  movies: readonly SyntheticMovie[],
+  options: SyntheticOptions,
+): InteractionColumns {
   const end = Date.parse(`${options.endDate}T23:59:59.999Z`);
   const start = end - options.days * 86_400_000 + 1;
-  const movies = generateCatalogue({ movies: options.movies, seed: options.seed, endDate: options.endDate });
-  const watchLog = generateWatchLog(movies, {
+  return generateWatchLog(movies, {
     users: options.users,
     interactions: options.interactions,
     seed: options.seed,
@@ -42,7 +55,6 @@ export function generateSyntheticData(options: SyntheticOptions): {
       ? {}
       : { onProgress: (done: number) => options.onProgress?.(done, options.interactions) }),
   });
-  return { movies, watchLog };
 }
 
 /** The catalogue rows without the hidden simulation traits. */

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { z } from 'zod';
 import {
-  generateSyntheticData,
+  generateSyntheticCatalogue,
+  generateSyntheticWatchLog,
+  hasCatalogue,
   publicMovies,
   publishDatasets,
   sqlString,
@@ -67,16 +69,24 @@ export const movieDataCollection = definePipeline({
                 },
               }),
         };
-        log.info(
-          `generating ${options.interactions} watches of ${options.users} users over ${options.movies} movies`,
-        );
-        const { movies, watchLog } = generateSyntheticData(options);
-        const published = await publishDatasets(dataContext(platform), {
+        const movies = generateSyntheticCatalogue(options);
+        const context = dataContext(platform);
+        const dataset = {
           source: 'synthetic',
           params: { generator: 'synthetic', pipeline: 'movie_data_collection', ...options },
           movies: publicMovies(movies),
-          watchLog,
-        });
+        };
+        // A fresh install gets its catalogue first (milliseconds): serving answers from its popularity
+        // while the watch log is generated. The second publish finds the same catalogue version.
+        if (!(await hasCatalogue(context.db))) {
+          await publishDatasets(context, dataset);
+          log.info(`published the catalogue of ${movies.length} movies`);
+        }
+        log.info(
+          `generating ${options.interactions} watches of ${options.users} users over ${options.movies} movies`,
+        );
+        const watchLog = generateSyntheticWatchLog(movies, options);
+        const published = await publishDatasets(context, { ...dataset, watchLog });
         return {
           movies_version: published.movies.version.version_id,
           watch_log_version: published.watchLog?.version.version_id ?? null,
