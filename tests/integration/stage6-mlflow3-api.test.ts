@@ -230,6 +230,13 @@ describe('MLflow 3 REST API: logged models, inputs, multipart uploads, links', (
     // The run keeps its own metrics as before.
     const run = (await call('GET', `runs/get?run_id=${runId}`)).body.run;
     expect(run.data.metrics.find((metric: { key: string }) => metric.key === 'rmse').step).toBe(1);
+    // A value that is not finite goes out as proto-JSON's string, as a run's metric does.
+    const lossPoint = { key: 'loss', value: 'NaN', timestamp: 3, step: 0, model_id: ids[1] };
+    expect((await call('POST', 'runs/log-batch', { run_id: runId, metrics: [lossPoint] })).status).toBe(200);
+    expect((await call('GET', `logged-models/${ids[1]}`)).body.model.data.metrics).toContainEqual({
+      ...lossPoint,
+      run_id: runId,
+    });
   });
 
   it("records a run's datasets and models, returns them with the run, and searches runs by them", async () => {
