@@ -389,6 +389,29 @@ describe('MLflow 3 REST API: logged models, inputs, multipart uploads, links', (
       url: `/api/2.0/mlflow/artifacts/list?run_id=${runId}&path=big`,
     });
     expect(listing.json().files.map((file: { path: string }) => file.path)).toEqual(['big/weights.bin']);
+    // The proxy's own listing, and a delete that empties the directory (`files` then left out).
+    const proxied = (path: string) =>
+      app.inject({ url: `/api/2.0/mlflow-artifacts/artifacts?path=${encodeURIComponent(path)}` });
+    expect((await proxied(directory)).json()).toEqual({
+      files: [{ path: 'weights.bin', is_dir: false, file_size: 1010 }],
+    });
+    const deleted = await app.inject({
+      method: 'DELETE',
+      url: `/api/2.0/mlflow-artifacts/artifacts/${directory}/weights.bin`,
+    });
+    expect([deleted.statusCode, deleted.json()]).toEqual([200, {}]);
+    expect((await proxied(directory)).json()).toEqual({});
+  });
+
+  it('tells an MLflow 3 client what it supports: multipart uploads on', async () => {
+    const info = await app.inject({ url: '/api/3.0/mlflow/server-info' });
+    expect(info.json()).toEqual({
+      store_type: 'SqlStore',
+      artifact_serving_enabled: true,
+      multipart_uploads_enabled: true,
+      multipart_downloads_enabled: false,
+      workspaces_enabled: false,
+    });
   });
 
   it('lists and serves a logged model’s artifacts under logged-models/<id>', async () => {

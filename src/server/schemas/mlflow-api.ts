@@ -155,3 +155,26 @@ export const LoggedModelSearch = z.object({
   next_page_token: z.string().optional(),
 });
 export type LoggedModelSearch = z.input<typeof LoggedModelSearch>;
+
+/** What an MLflow 3 client asks before uploading (`/api/3.0/mlflow/server-info`). */
+export const ServerInfo = z.object({
+  store_type: z.string(),
+  artifact_serving_enabled: z.boolean(),
+  multipart_uploads_enabled: z.boolean(),
+  multipart_downloads_enabled: z.boolean(),
+  workspaces_enabled: z.boolean(),
+});
+export type ServerInfo = z.input<typeof ServerInfo>;
+
+/** A directory of the artifact proxy (`GET /api/2.0/mlflow-artifacts/artifacts?path=`), `files` left out when empty. */
+export const ProxiedArtifactList = z.object({ files: z.array(ArtifactFile).optional() });
+export type ProxiedArtifactList = z.input<typeof ProxiedArtifactList>;
+
+/** A started multipart upload (`mpu/create`): where to PUT each part, with the headers to send. */
+export const MultipartUpload = z.object({
+  upload_id: z.string(),
+  credentials: z.array(
+    z.object({ url: z.string(), part_number: z.number(), headers: z.record(z.string(), z.string()) }),
+  ),
+});
+export type MultipartUpload = z.input<typeof MultipartUpload>;
