@@ -35,7 +35,7 @@ export interface LoggedModel {
     creation_timestamp_ms: number;
     last_updated_timestamp_ms: number;
     artifact_uri: string;
-    status: string;
+    status: LoggedModelStatusName;
     model_type?: string;
     source_run_id?: string;
     status_message?: string;
@@ -45,12 +45,13 @@ export interface LoggedModel {
 }
 
 /** Proto enum names of the statuses, as the MLflow client sends and reads them. */
-const STATUS_NAMES: Record<LoggedModelStatus, string> = {
+const STATUS_NAMES = {
   UNSPECIFIED: 'LOGGED_MODEL_STATUS_UNSPECIFIED',
   PENDING: 'LOGGED_MODEL_PENDING',
   READY: 'LOGGED_MODEL_READY',
   FAILED: 'LOGGED_MODEL_UPLOAD_FAILED',
-};
+} as const satisfies Record<LoggedModelStatus, string>;
+export type LoggedModelStatusName = (typeof STATUS_NAMES)[LoggedModelStatus];
 
 /** `LOGGED_MODEL_READY`, `READY`, `2` → `READY`; anything else is refused naming `status`. */
 export function parseLoggedModelStatus(status: string | number): LoggedModelStatus {

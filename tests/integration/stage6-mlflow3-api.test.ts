@@ -230,6 +230,13 @@ describe('MLflow 3 REST API: logged models, inputs, multipart uploads, links', (
     // The run keeps its own metrics as before.
     const run = (await call('GET', `runs/get?run_id=${runId}`)).body.run;
     expect(run.data.metrics.find((metric: { key: string }) => metric.key === 'rmse').step).toBe(1);
+    // A value that is not finite goes out as proto-JSON's string, as a run's metric does.
+    const lossPoint = { key: 'loss', value: 'NaN', timestamp: 3, step: 0, model_id: ids[1] };
+    expect((await call('POST', 'runs/log-batch', { run_id: runId, metrics: [lossPoint] })).status).toBe(200);
+    expect((await call('GET', `logged-models/${ids[1]}`)).body.model.data.metrics).toContainEqual({
+      ...lossPoint,
+      run_id: runId,
+    });
   });
 
   it("records a run's datasets and models, returns them with the run, and searches runs by them", async () => {
@@ -382,6 +389,29 @@ describe('MLflow 3 REST API: logged models, inputs, multipart uploads, links', (
       url: `/api/2.0/mlflow/artifacts/list?run_id=${runId}&path=big`,
     });
     expect(listing.json().files.map((file: { path: string }) => file.path)).toEqual(['big/weights.bin']);
+    // The proxy's own listing, and a delete that empties the directory (`files` then left out).
+    const proxied = (path: string) =>
+      app.inject({ url: `/api/2.0/mlflow-artifacts/artifacts?path=${encodeURIComponent(path)}` });
+    expect((await proxied(directory)).json()).toEqual({
+      files: [{ path: 'weights.bin', is_dir: false, file_size: 1010 }],
+    });
+    const deleted = await app.inject({
+      method: 'DELETE',
+      url: `/api/2.0/mlflow-artifacts/artifacts/${directory}/weights.bin`,
+    });
+    expect([deleted.statusCode, deleted.json()]).toEqual([200, {}]);
+    expect((await proxied(directory)).json()).toEqual({});
+  });
+
+  it('tells an MLflow 3 client what it supports: multipart uploads on', async () => {
+    const info = await app.inject({ url: '/api/3.0/mlflow/server-info' });
+    expect(info.json()).toEqual({
+      store_type: 'SqlStore',
+      artifact_serving_enabled: true,
+      multipart_uploads_enabled: true,
+      multipart_downloads_enabled: false,
+      workspaces_enabled: false,
+    });
   });
 
   it('lists and serves a logged model’s artifacts under logged-models/<id>', async () => {

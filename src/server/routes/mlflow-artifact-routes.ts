@@ -10,6 +10,7 @@ import {
   streamProxiedArtifact,
 } from '../../tracking/artifact-proxy.js';
 import { assertArtifactWritable } from '../../tracking/index.js';
+import { Empty, ProxiedArtifactList } from '../schemas/mlflow-api.js';
 import { answerWithMlflowErrors } from './mlflow-errors.js';
 
 /**
@@ -68,16 +69,17 @@ export function mlflowArtifactRoutes(platform: Platform): FastifyPluginAsyncZod 
           ...hide,
           summary: 'List a directory of artifacts',
           querystring: z.object({ path: z.string().optional() }),
+          response: { 200: ProxiedArtifactList },
         },
       },
-      async (request) => {
+      async (request): Promise<ProxiedArtifactList> => {
         const files = await listProxiedArtifacts(store, (request.query as { path?: string }).path ?? '', '');
         return files.length > 0 ? { files } : {};
       },
     );
     app.delete(
       `${prefix}/*`,
-      { schema: { ...hide, summary: 'Delete an artifact or directory' } },
+      { schema: { ...hide, summary: 'Delete an artifact or directory', response: { 200: Empty } } },
       async (request) => {
         const path = (request.params as { '*': string })['*'];
         await assertArtifactWritable(db, path);

@@ -9,6 +9,7 @@ import {
   deleteLoggedModelTag,
   finalizeLoggedModel,
   getLoggedModel,
+  type LoggedModel,
   logLoggedModelParams,
   logRunInputs,
   logRunOutputs,
@@ -16,6 +17,13 @@ import {
   searchLoggedModels,
   setLoggedModelTags,
 } from '../../tracking/index.js';
+import {
+  ArtifactList,
+  Empty,
+  LoggedModelAnswer,
+  LoggedModelSearch,
+  type LoggedModel as WireLoggedModel,
+} from '../schemas/mlflow-api.js';
 import { setMlflowErrorHandling } from './mlflow-errors.js';
 
 const keyValue = z.object({ key: z.string(), value: z.string() });
@@ -50,14 +58,16 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
     setMlflowErrorHandling(app as unknown as FastifyInstance);
     for (const prefix of ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow']) {
       const hide = prefix.startsWith('/ajax');
-      const rpc = <P extends z.ZodType, I extends z.ZodType>(
+      // Each handler is checked against its response schema by this signature.
+      const rpc = <P extends z.ZodType, I extends z.ZodType, R extends z.ZodType>(
         method: Method,
         path: string,
         params: P | undefined,
         // Undefined for DELETEs: the client sends them with a `null` JSON body.
         input: I | undefined,
         summary: string,
-        handler: (params: z.infer<P>, input: z.infer<I>) => Promise<unknown>,
+        response: R,
+        handler: (params: z.infer<P>, input: z.infer<I>) => Promise<z.output<R>>,
       ) =>
         app.route({
           method,
@@ -68,6 +78,7 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
             tags: ['mlflow'],
             summary,
             hide,
+            response: { 200: response as z.ZodType },
           },
           handler: async (request) =>
             handler(
@@ -89,15 +100,18 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
           tags: z.array(keyValue).optional(),
         }),
         'Create a logged model (MLflow 3), PENDING until finalized',
+        LoggedModelAnswer,
         async (_params, body) => ({
-          model: await createLoggedModel(db, {
-            experimentId: body.experiment_id,
-            name: body.name,
-            modelType: body.model_type,
-            sourceRunId: body.source_run_id,
-            params: body.params ?? [],
-            tags: body.tags ?? [],
-          }),
+          model: toWire(
+            await createLoggedModel(db, {
+              experimentId: body.experiment_id,
+              name: body.name,
+              modelType: body.model_type,
+              sourceRunId: body.source_run_id,
+              params: body.params ?? [],
+              tags: body.tags ?? [],
+            }),
+          ),
         }),
       );
       rpc(
@@ -122,6 +136,7 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
           page_token: z.string().optional(),
         }),
         'Search logged models with an MLflow filter string',
+        LoggedModelSearch,
         async (_params, body) => {
           const { models, nextPageToken } = await searchLoggedModels(db, {
             experimentIds: body.experiment_ids,
@@ -132,7 +147,7 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
             pageToken: body.page_token,
           });
           return {
-            ...(models.length > 0 ? { models } : {}),
+            ...(models.length > 0 ? { models: models.map(toWire) } : {}),
             ...(nextPageToken ? { next_page_token: nextPageToken } : {}),
           };
         },
@@ -143,8 +158,11 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
         modelIdParams,
         z.object({ allow_deleted: boolish.optional() }),
         'Get a logged model',
+        LoggedModelAnswer,
         async (params, query) => ({
-          model: await getLoggedModel(db, params.model_id, { allowDeleted: query.allow_deleted === true }),
+          model: toWire(
+            await getLoggedModel(db, params.model_id, { allowDeleted: query.allow_deleted === true }),
+          ),
         }),
       );
       rpc(
@@ -162,7 +180,10 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
           }),
         }),
         'Finalize a logged model: READY, or FAILED when its upload failed',
-        async (params, body) => ({ model: await finalizeLoggedModel(db, params.model_id, body.status) }),
+        LoggedModelAnswer,
+        async (params, body) => ({
+          model: toWire(await finalizeLoggedModel(db, params.model_id, body.status)),
+        }),
       );
       rpc(
         'DELETE',
@@ -170,6 +191,7 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
         modelIdParams,
         undefined,
         'Delete a logged model',
+        Empty,
         async (params) => {
           await deleteLoggedModel(db, params.model_id);
           return {};
@@ -181,6 +203,7 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
         modelIdParams,
         z.object({ tags: z.array(keyValue) }),
         'Set tags of a logged model',
+        Empty,
         async (params, body) => {
           await setLoggedModelTags(db, params.model_id, body.tags);
           return {};
@@ -192,6 +215,7 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
         z.object({ model_id: z.string().min(1), tag_key: z.string().min(1) }),
         undefined,
         'Delete a tag of a logged model',
+        Empty,
         async (params) => {
           await deleteLoggedModelTag(db, params.model_id, params.tag_key);
           return {};
@@ -203,6 +227,7 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
         modelIdParams,
         z.object({ params: z.array(keyValue) }),
         'Log params of a logged model (write-once)',
+        Empty,
         async (params, body) => {
           await logLoggedModelParams(db, params.model_id, body.params);
           return {};
@@ -214,6 +239,7 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
         modelIdParams,
         z.object({ artifact_directory_path: z.string().optional(), page_token: z.string().optional() }),
         "List a logged model's artifacts (one directory level)",
+        ArtifactList,
         async (params, query) => {
           const model = await getLoggedModel(db, params.model_id);
           const root = proxyPathOf(model.info.artifact_uri);
@@ -278,6 +304,7 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
           }),
         ),
         'Log the datasets (and logged models) a run reads',
+        Empty,
         async (_params, body) => {
           await logRunInputs(db, body.run_id || body.run_uuid || '', {
             datasets: (body.datasets ?? []).map((entry) => ({
@@ -310,6 +337,7 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
           ),
         }),
         'Log the logged models a run produced',
+        Empty,
         async (_params, body) => {
           await logRunOutputs(
             db,
@@ -320,5 +348,19 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
         },
       );
     }
+  };
+}
+
+/** NaN and infinities are not JSON: like a run's metrics, a model's go out as proto-JSON's strings. */
+function toWire(model: LoggedModel): WireLoggedModel {
+  return {
+    ...model,
+    data: {
+      ...model.data,
+      metrics: model.data.metrics.map((metric) => ({
+        ...metric,
+        value: Number.isFinite(metric.value) ? metric.value : String(metric.value),
+      })),
+    },
   };
 }

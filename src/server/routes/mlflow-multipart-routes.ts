@@ -11,6 +11,7 @@ import {
   MAX_UPLOAD_PARTS,
   uploadProxiedPart,
 } from '../../tracking/index.js';
+import { Empty, MultipartUpload, ServerInfo } from '../schemas/mlflow-api.js';
 import { setMlflowErrorHandling } from './mlflow-errors.js';
 
 const PREFIX = '/api/2.0/mlflow-artifacts/mpu';
@@ -30,11 +31,12 @@ export function mlflowMultipartRoutes(platform: Platform): FastifyPluginAsyncZod
     setMlflowErrorHandling(instance);
     // Parts are raw bytes of any (or no) type: they stream through unparsed.
     instance.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
-    const schema = (summary: string, body: z.ZodType) => ({
+    const schema = (summary: string, body: z.ZodType, response: z.ZodType) => ({
       params: directory,
       body,
       tags: ['mlflow'],
       summary,
+      response: { 200: response },
     });
 
     // What MLflow 3 clients ask before uploading: with multipart uploads on, large files go up in parts.
@@ -46,9 +48,10 @@ export function mlflowMultipartRoutes(platform: Platform): FastifyPluginAsyncZod
             tags: ['mlflow'],
             summary: 'What this server supports (MLflow 3)',
             hide: prefix !== '/api/3.0/mlflow',
+            response: { 200: ServerInfo },
           },
         },
-        async () => ({
+        async (): Promise<ServerInfo> => ({
           store_type: 'SqlStore',
           artifact_serving_enabled: true,
           multipart_uploads_enabled: true,
@@ -62,9 +65,10 @@ export function mlflowMultipartRoutes(platform: Platform): FastifyPluginAsyncZod
         schema: schema(
           'Start a multipart upload of <directory>/<path>',
           z.object({ path: z.string().min(1), num_parts: int.pipe(z.number().min(1).max(MAX_UPLOAD_PARTS)) }),
+          MultipartUpload,
         ),
       },
-      async (request) => {
+      async (request): Promise<MultipartUpload> => {
         const body = request.body as { path: string; num_parts: number };
         // A registered version's files are immutable: no multipart upload may start, or finish, under them.
         await assertArtifactWritable(db, `${(request.params as { '*': string })['*']}/${body.path}`);
@@ -121,6 +125,7 @@ export function mlflowMultipartRoutes(platform: Platform): FastifyPluginAsyncZod
             upload_id: z.string().min(1),
             parts: z.array(z.object({ part_number: int, etag: z.string(), url: z.string().nullish() })),
           }),
+          Empty,
         ),
       },
       async (request) => {
@@ -145,6 +150,7 @@ export function mlflowMultipartRoutes(platform: Platform): FastifyPluginAsyncZod
         schema: schema(
           'Abandon a multipart upload and its parts',
           z.object({ path: z.string().min(1), upload_id: z.string().min(1) }),
+          Empty,
         ),
       },
       async (request) => {

@@ -114,3 +114,67 @@ export const ModelVersionSearch = z.object({
 });
 export type ModelVersionSearch = z.input<typeof ModelVersionSearch>;
 export const DownloadUri = z.object({ artifact_uri: z.string() });
+
+/** A metric point logged against an MLflow 3 logged model (`log_metric(..., model_id=)`). */
+export const LoggedModelMetric = Metric.extend({
+  model_id: z.string(),
+  run_id: z.string().optional(),
+  dataset_name: z.string().optional(),
+  dataset_digest: z.string().optional(),
+});
+export type LoggedModelMetric = z.input<typeof LoggedModelMetric>;
+
+/** MLflow 3's `LoggedModel` (`/logged-models`): PENDING until finalized READY or UPLOAD_FAILED. */
+export const LoggedModel = z.object({
+  info: z.object({
+    model_id: z.string(),
+    experiment_id: z.string(),
+    name: z.string(),
+    creation_timestamp_ms: z.number(),
+    last_updated_timestamp_ms: z.number(),
+    artifact_uri: z.string(),
+    status: z.enum([
+      'LOGGED_MODEL_STATUS_UNSPECIFIED',
+      'LOGGED_MODEL_PENDING',
+      'LOGGED_MODEL_READY',
+      'LOGGED_MODEL_UPLOAD_FAILED',
+    ]),
+    model_type: z.string().optional(),
+    source_run_id: z.string().optional(),
+    status_message: z.string().optional(),
+    tags: z.array(Tag),
+  }),
+  data: z.object({ params: z.array(Tag), metrics: z.array(LoggedModelMetric) }),
+});
+export type LoggedModel = z.input<typeof LoggedModel>;
+export const LoggedModelAnswer = z.object({ model: LoggedModel });
+export type LoggedModelAnswer = z.input<typeof LoggedModelAnswer>;
+/** A page of logged models (`models` left out when it is empty). */
+export const LoggedModelSearch = z.object({
+  models: z.array(LoggedModel).optional(),
+  next_page_token: z.string().optional(),
+});
+export type LoggedModelSearch = z.input<typeof LoggedModelSearch>;
+
+/** What an MLflow 3 client asks before uploading (`/api/3.0/mlflow/server-info`). */
+export const ServerInfo = z.object({
+  store_type: z.string(),
+  artifact_serving_enabled: z.boolean(),
+  multipart_uploads_enabled: z.boolean(),
+  multipart_downloads_enabled: z.boolean(),
+  workspaces_enabled: z.boolean(),
+});
+export type ServerInfo = z.input<typeof ServerInfo>;
+
+/** A directory of the artifact proxy (`GET /api/2.0/mlflow-artifacts/artifacts?path=`), `files` left out when empty. */
+export const ProxiedArtifactList = z.object({ files: z.array(ArtifactFile).optional() });
+export type ProxiedArtifactList = z.input<typeof ProxiedArtifactList>;
+
+/** A started multipart upload (`mpu/create`): where to PUT each part, with the headers to send. */
+export const MultipartUpload = z.object({
+  upload_id: z.string(),
+  credentials: z.array(
+    z.object({ url: z.string(), part_number: z.number(), headers: z.record(z.string(), z.string()) }),
+  ),
+});
+export type MultipartUpload = z.input<typeof MultipartUpload>;
