@@ -17,6 +17,9 @@ import { allFeedback } from './feedback-log.js';
 import { ServedModel, type Variant } from './served-model.js';
 import { UserHistories } from './user-histories.js';
 
+/** How often a first start looks for data to serve the baseline from, until the watch log's serves. */
+const BASELINE_POLL_MS = 500;
+
 /** The models being served, by A/B arm. */
 export interface ServedModels {
   champion?: ServedModel;
@@ -31,6 +34,7 @@ export class RegistryFollower {
   private current: ServedModels = {};
   /** The popularity stand-in while no champion exists (only when asked: see `serveBaselineUntilChampion`). */
   private standIn: ServedModel | undefined;
+  private baselineTimer: NodeJS.Timeout | undefined;
   /** What the stand-in ranks by: the watch log is the better source, the catalogue the earlier one. */
   private standInFrom: BaselineSource['dataset'] | undefined;
   private isBaselineWanted = false;
@@ -85,12 +89,23 @@ export class RegistryFollower {
   /** Until a champion is promoted, serve the watch log's popularity (see `ServingService`). */
   serveBaselineUntilChampion(): void {
     this.isBaselineWanted = true;
-    // Now, not at the next poll: the first start may train for minutes before anything else refreshes.
+    // Now, and then twice a second until the watch log's baseline or a champion serves: the catalogue and
+    // the watch log appear seconds apart on a first start, and each is worth answering from at once.
     void this.refresh();
+    clearInterval(this.baselineTimer);
+    this.baselineTimer = setInterval(() => {
+      if (this.standInFrom === 'watch log' || this.current.champion !== undefined) {
+        clearInterval(this.baselineTimer);
+        return;
+      }
+      void this.refresh();
+    }, BASELINE_POLL_MS);
+    this.baselineTimer.unref();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.baselineTimer);
     this.timer = undefined;
     await this.refreshing;
   }
