@@ -51,9 +51,14 @@ export default async function setup(project: TestProject): Promise<() => void> {
     });
     started = readServiceEnv();
   }
-  buildKernelsIfStale();
-  // The CLI suites spawn the built `mlops` (what users run; a third of the start-up of running it through
-  // tsx), and the browser suites load the built UI: both are rebuilt here when a source is newer.
+  // Tests load the WebAssembly kernels from dist/; the CLI suites spawn the built `mlops` (what users run; a
+  // third of the start-up of running it through tsx), and the browser suites load the built UI: each is
+  // rebuilt here when a source is newer.
+  buildIfStale(
+    ['src/models/kernels/factor-kernel.as.ts'],
+    'dist/kernels/factor-kernel.wasm',
+    'build:kernels',
+  );
   buildIfStale(['src'], 'dist/cli/main.js', 'build:server');
   buildIfStale(['web/src', 'web/index.html'], 'web/dist/index.html', 'build:web');
   execFileSync('bash', [path.join(REPO, 'scripts/setup_e2e_browser.sh')], {
@@ -125,17 +130,6 @@ function readServiceEnv(): Record<string, string> {
       values[match[1]] = match[2].replace(/^['"]|['"]$/g, '');
   }
   return values;
-}
-
-/** Tests run from the sources; the WebAssembly kernels they load are rebuilt when their source is newer. */
-function buildKernelsIfStale(): void {
-  const source = path.join(REPO, 'src/models/kernels/factor-kernel.as.ts');
-  const built = path.join(REPO, 'dist/kernels/factor-kernel.wasm');
-  if (existsSync(built) && statSync(built).mtimeMs >= statSync(source).mtimeMs) return;
-  execFileSync('npm', ['run', '--silent', 'build:kernels'], {
-    cwd: REPO,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
 }
 
 /** Runs `npm run <script>` when `output` is missing or older than any file under `sources` (tests aside). */
