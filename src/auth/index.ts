@@ -1,3 +1,4 @@
+export { type AuthService, authService } from './auth-service.js';
 export { type Access, requiredAccess } from './route-policy.js';
 export { issueStreamTicket, redeemStreamTicket, STREAM_TICKET_TTL_MS } from './stream-tickets.js';
 export {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { MetadataDb } from '../storage/index.js';
+import { bindDatabase, type HoldsDatabase, type MetadataDb } from '../storage/index.js';
 
 export type AutomationName = 'retrain_on_drift' | 'overload_response' | 'personalize';
 export type ActionOutcome = 'triggered' | 'suppressed' | 'applied' | 'failed';
@@ -37,4 +37,9 @@ export async function listActions(
     .limit(options.limit ?? 100);
   if (options.automation !== undefined) query = query.where('automation', '=', options.automation);
   return query.execute();
+}
+
+/** What the automations did, as the automations route and the UI read it. */
+export function automationService(holder: HoldsDatabase) {
+  return bindDatabase(holder, { listActions });
 }

@@ -8,7 +8,7 @@ import { overloadResponse, SystemHealthWatcher } from './overload.js';
 import { personalize } from './personalize.js';
 import { RETRAIN_PIPELINE, retrainOnDrift } from './retrain-on-drift.js';
 
-export { type AutomationAction, listActions, recordAction } from './actions.js';
+export { type AutomationAction, automationService, listActions, recordAction } from './actions.js';
 export { SystemHealthWatcher } from './overload.js';
 
 /** Carries the alert manager's firings and resolutions onto system-health. */

@@ -1,3 +1,4 @@
+export { type CatalogueService, catalogueService } from './catalogue-service.js';
 export {
   catalogueSummaries,
   getMovie,

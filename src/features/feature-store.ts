@@ -1,28 +1,39 @@
 import type { FeaturesConfig } from '../config/index.js';
 import type { DataContext } from '../data/index.js';
-import { NotFoundError, ValidationError } from '../errors/index.js';
+import { NotFoundError } from '../errors/index.js';
 import { latestDatasetVersion } from '../lineage/index.js';
 import type { PlatformMetrics } from '../monitoring/index.js';
 import { loadFeatureDefinitions } from './definitions/load.js';
 import type { FeatureDefinitions } from './definitions/types.js';
-import { type FeatureBuild, latestBuild } from './feature-builds.js';
+import { readEntityFeatures } from './entity-features.js';
+import { type FeatureBuild, latestBuild, listBuilds } from './feature-builds.js';
 import { buildFeatureView } from './feature-view-build.js';
 import {
   getHistoricalFeatures,
   type HistoricalRequest,
   type HistoricalResult,
 } from './historical-features.js';
-import { type MaterializeOptions, type MaterializeResult, materialize } from './materialize.js';
+import {
+  type MaterializeOptions,
+  type MaterializeResult,
+  materializationState,
+  materialize,
+} from './materialize.js';
 import { appendToOfflineStore } from './offline-push.js';
 import type { OnlineStore } from './online/online-store.js';
 import { openOnlineStore } from './online/open-online-store.js';
 import {
-  type FeatureStatus,
   OnlineFeatureServer,
   type OnlineFeaturesRequest,
   type OnlineFeaturesResponse,
 } from './online-features.js';
-import { type ActiveRegistry, activeRegistry, applyDefinitions, type PlannedChange } from './registry.js';
+import {
+  type ActiveRegistry,
+  activeRegistry,
+  applyDefinitions,
+  definitionHistory,
+  type PlannedChange,
+} from './registry.js';
 import {
   type ColumnarFrame,
   onlineRowsOf,
@@ -37,27 +48,6 @@ export interface FeatureStoreContext extends DataContext {
   metrics?: PlatformMetrics;
 }
 
-/** One entity's features as the reference API shows them (`GET /api/v1/features/movie/{id}`). */
-export interface EntityFeatures {
-  entity_id: number | string;
-  found: boolean;
-  features: Record<string, unknown>;
-  statuses: Record<string, FeatureStatus>;
-}
-
-/**
- * The feature store of a platform: registry, offline store (DuckDB over Parquet dataset versions) and the
- * configured online store, with the operations the CLI, the server and pipelines call.
- */
-/**
- * The seed guide's short feature names (`POST /api/v1/features/batch {"features": ["rating", "popularity",
- * "genre"]}`), per entity, mapped onto ours. Our own names always win.
- */
-export const FEATURE_ALIASES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  movie: { rating: 'vote_average', genre: 'genres', year: 'release_year', votes: 'vote_count' },
-  user: { rating: 'avg_rating', genre: 'genre_preference', watch_count: 'watch_count_total' },
-};
-
 /** Most rows per push or online write (as many as one JSON column may hold): writes are not latency-bound. */
 const MAX_WRITE_ROWS = 100_000;
 
@@ -71,6 +61,10 @@ export interface WriteResult {
   offline_build_id: string | null;
 }
 
+/**
+ * The feature store of a platform: registry, offline store (DuckDB over Parquet dataset versions) and the
+ * configured online store, with the operations the CLI, the server and pipelines call.
+ */
 export class FeatureStore {
   private closing: Promise<void> | undefined;
   // Offline pushes append to one dataset per view: one at a time, so none is lost to a race.
@@ -95,6 +89,43 @@ export class FeatureStore {
 
   registry(): Promise<ActiveRegistry> {
     return activeRegistry(this.context.db);
+  }
+
+  /** Every applied version of a registry object, newest first (with when each was removed, if it was). */
+  definitionHistory(name: string) {
+    return definitionHistory(this.context.db, name);
+  }
+
+  /** A view's newest build that passed validation, or its newest whatever it gave with `validOnly: false`. */
+  latestBuild(view: string, options: { validOnly?: boolean } = {}): Promise<FeatureBuild | undefined> {
+    return latestBuild(this.context, view, options);
+  }
+
+  /** A view's builds, newest first. */
+  builds(view: string, limit = 20): Promise<FeatureBuild[]> {
+    return listBuilds(this.context, view, limit);
+  }
+
+  /** What the online store holds per view: up to when, how many rows, by which mode. */
+  materializationState() {
+    return materializationState(this.context, this.onlineStore.backend);
+  }
+
+  /**
+   * Each applied feature view with its newest build (valid or not) and its materialization: the summary
+   * `mlops features list` prints and the UI's registry page shows.
+   */
+  async featureViewSummaries() {
+    const [registry, materialized] = await Promise.all([this.registry(), this.materializationState()]);
+    return Promise.all(
+      registry.objects
+        .filter((object) => object.kind === 'feature_view')
+        .map(async (object) => ({
+          object,
+          build: await this.latestBuild(object.name, { validOnly: false }),
+          materialization: materialized.find((item) => item.feature_view === object.name),
+        })),
+    );
   }
 
   /** The definitions in code: built-ins plus MLOPS_FEATURE_REPO (or the given file). */
@@ -255,94 +286,17 @@ export class FeatureStore {
    * The online features of entities of one type (`movie`, `user`): every feature of the views keyed by that
    * entity alone, or the named ones (`popularity` or `movie_catalogue:popularity`).
    */
-  async entityFeatures(
-    entityType: string,
-    ids: (number | string)[],
-    features?: string[],
-  ): Promise<{
-    feature_names: string[];
-    rows: EntityFeatures[];
-  }> {
-    const registry = await this.online.currentRegistry();
-    const entity = registry.entities.find((item) => item.name === entityType);
-    if (entity === undefined) {
-      throw new NotFoundError(
-        `unknown entity type "${entityType}" (known: ${registry.entities.map((item) => item.name).join(', ') || 'none'})`,
-        { field: 'entity_type' },
-      );
-    }
-    const views = registry.featureViews.filter(
-      (view) => view.entities.length === 1 && view.entities[0] === entityType,
-    );
-    const available = views.flatMap((view) =>
-      view.schema.map((field) => ({ view: view.name, feature: field.name })),
-    );
-    // What each requested name is answered under: the name as asked (a guide alias such as `rating` too).
-    let refs: string[];
-    let labels: string[] | undefined;
-    if (features === undefined || features.length === 0) {
-      refs = available.map((item) => `${item.view}:${item.feature}`);
-    } else {
-      labels = features;
-      refs = features.map((asked) => {
-        if (asked.includes(':')) return asked;
-        const alias = FEATURE_ALIASES[entityType]?.[asked];
-        const isOurs = available.some((item) => item.feature === asked);
-        const name = isOurs || alias === undefined ? asked : alias;
-        const matches = available.filter((item) => item.feature === name);
-        if (matches.length === 0) {
-          const aliases = Object.keys(FEATURE_ALIASES[entityType] ?? {});
-          throw new ValidationError(
-            `unknown ${entityType} feature "${asked}" (known: ${[...new Set(available.map((item) => item.feature))].join(', ')}${aliases.length > 0 ? `; short names: ${aliases.join(', ')}` : ''})`,
-            {
-              field: 'features',
-            },
-          );
-        }
-        if (matches.length > 1) {
-          throw new ValidationError(
-            `feature "${name}" is in several views (${matches.map((item) => item.view).join(', ')}): write view:feature`,
-            { field: 'features' },
-          );
-        }
-        return `${matches[0]?.view}:${name}`;
-      });
-    }
-    const response = await this.online.getOnlineFeatures({
-      features: refs,
-      entities: { [entity.joinKey]: ids },
-      fullFeatureNames: true,
-    });
-    const names = response.metadata.feature_names.slice(1);
-    const outputNames =
-      labels ??
-      names.map((name) => {
-        const [view = '', feature = ''] = name.split('__');
-        const clash = names.filter((other) => other.split('__')[1] === feature).length > 1;
-        return clash ? `${view}:${feature}` : feature;
-      });
-    const rows = ids.map((id, row) => {
-      const values: Record<string, unknown> = {};
-      const statuses: Record<string, FeatureStatus> = {};
-      let found = false;
-      outputNames.forEach((name, index) => {
-        const result = response.results[index + 1];
-        values[name] = result?.values[row] ?? null;
-        statuses[name] = result?.statuses[row] ?? 'NOT_FOUND';
-        if (statuses[name] !== 'NOT_FOUND') found = true;
-      });
-      return { entity_id: id, found, features: values, statuses };
-    });
-    return { feature_names: outputNames, rows };
+  entityFeatures(entityType: string, ids: (number | string)[], features?: string[]) {
+    return readEntityFeatures(this.online, entityType, ids, features);
   }
 
-  /** Closes the online store; safe to call again (the app's close and the runtime's both do). */
   /** Makes what pipeline tasks or other processes applied and materialized visible to reads now. */
   async catchUp(): Promise<void> {
     this.online.invalidate();
     await this.onlineStore.catchUp();
   }
 
+  /** Closes the online store; safe to call again (the app's close and the runtime's both do). */
   close(): Promise<void> {
     this.closing ??= this.onlineStore.close();
     return this.closing;

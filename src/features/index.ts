@@ -19,6 +19,7 @@ export {
   onDemandFeatureView,
 } from './definitions/types.js';
 export { validateDefinitions } from './definitions/validate.js';
+export type { EntityFeatures } from './entity-features.js';
 export {
   type BuildValidation,
   type FeatureBuild,
@@ -28,7 +29,6 @@ export {
 } from './feature-builds.js';
 export {
   bootstrapFeatures,
-  type EntityFeatures,
   FeatureStore,
   type FeatureStoreContext,
   type WriteResult,

@@ -14,3 +14,4 @@ export {
   saveValidation,
 } from './dataset-versions.js';
 export { hashFile } from './hash-file.js';
+export { type LineageService, lineageService } from './lineage-service.js';

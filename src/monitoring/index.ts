@@ -11,6 +11,7 @@ export {
 } from './drift.js';
 export { LoadShedder } from './load-shedder.js';
 export { PlatformMetrics } from './metrics.js';
+export { type MonitoringService, monitoringService } from './monitoring-service.js';
 export {
   type AlertSilence,
   createSilence,

@@ -2,14 +2,7 @@ import fastifyCors from '@fastify/cors';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
-import {
-  hasActiveToken,
-  hasRole,
-  type Principal,
-  redeemStreamTicket,
-  requiredAccess,
-  verifyToken,
-} from '../auth/index.js';
+import { authService, hasRole, type Principal, requiredAccess } from '../auth/index.js';
 import { ConfigError, MlopsError } from '../errors/index.js';
 import type { Platform } from '../platform/index.js';
 import { sendError } from './error-handler.js';
@@ -46,7 +39,7 @@ export async function assertSafeToListen(platform: Platform): Promise<void> {
       { field: 'MLOPS_AUTH' },
     );
   if (platform.config.auth.adminToken !== undefined) return;
-  if (!(await hasActiveToken(platform.database.db)))
+  if (!(await authService(platform).hasActiveToken()))
     throw new ConfigError(
       `MLOPS_HOST=${host} serves beyond this machine, so every route needs an API token, and none exists: create one first (mlops tokens create --name admin --role admin) or set MLOPS_ADMIN_TOKEN`,
       { field: 'MLOPS_HOST' },
@@ -125,6 +118,7 @@ function securityHeaders(): Record<string, string> {
  */
 export async function registerSecurity(app: FastifyInstance, platform: Platform): Promise<void> {
   const { auth } = platform.config;
+  const tokens = authService(platform);
   const headers = securityHeaders();
   app.addHook('onRequest', (_request, reply, done) => {
     reply.headers(headers);
@@ -180,8 +174,8 @@ export async function registerSecurity(app: FastifyInstance, platform: Platform)
       token === undefined || token === ''
         ? undefined
         : header === undefined
-          ? await redeemStreamTicket(platform.database.db, token)
-          : await verifyToken(platform.database.db, header, auth.adminToken);
+          ? await tokens.redeemStreamTicket(token)
+          : await tokens.verifyToken(header, auth.adminToken);
     if (principal !== undefined) request.principal = principal;
     await limit?.(request, reply);
     if (access === 'public') return;

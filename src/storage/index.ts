@@ -14,6 +14,7 @@ export { LocalArtifactStore } from './artifacts/local-artifact-store.js';
 export type { MultipartUploads, UploadedPart } from './artifacts/multipart-uploads.js';
 export { openArtifactStore } from './artifacts/open-artifact-store.js';
 export { S3ArtifactStore } from './artifacts/s3-artifact-store.js';
+export { type BoundToDatabase, bindDatabase, type HoldsDatabase } from './database/bind-database.js';
 export type { MetadataDatabase, MetadataDb } from './database/metadata-database.js';
 export {
   currentSchemaVersion,
@@ -21,6 +22,7 @@ export {
   listMigrations,
   type MigrationState,
   migrateToLatest,
+  schemaMigrations,
 } from './database/migrate.js';
 export { openDatabase } from './database/open-database.js';
 export type { DatabaseSchema } from './database/schema.js';

@@ -102,3 +102,9 @@ export {
   transitionStage,
 } from './stage-alias-store.js';
 export { ActiveRun, Tracker, type TrackerDependencies } from './tracker.js';
+export {
+  type RegistryService,
+  registryService,
+  type TrackingService,
+  trackingService,
+} from './tracking-service.js';

@@ -14,12 +14,7 @@ import {
   writeMovieLens,
 } from '../../data/index.js';
 import { ConfigError } from '../../errors/index.js';
-import {
-  checkoutDatasetVersion,
-  lineageOf,
-  listDatasetVersions,
-  resolveDatasetVersion,
-} from '../../lineage/index.js';
+import { lineageService } from '../../lineage/index.js';
 import { dataContext, EXIT, withPlatform } from '../context.js';
 import { parseOptions } from '../options.js';
 import { createProgressBar } from '../progress.js';
@@ -259,8 +254,8 @@ export function registerDataCommands(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (options: { dataset?: string; json?: boolean }) => {
       process.exitCode = await withPlatform(async (platform) => {
-        const versions = await listDatasetVersions(
-          platform.database.db,
+        const lineage = lineageService(platform);
+        const versions = await lineage.listDatasetVersions(
           options.dataset === undefined ? {} : { dataset: options.dataset },
         );
         if (options.json) {
@@ -294,10 +289,11 @@ export function registerDataCommands(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (reference: string, options: { json?: boolean }) => {
       process.exitCode = await withPlatform(async (platform) => {
-        const version = await resolveDatasetVersion(platform.database.db, reference);
-        const lineage = await lineageOf(platform.database.db, 'dataset', version.version_id);
+        const lineage = lineageService(platform);
+        const version = await lineage.resolveDatasetVersion(reference);
+        const links = await lineage.lineageOf('dataset', version.version_id);
         if (options.json) {
-          process.stdout.write(`${JSON.stringify({ ...version, lineage }, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify({ ...version, lineage: links }, null, 2)}\n`);
           return;
         }
         const lines = [
@@ -308,8 +304,8 @@ export function registerDataCommands(program: Command): void {
           `artifact      ${version.artifact_key}`,
           `written       ${new Date(version.created_at).toISOString()} (last ${new Date(version.updated_at).toISOString()})`,
           `parameters    ${JSON.stringify(version.params)}`,
-          `made from     ${lineage.ancestors.map((node) => `${node.kind} ${node.id.slice(0, 12)}`).join(' <- ') || '(nothing)'}`,
-          `used by       ${lineage.children.map((node) => `${node.kind} ${node.id.slice(0, 12)}`).join(', ') || '(nothing yet)'}`,
+          `made from     ${links.ancestors.map((node) => `${node.kind} ${node.id.slice(0, 12)}`).join(' <- ') || '(nothing)'}`,
+          `used by       ${links.children.map((node) => `${node.kind} ${node.id.slice(0, 12)}`).join(', ') || '(nothing yet)'}`,
         ];
         const report = version.validation as Parameters<typeof formatReport>[0] | null;
         process.stdout.write(
@@ -323,12 +319,9 @@ export function registerDataCommands(program: Command): void {
     .description('copy a version (verified by its SHA-256) into a folder, with a manifest')
     .action(async (reference: string, dir: string) => {
       process.exitCode = await withPlatform(async (platform) => {
-        const version = await resolveDatasetVersion(platform.database.db, reference);
-        const file = await checkoutDatasetVersion(
-          { db: platform.database.db, artifacts: platform.artifacts },
-          version,
-          dir,
-        );
+        const lineage = lineageService(platform);
+        const version = await lineage.resolveDatasetVersion(reference);
+        const file = await lineage.checkoutDatasetVersion(version, dir);
         process.stdout.write(
           `checked out ${version.dataset} ${version.version_id.slice(0, 12)} to ${file}\n`,
         );

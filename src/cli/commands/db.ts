@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { listMigrations, migrateToLatest, openDatabase } from '../../storage/index.js';
+import { openDatabase, schemaMigrations } from '../../storage/index.js';
 import { createCommandLogger, EXIT, loadCliConfig, reportFailure } from '../context.js';
 import { formatTable } from '../table.js';
 
@@ -23,8 +23,9 @@ async function runMigrate(): Promise<number> {
     const logger = createCommandLogger(config);
     const database = await openDatabase(config.database, logger);
     try {
-      const applied = await migrateToLatest(database.db, logger);
-      const all = await listMigrations(database.db);
+      const migrations = schemaMigrations(database);
+      const applied = await migrations.migrateToLatest(logger);
+      const all = await migrations.listMigrations();
       const latest = all.at(-1)?.name ?? 'empty';
       process.stdout.write(
         applied.length === 0
@@ -45,7 +46,7 @@ async function runDbStatus(): Promise<number> {
     const config = loadCliConfig();
     const database = await openDatabase(config.database, createCommandLogger(config));
     try {
-      const migrations = await listMigrations(database.db);
+      const migrations = await schemaMigrations(database).listMigrations();
       process.stdout.write(`${database.backend} database at ${database.location}\n`);
       process.stdout.write(
         `${formatTable(

@@ -1,14 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { ValidationError } from '../../errors/index.js';
-import {
-  definitionHistory,
-  type FeatureStatistic,
-  FeatureStore,
-  latestBuild,
-  materializationState,
-  type PlannedChange,
-} from '../../features/index.js';
+import { type FeatureStatistic, FeatureStore, type PlannedChange } from '../../features/index.js';
 import type { Platform } from '../../platform/index.js';
 import { dataContext, EXIT, withPlatform } from '../context.js';
 import { parseOptions } from '../options.js';
@@ -89,7 +82,7 @@ export function registerFeaturesCommands(program: Command): void {
     .description('entities, feature views, on-demand views and services in the registry')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      process.exitCode = await withFeatureStore(async (store, platform) => {
+      process.exitCode = await withFeatureStore(async (store) => {
         const registry = await store.registry();
         if (options.json === true) {
           process.stdout.write(`${JSON.stringify(registry.objects, null, 2)}\n`);
@@ -99,17 +92,15 @@ export function registerFeaturesCommands(program: Command): void {
           process.stdout.write('the registry is empty: run `mlops features apply`\n');
           return;
         }
-        const materialized = await materializationState(
-          { db: platform.database.db },
-          store.onlineStore.backend,
-        );
+        const summaries = await store.featureViewSummaries();
         const rows = [];
         for (const object of registry.objects) {
           let detail = '';
           if (object.kind === 'feature_view') {
             const view = registry.featureViews.find((item) => item.name === object.name);
-            const build = await latestBuild({ db: platform.database.db }, object.name, { validOnly: false });
-            const online = materialized.find((item) => item.feature_view === object.name);
+            const summary = summaries.find((item) => item.object.name === object.name);
+            const build = summary?.build;
+            const online = summary?.materialization;
             detail = [
               `${view?.schema.length ?? 0} features`,
               `ttl ${formatTtl(view?.ttlSeconds ?? 0)}`,
@@ -137,15 +128,13 @@ export function registerFeaturesCommands(program: Command): void {
     .command('describe <name>')
     .description('one registry object: its definition, versions and (for views) the latest build')
     .action(async (name: string) => {
-      process.exitCode = await withFeatureStore(async (_store, platform) => {
-        const history = await definitionHistory(platform.database.db, name);
+      process.exitCode = await withFeatureStore(async (store) => {
+        const history = await store.definitionHistory(name);
         const current = history[0];
         if (current === undefined)
           throw new ValidationError(`nothing named ${name} in the registry`, { field: 'name' });
         const build =
-          current.kind === 'feature_view'
-            ? await latestBuild({ db: platform.database.db }, name, { validOnly: false })
-            : undefined;
+          current.kind === 'feature_view' ? await store.latestBuild(name, { validOnly: false }) : undefined;
         process.stdout.write(
           `${JSON.stringify(
             {
@@ -254,12 +243,12 @@ export function registerFeaturesCommands(program: Command): void {
     .description("statistics of each feature in a view's latest build (all views without a name)")
     .option('--json', 'print JSON')
     .action(async (view: string | undefined, options: { json?: boolean }) => {
-      process.exitCode = await withFeatureStore(async (store, platform) => {
+      process.exitCode = await withFeatureStore(async (store) => {
         const registry = await store.registry();
         const names = view === undefined ? registry.featureViews.map((item) => item.name) : [view];
         const out: Record<string, unknown> = {};
         for (const name of names) {
-          const build = await latestBuild({ db: platform.database.db }, name, { validOnly: false });
+          const build = await store.latestBuild(name, { validOnly: false });
           if (build === undefined) {
             if (view !== undefined)
               throw new ValidationError(`feature view ${name} has no build: run \`mlops features build\``);

@@ -2,19 +2,10 @@ import type { Command } from 'commander';
 import { announcePromotion } from '../../events/index.js';
 import {
   DEFAULT_POLICY,
-  decidePromotion,
-  deleteAlias,
   EVALUATION_DATASET_KEY,
-  getRegisteredModel,
-  listModelVersions,
-  listTransitions,
   parseThreshold,
-  promote,
   type Run,
-  rollback,
-  searchRegisteredModels,
-  setAlias,
-  versionsWithRuns,
+  registryService,
 } from '../../tracking/index.js';
 import { EXIT, withPlatform } from '../context.js';
 import { formatTable } from '../table.js';
@@ -32,7 +23,8 @@ export function registerModelsCommands(program: Command): void {
     .description('registered models with their champion and latest versions')
     .action(async () => {
       process.exitCode = await withPlatform(async (platform) => {
-        const { models: found } = await searchRegisteredModels(platform.database.db, { maxResults: 1000 });
+        const registry = registryService(platform);
+        const { models: found } = await registry.searchRegisteredModels({ maxResults: 1000 });
         if (found.length === 0) {
           process.stdout.write('no registered models yet\n');
           return;
@@ -59,10 +51,10 @@ export function registerModelsCommands(program: Command): void {
     .description('one model: versions, stages, aliases and the history of changes')
     .action(async (name: string) => {
       process.exitCode = await withPlatform(async (platform) => {
-        const db = platform.database.db;
-        const model = await getRegisteredModel(db, name);
+        const registry = registryService(platform);
+        const model = await registry.getRegisteredModel(name);
         const rows = [];
-        for (const detail of await listModelVersions(db, name)) {
+        for (const detail of await registry.listModelVersions(name)) {
           rows.push([
             detail.version,
             detail.current_stage,
@@ -71,7 +63,7 @@ export function registerModelsCommands(program: Command): void {
             detail.description,
           ]);
         }
-        const history = (await listTransitions(db, name)).slice(0, 15);
+        const history = (await registry.listTransitions(name)).slice(0, 15);
         process.stdout.write(
           `${[
             `${model.name}: ${model.description || '(no description)'}`,
@@ -119,7 +111,7 @@ export function registerModelsCommands(program: Command): void {
         },
       ) => {
         process.exitCode = await withPlatform(async (platform) => {
-          const db = platform.database.db;
+          const registry = registryService(platform);
           const minImprovement = Number(options.minImprovement);
           if (!Number.isFinite(minImprovement)) {
             process.stderr.write(
@@ -127,7 +119,7 @@ export function registerModelsCommands(program: Command): void {
             );
             return EXIT.CONFIG;
           }
-          const decision = await decidePromotion(db, name, version, {
+          const decision = await registry.decidePromotion(name, version, {
             metric: options.metric,
             isHigherBetter: options.lowerIsBetter !== true,
             minImprovement,
@@ -140,7 +132,7 @@ export function registerModelsCommands(program: Command): void {
             );
             return EXIT.FAILURE;
           }
-          await promote(db, name, version, {
+          await registry.promote(name, version, {
             actor: ACTOR,
             reason: decision.isPromoted ? options.reason : `FORCED: ${options.reason}`,
           });
@@ -165,13 +157,14 @@ export function registerModelsCommands(program: Command): void {
     .option('--reason <text>', 'why, for the history', 'set from the CLI')
     .action(async (name: string, alias: string, version: string | undefined, options: { reason: string }) => {
       process.exitCode = await withPlatform(async (platform) => {
+        const registry = registryService(platform);
         const context = { actor: ACTOR, reason: options.reason };
         if (version === undefined) {
-          await deleteAlias(platform.database.db, { name, alias, ...context });
+          await registry.deleteAlias({ name, alias, ...context });
           process.stdout.write(`${name}: alias ${alias} removed\n`);
           return;
         }
-        await setAlias(platform.database.db, { name, alias, version, ...context });
+        await registry.setAlias({ name, alias, version, ...context });
         process.stdout.write(`${name}: ${alias} → version ${version}\n`);
       });
     });
@@ -182,7 +175,8 @@ export function registerModelsCommands(program: Command): void {
     .option('--reason <text>', 'why, for the history', 'rolled back from the CLI')
     .action(async (name: string, options: { reason: string }) => {
       process.exitCode = await withPlatform(async (platform) => {
-        const { from, to } = await rollback(platform.database.db, name, {
+        const registry = registryService(platform);
+        const { from, to } = await registry.rollback(name, {
           actor: ACTOR,
           reason: options.reason,
         });
@@ -203,11 +197,11 @@ export function registerModelsCommands(program: Command): void {
     )
     .action(async (name: string, versions: string[]) => {
       process.exitCode = await withPlatform(async (platform) => {
-        const runs = (await versionsWithRuns(platform.database.db, name, versions)).flatMap(
-          ({ version, run }) =>
-            run === undefined
-              ? []
-              : [{ ...run, info: { ...run.info, run_name: `v${version.version} ${version.current_stage}` } }],
+        const registry = registryService(platform);
+        const runs = (await registry.versionsWithRuns(name, versions)).flatMap(({ version, run }) =>
+          run === undefined
+            ? []
+            : [{ ...run, info: { ...run.info, run_name: `v${version.version} ${version.current_stage}` } }],
         );
         if (runs.length === 0) {
           process.stdout.write('no versions with runs to compare\n');

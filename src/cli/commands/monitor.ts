@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { ValidationError } from '../../errors/index.js';
-import { latestDatasetVersion, resolveDatasetVersion } from '../../lineage/index.js';
+import { lineageService } from '../../lineage/index.js';
 import { loadModelVersion, resolveModelVersion } from '../../models/index.js';
 import { computeVersionDrift, computeWatchLogDrift } from '../../pipelines/index.js';
 import { dataContext, EXIT, withPlatform } from '../context.js';
@@ -48,7 +48,8 @@ export function registerMonitorCommands(program: Command): void {
       const options = parseOptions(DriftOptions, raw);
       process.exitCode = await withPlatform(async (platform) => {
         const context = dataContext(platform);
-        const movies = await latestDatasetVersion(context.db, 'movies');
+        const lineage = lineageService(platform);
+        const movies = await lineage.latestDatasetVersion('movies');
         if (movies === undefined)
           throw new ValidationError('there is no catalogue yet: publish data first (mlops data generate)');
         const model = await resolveModelVersion(context, '@champion')
@@ -57,8 +58,8 @@ export function registerMonitorCommands(program: Command): void {
         const settings = { driftShare: options.driftShare, method: options.method, model };
         let report: Awaited<ReturnType<typeof computeWatchLogDrift>>;
         if (options.reference !== undefined && options.current !== undefined) {
-          const reference = await resolveDatasetVersion(context.db, options.reference);
-          const current = await resolveDatasetVersion(context.db, options.current);
+          const reference = await lineage.resolveDatasetVersion(options.reference);
+          const current = await lineage.resolveDatasetVersion(options.current);
           for (const version of [reference, current]) {
             if (version.dataset !== 'watch_log')
               throw new ValidationError(
@@ -68,7 +69,7 @@ export function registerMonitorCommands(program: Command): void {
           }
           report = await computeVersionDrift(context, reference, current, movies, settings);
         } else {
-          const watchLog = await latestDatasetVersion(context.db, 'watch_log');
+          const watchLog = await lineage.latestDatasetVersion('watch_log');
           if (watchLog === undefined)
             throw new ValidationError('there is no watch log yet: publish data first (mlops data generate)');
           report = await computeWatchLogDrift(context, watchLog, movies, {

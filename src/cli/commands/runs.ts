@@ -1,11 +1,5 @@
 import type { Command } from 'commander';
-import {
-  getExperimentByName,
-  getRun,
-  listExperimentIds,
-  type Run,
-  searchRuns,
-} from '../../tracking/index.js';
+import { type Run, trackingService } from '../../tracking/index.js';
 import { EXIT, withPlatform } from '../context.js';
 import { formatTable } from '../table.js';
 
@@ -29,12 +23,12 @@ export function registerRunsCommands(program: Command): void {
         json?: boolean;
       }) => {
         process.exitCode = await withPlatform(async (platform) => {
-          const db = platform.database.db;
+          const tracking = trackingService(platform);
           const experimentIds =
             options.experiment === undefined
-              ? await listExperimentIds(db)
-              : [(await getExperimentByName(db, options.experiment)).experiment_id];
-          const { runs: found } = await searchRuns(db, {
+              ? await tracking.listExperimentIds()
+              : [(await tracking.getExperimentByName(options.experiment)).experiment_id];
+          const { runs: found } = await tracking.searchRuns({
             experimentIds,
             filter: options.filter,
             viewType: 'ACTIVE_ONLY',
@@ -79,7 +73,8 @@ export function registerRunsCommands(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (runId: string, options: { json?: boolean }) => {
       process.exitCode = await withPlatform(async (platform) => {
-        const run = await getRun(platform.database.db, runId);
+        const tracking = trackingService(platform);
+        const run = await tracking.getRun(runId);
         if (options.json) {
           process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
           return;
@@ -113,12 +108,13 @@ export function registerRunsCommands(program: Command): void {
     .description('params and metrics of several runs side by side')
     .action(async (runIds: string[]) => {
       process.exitCode = await withPlatform(async (platform) => {
+        const tracking = trackingService(platform);
         if (runIds.length < 2) {
           process.stderr.write('mlops: give at least two run ids to compare\n');
           return EXIT.CONFIG;
         }
         const found: Run[] = [];
-        for (const id of runIds) found.push(await getRun(platform.database.db, id));
+        for (const id of runIds) found.push(await tracking.getRun(id));
         process.stdout.write(`${compareTable(found)}\n`);
       });
     });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createToken, listTokens, ROLES, type Role, revokeToken } from '../../auth/index.js';
+import { authService, ROLES, type Role } from '../../auth/index.js';
 import { ValidationError } from '../../errors/index.js';
 import { EXIT, withPlatform } from '../context.js';
 import { formatTable } from '../table.js';
@@ -21,11 +21,12 @@ export function registerTokensCommands(program: Command): void {
     .option('--role <role>', `${ROLES.join(', ')} (default viewer)`, 'viewer')
     .action(async (options: { name: string; role: string }) => {
       process.exitCode = await withPlatform(async (platform) => {
+        const auth = authService(platform);
         if (!(ROLES as readonly string[]).includes(options.role))
           throw new ValidationError(`--role must be one of ${ROLES.join(', ')}, got ${options.role}`, {
             field: 'role',
           });
-        const { token, info } = await createToken(platform.database.db, {
+        const { token, info } = await auth.createToken({
           name: options.name,
           role: options.role as Role,
           createdBy: 'cli',
@@ -43,7 +44,8 @@ export function registerTokensCommands(program: Command): void {
     .description('every token with its role and last use (never the secret)')
     .action(async () => {
       process.exitCode = await withPlatform(async (platform) => {
-        const rows = await listTokens(platform.database.db);
+        const auth = authService(platform);
+        const rows = await auth.listTokens();
         process.stdout.write(
           `${formatTable(
             ['id', 'name', 'role', 'created', 'last used', 'revoked'],
@@ -66,7 +68,8 @@ export function registerTokensCommands(program: Command): void {
     .description('revoke a token: the next request with it is refused')
     .action(async (id: string) => {
       process.exitCode = await withPlatform(async (platform) => {
-        const info = await revokeToken(platform.database.db, id);
+        const auth = authService(platform);
+        const info = await auth.revokeToken(id);
         process.stdout.write(`token ${info.token_id} (${info.name}) revoked at ${time(info.revoked_at)}\n`);
         return EXIT.OK;
       });

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { createToken, listTokens, ROLES, revokeToken } from '../../auth/index.js';
+import { authService, ROLES } from '../../auth/index.js';
 import type { Platform } from '../../platform/index.js';
 import { CreatedToken, TokenInfo, TokenList, Whoami } from '../schemas/auth-api.js';
 import { withErrors } from '../schemas/wire.js';
@@ -8,6 +8,7 @@ import { isAuthEnabled } from '../security.js';
 
 /** Who am I, and token management (admin) for deployments with auth on. */
 export function authRoutes(platform: Platform): FastifyPluginAsyncZod {
+  const auth = authService(platform);
   return async (app) => {
     app.get(
       '/api/v1/auth/whoami',
@@ -32,7 +33,7 @@ export function authRoutes(platform: Platform): FastifyPluginAsyncZod {
           response: withErrors({ 200: TokenList }),
         },
       },
-      async () => ({ tokens: await listTokens(platform.database.db) }),
+      async () => ({ tokens: await auth.listTokens() }),
     );
     app.post(
       '/api/v1/auth/tokens',
@@ -46,7 +47,7 @@ export function authRoutes(platform: Platform): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        const created = await createToken(platform.database.db, {
+        const created = await auth.createToken({
           name: request.body.name,
           role: request.body.role,
           createdBy: request.principal?.name ?? 'api',
@@ -64,7 +65,7 @@ export function authRoutes(platform: Platform): FastifyPluginAsyncZod {
           response: withErrors({ 200: TokenInfo }),
         },
       },
-      async (request) => revokeToken(platform.database.db, request.params.token_id),
+      async (request) => auth.revokeToken(request.params.token_id),
     );
   };
 }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { getMovie, listGenres, queryMovies } from '../../data/index.js';
-import { lineageOf, listDatasetVersions, resolveDatasetVersion } from '../../lineage/index.js';
+import { catalogueService } from '../../data/index.js';
+import { lineageService, type resolveDatasetVersion } from '../../lineage/index.js';
 import type { Platform } from '../../platform/index.js';
 import {
   DatasetDetail,
@@ -17,7 +17,8 @@ const POSTER_BASE = 'https://image.tmdb.org/t/p/w342';
 
 /** The catalogue (`/api/v1/movies`) and dataset versions (`/api/v1/datasets`). */
 export function dataRoutes(platform: Platform): FastifyPluginAsyncZod {
-  const db = platform.database.db;
+  const lineage = lineageService(platform);
+  const catalogue = catalogueService(platform);
   return async (app) => {
     app.get(
       '/api/v1/movies',
@@ -37,7 +38,7 @@ export function dataRoutes(platform: Platform): FastifyPluginAsyncZod {
       },
       async (request) => {
         const { limit, offset, genre, q, sort } = request.query;
-        const { movies, total } = await queryMovies(db, {
+        const { movies, total } = await catalogue.queryMovies({
           limit,
           offset,
           sort,
@@ -67,7 +68,7 @@ export function dataRoutes(platform: Platform): FastifyPluginAsyncZod {
           response: withErrors({ 200: Movie }),
         },
       },
-      async (request) => withPosterUrl(await getMovie(db, request.params.movie_id)),
+      async (request) => withPosterUrl(await catalogue.getMovie(request.params.movie_id)),
     );
 
     app.get(
@@ -79,7 +80,7 @@ export function dataRoutes(platform: Platform): FastifyPluginAsyncZod {
           response: withErrors({ 200: GenreList }),
         },
       },
-      async () => ({ genres: await listGenres(db) }),
+      async () => ({ genres: await catalogue.listGenres() }),
     );
 
     app.get(
@@ -97,7 +98,7 @@ export function dataRoutes(platform: Platform): FastifyPluginAsyncZod {
       },
       async (request) => {
         const { dataset, limit } = request.query;
-        const versions = await listDatasetVersions(db, {
+        const versions = await lineage.listDatasetVersions({
           limit,
           ...(dataset === undefined ? {} : { dataset }),
         });
@@ -118,11 +119,11 @@ export function dataRoutes(platform: Platform): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const version = await resolveDatasetVersion(db, request.params.version);
-        const lineage = await lineageOf(db, 'dataset', version.version_id);
+        const version = await lineage.resolveDatasetVersion(request.params.version);
+        const links = await lineage.lineageOf('dataset', version.version_id);
         // Stored by data/expectations: the report is the one this schema describes, or null before validation.
         const validation = (version.validation ?? null) as z.output<typeof ValidationReport> | null;
-        return { ...serializeVersion(version), validation, lineage };
+        return { ...serializeVersion(version), validation, lineage: links };
       },
     );
   };

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Principal } from '../../auth/index.js';
-import { type Automations, listActions } from '../../automations/index.js';
+import { type Automations, automationService } from '../../automations/index.js';
 import { MlopsError, ValidationError } from '../../errors/index.js';
 import {
   EVENT_SCHEMAS,
@@ -13,7 +13,7 @@ import {
 } from '../../events/index.js';
 import type { Platform } from '../../platform/index.js';
 import type { ServingService } from '../../serving/index.js';
-import { getRegisteredModel } from '../../tracking/index.js';
+import { registryService } from '../../tracking/index.js';
 import {
   AutomationsReport,
   DriftAccepted,
@@ -323,7 +323,7 @@ export function eventRoutes(platform: Platform, options: EventRoutesOptions = {}
         is_enabled: options.automations !== undefined,
         automations: options.automations?.info ?? [],
         load_shedding: platform.loadShedder.status(),
-        actions: await listActions(platform.database.db, {
+        actions: await automationService(platform).listActions({
           limit: request.query.limit,
           ...(request.query.automation === undefined ? {} : { automation: request.query.automation }),
         }),
@@ -338,7 +338,9 @@ function unknownMovie(movieId: number): string {
 
 /** The version the registry's `champion` alias (or Production stage) points at, else `unknown`. */
 async function championVersion(platform: Platform, modelName: string): Promise<string> {
-  const model = await getRegisteredModel(platform.database.db, modelName).catch(() => undefined);
+  const model = await registryService(platform)
+    .getRegisteredModel(modelName)
+    .catch(() => undefined);
   return (
     model?.aliases.find((entry) => entry.alias === 'champion')?.version ??
     model?.latest_versions.find((version) => version.current_stage === 'Production')?.version ??

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { issueStreamTicket, STREAM_TICKET_TTL_MS } from '../../auth/index.js';
+import { authService, STREAM_TICKET_TTL_MS } from '../../auth/index.js';
 import {
   consumerName,
   type EventBus,
@@ -22,6 +22,7 @@ const topic = z.enum(TOPICS).describe(`one of ${TOPICS.join(', ')}`);
  * tickets browsers open it with. Registered by eventRoutes, in its scope.
  */
 export function registerEventStreamRoutes(app: ZodApp, platform: Platform, bus: EventBus): void {
+  const auth = authService(platform);
   const live = new LiveEvents(bus);
   // Before the server waits for open requests: streams never finish on their own.
   app.addHook('preClose', async () => live.stop());
@@ -46,7 +47,7 @@ export function registerEventStreamRoutes(app: ZodApp, platform: Platform, bus: 
           expires_at: expiresAt.toISOString(),
           expires_in_seconds: STREAM_TICKET_TTL_MS / 1000,
         };
-      const issued = await issueStreamTicket(platform.database.db, principal);
+      const issued = await auth.issueStreamTicket(principal);
       return {
         ticket: issued.ticket,
         expires_at: issued.expiresAt.toISOString(),

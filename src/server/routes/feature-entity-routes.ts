@@ -1,13 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
-import {
-  definitionHistory,
-  type FeatureStore,
-  latestBuild,
-  listBuilds,
-  materializationState,
-} from '../../features/index.js';
+import type { FeatureStore } from '../../features/index.js';
 import { UNKNOWN_USER_KEY, userIdSchema } from '../../identity/index.js';
 import type { Platform } from '../../platform/index.js';
 import {
@@ -113,7 +107,7 @@ export function registerEntityFeatureRoutes(app: ZodApp, platform: Platform, sto
 }
 
 /** The registry with each view's builds, statistics and materialization state, for the UI. */
-export function registerFeatureRegistryRoutes(app: ZodApp, platform: Platform, store: FeatureStore): void {
+export function registerFeatureRegistryRoutes(app: ZodApp, _platform: Platform, store: FeatureStore): void {
   app.get(
     '/api/v1/features/registry',
     {
@@ -126,33 +120,20 @@ export function registerFeatureRegistryRoutes(app: ZodApp, platform: Platform, s
     },
     async () => {
       const registry = await store.registry();
-      const materialized = await materializationState(
-        { db: platform.database.db },
-        store.onlineStore.backend,
-      );
-      const views = await Promise.all(
-        registry.objects
-          .filter((object) => object.kind === 'feature_view')
-          .map(async (object) => {
-            const build = await latestBuild({ db: platform.database.db }, object.name, {
-              validOnly: false,
-            });
-            return {
-              ...object,
-              latest_build:
-                build === undefined
-                  ? null
-                  : {
-                      build_id: build.build_id,
-                      row_count: build.row_count,
-                      created_at: build.created_at,
-                      is_valid: build.validation.passed,
-                      dataset_version_id: build.dataset_version_id,
-                    },
-              materialization: materialized.find((item) => item.feature_view === object.name) ?? null,
-            };
-          }),
-      );
+      const views = (await store.featureViewSummaries()).map(({ object, build, materialization }) => ({
+        ...object,
+        latest_build:
+          build === undefined
+            ? null
+            : {
+                build_id: build.build_id,
+                row_count: build.row_count,
+                created_at: build.created_at,
+                is_valid: build.validation.passed,
+                dataset_version_id: build.dataset_version_id,
+              },
+        materialization: materialization ?? null,
+      }));
       const of = (kind: string) => registry.objects.filter((object) => object.kind === kind);
       return {
         online_store: store.onlineStore.backend,
@@ -175,18 +156,15 @@ export function registerFeatureRegistryRoutes(app: ZodApp, platform: Platform, s
       },
     },
     async (request) => {
-      const history = await definitionHistory(platform.database.db, request.params.name);
+      const history = await store.definitionHistory(request.params.name);
       const current = history.find(
         (item) => item.kind === 'feature_view' || item.kind === 'on_demand_feature_view',
       );
       if (current === undefined) {
         throw new NotFoundError(`no feature view named ${request.params.name}`, { field: 'params.name' });
       }
-      const builds = await listBuilds({ db: platform.database.db }, request.params.name, 10);
-      const materialized = await materializationState(
-        { db: platform.database.db },
-        store.onlineStore.backend,
-      );
+      const builds = await store.builds(request.params.name, 10);
+      const materialized = await store.materializationState();
       return {
         name: current.name,
         kind: current.kind,

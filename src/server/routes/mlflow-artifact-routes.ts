@@ -9,7 +9,7 @@ import {
   putProxiedArtifact,
   streamProxiedArtifact,
 } from '../../tracking/artifact-proxy.js';
-import { assertArtifactWritable } from '../../tracking/index.js';
+import { trackingService } from '../../tracking/index.js';
 import { Empty, ProxiedArtifactList } from '../schemas/mlflow-api.js';
 import { answerWithMlflowErrors } from './mlflow-errors.js';
 
@@ -20,7 +20,7 @@ import { answerWithMlflowErrors } from './mlflow-errors.js';
  */
 export function mlflowArtifactRoutes(platform: Platform): FastifyPluginAsyncZod {
   const store = platform.artifacts;
-  const db = platform.database.db;
+  const tracking = trackingService(platform);
   return async (app) => {
     const instance = app as unknown as FastifyInstance;
     instance.removeAllContentTypeParsers();
@@ -35,7 +35,7 @@ export function mlflowArtifactRoutes(platform: Platform): FastifyPluginAsyncZod 
       async (request) => {
         const path = (request.params as { '*': string })['*'];
         const body = request.body as Readable | undefined;
-        await assertArtifactWritable(db, path);
+        await tracking.assertArtifactWritable(path);
         await putProxiedArtifact(store, path, body ?? Buffer.alloc(0), request.headers['content-type']);
         return {};
       },
@@ -82,7 +82,7 @@ export function mlflowArtifactRoutes(platform: Platform): FastifyPluginAsyncZod 
       { schema: { ...hide, summary: 'Delete an artifact or directory', response: { 200: Empty } } },
       async (request) => {
         const path = (request.params as { '*': string })['*'];
-        await assertArtifactWritable(db, path);
+        await tracking.assertArtifactWritable(path);
         await deleteProxiedArtifact(store, path);
         return {};
       },

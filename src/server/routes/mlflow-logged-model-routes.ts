@@ -3,20 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Platform } from '../../platform/index.js';
 import { listProxiedArtifacts, proxyPathOf, streamProxiedArtifact } from '../../tracking/artifact-proxy.js';
-import {
-  createLoggedModel,
-  deleteLoggedModel,
-  deleteLoggedModelTag,
-  finalizeLoggedModel,
-  getLoggedModel,
-  type LoggedModel,
-  logLoggedModelParams,
-  logRunInputs,
-  logRunOutputs,
-  parseLoggedModelStatus,
-  searchLoggedModels,
-  setLoggedModelTags,
-} from '../../tracking/index.js';
+import { type LoggedModel, parseLoggedModelStatus, trackingService } from '../../tracking/index.js';
 import {
   ArtifactList,
   Empty,
@@ -52,7 +39,7 @@ type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
  * `search_logged_models`, `register_model("models:/<id>")` and `log_input` call.
  */
 export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZod {
-  const db = platform.database.db;
+  const tracking = trackingService(platform);
   const store = platform.artifacts;
   return async (app) => {
     setMlflowErrorHandling(app as unknown as FastifyInstance);
@@ -103,7 +90,7 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
         LoggedModelAnswer,
         async (_params, body) => ({
           model: toWire(
-            await createLoggedModel(db, {
+            await tracking.createLoggedModel({
               experimentId: body.experiment_id,
               name: body.name,
               modelType: body.model_type,
@@ -138,7 +125,7 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
         'Search logged models with an MLflow filter string',
         LoggedModelSearch,
         async (_params, body) => {
-          const { models, nextPageToken } = await searchLoggedModels(db, {
+          const { models, nextPageToken } = await tracking.searchLoggedModels({
             experimentIds: body.experiment_ids,
             filter: body.filter,
             datasets: body.datasets ?? [],
@@ -161,7 +148,7 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
         LoggedModelAnswer,
         async (params, query) => ({
           model: toWire(
-            await getLoggedModel(db, params.model_id, { allowDeleted: query.allow_deleted === true }),
+            await tracking.getLoggedModel(params.model_id, { allowDeleted: query.allow_deleted === true }),
           ),
         }),
       );
@@ -182,7 +169,7 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
         'Finalize a logged model: READY, or FAILED when its upload failed',
         LoggedModelAnswer,
         async (params, body) => ({
-          model: toWire(await finalizeLoggedModel(db, params.model_id, body.status)),
+          model: toWire(await tracking.finalizeLoggedModel(params.model_id, body.status)),
         }),
       );
       rpc(
@@ -193,7 +180,7 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
         'Delete a logged model',
         Empty,
         async (params) => {
-          await deleteLoggedModel(db, params.model_id);
+          await tracking.deleteLoggedModel(params.model_id);
           return {};
         },
       );
@@ -205,7 +192,7 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
         'Set tags of a logged model',
         Empty,
         async (params, body) => {
-          await setLoggedModelTags(db, params.model_id, body.tags);
+          await tracking.setLoggedModelTags(params.model_id, body.tags);
           return {};
         },
       );
@@ -217,7 +204,7 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
         'Delete a tag of a logged model',
         Empty,
         async (params) => {
-          await deleteLoggedModelTag(db, params.model_id, params.tag_key);
+          await tracking.deleteLoggedModelTag(params.model_id, params.tag_key);
           return {};
         },
       );
@@ -229,7 +216,7 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
         'Log params of a logged model (write-once)',
         Empty,
         async (params, body) => {
-          await logLoggedModelParams(db, params.model_id, body.params);
+          await tracking.logLoggedModelParams(params.model_id, body.params);
           return {};
         },
       );
@@ -241,7 +228,7 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
         "List a logged model's artifacts (one directory level)",
         ArtifactList,
         async (params, query) => {
-          const model = await getLoggedModel(db, params.model_id);
+          const model = await tracking.getLoggedModel(params.model_id);
           const root = proxyPathOf(model.info.artifact_uri);
           const relative = (query.artifact_directory_path ?? '').replace(/^\/+|\/+$/g, '');
           const files = await listProxiedArtifacts(
@@ -266,7 +253,7 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
         async (request, reply) => {
           const { model_id } = request.params as z.infer<typeof modelIdParams>;
           const { artifact_file_path } = request.query as { artifact_file_path: string };
-          const model = await getLoggedModel(db, model_id);
+          const model = await tracking.getLoggedModel(model_id);
           const path = `${proxyPathOf(model.info.artifact_uri)}/${artifact_file_path.replace(/^\/+/, '')}`;
           const { stream, size, contentType } = await streamProxiedArtifact(store, path);
           const name = path.split('/').at(-1) ?? 'artifact';
@@ -306,7 +293,7 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
         'Log the datasets (and logged models) a run reads',
         Empty,
         async (_params, body) => {
-          await logRunInputs(db, body.run_id || body.run_uuid || '', {
+          await tracking.logRunInputs(body.run_id || body.run_uuid || '', {
             datasets: (body.datasets ?? []).map((entry) => ({
               tags: entry.tags ?? [],
               dataset: {
@@ -339,8 +326,7 @@ export function mlflowLoggedModelRoutes(platform: Platform): FastifyPluginAsyncZ
         'Log the logged models a run produced',
         Empty,
         async (_params, body) => {
-          await logRunOutputs(
-            db,
+          await tracking.logRunOutputs(
             body.run_id,
             body.models.map((model) => ({ modelId: model.model_id, step: model.step ?? 0 })),
           );

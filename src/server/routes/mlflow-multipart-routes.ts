@@ -3,14 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Platform } from '../../platform/index.js';
-import {
-  abortProxiedUpload,
-  assertArtifactWritable,
-  completeProxiedUpload,
-  createProxiedUpload,
-  MAX_UPLOAD_PARTS,
-  uploadProxiedPart,
-} from '../../tracking/index.js';
+import { MAX_UPLOAD_PARTS, trackingService } from '../../tracking/index.js';
 import { Empty, MultipartUpload, ServerInfo } from '../schemas/mlflow-api.js';
 import { setMlflowErrorHandling } from './mlflow-errors.js';
 
@@ -24,7 +17,7 @@ const directory = z.object({ '*': z.string() });
  * is given point back here, with the caller's own Authorization header, so roles apply to every part.
  */
 export function mlflowMultipartRoutes(platform: Platform): FastifyPluginAsyncZod {
-  const db = platform.database.db;
+  const tracking = trackingService(platform);
   const store = platform.artifacts;
   return async (app) => {
     const instance = app as unknown as FastifyInstance;
@@ -71,11 +64,10 @@ export function mlflowMultipartRoutes(platform: Platform): FastifyPluginAsyncZod
       async (request): Promise<MultipartUpload> => {
         const body = request.body as { path: string; num_parts: number };
         // A registered version's files are immutable: no multipart upload may start, or finish, under them.
-        await assertArtifactWritable(db, `${(request.params as { '*': string })['*']}/${body.path}`);
+        await tracking.assertArtifactWritable(`${(request.params as { '*': string })['*']}/${body.path}`);
         const base = `${request.protocol}://${request.host}`;
         const authorization = request.headers.authorization;
-        return createProxiedUpload(
-          db,
+        return tracking.createProxiedUpload(
           store,
           {
             directory: (request.params as { '*': string })['*'],
@@ -104,8 +96,7 @@ export function mlflowMultipartRoutes(platform: Platform): FastifyPluginAsyncZod
         const params = request.params as { upload_id: string; part_number: number };
         const length = Number(request.headers['content-length']);
         const body = (request.body as Readable | undefined) ?? request.raw;
-        const etag = await uploadProxiedPart(
-          db,
+        const etag = await tracking.uploadProxiedPart(
           store,
           params.upload_id,
           params.part_number,
@@ -134,8 +125,8 @@ export function mlflowMultipartRoutes(platform: Platform): FastifyPluginAsyncZod
           upload_id: string;
           parts: { part_number: number; etag: string }[];
         };
-        await assertArtifactWritable(db, `${(request.params as { '*': string })['*']}/${body.path}`);
-        await completeProxiedUpload(db, store, {
+        await tracking.assertArtifactWritable(`${(request.params as { '*': string })['*']}/${body.path}`);
+        await tracking.completeProxiedUpload(store, {
           directory: (request.params as { '*': string })['*'],
           fileName: body.path,
           uploadId: body.upload_id,
@@ -155,7 +146,7 @@ export function mlflowMultipartRoutes(platform: Platform): FastifyPluginAsyncZod
       },
       async (request) => {
         const body = request.body as { path: string; upload_id: string };
-        await abortProxiedUpload(db, store, {
+        await tracking.abortProxiedUpload(store, {
           directory: (request.params as { '*': string })['*'],
           fileName: body.path,
           uploadId: body.upload_id,

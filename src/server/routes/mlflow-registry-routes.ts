@@ -3,30 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ValidationError } from '../../errors/index.js';
 import type { Platform } from '../../platform/index.js';
-import {
-  createModelVersion,
-  createRegisteredModel,
-  deleteAlias,
-  deleteModelVersion,
-  deleteModelVersionTag,
-  deleteRegisteredModel,
-  deleteRegisteredModelTag,
-  getLatestVersions,
-  getModelVersion,
-  getRegisteredModel,
-  getVersionByAlias,
-  recordModelVersion,
-  renameRegisteredModel,
-  resolveVersionSource,
-  searchModelVersions,
-  searchRegisteredModels,
-  setAlias,
-  setModelVersionTag,
-  setRegisteredModelTag,
-  transitionStage,
-  updateModelVersion,
-  updateRegisteredModel,
-} from '../../tracking/index.js';
+import { registryService } from '../../tracking/index.js';
 import {
   DownloadUri,
   Empty,
@@ -56,7 +33,7 @@ type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 /** The MLflow model registry REST API: registered models, versions, stages, aliases and tags. */
 export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod {
-  const db = platform.database.db;
+  const registry = registryService(platform);
   // The model serving follows must keep its name and versions: renaming or deleting it would take the
   // recommendations down.
   const refuseServedModel = (name: string, what: 'renamed' | 'deleted') => {
@@ -104,7 +81,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'Register a model name',
         RegisteredModelAnswer,
         async (body) => ({
-          registered_model: await createRegisteredModel(db, {
+          registered_model: await registry.createRegisteredModel({
             name: body.name,
             ...(body.description ? { description: body.description } : {}),
             ...(body.tags ? { tags: body.tags } : {}),
@@ -118,7 +95,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'Get a registered model',
         RegisteredModelAnswer,
         async (query) => ({
-          registered_model: await getRegisteredModel(db, query.name),
+          registered_model: await registry.getRegisteredModel(query.name),
         }),
       );
       rpc(
@@ -133,7 +110,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'Search registered models',
         RegisteredModelSearch,
         async (input) => {
-          const { models, nextPageToken } = await searchRegisteredModels(db, {
+          const { models, nextPageToken } = await registry.searchRegisteredModels({
             filter: input.filter,
             maxResults: input.max_results ?? 100,
             pageToken: input.page_token,
@@ -152,7 +129,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'Update a description',
         RegisteredModelAnswer,
         async (body) => ({
-          registered_model: await updateRegisteredModel(db, body.name, body.description ?? ''),
+          registered_model: await registry.updateRegisteredModel(body.name, body.description ?? ''),
         }),
       );
       rpc(
@@ -163,7 +140,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         RegisteredModelAnswer,
         async (body) => {
           refuseServedModel(body.name, 'renamed');
-          return { registered_model: await renameRegisteredModel(db, body.name, body.new_name) };
+          return { registered_model: await registry.renameRegisteredModel(body.name, body.new_name) };
         },
       );
       rpc(
@@ -174,7 +151,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         Empty,
         async (body) => {
           refuseServedModel(body.name, 'deleted');
-          await deleteRegisteredModel(db, body.name);
+          await registry.deleteRegisteredModel(body.name);
           return {};
         },
       );
@@ -185,7 +162,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'Set a registered model tag',
         Empty,
         async (body) => {
-          await setRegisteredModelTag(db, body.name, body.key, body.value);
+          await registry.setRegisteredModelTag(body.name, body.key, body.value);
           return {};
         },
       );
@@ -196,7 +173,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'Delete a registered model tag',
         Empty,
         async (body) => {
-          await deleteRegisteredModelTag(db, body.name, body.key);
+          await registry.deleteRegisteredModelTag(body.name, body.key);
           return {};
         },
       );
@@ -207,7 +184,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'Latest version per stage',
         ModelVersionList,
         async (input) => ({
-          model_versions: await getLatestVersions(db, input.name, input.stages),
+          model_versions: await registry.getLatestVersions(input.name, input.stages),
         }),
       );
       rpc(
@@ -217,7 +194,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'Point an alias at a version',
         Empty,
         async (body) => {
-          await setAlias(db, {
+          await registry.setAlias({
             name: body.name,
             alias: body.alias,
             version: body.version,
@@ -233,7 +210,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'Delete an alias',
         Empty,
         async (body) => {
-          await deleteAlias(db, {
+          await registry.deleteAlias({
             name: body.name,
             alias: body.alias,
             reason: 'deleted through the MLflow API',
@@ -248,7 +225,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'The version an alias points at',
         ModelVersionAnswer,
         async (query) => ({
-          model_version: await getVersionByAlias(db, query.name, query.alias),
+          model_version: await registry.getVersionByAlias(query.name, query.alias),
         }),
       );
 
@@ -267,12 +244,12 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         ModelVersionAnswer,
         async (body) => {
           // `models:/<model_id>` becomes the logged model's artifact location, so serving reads it as any other.
-          const { source, runId, modelId } = await resolveVersionSource(db, {
+          const { source, runId, modelId } = await registry.resolveVersionSource({
             source: body.source,
             runId: body.run_id,
             modelId: body.model_id,
           });
-          const version = await createModelVersion(db, {
+          const version = await registry.createModelVersion({
             name: body.name,
             source,
             artifacts: platform.artifacts,
@@ -283,7 +260,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
             ...(body.tags ? { tags: body.tags } : {}),
           });
           if (modelId)
-            await recordModelVersion(db, modelId, { name: version.name, version: version.version });
+            await registry.recordModelVersion(modelId, { name: version.name, version: version.version });
           return { model_version: version };
         },
       );
@@ -294,7 +271,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'Get a model version',
         ModelVersionAnswer,
         async (query) => ({
-          model_version: await getModelVersion(db, query.name, query.version),
+          model_version: await registry.getModelVersion(query.name, query.version),
         }),
       );
       rpc(
@@ -309,7 +286,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'Search model versions',
         ModelVersionSearch,
         async (input) => {
-          const { versions, nextPageToken } = await searchModelVersions(db, {
+          const { versions, nextPageToken } = await registry.searchModelVersions({
             filter: input.filter,
             maxResults: input.max_results ?? 10_000,
             pageToken: input.page_token,
@@ -327,11 +304,11 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'Update a version description',
         ModelVersionAnswer,
         async (body) => ({
-          model_version: await updateModelVersion(db, body.name, body.version, body.description ?? ''),
+          model_version: await registry.updateModelVersion(body.name, body.version, body.description ?? ''),
         }),
       );
       rpc(['DELETE'], 'model-versions/delete', nameVersion, 'Delete a model version', Empty, async (body) => {
-        await deleteModelVersion(db, body.name, body.version);
+        await registry.deleteModelVersion(body.name, body.version);
         return {};
       });
       rpc(
@@ -341,7 +318,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'Move a version to a stage',
         ModelVersionAnswer,
         async (body) => ({
-          model_version: await transitionStage(db, {
+          model_version: await registry.transitionStage({
             name: body.name,
             version: body.version,
             stage: body.stage,
@@ -357,7 +334,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'Where the version’s files are',
         DownloadUri,
         async (query) => ({
-          artifact_uri: (await getModelVersion(db, query.name, query.version)).source,
+          artifact_uri: (await registry.getModelVersion(query.name, query.version)).source,
         }),
       );
       rpc(
@@ -367,7 +344,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'Set a model version tag',
         Empty,
         async (body) => {
-          await setModelVersionTag(db, body.name, body.version, body.key, body.value);
+          await registry.setModelVersionTag(body.name, body.version, body.key, body.value);
           return {};
         },
       );
@@ -378,7 +355,7 @@ export function mlflowRegistryRoutes(platform: Platform): FastifyPluginAsyncZod 
         'Delete a model version tag',
         Empty,
         async (body) => {
-          await deleteModelVersionTag(db, body.name, body.version, body.key);
+          await registry.deleteModelVersionTag(body.name, body.version, body.key);
           return {};
         },
       );

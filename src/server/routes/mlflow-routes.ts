@@ -2,15 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Platform } from '../../platform/index.js';
-import {
-  createExperiment,
-  getExperiment,
-  getExperimentByName,
-  renameExperiment,
-  searchExperiments,
-  setExperimentLifecycle,
-  setExperimentTag,
-} from '../../tracking/index.js';
+import { trackingService } from '../../tracking/index.js';
 import { Empty, ExperimentAnswer, ExperimentId, ExperimentSearch } from '../schemas/mlflow-api.js';
 import { setMlflowErrorHandling } from './mlflow-errors.js';
 import { keyValue, mlflowRpc, orderBy, viewType } from './mlflow-rpc.js';
@@ -22,7 +14,7 @@ import { int64 } from './wire-numbers.js';
  * names, enums, page tokens and error format, so the official `mlflow` client works unchanged.
  */
 export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
-  const db = platform.database.db;
+  const tracking = trackingService(platform);
   return async (app) => {
     setMlflowErrorHandling(app as unknown as FastifyInstance);
     for (const prefix of ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow']) {
@@ -37,7 +29,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
         'Create an experiment',
         ExperimentId,
         async (body) => ({
-          experiment_id: await createExperiment(db, {
+          experiment_id: await tracking.createExperiment({
             name: body.name,
             ...(body.artifact_location ? { artifactLocation: body.artifact_location } : {}),
             ...(body.tags ? { tags: body.tags } : {}),
@@ -50,7 +42,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
         'Get an experiment by id',
         ExperimentAnswer,
         async (query) => ({
-          experiment: await getExperiment(db, query.experiment_id),
+          experiment: await tracking.getExperiment(query.experiment_id),
         }),
       );
       get(
@@ -59,7 +51,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
         'Get an experiment by name',
         ExperimentAnswer,
         async (query) => ({
-          experiment: await getExperimentByName(db, query.experiment_name),
+          experiment: await tracking.getExperimentByName(query.experiment_name),
         }),
       );
       const searchExperimentsInput = z.object({
@@ -70,7 +62,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
         view_type: viewType.optional(),
       });
       const doSearchExperiments = async (input: z.infer<typeof searchExperimentsInput>) => {
-        const { experiments, nextPageToken } = await searchExperiments(db, {
+        const { experiments, nextPageToken } = await tracking.searchExperiments({
           viewType: input.view_type ?? 'ACTIVE_ONLY',
           maxResults: input.max_results ?? 1000,
           pageToken: input.page_token,
@@ -99,7 +91,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
         'Rename an experiment',
         Empty,
         async (body) => {
-          await renameExperiment(db, body.experiment_id, body.new_name);
+          await tracking.renameExperiment(body.experiment_id, body.new_name);
           return {};
         },
       );
@@ -109,7 +101,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
         'Delete an experiment and its runs',
         Empty,
         async (body) => {
-          await setExperimentLifecycle(db, body.experiment_id, 'deleted');
+          await tracking.setExperimentLifecycle(body.experiment_id, 'deleted');
           return {};
         },
       );
@@ -119,7 +111,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
         'Restore a deleted experiment',
         Empty,
         async (body) => {
-          await setExperimentLifecycle(db, body.experiment_id, 'active');
+          await tracking.setExperimentLifecycle(body.experiment_id, 'active');
           return {};
         },
       );
@@ -129,7 +121,7 @@ export function mlflowRoutes(platform: Platform): FastifyPluginAsyncZod {
         'Set an experiment tag',
         Empty,
         async (body) => {
-          await setExperimentTag(db, body.experiment_id, body.key, body.value);
+          await tracking.setExperimentTag(body.experiment_id, body.key, body.value);
           return {};
         },
       );

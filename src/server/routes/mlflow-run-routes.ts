@@ -2,19 +2,11 @@ import { z } from 'zod';
 import type { Platform } from '../../platform/index.js';
 import { listProxiedArtifacts, proxyPathOf } from '../../tracking/artifact-proxy.js';
 import {
-  checkMetricModels,
-  createRun,
-  deleteRunTag,
-  getMetricHistory,
-  getRun,
-  logBatch,
-  logModelMetrics,
   type Metric,
   RUN_STATUSES,
   type Run,
-  searchRuns,
-  setRunLifecycle,
-  updateRun,
+  type TrackingService,
+  trackingService,
 } from '../../tracking/index.js';
 import {
   ArtifactList,
@@ -42,7 +34,7 @@ const metric = z.object({
 
 /** MLflow's runs: create, get, update, delete, search, log metrics, params and tags; metric history; artifacts. */
 export function registerMlflowRunRoutes({ get, post }: MlflowRpc, platform: Platform): void {
-  const db = platform.database.db;
+  const tracking = trackingService(platform);
   post(
     'runs/create',
     z.object({
@@ -56,7 +48,7 @@ export function registerMlflowRunRoutes({ get, post }: MlflowRpc, platform: Plat
     RunAnswer,
     async (body) => ({
       run: serializeRun(
-        await createRun(db, {
+        await tracking.createRun({
           ...(body.experiment_id ? { experimentId: body.experiment_id } : {}),
           ...(body.user_id ? { userId: body.user_id } : {}),
           ...(body.run_name ? { runName: body.run_name } : {}),
@@ -67,7 +59,7 @@ export function registerMlflowRunRoutes({ get, post }: MlflowRpc, platform: Plat
     }),
   );
   get('runs/get', runId, 'Get a run with its latest metrics, params and tags', RunAnswer, async (query) => ({
-    run: serializeRun(await getRun(db, idOf(query))),
+    run: serializeRun(await tracking.getRun(idOf(query))),
   }));
   post(
     'runs/update',
@@ -82,7 +74,7 @@ export function registerMlflowRunRoutes({ get, post }: MlflowRpc, platform: Plat
     'Update a run: status, end time, name',
     RunInfoAnswer,
     async (body) => ({
-      run_info: await updateRun(db, idOf(body), {
+      run_info: await tracking.updateRun(idOf(body), {
         ...(body.status ? { status: body.status as (typeof RUN_STATUSES)[number] } : {}),
         ...(body.end_time !== undefined ? { endTime: body.end_time } : {}),
         ...(body.run_name ? { runName: body.run_name } : {}),
@@ -90,11 +82,11 @@ export function registerMlflowRunRoutes({ get, post }: MlflowRpc, platform: Plat
     }),
   );
   post('runs/delete', runId, 'Delete a run', Empty, async (body) => {
-    await setRunLifecycle(db, idOf(body), 'deleted');
+    await tracking.setRunLifecycle(idOf(body), 'deleted');
     return {};
   });
   post('runs/restore', runId, 'Restore a deleted run', Empty, async (body) => {
-    await setRunLifecycle(db, idOf(body), 'active');
+    await tracking.setRunLifecycle(idOf(body), 'active');
     return {};
   });
   post(
@@ -110,7 +102,7 @@ export function registerMlflowRunRoutes({ get, post }: MlflowRpc, platform: Plat
     'Search runs with an MLflow filter string',
     RunSearch,
     async (body) => {
-      const { runs, nextPageToken } = await searchRuns(db, {
+      const { runs, nextPageToken } = await tracking.searchRuns({
         experimentIds: body.experiment_ids ?? [],
         filter: body.filter,
         viewType: body.run_view_type ?? 'ACTIVE_ONLY',
@@ -125,15 +117,17 @@ export function registerMlflowRunRoutes({ get, post }: MlflowRpc, platform: Plat
     },
   );
   post('runs/log-metric', z.intersection(runId, metric), 'Log one metric point', Empty, async (body) => {
-    await logMetricsWithModels(db, idOf(body), [body], (metrics) => logBatch(db, idOf(body), { metrics }));
+    await logMetricsWithModels(tracking, idOf(body), [body], (metrics) =>
+      tracking.logBatch(idOf(body), { metrics }),
+    );
     return {};
   });
   post('runs/log-parameter', z.intersection(runId, keyValue), 'Log a parameter', Empty, async (body) => {
-    await logBatch(db, idOf(body), { params: [{ key: body.key, value: body.value }] });
+    await tracking.logBatch(idOf(body), { params: [{ key: body.key, value: body.value }] });
     return {};
   });
   post('runs/set-tag', z.intersection(runId, keyValue), 'Set a run tag', Empty, async (body) => {
-    await logBatch(db, idOf(body), { tags: [{ key: body.key, value: body.value }] });
+    await tracking.logBatch(idOf(body), { tags: [{ key: body.key, value: body.value }] });
     return {};
   });
   post(
@@ -142,7 +136,7 @@ export function registerMlflowRunRoutes({ get, post }: MlflowRpc, platform: Plat
     'Delete a run tag',
     Empty,
     async (body) => {
-      await deleteRunTag(db, idOf(body), body.key);
+      await tracking.deleteRunTag(idOf(body), body.key);
       return {};
     },
   );
@@ -159,8 +153,8 @@ export function registerMlflowRunRoutes({ get, post }: MlflowRpc, platform: Plat
     'Log metrics, params and tags at once (all or nothing)',
     Empty,
     async (body) => {
-      await logMetricsWithModels(db, idOf(body), body.metrics ?? [], (metrics) =>
-        logBatch(db, idOf(body), { metrics, params: body.params ?? [], tags: body.tags ?? [] }),
+      await logMetricsWithModels(tracking, idOf(body), body.metrics ?? [], (metrics) =>
+        tracking.logBatch(idOf(body), { metrics, params: body.params ?? [], tags: body.tags ?? [] }),
       );
       return {};
     },
@@ -177,7 +171,7 @@ export function registerMlflowRunRoutes({ get, post }: MlflowRpc, platform: Plat
     'Every logged point of one metric',
     MetricHistory,
     async (query) => {
-      const { metrics, nextPageToken } = await getMetricHistory(db, idOf(query), query.metric_key, {
+      const { metrics, nextPageToken } = await tracking.getMetricHistory(idOf(query), query.metric_key, {
         ...(query.max_results ? { maxResults: query.max_results } : {}),
         pageToken: query.page_token,
       });
@@ -198,7 +192,7 @@ export function registerMlflowRunRoutes({ get, post }: MlflowRpc, platform: Plat
     "List a run's artifacts (one directory level)",
     ArtifactList,
     async (query) => {
-      const run = await getRun(db, idOf(query));
+      const run = await tracking.getRun(idOf(query));
       const root = proxyPathOf(run.info.artifact_uri);
       const relative = (query.path ?? '').replace(/^\/+|\/+$/g, '');
       const files = await listProxiedArtifacts(
@@ -213,19 +207,15 @@ export function registerMlflowRunRoutes({ get, post }: MlflowRpc, platform: Plat
 
 /** Logs a run's metrics with `write`, and links those naming a logged model to it (models checked first). */
 async function logMetricsWithModels(
-  db: Platform['database']['db'],
+  tracking: TrackingService,
   runId: string,
   metrics: z.infer<typeof metric>[],
   write: (metrics: Metric[]) => Promise<void>,
 ): Promise<void> {
   const linked = metrics.filter((point) => point.model_id);
-  await checkMetricModels(
-    db,
-    linked.map((point) => point.model_id ?? ''),
-  );
+  await tracking.checkMetricModels(linked.map((point) => point.model_id ?? ''));
   await write(metrics.map(toMetric));
-  await logModelMetrics(
-    db,
+  await tracking.logModelMetrics(
     runId,
     linked.map((point) => ({
       ...toMetric(point),

@@ -1,14 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
-import { latestDatasetVersion, listDatasetVersions } from '../../lineage/index.js';
-import {
-  createSilence,
-  describeAlertRules,
-  expireSilence,
-  listAlerts,
-  listSilences,
-} from '../../monitoring/index.js';
+import { lineageService } from '../../lineage/index.js';
+import { monitoringService } from '../../monitoring/index.js';
 import type { Platform } from '../../platform/index.js';
 import {
   AlertRuleList,
@@ -43,6 +37,8 @@ export function monitoringRoutes(
   platform: Platform,
   options: { isServing?: boolean } = {},
 ): FastifyPluginAsyncZod {
+  const lineage = lineageService(platform);
+  const monitoring = monitoringService(platform);
   return async (app) => {
     app.get(
       '/metrics',
@@ -60,7 +56,7 @@ export function monitoringRoutes(
         },
       },
       async () => {
-        const version = await latestDatasetVersion(platform.database.db, 'drift_report');
+        const version = await lineage.latestDatasetVersion('drift_report');
         if (version === undefined) {
           throw new NotFoundError(
             'no drift report yet: trigger movie_drift_check (mlops pipelines trigger movie_drift_check)',
@@ -83,8 +79,8 @@ export function monitoringRoutes(
         },
       },
       async (request) => {
-        const alerts = await listAlerts(platform.database.db, request.query.limit);
-        const firing = await listAlerts(platform.database.db, 1000, { status: 'firing' });
+        const alerts = await monitoring.listAlerts(request.query.limit);
+        const firing = await monitoring.listAlerts(1000, { status: 'firing' });
         return { firing, alerts, load_shedding: platform.loadShedder.status() };
       },
     );
@@ -99,7 +95,7 @@ export function monitoringRoutes(
         },
       },
       async (request) => {
-        const versions = await listDatasetVersions(platform.database.db, {
+        const versions = await lineage.listDatasetVersions({
           dataset: 'drift_report',
           limit: request.query.limit,
         });
@@ -142,8 +138,7 @@ export function monitoringRoutes(
         },
       },
       async () => ({
-        rules: await describeAlertRules({
-          db: platform.database.db,
+        rules: await monitoring.describeAlertRules({
           metrics: platform.metrics,
           isServing: options.isServing ?? false,
           loadShedder: platform.loadShedder,
@@ -160,7 +155,7 @@ export function monitoringRoutes(
           response: withErrors({ 200: SilenceList }),
         },
       },
-      async () => ({ silences: await listSilences(platform.database.db) }),
+      async () => ({ silences: await monitoring.listSilences() }),
     );
     app.post(
       '/api/v1/monitoring/silences',
@@ -181,8 +176,7 @@ export function monitoringRoutes(
             : new Date(body.ends_at);
         if (endsAt.getTime() <= now.getTime())
           throw new ValidationError('ends_at must be in the future', { field: 'ends_at' });
-        const silence = await createSilence(
-          platform.database.db,
+        const silence = await monitoring.createSilence(
           {
             alertName: body.alert_name,
             endsAt,
@@ -204,7 +198,7 @@ export function monitoringRoutes(
           response: withErrors({ 200: AlertSilence }),
         },
       },
-      async (request) => expireSilence(platform.database.db, request.params.silence_id),
+      async (request) => monitoring.expireSilence(request.params.silence_id),
     );
     app.get(
       '/api/v1/monitoring/traffic',

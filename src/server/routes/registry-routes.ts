@@ -3,25 +3,7 @@ import { z } from 'zod';
 import { MlopsError, ValidationError } from '../../errors/index.js';
 import { announcePromotion } from '../../events/index.js';
 import type { Platform } from '../../platform/index.js';
-import {
-  createExperiment,
-  DEFAULT_POLICY,
-  decidePromotion,
-  getExperiment,
-  getExperimentByName,
-  getModelVersion,
-  getRegisteredModel,
-  listModelVersions,
-  listTransitions,
-  parseThreshold,
-  promote,
-  rollback,
-  searchExperiments,
-  searchRegisteredModels,
-  setExperimentTag,
-  transitionStage,
-  versionsWithRuns,
-} from '../../tracking/index.js';
+import { DEFAULT_POLICY, parseThreshold, registryService, trackingService } from '../../tracking/index.js';
 import {
   ExperimentCreated,
   ExperimentList,
@@ -46,7 +28,8 @@ const versionNumber = z.union([
  * rollback. Errors use the platform's `{error_code, message}` format.
  */
 export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
-  const db = platform.database.db;
+  const tracking = trackingService(platform);
+  const registry = registryService(platform);
   const announce = (name: string, version: string, previous: string | null, reasons: string | string[]) =>
     announcePromotion(() => platform.events(), platform.logger, 'api', {
       model_name: name,
@@ -65,7 +48,10 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
         },
       },
       async () => {
-        const { experiments } = await searchExperiments(db, { viewType: 'ACTIVE_ONLY', maxResults: 1000 });
+        const { experiments } = await tracking.searchExperiments({
+          viewType: 'ACTIVE_ONLY',
+          maxResults: 1000,
+        });
         return { experiments, count: experiments.length };
       },
     );
@@ -94,15 +80,16 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
         const { name, description, artifact_location, tags } = request.body;
         // The reference's convenience route is idempotent, so a guide can be run twice; MLflow's own
         // experiments/create keeps answering 409.
-        const existing = await getExperimentByName(db, name).catch(() => undefined);
+        const existing = await tracking.getExperimentByName(name).catch(() => undefined);
         if (existing !== undefined && existing.lifecycle_stage === 'active') {
           if (description !== undefined)
-            await setExperimentTag(db, existing.experiment_id, 'mlflow.note.content', description);
-          return reply
-            .code(200)
-            .send({ experiment: await getExperiment(db, existing.experiment_id), status: 'already_exists' });
+            await tracking.setExperimentTag(existing.experiment_id, 'mlflow.note.content', description);
+          return reply.code(200).send({
+            experiment: await tracking.getExperiment(existing.experiment_id),
+            status: 'already_exists',
+          });
         }
-        const id = await createExperiment(db, {
+        const id = await tracking.createExperiment({
           name,
           ...(artifact_location ? { artifactLocation: artifact_location } : {}),
           tags: [
@@ -110,7 +97,7 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
             ...(description === undefined ? [] : [{ key: 'mlflow.note.content', value: description }]),
           ],
         });
-        return reply.code(201).send({ experiment: await getExperiment(db, id) });
+        return reply.code(201).send({ experiment: await tracking.getExperiment(id) });
       },
     );
 
@@ -124,7 +111,7 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
         },
       },
       async () => {
-        const { models } = await searchRegisteredModels(db, { maxResults: 1000 });
+        const { models } = await registry.searchRegisteredModels({ maxResults: 1000 });
         return { models, count: models.length };
       },
     );
@@ -140,9 +127,9 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const model = await getRegisteredModel(db, request.params.name);
-        const versions = await listModelVersions(db, model.name);
-        return { ...model, versions, history: await listTransitions(db, model.name) };
+        const model = await registry.getRegisteredModel(request.params.name);
+        const versions = await registry.listModelVersions(model.name);
+        return { ...model, versions, history: await registry.listTransitions(model.name) };
       },
     );
 
@@ -164,7 +151,7 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
       },
       async (request) => {
         const reason = request.body.description ?? 'stage transition through /mlflow/models/stage-transition';
-        const model_version = await transitionStage(db, {
+        const model_version = await registry.transitionStage({
           name: request.body.model_name,
           version: request.body.version,
           stage: request.body.stage,
@@ -213,14 +200,14 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
             field: 'body.version',
           });
         // Promoting the champion again changes nothing: say so rather than refuse (the guide does this).
-        const current = await getRegisteredModel(db, request.params.name);
+        const current = await registry.getRegisteredModel(request.params.name);
         if (current.aliases.some((entry) => entry.alias === 'champion' && entry.version === wanted))
           return {
-            model_version: await getModelVersion(db, request.params.name, wanted),
+            model_version: await registry.getModelVersion(request.params.name, wanted),
             decision: { isPromoted: false as const, reasons: [`version ${wanted} is already the champion`] },
             status: 'already_champion' as const,
           };
-        const decision = await decidePromotion(db, request.params.name, wanted, {
+        const decision = await registry.decidePromotion(request.params.name, wanted, {
           metric: body.metric ?? DEFAULT_POLICY.metric,
           isHigherBetter: body.lower_is_better !== true,
           minImprovement: body.min_improvement ?? DEFAULT_POLICY.minImprovement,
@@ -234,7 +221,7 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
           );
         }
         const reason = body.reason ?? body.description ?? 'promote-to-production';
-        const version = await promote(db, request.params.name, wanted, {
+        const version = await registry.promote(request.params.name, wanted, {
           actor: 'api',
           reason: decision.isPromoted ? reason : `FORCED: ${reason}`,
         });
@@ -256,7 +243,7 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
       },
       async (request) => {
         const reason = request.body?.reason ?? 'rollback through the API';
-        const done = await rollback(db, request.params.name, { actor: 'api', reason });
+        const done = await registry.rollback(request.params.name, { actor: 'api', reason });
         await announce(request.params.name, done.to, done.from, `rollback: ${reason}`);
         return done;
       },
@@ -281,7 +268,7 @@ export function registryRoutes(platform: Platform): FastifyPluginAsyncZod {
       async (request) => {
         const name = request.params.name;
         const chosen = request.query.versions?.split(',');
-        const versions = (await versionsWithRuns(db, name, chosen)).map(({ version, run }) => ({
+        const versions = (await registry.versionsWithRuns(name, chosen)).map(({ version, run }) => ({
           version: version.version,
           current_stage: version.current_stage,
           aliases: version.aliases,

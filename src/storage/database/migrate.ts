@@ -1,7 +1,8 @@
 import { type MigrationInfo, type MigrationResultSet, Migrator } from 'kysely';
 import { describeError, MlopsError } from '../../errors/index.js';
 import type { Logger } from '../../logging/index.js';
-import type { MetadataDb } from './metadata-database.js';
+import { bindDatabase } from './bind-database.js';
+import type { MetadataDatabase, MetadataDb } from './metadata-database.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 export interface MigrationState {
@@ -57,3 +58,8 @@ export async function currentSchemaVersion(db: MetadataDb): Promise<string | und
 
 /** The newest migration this code knows. */
 export const LATEST_SCHEMA_VERSION = Object.keys(MIGRATIONS).sort().at(-1);
+
+/** The schema migrations of an open database, as `mlops db migrate|status` runs and lists them. */
+export function schemaMigrations(database: MetadataDatabase) {
+  return bindDatabase({ database }, { migrateToLatest, listMigrations });
+}

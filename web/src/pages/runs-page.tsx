@@ -6,9 +6,9 @@ import { saveBlob } from '../components/artifact-browser';
 import { formatDuration, formatValue, StatusBadge } from '../components/run-format';
 import { formatTime } from '../components/time';
 import { useCan } from '../components/use-role';
+import { ColumnChooser, FilterBox } from './runs-controls';
 import '../styles-tracking.css';
 import {
-  applySuggestion,
   BUILT_IN,
   type BuiltIn,
   type Column,
@@ -216,40 +216,14 @@ export function RunsPage() {
             ))}
           </select>
         </label>
-        <label className="grow filter-box">
-          Filter
-          <input
-            value={draft}
-            placeholder="metrics.ndcg_at_10 > 0.1 and params.algorithm = 'als'"
-            autoComplete="off"
-            aria-controls="filter-suggestions"
-            onChange={(event) => {
-              setDraft(event.target.value);
-              setIsSuggesting(true);
-            }}
-            onKeyDown={(event) => {
-              if (event.key === 'Escape') setIsSuggesting(false);
-            }}
-          />
-          {suggestions.length > 0 && (
-            <ul className="suggestions" id="filter-suggestions" aria-label="Name suggestions">
-              {suggestions.map((suggestion) => (
-                <li key={suggestion}>
-                  <button
-                    type="button"
-                    className="link-button"
-                    onClick={() => {
-                      setDraft(applySuggestion(draft, suggestion));
-                      setIsSuggesting(false);
-                    }}
-                  >
-                    {suggestion}
-                  </button>
-                </li>
-              ))}
-            </ul>
-          )}
-        </label>
+        <FilterBox
+          draft={draft}
+          suggestions={suggestions}
+          onDraft={(value, isTyping) => {
+            setDraft(value);
+            setIsSuggesting(isTyping);
+          }}
+        />
         <button type="submit" className="button">
           Apply
         </button>
@@ -299,35 +273,7 @@ export function RunsPage() {
         </div>
       )}
       <div className="runs-toolbar">
-        <details className="column-chooser">
-          <summary className="button">Columns ({columns.length})</summary>
-          <div className="column-chooser-list" data-testid="column-chooser">
-            {(['metrics', 'params', 'tags'] as const).map((kind) =>
-              names[kind].length === 0 ? null : (
-                <fieldset key={kind}>
-                  <legend>{kind}</legend>
-                  {names[kind].map((key) => {
-                    const id = columnId({ kind, key });
-                    return (
-                      <label key={id}>
-                        <input
-                          type="checkbox"
-                          checked={chosen.includes(id)}
-                          onChange={() =>
-                            setChosen((current) =>
-                              current.includes(id) ? current.filter((item) => item !== id) : [...current, id],
-                            )
-                          }
-                        />
-                        {key}
-                      </label>
-                    );
-                  })}
-                </fieldset>
-              ),
-            )}
-          </div>
-        </details>
+        <ColumnChooser names={names} chosen={chosen} count={columns.length} onChange={setChosen} />
         <button type="button" className="button" onClick={downloadCsv} disabled={shown.length === 0}>
           Download CSV
         </button>
