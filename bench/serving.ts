@@ -6,11 +6,12 @@
  * (autocannon, 32 connections) requests `/api/v1/recommendations?user_id=<random>&k=10` from each.
  *
  *   npm run bench:serving [-- --seconds 10 --connections 32 --interactions 1000000 --json figures.json]
+ *   npm run bench:serving -- --home /tmp/serving-home   (prepares once, then reuses: for profiling runs)
  *
  * `--json` also writes the figures and ratios to a file (what `npm run bench:smoke` collects).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -40,6 +41,8 @@ const { values } = parseArgs({
     interactions: { type: 'string', default: '1000000' },
     iterations: { type: 'string', default: '10' },
     json: { type: 'string' },
+    /** Keep the prepared home here, and on later runs reuse it (no data generation or training). */
+    home: { type: 'string' },
   },
 });
 const repo = path.resolve(import.meta.dirname, '..');
@@ -51,7 +54,7 @@ const DATA = {
   endDate: '2026-11-01',
   days: 180,
 };
-const home = mkdtempSync(path.join(tmpdir(), 'mlops-bench-serving-'));
+const home = values.home ?? mkdtempSync(path.join(tmpdir(), 'mlops-bench-serving-'));
 const reference = path.join(home, 'reference-model');
 
 interface Load {
@@ -114,7 +117,12 @@ function load(prefix: string, serverPid?: number): Load {
 }
 
 /** Trains and promotes the served model, and writes the reference peer's copy of it. */
-async function prepare(): Promise<{ scoreMs: number }> {
+async function prepare(): Promise<{ scoreMs: number | undefined }> {
+  if (values.home !== undefined && existsSync(path.join(reference, 'movies.json'))) {
+    process.stderr.write(`reusing the prepared home ${home}\n`);
+    return { scoreMs: undefined };
+  }
+  mkdirSync(home, { recursive: true });
   const config = loadConfig({ env: { MLOPS_HOME: home, MLOPS_LOG_LEVEL: 'warn' }, cwd: home });
   const platform = await openPlatform(config, createLogger({ level: 'warn', format: 'json' }));
   const context = { db: platform.database.db, artifacts: platform.artifacts, home, logger: platform.logger };
@@ -255,9 +263,10 @@ try {
     ['movie-mlops, cache on', await ours(100_000)],
   ];
   if (!values['no-reference']) rows.push(['FastAPI + uvicorn + PyTorch', await peer()]);
-  console.log(
-    `\nscoring alone (10,000 movies × 64 factors, top-10 unseen): ${scoreMs.toFixed(3)} ms per query\n`,
-  );
+  if (scoreMs !== undefined)
+    console.log(
+      `\nscoring alone (10,000 movies × 64 factors, top-10 unseen): ${scoreMs.toFixed(3)} ms per query\n`,
+    );
   console.log(`| server | requests/s | CPU µs per request | p50 ms | p99 ms | non-2xx | errors |`);
   console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const [name, figures] of rows)
@@ -291,5 +300,5 @@ try {
       );
   }
 } finally {
-  rmSync(home, { recursive: true, force: true });
+  if (values.home === undefined) rmSync(home, { recursive: true, force: true });
 }

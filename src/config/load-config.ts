@@ -103,7 +103,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       servedEvents: {
         sampleRate: env.MLOPS_SERVED_EVENTS_SAMPLE ?? 1,
         capacity: env.MLOPS_SERVED_EVENTS_BUFFER ?? 10_000,
-        maxPerSecond: env.MLOPS_SERVED_EVENTS_MAX_RATE ?? 1000,
+        maxPerSecond: env.MLOPS_SERVED_EVENTS_MAX_RATE ?? 100,
       },
     },
     auth: {
