@@ -138,6 +138,26 @@ async function linkModels(
 }
 
 /** A run's dataset inputs (in logging order), model inputs and model outputs. */
+/** Which of these runs logged dataset inputs or model links (most log neither). */
+export async function runsWithIo(db: MetadataDb, runIds: readonly string[]): Promise<string[]> {
+  if (runIds.length === 0) return [];
+  const [inputs, links] = await Promise.all([
+    db
+      .selectFrom('run_dataset_inputs')
+      .select('run_id')
+      .distinct()
+      .where('run_id', 'in', [...runIds])
+      .execute(),
+    db
+      .selectFrom('run_model_links')
+      .select('run_id')
+      .distinct()
+      .where('run_id', 'in', [...runIds])
+      .execute(),
+  ]);
+  return [...new Set([...inputs, ...links].map((row) => row.run_id))];
+}
+
 export async function getRunIo(db: MetadataDb, runId: string): Promise<RunIo> {
   // Most runs log neither: one cheap query answers for them (search reads this for every run it returns).
   const { has_inputs: hasInputs, has_links: hasLinks } = await sql<{

@@ -3,7 +3,7 @@ import type { DatabaseSchema, MetadataDb } from '../storage/index.js';
 import { parseExperimentId, type ViewType } from './experiment-store.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 import { datasetFilterSql } from './run-io-store.js';
-import { getRun, type Run } from './run-store.js';
+import { getRuns, type Run } from './run-store.js';
 import { parseRunFilter, parseRunOrderBy, type RunFilterClause } from './search-runs-filter.js';
 
 /** MLflow's SearchRuns: runs of some experiments matching a filter string, ordered and paged. */
@@ -57,7 +57,10 @@ export async function searchRuns(
     .execute();
   const page = rows.slice(0, options.maxResults);
   return {
-    runs: await Promise.all(page.map((row) => getRun(db, row.run_id))),
+    runs: await getRuns(
+      db,
+      page.map((row) => row.run_id),
+    ),
     nextPageToken:
       rows.length > options.maxResults ? encodePageToken(offset + options.maxResults) : undefined,
   };
