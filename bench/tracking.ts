@@ -3,6 +3,7 @@
  * `mlflow server` (SQLite backend), started in the same run, on this machine.
  *
  *   npx tsx bench/tracking.ts [--singles 500] [--batches 20] [--runs 2000]
+ *   npx tsx bench/tracking.ts --database-url "$MLOPS_TEST_POSTGRES_URL"   (ours on PostgreSQL)
  *
  * Prints log_metric calls/s, log_batch throughput (1,000 metrics per call), runs created/s and the
  * median latency of a filtered, ordered search over `--runs` runs, with our/MLflow ratios.
@@ -24,6 +25,8 @@ const { values } = parseArgs({
     batches: { type: 'string', default: '20' },
     runs: { type: 'string', default: '2000' },
     json: { type: 'string' },
+    /** Our server on this PostgreSQL database instead of the embedded PGlite (e.g. MLOPS_TEST_POSTGRES_URL). */
+    'database-url': { type: 'string' },
   },
 });
 const repo = path.resolve(import.meta.dirname, '..');
@@ -74,10 +77,16 @@ async function waitForHttp(url: string, seconds: number): Promise<void> {
   throw new Error(`${url} did not answer within ${seconds} s`);
 }
 
-// Ours: embedded PGlite and local artifacts, one process.
+// Ours: embedded PGlite (or PostgreSQL with --database-url) and local artifacts, one process.
 const home = path.join(work, 'mlops');
+const databaseUrl = values['database-url'];
 const config = loadConfig({
-  env: { MLOPS_HOME: home, MLOPS_PORT: String(await freePort()), MLOPS_LOG_LEVEL: 'warn' },
+  env: {
+    MLOPS_HOME: home,
+    MLOPS_PORT: String(await freePort()),
+    MLOPS_LOG_LEVEL: 'warn',
+    ...(databaseUrl === undefined ? {} : { MLOPS_DATABASE_URL: databaseUrl }),
+  },
   cwd: work,
 });
 const platform = await openPlatform(config, createLogger({ level: 'warn', format: 'json' }));
@@ -122,7 +131,7 @@ const rows: [string, string, boolean][] = [
   [`search over ${values.runs} runs, median ms`, 'search_ms_median', false],
 ];
 console.log(
-  `tracking: mlflow-skinny 2.22.0 client; ours (PGlite, one Node process) vs mlflow server 2.22.0 (SQLite); ${values.singles} single calls, ${values.batches} batches, ${values.runs} runs`,
+  `tracking: mlflow-skinny 2.22.0 client; ours (${databaseUrl === undefined ? 'PGlite' : 'PostgreSQL'}, one Node process) vs mlflow server 2.22.0 (SQLite); ${values.singles} single calls, ${values.batches} batches, ${values.runs} runs`,
 );
 console.log(`${'measure'.padEnd(42)}${'ours'.padStart(12)}${'mlflow'.padStart(12)}${'ratio'.padStart(10)}`);
 for (const [label, key, isHigherBetter] of rows) {
