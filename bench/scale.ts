@@ -45,7 +45,7 @@ function shapeOf(interactions: number): { users: number; movies: number } {
 }
 
 /** Runs one `mlops` command under GNU time; throws with its output when it fails. */
-function run(home: string, step: string, args: string[]): Step {
+function run(home: string, step: string, args: string[]): Step & { stdout: string; stderr: string } {
   const timeFile = path.join(home, 'time.txt');
   const started = performance.now();
   const result = spawnSync('/usr/bin/time', ['-f', '%M', '-o', timeFile, process.execPath, cli, ...args], {
@@ -59,8 +59,28 @@ function run(home: string, step: string, args: string[]): Step {
   const kilobytes = Number(readFileSync(timeFile, 'utf8').trim().split('\n').at(-1));
   const figures = { step, seconds, peak_rss_mb: kilobytes / 1024 };
   process.stderr.write(`  ${step}: ${seconds.toFixed(1)} s, peak ${figures.peak_rss_mb.toFixed(0)} MB\n`);
-  return figures;
+  return { ...figures, stdout: result.stdout, stderr: result.stderr };
 }
+
+/**
+ * The train command's own phases, from what it prints: the fit alone (`als trained in X s`), and the time
+ * from the command's start to `evaluating (Xs)`, after which evaluation and registration remain.
+ */
+function trainPhases(train: ReturnType<typeof run>): Step[] {
+  const fit = Number(/trained in ([\d.]+) s/.exec(train.stdout)?.[1] ?? Number.NaN);
+  const untilEvaluate = Number(/evaluating \(([\d.]+)s\)/.exec(train.stderr)?.[1] ?? Number.NaN);
+  return [
+    { step: '  of which: read and split the log', seconds: untilEvaluate - fit, peak_rss_mb: Number.NaN },
+    { step: '  of which: ALS fit', seconds: fit, peak_rss_mb: Number.NaN },
+    {
+      step: '  of which: evaluate and register',
+      seconds: train.seconds - untilEvaluate,
+      peak_rss_mb: Number.NaN,
+    },
+  ];
+}
+
+const strip = ({ step, seconds, peak_rss_mb }: Step): Step => ({ step, seconds, peak_rss_mb });
 
 /** `mlops serve` from start to its first answered recommendation; its peak RSS read before it stops. */
 async function serveFirstAnswer(home: string): Promise<Step> {
@@ -100,32 +120,36 @@ for (const size of values.sizes.split(',').map(Number)) {
     `${size.toLocaleString('en')} interactions: ${users} users × ${movies} movies in ${home}\n`,
   );
   try {
-    const steps = [
-      run(home, 'data generate (version, validate)', [
-        'data',
-        'generate',
-        '--users',
-        String(users),
-        '--movies',
-        String(movies),
-        '--interactions',
-        String(size),
-      ]),
+    const generate = run(home, 'data generate (version, validate)', [
+      'data',
+      'generate',
+      '--users',
+      String(users),
+      '--movies',
+      String(movies),
+      '--interactions',
+      String(size),
+    ]);
+    const features = [
       run(home, 'features apply', ['features', 'apply']),
       run(home, 'features build', ['features', 'build']),
       run(home, 'features materialize', ['features', 'materialize']),
-      run(home, 'train ALS (prepare, train, evaluate, register)', [
-        'train',
-        '-a',
-        'als',
-        '--factors',
-        '64',
-        '--iterations',
-        values.iterations,
-        '--threads',
-        values.threads,
-      ]),
-      run(home, 'models promote', ['models', 'promote', 'movie_predictor', '1', '--force']),
+    ];
+    const train = run(home, 'train ALS (read, fit, evaluate, register)', [
+      'train',
+      '-a',
+      'als',
+      '--factors',
+      '64',
+      '--iterations',
+      values.iterations,
+      '--threads',
+      values.threads,
+    ]);
+    const steps = [
+      ...[generate, ...features, train].map(strip),
+      ...trainPhases(train),
+      strip(run(home, 'models promote', ['models', 'promote', 'movie_predictor', '1', '--force'])),
       await serveFirstAnswer(home),
     ];
     results.push({ interactions: size, users, movies, steps });
@@ -141,7 +165,9 @@ console.log(`|---|${results.map(() => '---:').join('|')}|`);
 for (const [index, { step }] of (results[0]?.steps ?? []).entries()) {
   const cells = results.map((r) => {
     const figures = r.steps[index];
-    return figures === undefined ? '–' : `${figures.seconds.toFixed(1)} / ${figures.peak_rss_mb.toFixed(0)}`;
+    if (figures === undefined) return '–';
+    const peak = Number.isNaN(figures.peak_rss_mb) ? '' : ` / ${figures.peak_rss_mb.toFixed(0)}`;
+    return `${figures.seconds.toFixed(1)}${peak}`;
   });
   console.log(`| ${step} | ${cells.join(' | ')} |`);
 }

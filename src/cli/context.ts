@@ -1,4 +1,5 @@
 import { type Config, type Environment, loadConfig } from '../config/index.js';
+import { configureDuckDb } from '../data/index.js';
 import { ConfigError, describeError, isMlopsError } from '../errors/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
 import { contextOf, openPlatform, type Platform } from '../platform/index.js';
@@ -11,7 +12,13 @@ export function loadCliConfig(overrides: Environment = {}): Config {
   const defined = Object.entries(overrides).filter(
     (entry): entry is [string, string] => entry[1] !== undefined,
   );
-  return loadConfig({ env: { ...process.env, ...Object.fromEntries(defined) } });
+  const config = loadConfig({ env: { ...process.env, ...Object.fromEntries(defined) } });
+  // Every command's DuckDB work spills under the home, within MLOPS_DUCKDB_MEMORY_LIMIT when it is set.
+  configureDuckDb({
+    memoryLimit: config.data.duckdbMemoryLimit,
+    tempDirectory: config.data.duckdbTempDirectory,
+  });
+  return config;
 }
 
 /** A logger for commands whose output is on stdout: log lines go to stderr, warnings and up only. */

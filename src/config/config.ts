@@ -132,6 +132,13 @@ export interface DataConfig {
   tmdbApiKey: string | undefined;
   /** TMDB API base URL (a local server in tests). */
   tmdbBaseUrl: string;
+  /**
+   * DuckDB's working memory per process (feature builds, validation, point-in-time joins); unset: DuckDB's
+   * own default, 80 % of the machine's memory. Past it, sorts, joins and aggregates spill to
+   * `duckdbTempDirectory`; what cannot spill (the window functions of a large feature build) fails.
+   */
+  duckdbMemoryLimit: string | undefined;
+  duckdbTempDirectory: string;
 }
 
 export interface ServerConfig {

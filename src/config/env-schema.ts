@@ -132,6 +132,12 @@ export const ENV_SCHEMA = z.object({
   S3_FORCE_PATH_STYLE: flag(),
 
   MLOPS_DEMO_DATA: flag(),
+  MLOPS_DUCKDB_MEMORY_LIMIT: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size such as 2GB or 512MiB'),
+  ),
   TMDB_API_KEY: optional(z.string().trim()),
   TMDB_BASE_URL: urlWithProtocol(['http:', 'https:'], 'must be an http:// or https:// URL'),
 

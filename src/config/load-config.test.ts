@@ -84,6 +84,16 @@ describe('loadConfig', () => {
     expect(problem.message.split('\n')).toHaveLength(3);
   });
 
+  it('lets DuckDB spill under the home, capped only when asked; a bad size names the variable', () => {
+    expect(load({}).data).toMatchObject({
+      duckdbMemoryLimit: undefined,
+      duckdbTempDirectory: path.join(cwd, '.mlops', 'tmp', 'duckdb'),
+    });
+    expect(load({ MLOPS_DUCKDB_MEMORY_LIMIT: '512MiB' }).data.duckdbMemoryLimit).toBe('512MiB');
+    const problem = problemOf({ MLOPS_DUCKDB_MEMORY_LIMIT: 'lots' });
+    expect(problem.message).toMatch(/MLOPS_DUCKDB_MEMORY_LIMIT must be a size such as 2GB/);
+  });
+
   it('never echoes a password back', () => {
     const problem = problemOf({ MLOPS_DATABASE_URL: 'mysql://admin:hunter2@db/x' });
     expect(problem.message).not.toContain('hunter2');

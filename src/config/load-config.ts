@@ -49,6 +49,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       isDemoDataOnFirstStart: env.MLOPS_DEMO_DATA ?? true,
       tmdbApiKey: env.TMDB_API_KEY,
       tmdbBaseUrl: (env.TMDB_BASE_URL ?? 'https://api.themoviedb.org/3').replace(/\/+$/, ''),
+      duckdbMemoryLimit: env.MLOPS_DUCKDB_MEMORY_LIMIT,
+      duckdbTempDirectory: path.join(home, 'tmp', 'duckdb'),
     },
     serving: {
       isEnabled: env.MLOPS_SERVING ?? true,

@@ -21,6 +21,7 @@ export { formatReport, SUITES, type ValidationReport } from './expectations/inde
 export { writeMovieLens } from './movielens/movielens-export.js';
 export { type MovieLensData, type MovieLensLayout, readMovieLens } from './movielens/movielens-import.js';
 export {
+  configureDuckDb,
   readMoviesParquet,
   sqlString,
   withDuckDb,

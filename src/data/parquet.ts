@@ -1,4 +1,4 @@
-import { rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { InteractionColumns, MovieRecord } from './records.js';
 
@@ -25,10 +25,25 @@ export const INTERACTION_COLUMNS = {
   timestamp: 'TIMESTAMP',
 } as const;
 
+/** DuckDB's limits for this process (`configureDuckDb`); DuckDB's own defaults until set. */
+let limits: { memoryLimit?: string; tempDirectory?: string } = {};
+
+/**
+ * Where DuckDB spills in this process (the home's tmp/duckdb, not the working directory), and optionally a
+ * cap on its working memory (MLOPS_DUCKDB_MEMORY_LIMIT; DuckDB's own default is 80 % of the machine's).
+ */
+export function configureDuckDb(settings: { memoryLimit?: string | undefined; tempDirectory: string }): void {
+  limits = settings;
+}
+
 /** Runs `work` on a fresh in-memory DuckDB connection (loaded on demand), closing it afterwards. */
 export async function withDuckDb<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
-  const instance = await DuckDBInstance.create(':memory:');
+  if (limits.tempDirectory !== undefined) await mkdir(limits.tempDirectory, { recursive: true });
+  const instance = await DuckDBInstance.create(':memory:', {
+    ...(limits.memoryLimit === undefined ? {} : { memory_limit: limits.memoryLimit }),
+    ...(limits.tempDirectory === undefined ? {} : { temp_directory: limits.tempDirectory }),
+  });
   const connection = await instance.connect();
   try {
     return await work(connection);

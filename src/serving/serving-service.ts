@@ -11,40 +11,9 @@ import { BASELINE } from './baseline.js';
 import type { MovieDetails, ServingCatalogue } from './catalogue.js';
 import { deleteFeedback, feedbackOfUser, feedbackOnMovie, insertFeedback } from './feedback-log.js';
 import { RegistryFollower, type ServedModels } from './registry-follower.js';
-import type { ServedModel, Strategy, Variant } from './served-model.js';
+import type { ServedModel, Variant } from './served-model.js';
+import type { RecommendRequest, RecommendResponse, ServedBy } from './serving-types.js';
 import { type InteractionType, isPositive, type UserHistories } from './user-histories.js';
-
-export interface RecommendRequest {
-  /** The user's integer key (UNKNOWN_USER_KEY for a user never seen). */
-  userId: number;
-  /** The id the caller gave (echoed in the answer, and what the A/B split hashes); null: anonymous. */
-  externalId?: ExternalUserId | null;
-  k: number;
-  excludeSeen: boolean;
-  genres?: string[];
-}
-
-export interface Recommendation extends MovieDetails {
-  score: number;
-}
-
-export interface ServedBy {
-  name: string;
-  version: string;
-  /** `baseline`: no model is promoted yet and the first start's popularity stand-in answered. */
-  variant: Variant | typeof BASELINE;
-  algorithm: string;
-}
-
-export interface RecommendResponse {
-  user_id: ExternalUserId | null;
-  recommendations: Recommendation[];
-  count: number;
-  model: ServedBy;
-  /** How the list was made: the model's user vector, ALS fold-in, history, or popularity. */
-  strategy: Strategy;
-  cached: boolean;
-}
 
 /** How long a retry after 503 should wait while no model is loaded. */
 const RETRY_AFTER_SECONDS = 5;
