@@ -1,4 +1,4 @@
-import { type MigrationInfo, type MigrationResultSet, Migrator } from 'kysely';
+import { type MigrationInfo, type MigrationResultSet, Migrator, sql } from 'kysely';
 import { describeError, MlopsError } from '../../errors/index.js';
 import type { Logger } from '../../logging/index.js';
 import { bindDatabase } from './bind-database.js';
@@ -25,6 +25,9 @@ function createMigrator(db: MetadataDb): Migrator {
  * several replicas start at once). Returns the names applied now; a failure leaves earlier ones applied.
  */
 export async function migrateToLatest(db: MetadataDb, logger: Logger): Promise<string[]> {
+  // Up to date, the common case at every start: one cheap query instead of the migrator's catalogue
+  // introspection (several pg_catalog queries, ~0.2 s on PGlite, paid by every `mlops` command).
+  if ((await currentSchemaVersion(db)) === LATEST_SCHEMA_VERSION) return [];
   const { error, results }: MigrationResultSet = await createMigrator(db).migrateToLatest();
   const applied = (results ?? [])
     .filter((result) => result.status === 'Success')
@@ -52,8 +55,14 @@ export async function listMigrations(db: MetadataDb): Promise<MigrationState[]> 
 
 /** The newest applied migration, or undefined on an empty database. */
 export async function currentSchemaVersion(db: MetadataDb): Promise<string | undefined> {
-  const applied = (await listMigrations(db)).filter((migration) => migration.executedAt !== undefined);
-  return applied.at(-1)?.name;
+  const exists = await sql<{
+    table: string | null;
+  }>`select to_regclass('schema_migrations')::text as table`.execute(db);
+  if (exists.rows[0]?.table == null) return undefined;
+  const newest = await sql<{
+    name: string;
+  }>`select name from schema_migrations order by name collate "C" desc limit 1`.execute(db);
+  return newest.rows[0]?.name;
 }
 
 /** The newest migration this code knows. */
