@@ -116,6 +116,7 @@ export async function evaluateModelVersion(
     throw new ValidationError(`k must be an integer from 1 to 1000, got ${k}`, { field: 'k' });
   const { train, test } = splitInteractions(pairs, split);
   const matrix = buildMatrix(train, trained.users, trained.items);
+  await trained.model.prepareFastScoring?.();
   const metrics = evaluateRanking(trained.model, matrix, test, k);
   if (options.record === true && version.run_id !== '') {
     const run = await new Tracker(context).resumeRun(version.run_id);
