@@ -83,7 +83,7 @@ describe('movie page and feedback undo in a real browser', () => {
         await shoot(page, `movie-page-${size}`);
         expect(await overflowPixels(page), (await elementsPastTheEdge(page)).join(', ')).toBe(0);
         // The tab names the movie, then its section.
-        expect(await page.title()).toBe(`${title} · Movies · movie-mlops`);
+        await expect.poll(() => page.title()).toBe(`${title} · Movies · movie-mlops`);
         expect(audit.take()).toEqual([]);
       } finally {
         await page.close();

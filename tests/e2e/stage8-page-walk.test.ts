@@ -104,12 +104,12 @@ describe('every top-level page at both sizes', () => {
       await page.goto(`${server.url}/runs/${trainingRun}`);
       const source = page.getByTestId('source-pipeline-run');
       await expect.poll(() => source.textContent()).toBe(`movie_training_pipeline · ${triggered.run_id}`);
-      expect(await page.title()).toMatch(/^popularity-\S+ · Runs · movie-mlops$/);
+      await expect.poll(() => page.title()).toMatch(/^popularity-\S+ · Runs · movie-mlops$/);
       await source.click();
       await page.waitForURL(/\/pipelines\/movie_training_pipeline\?run=/);
       const row = page.getByTestId('run-row').filter({ hasText: triggered.run_id });
       await expect.poll(() => row.getAttribute('class')).toBe('selected');
-      expect(await page.title()).toBe('movie_training_pipeline · Pipelines · movie-mlops');
+      await expect.poll(() => page.title()).toBe('movie_training_pipeline · Pipelines · movie-mlops');
       expect(audit.take()).toEqual([]);
     } finally {
       await page.close();

@@ -270,7 +270,7 @@ describe('the Events page in a real browser', () => {
     await expect
       .poll(() => page.getByTestId('run-row').filter({ hasText: triggeredRun }).getAttribute('class'))
       .toBe('selected');
-    expect(await page.title()).toBe('movie_training_pipeline · Pipelines · movie-mlops');
+    await expect.poll(() => page.title()).toBe('movie_training_pipeline · Pipelines · movie-mlops');
     expect(pageErrors).toEqual([]);
   });
 });
