@@ -161,6 +161,7 @@ export const ENV_SCHEMA = z.object({
   ),
   MLOPS_FEATURE_REPO: text(),
   MLOPS_FEATURES_MAX_ENTITIES: integer(1, 100_000),
+  MLOPS_FEATURES_BUILD_ROWS_PER_PASS: integer(1, 1_000_000_000),
   MLOPS_FEATURES_BOOTSTRAP: flag(),
 
   MLOPS_PIPELINES: flag(),

@@ -68,6 +68,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       redisKeyPrefix: env.MLOPS_REDIS_KEY_PREFIX ?? 'mlops:features:',
       repoFile: env.MLOPS_FEATURE_REPO === undefined ? undefined : path.resolve(cwd, env.MLOPS_FEATURE_REPO),
       maxEntities: env.MLOPS_FEATURES_MAX_ENTITIES ?? 1000,
+      buildRowsPerPass: env.MLOPS_FEATURES_BUILD_ROWS_PER_PASS ?? 2_500_000,
       isBootstrap: env.MLOPS_FEATURES_BOOTSTRAP ?? true,
     },
     pipelines: {

@@ -153,7 +153,14 @@ export class FeatureStore {
    * datasets exist (a view fed by another pipeline, like user_recommendations, waits for its data).
    */
   async build(
-    options: { views?: string[]; onView?: (view: string, index: number, total: number) => void } = {},
+    options: {
+      views?: string[];
+      onView?: (view: string, index: number, total: number) => void;
+      /** Called as each pass of a view built in passes starts (MLOPS_FEATURES_BUILD_ROWS_PER_PASS). */
+      onPass?: (view: string, pass: number, passes: number) => void;
+      /** Overrides MLOPS_FEATURES_BUILD_ROWS_PER_PASS for this build. */
+      rowsPerPass?: number;
+    } = {},
   ): Promise<FeatureBuild[]> {
     const registry = await this.registry();
     const names = options.views ?? (await this.buildableViews(registry));
@@ -162,7 +169,12 @@ export class FeatureStore {
     const builds: FeatureBuild[] = [];
     for (const [index, name] of names.entries()) {
       options.onView?.(name, index, names.length);
-      builds.push(await buildFeatureView(this.context, registry, name));
+      builds.push(
+        await buildFeatureView(this.context, registry, name, {
+          rowsPerPass: options.rowsPerPass ?? this.context.config.buildRowsPerPass,
+          onPass: (pass, passes) => options.onPass?.(name, pass, passes),
+        }),
+      );
     }
     return builds;
   }

@@ -46,6 +46,10 @@ export async function buildFeatureView(
      * valid build instead (or from nothing), as an offline push does to append its rows without recomputing.
      */
     base?: 'source' | 'latest-build';
+    /** Rows of the `partitionBy` input per pass (MLOPS_FEATURES_BUILD_ROWS_PER_PASS); one pass without. */
+    rowsPerPass?: number;
+    /** Called as each pass of a build in passes starts (1-based). */
+    onPass?: (pass: number, passes: number) => void;
   } = {},
 ): Promise<FeatureBuild> {
   const view = findView(registry, viewName);
@@ -117,18 +121,51 @@ export async function buildFeatureView(
       if (pushed !== undefined)
         parts.push(await typedSelect(connection, await localDatasetFile(context, pushed), 1));
       const identity = [...joinKeys.map((key) => quote(key.joinKey)), quote(view.source.timestampField)];
-      try {
-        await connection.run(
-          `create table features as select * exclude (__pushed) from (${parts.join(' union all by name ')})
-           qualify row_number() over (partition by ${identity.join(', ')} order by __pushed desc) = 1
-           order by ${identity.join(', ')}`,
-        );
-      } catch (error) {
-        throw new ValidationError(
-          `feature view ${view.name}: its source query failed: ${error instanceof Error ? error.message : String(error)}`,
-          { field: 'source.query', cause: error },
-        );
+      // Large inputs are computed in passes over ranges of the entity (partitionBy), each pass written
+      // sorted to its own file: the files in order are the whole view in order, in a fraction of the memory.
+      const passes =
+        options.base === 'latest-build'
+          ? [undefined]
+          : await entityRanges(connection, view, inputs, options.rowsPerPass ?? Number.POSITIVE_INFINITY);
+      const partitioned = view.source.partitionBy;
+      const joinKey = quote(joinKeys[0]?.joinKey ?? '');
+      const files: string[] = [];
+      for (const [index, range] of passes.entries()) {
+        if (passes.length > 1) options.onPass?.(index + 1, passes.length);
+        if (range !== undefined && partitioned !== undefined) {
+          const input = inputs.find((version) => version.dataset === partitioned.input);
+          const file = await localDatasetFile(context, input as DatasetVersion);
+          await connection.run(
+            `create or replace view ${partitioned.input} as select * from read_parquet(${sqlString(file)})
+             where ${range.where(quote(partitioned.column))}`,
+          );
+        }
+        // The source query sees only this pass's entities; pushed rows are cut to the same range.
+        const rows =
+          range === undefined
+            ? parts
+            : parts.map((part, at) =>
+                at === 0 ? part : `select * from (${part}) where ${range.where(joinKey)}`,
+              );
+        const file = path.join(work, `pass-${index}.parquet`);
+        try {
+          await connection.run(
+            `copy (select * exclude (__pushed) from (${rows.join(' union all by name ')})
+               qualify row_number() over (partition by ${identity.join(', ')} order by __pushed desc) = 1
+               order by ${identity.join(', ')})
+             to ${sqlString(file)} (format parquet, compression zstd)`,
+          );
+        } catch (error) {
+          throw new ValidationError(
+            `feature view ${view.name}: its source query failed: ${error instanceof Error ? error.message : String(error)}`,
+            { field: 'source.query', cause: error },
+          );
+        }
+        files.push(file);
       }
+      await connection.run(
+        `create view features as select * from read_parquet([${files.map(sqlString).join(', ')}])`,
+      );
       const count = await connection.runAndReadAll('select count(*)::INTEGER from features');
       const rowCount = Number(count.getRows()[0]?.[0] ?? 0);
       const validation = await validateBuild(
@@ -138,7 +175,11 @@ export async function buildFeatureView(
         rowCount,
       );
       const statistics = await computeStatistics(connection, 'features', view.schema, rowCount);
-      await connection.run(`copy features to ${sqlString(output)} (format parquet, compression zstd)`);
+      if (files.length === 1) await rename(files[0] as string, output);
+      else
+        await connection.run(
+          `copy (select * from features) to ${sqlString(output)} (format parquet, compression zstd)`,
+        );
       return { statistics, validation, rowCount };
     });
     const sources = [
@@ -195,6 +236,56 @@ export async function buildFeatureView(
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** One pass of a build: the rows whose entity column lies in a range (nulls go with the last). */
+interface EntityRange {
+  where: (column: string) => string;
+}
+
+/**
+ * Splits a view's entities into ranges of about `rowsPerPass` rows of its `partitionBy` input, from the
+ * column's quantiles; `[undefined]` (one pass over everything) when the view declares no partitioning or
+ * the input is small.
+ */
+async function entityRanges(
+  connection: DuckDBConnection,
+  view: FeatureView,
+  inputs: readonly DatasetVersion[],
+  rowsPerPass: number,
+): Promise<(EntityRange | undefined)[]> {
+  const partitionBy = view.source.partitionBy;
+  if (partitionBy === undefined || !inputs.some((input) => input.dataset === partitionBy.input))
+    return [undefined];
+  const table = partitionBy.input;
+  const column = quote(partitionBy.column);
+  const count = await connection.runAndReadAll(`select count(*)::BIGINT from ${table}`);
+  const passes = Math.ceil(Number(count.getRows()[0]?.[0] ?? 0) / Math.max(1, rowsPerPass));
+  if (passes <= 1) return [undefined];
+  const fractions = Array.from({ length: passes - 1 }, (_, index) => (index + 1) / passes);
+  const reader = await connection.runAndReadAll(
+    `select list_sort(list_distinct(quantile_disc(${column}, [${fractions.join(', ')}]))) from ${table}`,
+  );
+  const values = (reader.getRowsJS()[0]?.[0] as unknown[] | null) ?? [];
+  const literals: string[] = [];
+  for (const value of values) {
+    if (typeof value === 'number' || typeof value === 'bigint') literals.push(String(value));
+    else if (typeof value === 'string') literals.push(sqlString(value));
+    else return [undefined];
+  }
+  if (literals.length === 0) return [undefined];
+  return [undefined, ...literals].map((low, index) => {
+    const high = literals[index];
+    return {
+      where: (on: string) =>
+        [
+          low === undefined ? undefined : `${on} >= ${low}`,
+          high === undefined ? `${on} is null` : `${on} < ${high}`,
+        ]
+          .filter((part) => part !== undefined)
+          .join(high === undefined ? ' or ' : ' and '),
+    };
+  });
 }
 
 /** Names the columns a view's query fails to return, before running it. */

@@ -73,6 +73,7 @@ export function specsOf(definitions: FeatureDefinitions): { kind: DefinitionKind
           inputs: item.source.inputs,
           query: item.source.query,
           timestamp_field: item.source.timestampField,
+          ...(item.source.partitionBy === undefined ? {} : { partition_by: item.source.partitionBy }),
         },
         ttl_seconds: item.ttlSeconds,
         online: item.online,
@@ -142,13 +143,23 @@ function toDefinitions(objects: RegistryObject[]): ActiveRegistry {
       description: String(spec.description ?? ''),
     })),
     featureViews: of('feature_view').map(({ spec, version }) => {
-      const source = spec.source as { inputs: string[]; query: string; timestamp_field: string };
+      const source = spec.source as {
+        inputs: string[];
+        query: string;
+        timestamp_field: string;
+        partition_by?: { input: string; column: string };
+      };
       return {
         name: spec.name,
         version,
         entities: spec.entities as string[],
         schema: fields(spec.schema),
-        source: { inputs: source.inputs, query: source.query, timestampField: source.timestamp_field },
+        source: {
+          inputs: source.inputs,
+          query: source.query,
+          timestampField: source.timestamp_field,
+          ...(source.partition_by === undefined ? {} : { partitionBy: source.partition_by }),
+        },
         ttlSeconds: Number(spec.ttl_seconds),
         online: spec.online === true,
         ...(typeof spec.push_source === 'string' ? { pushSource: spec.push_source } : {}),

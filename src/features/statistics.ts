@@ -31,6 +31,11 @@ export interface FeatureStatistics {
 }
 
 const BINS = 20;
+/**
+ * Above this many values quantiles are estimated (DuckDB's t-digest) rather than exact: an exact quantile
+ * holds every value, 1.5 GB for the 190 million genre shares of a 20M-watch build.
+ */
+const EXACT_QUANTILE_LIMIT = 2_000_000;
 
 /** Computes the statistics of each field of `table` with DuckDB. */
 export async function computeStatistics(
@@ -56,13 +61,18 @@ export async function computeStatistics(
       null_share: rowCount === 0 ? 0 : nulls / rowCount,
     };
     if (field.dtype === 'int64' || field.dtype === 'float64') {
-      Object.assign(statistic, await numeric(connection, table, column));
+      Object.assign(statistic, await numeric(connection, table, column, count));
     } else if (field.dtype === 'int64[]' || field.dtype === 'float64[]') {
       const lengths = await first(`select avg(len(${column}))::DOUBLE as mean_length from ${table}`);
       statistic.mean_length = nullableNumber(lengths.mean_length);
       Object.assign(
         statistic,
-        await numeric(connection, `(select unnest(${column}) as element from ${table})`, 'element'),
+        await numeric(
+          connection,
+          `(select unnest(${column}) as element from ${table})`,
+          'element',
+          count * (statistic.mean_length ?? 0),
+        ),
       );
     } else if (field.dtype === 'string' || field.dtype === 'string[]') {
       const values =
@@ -100,11 +110,12 @@ async function numeric(
   connection: DuckDBConnection,
   source: string,
   column: string,
+  values: number,
 ): Promise<Pick<FeatureStatistic, 'mean' | 'std' | 'min' | 'max' | 'quantiles' | 'histogram'>> {
   const reader = await connection.runAndReadAll(
     `select avg(${column})::DOUBLE as mean, stddev_samp(${column})::DOUBLE as std,
        min(${column})::DOUBLE as min, max(${column})::DOUBLE as max,
-       quantile_cont(${column}::DOUBLE, [0.05, 0.25, 0.5, 0.75, 0.95]) as q
+       ${values > EXACT_QUANTILE_LIMIT ? 'approx_quantile' : 'quantile_cont'}(${column}::DOUBLE, [0.05, 0.25, 0.5, 0.75, 0.95]) as q
      from ${source}`,
   );
   const row = reader.getRowObjectsJS()[0] ?? {};

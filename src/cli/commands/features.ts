@@ -177,6 +177,8 @@ export function registerFeaturesCommands(program: Command): void {
           ...(views === undefined ? {} : { views }),
           onView: (view, index, total) =>
             process.stderr.write(`building ${view} (${index + 1}/${total})...\n`),
+          onPass: (view, pass, passes) =>
+            process.stderr.write(`  ${view}: pass ${pass}/${passes} (entities in ranges, to bound memory)\n`),
         });
         const rows = builds.map((build) => [
           build.feature_view,

@@ -71,6 +71,7 @@ const movieActivity = featureView({
   source: {
     inputs: ['watch_log'],
     timestampField: 'event_timestamp',
+    partitionBy: { input: 'watch_log', column: 'content_id' },
     query: `with watches as (
         select content_id as movie_id, "timestamp" as ts, rating,
           watch_seconds / nullif(max(watch_seconds) over (partition by content_id order by "timestamp"
@@ -127,6 +128,7 @@ const userActivity = featureView({
   source: {
     inputs: ['watch_log', 'movies'],
     timestampField: 'event_timestamp',
+    partitionBy: { input: 'watch_log', column: 'user_id' },
     query: `with watches as (
         select w.user_id, w."timestamp" as ts, w.rating, coalesce(m.genres, []::varchar[]) as genres
         from watch_log w left join movies m on m.movie_id = w.content_id

@@ -42,6 +42,13 @@ export interface BatchSource {
   query: string;
   /** The column saying when each row's values became true (point-in-time joins use it). */
   timestampField: string;
+  /**
+   * Declares that an entity's rows come only from the rows of `input` whose `column` holds its join key
+   * (e.g. a user's activity from the watch log's rows of that user). A large build may then run the query
+   * in passes over ranges of that column, each needing a fraction of the memory, with the same result.
+   * Single-entity views only; the other inputs are read whole in every pass.
+   */
+  partitionBy?: { input: string; column: string };
 }
 
 export interface FeatureView {

@@ -35,8 +35,14 @@ const DefinitionsSchema = z.object({
           inputs: z.array(name).min(1, { error: 'needs at least one input dataset' }),
           query: z.string().trim().min(1, { error: 'must be a DuckDB query' }),
           timestampField: name,
+          partitionBy: z
+            .object(
+              { input: name, column: z.string({ error: 'must be a column name' }).trim().min(1) },
+              { error: 'must be {input, column}' },
+            )
+            .optional(),
         },
-        { error: 'must be {inputs, query, timestampField}' },
+        { error: 'must be {inputs, query, timestampField, partitionBy?}' },
       ),
       ttlSeconds: z.number().int().min(0, { error: 'must be a whole number of seconds ≥ 0' }),
       online: z.boolean(),
@@ -125,6 +131,11 @@ export function validateDefinitions(definitions: FeatureDefinitions): FeatureDef
       if (joinKeys.includes(item.name) || item.name === view.source.timestampField)
         lines.push(`${at}.schema: "${item.name}" is a join key or the timestamp field, not a feature`);
     }
+    const partitionBy = view.source.partitionBy;
+    if (partitionBy !== undefined && !view.source.inputs.includes(partitionBy.input))
+      lines.push(`${at}.source.partitionBy.input: "${partitionBy.input}" is not one of the view's inputs`);
+    if (partitionBy !== undefined && view.entities.length !== 1)
+      lines.push(`${at}.source.partitionBy: only a view of one entity can be built in passes`);
     features.set(view.name, new Set(view.schema.map((item) => item.name)));
   });
   const checkReference = (at: string, ref: string, allowOnDemand: boolean) => {

@@ -19,7 +19,10 @@ export const movieFeaturePipeline = definePipeline({
           const changed = plan.filter((change) => change.change !== 'unchanged');
           if (changed.length > 0)
             log.info(`registry: ${changed.map((change) => `${change.change} ${change.name}`).join(', ')}`);
-          const builds = await store.build({ onView: (view) => log.info(`building ${view}`) });
+          const builds = await store.build({
+            onView: (view) => log.info(`building ${view}`),
+            onPass: (view, pass, passes) => log.info(`building ${view}: pass ${pass}/${passes}`),
+          });
           return builds.map((build) => ({
             feature_view: build.feature_view,
             build_id: build.build_id,
