@@ -24,7 +24,9 @@ export interface InteractionPairs {
  */
 export async function readInteractionPairs(file: string): Promise<InteractionPairs> {
   return withDuckDb(async (connection) => {
-    const reader = await connection.runAndReadAll(
+    // Streamed chunk by chunk into typed arrays: at 20M watches a materialized result plus JavaScript
+    // arrays of numbers held several gigabytes.
+    const result = await connection.stream(
       `select user_id, content_id, count(*)::DOUBLE as n,
          epoch_ms(min("timestamp"))::DOUBLE as first_at, epoch_ms(max("timestamp"))::DOUBLE as last_at
        from read_parquet(${sqlString(file)}, file_row_number = true)
@@ -32,16 +34,44 @@ export async function readInteractionPairs(file: string): Promise<InteractionPai
        group by user_id, content_id
        order by user_id, first_at, min(file_row_number)`,
     );
-    const [users, movies, counts, firsts, lasts] = reader.getColumns() as number[][];
-    const length = users?.length ?? 0;
-    return {
+    const chunks: {
+      users: Int32Array;
+      movies: Int32Array;
+      counts: Float32Array;
+      firsts: Float64Array;
+      lasts: Float64Array;
+    }[] = [];
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (chunk === null || chunk.rowCount === 0) break;
+      const column = (index: number) => chunk.getColumnValues(index) as number[];
+      chunks.push({
+        users: Int32Array.from(column(0)),
+        movies: Int32Array.from(column(1)),
+        counts: Float32Array.from(column(2)),
+        firsts: Float64Array.from(column(3)),
+        lasts: Float64Array.from(column(4)),
+      });
+    }
+    const length = chunks.reduce((sum, chunk) => sum + chunk.users.length, 0);
+    const pairs: InteractionPairs = {
       length,
-      userId: Int32Array.from(users ?? []),
-      movieId: Int32Array.from(movies ?? []),
-      count: Float32Array.from(counts ?? []),
-      firstAt: Float64Array.from(firsts ?? []),
-      lastAt: Float64Array.from(lasts ?? []),
+      userId: new Int32Array(length),
+      movieId: new Int32Array(length),
+      count: new Float32Array(length),
+      firstAt: new Float64Array(length),
+      lastAt: new Float64Array(length),
     };
+    let offset = 0;
+    for (const chunk of chunks) {
+      pairs.userId.set(chunk.users, offset);
+      pairs.movieId.set(chunk.movies, offset);
+      pairs.count.set(chunk.counts, offset);
+      pairs.firstAt.set(chunk.firsts, offset);
+      pairs.lastAt.set(chunk.lasts, offset);
+      offset += chunk.users.length;
+    }
+    return pairs;
   });
 }
 
