@@ -6,6 +6,7 @@
  *
  *   npm run bench:models [-- --algorithms als,bpr,auto --no-reference --factors 64 --seeds 42,7,123]
  *   npm run bench:models -- --quick --no-reference [--dataset movielens]
+ *   npm run bench:models -- --algorithms bpr --fixed-epochs 40   (BPR's time against implicit, like for like)
  *
  * `--dataset movielens` writes the generated data as a MovieLens ml-1m folder and imports it with the real
  * importer (no MovieLens files needed); `--quick` uses a small data set so a run takes minutes on 2 cores.
@@ -70,6 +71,8 @@ const { values } = parseArgs({
     dataset: { type: 'string', default: 'generator' },
     /** A small data set (1,500 users × 800 movies × 120,000 watches), factors 32, 3 auto trials. */
     quick: { type: 'boolean', default: false },
+    /** BPR and NCF train exactly this many epochs (no early stopping), as their peers: a like-for-like time. */
+    'fixed-epochs': { type: 'string' },
     child: { type: 'string' },
   },
 });
@@ -109,6 +112,13 @@ const HYPERPARAMETERS: Record<AlgorithmName, Record<string, unknown>> = {
   bpr: { factors, learning_rate: 0.05, reg: 0.01 },
   ncf: { factors },
 };
+const fixedEpochs = values['fixed-epochs'] === undefined ? undefined : Number(values['fixed-epochs']);
+if (fixedEpochs !== undefined) {
+  if (!Number.isInteger(fixedEpochs) || fixedEpochs < 1)
+    throw new Error('--fixed-epochs must be a whole number of at least 1');
+  for (const name of ['bpr', 'ncf'] as const)
+    HYPERPARAMETERS[name] = { ...HYPERPARAMETERS[name], epochs: fixedEpochs, patience: 0 };
+}
 
 interface Figures {
   algorithm: string;
@@ -292,7 +302,7 @@ class ReplayedLists implements Recommender {
   }
 }
 
-function reference(matrix: InteractionMatrix, test: InteractionPairs): Figures[] {
+function reference(matrix: InteractionMatrix, test: InteractionPairs, ours: Figures[]): Figures[] {
   const python = execFileSync('bash', [path.join(repo, 'scripts/setup_bench_python.sh')], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
@@ -329,7 +339,11 @@ function reference(matrix: InteractionMatrix, test: InteractionPairs): Figures[]
       path.join(input, 'meta.json'),
       JSON.stringify({ users: byUser.rows, items: byUser.cols, k: K, eval_users: evalUsers }),
     );
-    const params = HYPERPARAMETERS[name];
+    // BPR and NCF stop early on our side: the peer trains for the epochs ours chose (the mean over seeds).
+    const params = { ...HYPERPARAMETERS[name] };
+    params.epochs ??=
+      epochsChosen(ours.find((row) => row.algorithm === name)) ??
+      ALGORITHM_SPECS[name].params.parse({}).epochs;
     const args = [
       path.join(repo, 'bench/reference/models_reference.py'),
       '--input',
@@ -426,6 +440,7 @@ if (values.child !== undefined) {
           String(seed),
           '--auto-trials',
           values['auto-trials'],
+          ...(values['fixed-epochs'] === undefined ? [] : ['--fixed-epochs', values['fixed-epochs']]),
           '--dataset',
           values.dataset,
         ],
@@ -436,7 +451,7 @@ if (values.child !== undefined) {
     }
     ours.push(summarise(runs));
   }
-  const peers = !values['no-reference'] ? reference(matrix, test) : [];
+  const peers = !values['no-reference'] ? reference(matrix, test, ours) : [];
   const rows = [...ours, ...peers];
   const popularity = ours.find((row) => row.algorithm === 'popularity')?.ndcg;
   console.log(
@@ -460,6 +475,12 @@ if (values.child !== undefined) {
         `${name}: our training time is ${(mine.train_seconds / peer.train_seconds).toFixed(2)}× ${peer.algorithm}'s; NDCG@10 ${mine.ndcg.toFixed(4)} vs ${peer.ndcg.toFixed(4)}`,
       );
   }
+}
+
+/** The epochs early stopping chose in our runs ("epochs 22; epochs 25"), their rounded mean. */
+function epochsChosen(row: Figures | undefined): number | undefined {
+  const epochs = [...(row?.chosen ?? '').matchAll(/epochs (\d+)/g)].map((match) => Number(match[1]));
+  return epochs.length === 0 ? undefined : Math.round(epochs.reduce((sum, n) => sum + n, 0) / epochs.length);
 }
 
 /** Mean of every figure over the seeds' runs, with the NDCG's standard deviation. */

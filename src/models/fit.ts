@@ -82,6 +82,8 @@ export async function fitAlgorithm(
     ...context,
     onProgress: () => {},
     validate: async (model, epoch) => {
+      // Scored with the SIMD kernel, as evaluation and serving do: after every epoch it is most of the cost.
+      await model.prepareFastScoring?.();
       const ndcg = validationNdcg(model, split.data.matrix, split.validation);
       if (ndcg > best) {
         best = ndcg;

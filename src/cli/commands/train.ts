@@ -81,7 +81,10 @@ export function registerTrainCommands(program: Command): void {
     .option('--split-seed <n>', 'seed of the random split', '42')
     .option('--k <n>', 'cut-off of the ranking metrics', '10')
     .option('--no-register', 'track the run but register no model version')
-    .option('--threads <n>', 'worker threads for ALS (default: all cores; never changes the result)')
+    .option(
+      '--threads <n>',
+      'worker threads for ALS and BPR (default: all cores; ALS gives the same result on any number, BPR on more than one thread is not bit-for-bit reproducible)',
+    )
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { SeededRandom } from '../../data/index.js';
 import type { SparseMatrix } from '../interactions.js';
@@ -13,6 +14,7 @@ import {
   type TrainingData,
   type UserHistory,
 } from '../model.js';
+import { BprKernel } from './bpr-kernel.js';
 
 export const bprParams = z.object({
   factors: z.number().int().min(1).max(1024).default(64),
@@ -104,58 +106,32 @@ export async function trainBpr(
   const users = Float32Array.from({ length: byUser.rows * f }, init);
   const items = Float32Array.from({ length: byUser.cols * f }, init);
   const bias = new Float32Array(byUser.cols);
-  const userOfSlot = rowOfEachSlot(byUser);
+  const sgd = await BprKernel.create(byUser, users, items, {
+    factors: f,
+    seed: params.seed,
+    threads: Math.min(context.threads ?? availableParallelism(), 16),
+  });
   const samples = byUser.indices.length;
-  const lr = params.learning_rate;
-  const reg = params.reg;
-  for (let epoch = 1; epoch <= params.epochs; epoch++) {
-    checkAborted(context.signal);
-    let logLikelihood = 0;
-    let correct = 0;
-    let skipped = 0;
-    for (let sample = 0; sample < samples; sample++) {
-      // A random watched pair (u, i) and a random movie j that u has not watched.
-      const slot = Math.floor(random.next() * samples);
-      const u = userOfSlot[slot] as number;
-      const i = byUser.indices[slot] as number;
-      const j = Math.floor(random.next() * byUser.cols);
-      if (contains(byUser, u, j)) {
-        skipped++;
-        continue;
-      }
-      const ub = u * f;
-      const ib = i * f;
-      const jb = j * f;
-      let x = (bias[i] as number) - (bias[j] as number);
-      for (let d = 0; d < f; d++)
-        x += (users[ub + d] as number) * ((items[ib + d] as number) - (items[jb + d] as number));
-      const z = 1 / (1 + Math.exp(x)); // ∂ ln σ(x) / ∂x
-      logLikelihood += x > 0 ? -Math.log1p(Math.exp(-x)) : x - Math.log1p(Math.exp(x));
-      if (x > 0) correct++;
-      for (let d = 0; d < f; d++) {
-        const wu = users[ub + d] as number;
-        const hi = items[ib + d] as number;
-        const hj = items[jb + d] as number;
-        users[ub + d] = wu + lr * (z * (hi - hj) - reg * wu);
-        items[ib + d] = hi + lr * (z * wu - reg * hi);
-        items[jb + d] = hj + lr * (-z * wu - reg * hj);
-      }
-      bias[i] = (bias[i] as number) + lr * (z - reg * (bias[i] as number));
-      bias[j] = (bias[j] as number) + lr * (-z - reg * (bias[j] as number));
+  const modelNow = () => {
+    sgd.copyOut(users, items, bias);
+    return new BprModel(users, items, bias, f);
+  };
+  try {
+    for (let epoch = 1; epoch <= params.epochs; epoch++) {
+      checkAborted(context.signal);
+      const { logLikelihood, correct, skipped } = await sgd.steps(samples, params.learning_rate, params.reg);
+      const used = Math.max(1, samples - skipped);
+      await context.onProgress({
+        iteration: epoch,
+        total: params.epochs,
+        metrics: { loss: -logLikelihood / used, correct_ranking: correct / used },
+      });
+      if (context.validate !== undefined && !(await context.validate(modelNow(), epoch))) break;
     }
-    const used = Math.max(1, samples - skipped);
-    await context.onProgress({
-      iteration: epoch,
-      total: params.epochs,
-      metrics: { loss: -logLikelihood / used, correct_ranking: correct / used },
-    });
-    if (
-      context.validate !== undefined &&
-      !(await context.validate(new BprModel(users, items, bias, f), epoch))
-    )
-      break;
+    return modelNow();
+  } finally {
+    await sgd.close();
   }
-  return new BprModel(users, items, bias, f);
 }
 
 /** For each stored entry, the row it belongs to. */

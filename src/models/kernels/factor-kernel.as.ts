@@ -177,3 +177,103 @@ export function scoreRows(vector: usize, rows: usize, count: i32, f: i32, out: u
   }
   for (; i < count; i++) store<f32>(out + (<usize>i << 2), dot(vector, rows + <usize>i * bytes, f));
 }
+
+/** Whether sorted row `row` of a CSR matrix holds column `column` (binary search). */
+@inline
+function rowHas(indptr: usize, indices: usize, row: i32, column: i32): bool {
+  let low = load<i32>(indptr + (<usize>row << 2));
+  let high = load<i32>(indptr + (<usize>(row + 1) << 2)) - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const value = load<i32>(indices + (<usize>middle << 2));
+    if (value == column) return true;
+    if (value < column) low = middle + 1;
+    else high = middle - 1;
+  }
+  return false;
+}
+
+/** The next of xorshift64* (Vigna 2016) as a whole number below `n`, from the high 32 bits. */
+@inline
+function below(state: usize, n: i32): i32 {
+  let s = load<u64>(state);
+  s ^= s >> 12;
+  s ^= s << 25;
+  s ^= s >> 27;
+  store<u64>(state, s);
+  return <i32>((((s * 0x2545f4914f6cdd1d) >> 32) * <u64>n) >> 32);
+}
+
+/**
+ * `samples` steps of BPR's stochastic gradient ascent (Rendle et al. 2009): a random watched pair (u, i)
+ * — slot s of the by-user matrix, whose user is `userOfSlot[s]` — and a random movie j that u has not
+ * watched; x = b_i − b_j + w_u·(h_i − h_j) moves up by the gradient of ln σ(x) − reg·‖θ‖². Factor rows are
+ * f floats (a multiple of 4); `state` holds the generator's 8 bytes, `stats` receives the summed
+ * log-likelihood (f64), the pairs ranked right (i32) and the pairs skipped because u had watched j (i32).
+ */
+export function bprSteps(
+  indptr: usize,
+  indices: usize,
+  userOfSlot: usize,
+  users: usize,
+  items: usize,
+  bias: usize,
+  f: i32,
+  columns: i32,
+  slots: i32,
+  samples: i32,
+  lr: f32,
+  reg: f32,
+  state: usize,
+  stats: usize,
+): void {
+  const bytes = <usize>(f << 2);
+  const lrv = f32x4.splat(lr);
+  const regv = f32x4.splat(reg);
+  let logLikelihood: f64 = 0;
+  let correct: i32 = 0;
+  let skipped: i32 = 0;
+  for (let n: i32 = 0; n < samples; n++) {
+    const slot = below(state, slots);
+    const j = below(state, columns);
+    const u = load<i32>(userOfSlot + (<usize>slot << 2));
+    if (rowHas(indptr, indices, u, j)) {
+      skipped++;
+      continue;
+    }
+    const i = load<i32>(indices + (<usize>slot << 2));
+    const wu = users + <usize>u * bytes;
+    const hi = items + <usize>i * bytes;
+    const hj = items + <usize>j * bytes;
+    let acc = f32x4.splat(0);
+    for (let d: i32 = 0; d < f; d += 4) {
+      const o = <usize>(d << 2);
+      acc = f32x4.add(acc, f32x4.mul(v128.load(wu + o), f32x4.sub(v128.load(hi + o), v128.load(hj + o))));
+    }
+    const bi = bias + (<usize>i << 2);
+    const bj = bias + (<usize>j << 2);
+    const x: f64 =
+      <f64>(load<f32>(bi) - load<f32>(bj)) +
+      <f64>(f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3)));
+    const z = 1 / (1 + Math.exp(x)); // ∂ ln σ(x) / ∂x
+    logLikelihood += x > 0 ? -Math.log1p(Math.exp(-x)) : x - Math.log1p(Math.exp(x));
+    if (x > 0) correct++;
+    const zv = f32x4.splat(<f32>z);
+    for (let d: i32 = 0; d < f; d += 4) {
+      const o = <usize>(d << 2);
+      const w = v128.load(wu + o);
+      const a = v128.load(hi + o);
+      const b = v128.load(hj + o);
+      const step = f32x4.mul(zv, w);
+      v128.store(wu + o, f32x4.add(w, f32x4.mul(lrv, f32x4.sub(f32x4.mul(zv, f32x4.sub(a, b)), f32x4.mul(regv, w)))));
+      v128.store(hi + o, f32x4.add(a, f32x4.mul(lrv, f32x4.sub(step, f32x4.mul(regv, a)))));
+      v128.store(hj + o, f32x4.add(b, f32x4.mul(lrv, f32x4.sub(f32x4.neg(step), f32x4.mul(regv, b)))));
+    }
+    const zf = <f32>z;
+    store<f32>(bi, load<f32>(bi) + lr * (zf - reg * load<f32>(bi)));
+    store<f32>(bj, load<f32>(bj) + lr * (-zf - reg * load<f32>(bj)));
+  }
+  store<f64>(stats, logLikelihood);
+  store<i32>(stats + 8, correct);
+  store<i32>(stats + 12, skipped);
+}

@@ -48,6 +48,22 @@ export interface FactorKernel {
   ): number;
   gram(rows: number, count: number, f: number, reg: number, out: number): void;
   scoreRows(vector: number, rows: number, count: number, f: number, out: number): void;
+  bprSteps(
+    indptr: number,
+    indices: number,
+    userOfSlot: number,
+    users: number,
+    items: number,
+    bias: number,
+    f: number,
+    columns: number,
+    slots: number,
+    samples: number,
+    lr: number,
+    reg: number,
+    state: number,
+    stats: number,
+  ): void;
 }
 
 export function instantiateFactorKernel(
