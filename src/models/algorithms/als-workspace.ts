@@ -1,10 +1,11 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { SparseMatrix } from '../interactions.js';
 import {
   type FactorKernel,
-  FIRST_FREE_BYTE,
   instantiateFactorKernel,
+  kernelLayout,
   kernelMemory,
+  kernelWorker,
   loadFactorKernel,
 } from '../kernels/factor-kernel.js';
 import type { AlsParams } from './als.js';
@@ -54,13 +55,8 @@ interface Layout {
   cgSteps: number;
 }
 
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { module, memory, layout, scratch } = workerData;
-const kernel = new WebAssembly.Instance(module, {
-  env: { memory, abort() { throw new Error('the ALS kernel aborted'); } },
-}).exports;
-parentPort.on('message', (task) => {
+const ON_TASK = `
+  const { layout, scratch } = data;
   const side = layout[task.side];
   if (task.kind === 'loss') {
     parentPort.postMessage(kernel.observedLoss(side.indptr, side.indices, side.counts, side.target, side.source,
@@ -69,8 +65,7 @@ parentPort.on('message', (task) => {
   }
   kernel.solveRows(side.indptr, side.indices, side.counts, side.source, side.target, layout.gram, layout.width,
     layout.alpha, layout.cgSteps, task.start, task.end, scratch);
-  parentPort.postMessage(0);
-});`;
+  parentPort.postMessage(0);`;
 
 /**
  * Everything ALS touches, in one shared WebAssembly memory: both sparse matrices, both factor matrices
@@ -99,12 +94,8 @@ export class AlsWorkspace {
     threads: number,
   ): Promise<AlsWorkspace> {
     const width = Math.ceil(f / 4) * 4;
-    let offset = FIRST_FREE_BYTE;
-    const take = (bytes: number) => {
-      const at = offset;
-      offset += Math.ceil(bytes / 16) * 16;
-      return at;
-    };
+    const regions = kernelLayout();
+    const { take } = regions;
     const place = (matrix: SparseMatrix) => ({
       indptr: take(matrix.indptr.byteLength),
       indices: take(matrix.indices.byteLength),
@@ -125,7 +116,7 @@ export class AlsWorkspace {
       cgSteps: params.cg_steps,
     };
     const scratch = Array.from({ length: threads + 1 }, () => take(3 * width * 4));
-    const memory = kernelMemory(offset);
+    const memory = kernelMemory(regions.end);
     for (const [matrix, side] of [
       [byUser, layout.users],
       [byItem, layout.items],
@@ -137,13 +128,8 @@ export class AlsWorkspace {
     const module = await loadFactorKernel();
     const workers =
       threads > 1
-        ? Array.from(
-            { length: threads },
-            (_, index) =>
-              new Worker(WORKER_SOURCE, {
-                eval: true,
-                workerData: { module, memory, layout, scratch: scratch[index + 1] },
-              }),
+        ? Array.from({ length: threads }, (_, index) =>
+            kernelWorker(module, memory, { layout, scratch: scratch[index + 1] }, ON_TASK),
           )
         : [];
     return new AlsWorkspace(

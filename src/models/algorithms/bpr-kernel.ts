@@ -1,10 +1,11 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { SparseMatrix } from '../interactions.js';
 import {
   type FactorKernel,
-  FIRST_FREE_BYTE,
   instantiateFactorKernel,
+  kernelLayout,
   kernelMemory,
+  kernelWorker,
   loadFactorKernel,
 } from '../kernels/factor-kernel.js';
 
@@ -27,18 +28,12 @@ interface Layout {
   slots: number;
 }
 
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { module, memory, layout, thread } = workerData;
-const kernel = new WebAssembly.Instance(module, {
-  env: { memory, abort() { throw new Error('the BPR kernel aborted'); } },
-}).exports;
-parentPort.on('message', (task) => {
+const ON_TASK = `
+  const { layout, thread } = data;
   kernel.bprSteps(layout.indptr, layout.indices, layout.userOfSlot, layout.users, layout.items, layout.bias,
     layout.width, layout.columns, layout.slots, task.samples, task.lr, task.reg, layout.states[thread],
     layout.stats[thread]);
-  parentPort.postMessage(0);
-});`;
+  parentPort.postMessage(0);`;
 
 /**
  * BPR's SGD in the WebAssembly SIMD kernel (`bprSteps`): the by-user matrix, each slot's user, the factor
@@ -69,12 +64,8 @@ export class BprKernel {
         : 1;
     const width = Math.ceil(factors / 4) * 4;
     const slots = matrix.indices.length;
-    let offset = FIRST_FREE_BYTE;
-    const take = (bytes: number) => {
-      const start = offset;
-      offset += Math.ceil(bytes / 16) * 16;
-      return start;
-    };
+    const regions = kernelLayout();
+    const { take } = regions;
     const layout: Layout = {
       indptr: take((matrix.rows + 1) * 4),
       indices: take(slots * 4),
@@ -88,7 +79,7 @@ export class BprKernel {
       columns: matrix.cols,
       slots,
     };
-    const memory = kernelMemory(offset);
+    const memory = kernelMemory(regions.end);
     new Int32Array(memory.buffer, layout.indptr, matrix.rows + 1).set(matrix.indptr);
     new Int32Array(memory.buffer, layout.indices, slots).set(matrix.indices);
     const userOfSlot = new Int32Array(memory.buffer, layout.userOfSlot, slots);
@@ -107,10 +98,8 @@ export class BprKernel {
         (BigInt(options.seed >>> 0) + 1n) * 0x9e3779b97f4a7c15n + BigInt(thread) * 0xbf58476d1ce4e5b9n;
     });
     const module = await loadFactorKernel();
-    const workers = Array.from(
-      { length: threads - 1 },
-      (_, index) =>
-        new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, layout, thread: index + 1 } }),
+    const workers = Array.from({ length: threads - 1 }, (_, index) =>
+      kernelWorker(module, memory, { layout, thread: index + 1 }, ON_TASK),
     );
     return new BprKernel(
       instantiateFactorKernel(module, memory),

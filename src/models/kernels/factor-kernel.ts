@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 
 // Built by `npm run build:kernels` into <repo>/dist/kernels: the same relative path from src/ and dist/.
 const KERNEL_FILE = new URL('../../../dist/kernels/factor-kernel.wasm', import.meta.url);
@@ -89,6 +90,42 @@ export function kernelMemory(bytes: number): WebAssembly.Memory {
 
 /** Where buffers start in a kernel memory: the kernel keeps nothing there, but its first page is left alone. */
 export const FIRST_FREE_BYTE = 65_536;
+
+/** Lays buffers out in a kernel memory from its first free byte, each 16-byte aligned for f32x4 loads. */
+export function kernelLayout(): { take(bytes: number): number; readonly end: number } {
+  let offset = FIRST_FREE_BYTE;
+  return {
+    take(bytes: number) {
+      const at = offset;
+      offset += Math.ceil(bytes / 16) * 16;
+      return at;
+    },
+    get end() {
+      return offset;
+    },
+  };
+}
+
+/**
+ * A worker thread with its own instance of the kernel on the shared `memory`. `onTask` is the body of its
+ * message handler (plain JavaScript, with `kernel`, `data` — the `data` given here — and `task` in scope),
+ * which answers with `parentPort.postMessage`.
+ */
+export function kernelWorker(
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+  data: Record<string, unknown>,
+  onTask: string,
+): Worker {
+  const source = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { module, memory, data } = workerData;
+const kernel = new WebAssembly.Instance(module, {
+  env: { memory, abort() { throw new Error('the factor-model kernel aborted'); } },
+}).exports;
+parentPort.on('message', (task) => {${onTask}});`;
+  return new Worker(source, { eval: true, workerData: { module, memory, data } });
+}
 
 /**
  * Dot products of one vector against every row of a factor matrix, with SIMD: serving's scoring loop.
