@@ -1,5 +1,6 @@
 /**
- * Benchmark: the event bus, on each backend — the embedded log (PGlite), Redis Streams and Kafka — opened
+ * Benchmark: the event bus, on each backend — the embedded log (PGlite, or `postgres`: the same log in a
+ * PostgreSQL database), Redis Streams and Kafka — opened
  * the way the platform opens it (MLOPS_EVENT_BUS, `platform.events()`), each on a fresh platform whose
  * PGlite database holds the consumers' de-duplication table. For each backend: (1) publish throughput of
  * `user.interaction` events, one awaited call at a time; (2) consume throughput of one new group reading
@@ -20,6 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Admin } from '@platformatic/kafka';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config/index.js';
 import { type EventBus, type EventInput, TOPICS } from '../src/events/index.js';
@@ -33,7 +35,7 @@ const { values } = parseArgs({
     window: { type: 'string', default: '500' },
     'latency-events': { type: 'string', default: '500' },
     'interval-ms': { type: 'string', default: '5' },
-    backends: { type: 'string', default: 'embedded,redis,kafka' },
+    backends: { type: 'string', default: 'embedded,postgres,redis,kafka' },
     json: { type: 'string' },
   },
 });
@@ -52,11 +54,13 @@ const logger = createLogger({
   destination: pino.destination({ dest: 2, sync: true }),
 });
 
-type Backend = 'embedded' | 'redis' | 'kafka';
+type Backend = 'embedded' | 'postgres' | 'redis' | 'kafka';
 
 interface Services {
   redisUrl: string;
   kafkaBrokers: string;
+  /** An administrator's URL: the bench creates a database of its own there and drops it afterwards. */
+  postgresUrl: string;
 }
 
 interface Figures {
@@ -89,7 +93,12 @@ function progress(message: string): void {
 function services(): Services {
   let redisUrl = process.env.MLOPS_TEST_REDIS_URL || undefined;
   let kafkaBrokers = process.env.MLOPS_TEST_KAFKA_BROKERS || undefined;
-  const missing = [...(redisUrl ? [] : ['redis']), ...(kafkaBrokers ? [] : ['kafka'])];
+  let postgresUrl = process.env.MLOPS_TEST_POSTGRES_URL || undefined;
+  const missing = [
+    ...(redisUrl ? [] : ['redis']),
+    ...(kafkaBrokers ? [] : ['kafka']),
+    ...(postgresUrl ? [] : ['postgres']),
+  ];
   if (missing.length > 0) {
     const output = execFileSync(
       'bash',
@@ -100,18 +109,21 @@ function services(): Services {
     ).toString();
     redisUrl ??= /export MLOPS_TEST_REDIS_URL=(\S+)/.exec(output)?.[1];
     kafkaBrokers ??= /export MLOPS_TEST_KAFKA_BROKERS=(\S+)/.exec(output)?.[1];
+    postgresUrl ??= /export MLOPS_TEST_POSTGRES_URL=(\S+)/.exec(output)?.[1];
   }
-  if (redisUrl === undefined || kafkaBrokers === undefined)
-    throw new Error('run_local_services.sh did not start Redis and Kafka');
-  return { redisUrl, kafkaBrokers };
+  if (redisUrl === undefined || kafkaBrokers === undefined || postgresUrl === undefined)
+    throw new Error('run_local_services.sh did not start Redis, Kafka and PostgreSQL');
+  return { redisUrl, kafkaBrokers, postgresUrl };
 }
 
 /** The settings that make `platform.events()` open this backend. */
 function busEnv(
   backend: Backend,
-  { redisUrl, kafkaBrokers }: Services,
+  { redisUrl, kafkaBrokers, postgresUrl }: Services,
   prefix: string,
 ): Record<string, string> {
+  if (backend === 'postgres')
+    return { MLOPS_EVENT_BUS: 'embedded', MLOPS_DATABASE_URL: benchDatabaseUrl(postgresUrl, prefix) };
   if (backend === 'redis')
     return { MLOPS_EVENT_BUS: 'redis', REDIS_URL: redisUrl, MLOPS_EVENT_TOPIC_PREFIX: prefix };
   if (backend === 'kafka')
@@ -313,8 +325,33 @@ async function measure(backend: Backend, env: Record<string, string>): Promise<F
 }
 
 /** Deletes the run's streams (Redis) or topics and groups (Kafka): the broker keeps nothing of the bench. */
-async function dropBrokerState(backend: Backend, { redisUrl, kafkaBrokers }: Services, prefix: string) {
+/** The URL of the bench's own PostgreSQL database (named after the run's prefix). */
+function benchDatabaseUrl(adminUrl: string, prefix: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${prefix.replace('.', '')}`;
+  return url.toString();
+}
+
+async function withPostgres(adminUrl: string, work: (client: pg.Client) => Promise<void>): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function dropBrokerState(
+  backend: Backend,
+  { redisUrl, kafkaBrokers, postgresUrl }: Services,
+  prefix: string,
+) {
   const names = TOPICS.map((topic) => `${prefix}${topic}`);
+  if (backend === 'postgres')
+    await withPostgres(postgresUrl, (client) =>
+      client.query(`drop database if exists ${prefix.replace('.', '')} with (force)`).then(() => undefined),
+    );
   if (backend === 'redis') {
     const redis = new Redis(redisUrl);
     await redis.del(...names);
@@ -369,10 +406,14 @@ async function main(): Promise<void> {
   const found = services();
   const prefix = `bench${randomBytes(4).toString('hex')}.`;
   const figures: Figures[] = [];
-  const backends = (['embedded', 'redis', 'kafka'] as const).filter((backend) =>
+  const backends = (['embedded', 'postgres', 'redis', 'kafka'] as const).filter((backend) =>
     values.backends.split(',').includes(backend),
   );
   for (const backend of backends) {
+    if (backend === 'postgres')
+      await withPostgres(found.postgresUrl, (client) =>
+        client.query(`create database ${prefix.replace('.', '')}`).then(() => undefined),
+      );
     try {
       figures.push(await measure(backend, busEnv(backend, found, prefix)));
     } finally {
@@ -385,7 +426,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `event bus: ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}; ` +
       `Redis ${await redisVersion(found.redisUrl)} (${found.redisUrl}), Kafka at ${found.kafkaBrokers} (1 KRaft node, 3 partitions); ` +
-      `consumers' de-duplication table in PGlite\n`,
+      `consumers' de-duplication table in the platform's database (PGlite; PostgreSQL for postgres)\n`,
   );
   printTable(figures);
   process.stdout.write(
