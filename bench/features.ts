@@ -8,6 +8,7 @@
  * `POST /push` (to the online store) of 1000 rows per request, one client, on our two stores and on Feast.
  *
  *   npm run bench:features [-- --seconds 10 --connections 16 --no-reference]
+ *   npm run bench:features -- --database-url postgres://…/db   (also the embedded store on PostgreSQL)
  *
  * `--quick` (what bench:smoke runs): HTTP reads under load only, embedded store and Feast serve.
  */
@@ -38,8 +39,11 @@ const { values } = parseArgs({
     'no-reference': { type: 'boolean', default: false },
     json: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    /** Also the embedded online store on PostgreSQL: a database the bench may fill (its metadata too). */
+    'database-url': { type: 'string' },
   },
 });
+const databaseUrl = values['database-url'];
 const repo = path.resolve(import.meta.dirname, '..');
 const ENTITIES = Number(values.entities);
 const SNAPSHOTS = 10;
@@ -219,7 +223,7 @@ function byName(response: OnlineFeaturesResponse): Map<string, unknown[]> {
 }
 
 async function ourServer(
-  store: 'embedded' | 'redis',
+  store: 'embedded' | 'redis' | 'postgres',
   redisUrl: string,
 ): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
@@ -234,7 +238,8 @@ async function ourServer(
       MLOPS_DEMO_DATA: 'false',
       MLOPS_FEATURES_BOOTSTRAP: 'false',
       MLOPS_FEATURES_MAX_ENTITIES: '1000',
-      MLOPS_ONLINE_STORE: store,
+      MLOPS_ONLINE_STORE: store === 'redis' ? 'redis' : 'embedded',
+      ...(store === 'postgres' && databaseUrl !== undefined ? { MLOPS_DATABASE_URL: databaseUrl } : {}),
       REDIS_URL: redisUrl,
       MLOPS_REDIS_KEY_PREFIX: redisPrefix,
     },
@@ -324,6 +329,38 @@ async function inProcessFigures(
   } finally {
     await platform.close();
   }
+  if (databaseUrl !== undefined) await postgresFigures(history, figures);
+}
+
+/** The embedded online store with the metadata on PostgreSQL (`--database-url`): materialize, in-process reads. */
+async function postgresFigures(history: string, figures: Record<string, unknown>): Promise<void> {
+  const config = loadConfig({ env: { MLOPS_HOME: home, MLOPS_DATABASE_URL: databaseUrl }, cwd: home });
+  const platform = await openPlatform(config, logger);
+  const context = { db: platform.database.db, artifacts: platform.artifacts, home, logger };
+  try {
+    await recordDatasetVersion(context, {
+      dataset: 'movie_bench_source',
+      file: history,
+      format: 'parquet',
+      source: 'bench',
+      params: {},
+      rowCount: ENTITIES * SNAPSHOTS,
+    });
+    const store = await FeatureStore.open({ ...context, config: config.features });
+    try {
+      await store.apply(definitions);
+      await store.build({ views: ['movie_bench'] });
+      const started = performance.now();
+      await store.materialize({ views: ['movie_bench'] });
+      figures.materialize_postgres_seconds = (performance.now() - started) / 1000;
+      figures.in_process_postgres_1 = await inProcess(store, 1, 20_000);
+      figures.in_process_postgres_100 = await inProcess(store, 100, 2000);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await platform.close();
+  }
 }
 
 async function main(): Promise<void> {
@@ -343,7 +380,10 @@ async function main(): Promise<void> {
   // HTTP under load: our server on each store, then Feast.
   const sample = [1, 2, 3, ENTITIES];
   let ourValues: Map<string, unknown[]> | undefined;
-  for (const store of values.quick ? (['embedded'] as const) : (['embedded', 'redis'] as const)) {
+  const stores = values.quick
+    ? (['embedded'] as const)
+    : (['embedded', 'redis', ...(databaseUrl === undefined ? [] : (['postgres'] as const))] as const);
+  for (const store of stores) {
     const server = await ourServer(store, redisUrl);
     try {
       ourValues ??= byName(await postFeatures(server.url, sample));
@@ -476,12 +516,15 @@ function printSummary(figures: Record<string, unknown>): void {
   for (const batch of [1, 100]) {
     row(`in-process, embedded, ${batch} entities`, `in_process_embedded_${batch}`);
     row(`in-process, Redis, ${batch} entities`, `in_process_redis_${batch}`);
+    row(`in-process, embedded on PostgreSQL, ${batch} entities`, `in_process_postgres_${batch}`);
     row(`Feast SDK (SQLite), ${batch} entities`, `feast_sdk_${batch}`);
     row(`HTTP one client, embedded, ${batch} entities`, `one_client_embedded_${batch}`);
     row(`HTTP one client, Redis, ${batch} entities`, `one_client_redis_${batch}`);
+    row(`HTTP one client, embedded on PostgreSQL, ${batch} entities`, `one_client_postgres_${batch}`);
     row(`HTTP one client, Feast serve, ${batch} entities`, `one_client_feast_${batch}`);
     row(`HTTP ${values.connections} connections, embedded, ${batch} entities`, `http_embedded_${batch}`);
     row(`HTTP ${values.connections} connections, Redis, ${batch} entities`, `http_redis_${batch}`);
+    row(`HTTP ${values.connections} connections, on PostgreSQL, ${batch} entities`, `http_postgres_${batch}`);
     row(`HTTP ${values.connections} connections, Feast serve, ${batch} entities`, `http_feast_${batch}`);
     const ours = get(`http_embedded_${batch}`);
     const feast = get(`http_feast_${batch}`);
@@ -495,6 +538,7 @@ function printSummary(figures: Record<string, unknown>): void {
   for (const [label, key] of [
     ['embedded', 'push_embedded'],
     ['Redis', 'push_redis'],
+    ['embedded on PostgreSQL', 'push_postgres'],
     ['Feast serve (SQLite)', 'push_feast'],
   ] as const) {
     const value = figures[key] as WriteThroughput | undefined;
