@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DatabaseSchema, MetadataDb } from '../storage/index.js';
 import { getExperiment } from './experiment-store.js';
-import { getRunIo, type RunIo, runsWithIo } from './run-io-store.js';
+import { getRunIo, type RunIo, runIdIn, runsWithIo } from './run-io-store.js';
 import { generateRunName, RUN_NAME_TAG } from './run-names.js';
 import { validateTag } from './run-validation.js';
 import { invalid, missing } from './tracking-errors.js';
@@ -102,25 +102,20 @@ export async function getRuns(db: MetadataDb, runIds: readonly string[]): Promis
   if (runIds.length === 0) return [];
   const ids = [...new Set(runIds)];
   const [rows, metrics, params, tags, withIo] = await Promise.all([
-    db.selectFrom('runs').selectAll().where('run_id', 'in', ids).execute(),
+    db.selectFrom('runs').selectAll().where(runIdIn(ids)).execute(),
     db
       .selectFrom('latest_metrics')
       .select(['run_id', 'key', 'value', 'timestamp', 'step'])
-      .where('run_id', 'in', ids)
+      .where(runIdIn(ids))
       .orderBy('key')
       .execute(),
     db
       .selectFrom('run_params')
       .select(['run_id', 'key', 'value'])
-      .where('run_id', 'in', ids)
+      .where(runIdIn(ids))
       .orderBy('key')
       .execute(),
-    db
-      .selectFrom('run_tags')
-      .select(['run_id', 'key', 'value'])
-      .where('run_id', 'in', ids)
-      .orderBy('key')
-      .execute(),
+    db.selectFrom('run_tags').select(['run_id', 'key', 'value']).where(runIdIn(ids)).orderBy('key').execute(),
     runsWithIo(db, ids),
   ]);
   const io = new Map<string, RunIo>();
