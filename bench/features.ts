@@ -256,6 +256,22 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** A platform on the bench's home (and `env`) with the source history recorded as a dataset version. */
+async function benchPlatform(history: string, env: Record<string, string | undefined>) {
+  const config = loadConfig({ env: { MLOPS_HOME: home, ...env }, cwd: home });
+  const platform = await openPlatform(config, logger);
+  const context = { db: platform.database.db, artifacts: platform.artifacts, home, logger };
+  await recordDatasetVersion(context, {
+    dataset: 'movie_bench_source',
+    file: history,
+    format: 'parquet',
+    source: 'bench',
+    params: {},
+    rowCount: ENTITIES * SNAPSHOTS,
+  });
+  return { config, platform, context };
+}
+
 /** Builds and materializes the view; unless --quick, reads it in-process and retrieves a training set. */
 async function inProcessFigures(
   history: string,
@@ -263,18 +279,8 @@ async function inProcessFigures(
   redisUrl: string,
   figures: Record<string, unknown>,
 ): Promise<void> {
-  const config = loadConfig({ env: { MLOPS_HOME: home }, cwd: home });
-  const platform = await openPlatform(config, logger);
-  const context = { db: platform.database.db, artifacts: platform.artifacts, home, logger };
+  const { config, platform, context } = await benchPlatform(history, {});
   try {
-    await recordDatasetVersion(context, {
-      dataset: 'movie_bench_source',
-      file: history,
-      format: 'parquet',
-      source: 'bench',
-      params: {},
-      rowCount: ENTITIES * SNAPSHOTS,
-    });
     const embedded = await FeatureStore.open({ ...context, config: config.features });
     await embedded.apply(definitions);
     let started = performance.now();
@@ -334,18 +340,8 @@ async function inProcessFigures(
 
 /** The embedded online store with the metadata on PostgreSQL (`--database-url`): materialize, in-process reads. */
 async function postgresFigures(history: string, figures: Record<string, unknown>): Promise<void> {
-  const config = loadConfig({ env: { MLOPS_HOME: home, MLOPS_DATABASE_URL: databaseUrl }, cwd: home });
-  const platform = await openPlatform(config, logger);
-  const context = { db: platform.database.db, artifacts: platform.artifacts, home, logger };
+  const { config, platform, context } = await benchPlatform(history, { MLOPS_DATABASE_URL: databaseUrl });
   try {
-    await recordDatasetVersion(context, {
-      dataset: 'movie_bench_source',
-      file: history,
-      format: 'parquet',
-      source: 'bench',
-      params: {},
-      rowCount: ENTITIES * SNAPSHOTS,
-    });
     const store = await FeatureStore.open({ ...context, config: config.features });
     try {
       await store.apply(definitions);
