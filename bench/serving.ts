@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config/index.js';
+import { APPROXIMATE_FROM_ITEMS, loadConfig } from '../src/config/index.js';
 import { generateSyntheticData, publicMovies, publishDatasets } from '../src/data/index.js';
 import { latestDatasetVersion } from '../src/lineage/index.js';
 import { createLogger } from '../src/logging/index.js';
@@ -27,12 +27,12 @@ import {
   readDatasetPairs,
   resolveModelVersion,
   rowItems,
-  topK,
   trainModel,
 } from '../src/models/index.js';
 import { openPlatform } from '../src/platform/index.js';
 import { promote } from '../src/tracking/index.js';
 import { freePort, waitForServer } from './helpers.js';
+import { compareScoring } from './serving-scoring.js';
 
 const { values } = parseArgs({
   options: {
@@ -120,10 +120,10 @@ function load(prefix: string, serverPid?: number): Load {
 }
 
 /** Trains and promotes the served model, and writes the reference peer's copy of it. */
-async function prepare(): Promise<{ scoreMs: number | undefined }> {
+async function prepare(): Promise<void> {
   if (values.home !== undefined && existsSync(path.join(reference, 'movies.json'))) {
     process.stderr.write(`reusing the prepared home ${home}\n`);
-    return { scoreMs: undefined };
+    return;
   }
   mkdirSync(home, { recursive: true });
   const config = loadConfig({ env: { MLOPS_HOME: home, MLOPS_LOG_LEVEL: 'warn' }, cwd: home });
@@ -194,25 +194,18 @@ async function prepare(): Promise<{ scoreMs: number | undefined }> {
         })),
       ),
     );
-
-    // Scoring alone: one user's scores over the catalogue and the top 10 unseen, in this process.
-    await trained.model.prepareFastScoring?.();
-    const scores = new Float32Array(trained.model.itemCount);
-    const started = performance.now();
-    const queries = 2000;
-    for (let q = 0; q < queries; q++) {
-      const user = q % trained.users.size;
-      const exclude = indices.slice(indptr[user], indptr[user + 1]);
-      trained.model.scoreUser(user, { items: new Int32Array(0), counts: new Float32Array(0) }, scores);
-      topK(scores, 10, Int32Array.from(exclude));
-    }
-    return { scoreMs: (performance.now() - started) / queries };
   } finally {
     await platform.close();
   }
 }
 
-async function ours(cacheSize: number): Promise<Load> {
+/** Users whose answers are compared between the approximate and the exact server. */
+const COMPARED_USERS = 300;
+
+async function ours(
+  cacheSize: number,
+  index: 'auto' | 'exact' = 'auto',
+): Promise<{ figures: Load; answers: number[][] }> {
   const port = await freePort();
   const server = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'src/cli/main.ts'), 'serve'], {
     env: {
@@ -222,16 +215,37 @@ async function ours(cacheSize: number): Promise<Load> {
       MLOPS_LOG_LEVEL: 'warn',
       MLOPS_LOG_FORMAT: 'json',
       MLOPS_SERVING_CACHE_SIZE: String(cacheSize),
+      MLOPS_SERVING_INDEX: index,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
     await waitForServer(`http://127.0.0.1:${port}/ready`, server);
-    return load(`http://127.0.0.1:${port}/api/v1/recommendations?user_id=`, server.pid);
+    const prefix = `http://127.0.0.1:${port}/api/v1/recommendations?user_id=`;
+    const answers: number[][] = [];
+    for (let user = 0; user < COMPARED_USERS; user++) {
+      const body = (await (await fetch(`${prefix}${user}&k=10`)).json()) as {
+        recommendations?: { movie_id: number }[];
+      };
+      answers.push((body.recommendations ?? []).map((movie) => movie.movie_id));
+    }
+    return { figures: load(prefix, server.pid), answers };
   } finally {
     server.kill('SIGTERM');
     await new Promise((resolve) => server.once('exit', resolve));
   }
+}
+
+/** Share of the exact server's top 10s that the other server's answers hold. */
+function recallOf(answers: number[][], exact: number[][]): number {
+  let found = 0;
+  let wanted = 0;
+  exact.forEach((list, user) => {
+    const got = new Set(answers[user]);
+    wanted += list.length;
+    for (const movie of list) if (got.has(movie)) found++;
+  });
+  return wanted === 0 ? 1 : found / wanted;
 }
 
 async function peer(): Promise<Load> {
@@ -260,46 +274,66 @@ async function peer(): Promise<Load> {
 }
 
 try {
-  const { scoreMs } = await prepare();
+  await prepare();
+  const scoring = await compareScoring(reference);
+  const approximate = DATA.movies >= APPROXIMATE_FROM_ITEMS;
+  const uncached = await ours(0);
   const rows: [string, Load][] = [
-    ['movie-mlops, cache off', await ours(0)],
-    ['movie-mlops, cache on', await ours(100_000)],
+    [approximate ? 'movie-mlops, cache off (approximate index)' : 'movie-mlops, cache off', uncached.figures],
+    ['movie-mlops, cache on', (await ours(100_000)).figures],
   ];
+  let servedRecall: number | undefined;
+  if (approximate) {
+    const exact = await ours(0, 'exact');
+    rows.push(['movie-mlops, cache off, exact (MLOPS_SERVING_INDEX=exact)', exact.figures]);
+    servedRecall = recallOf(uncached.answers, exact.answers);
+  }
   if (!values['no-reference']) rows.push(['FastAPI + uvicorn + PyTorch', await peer()]);
-  if (scoreMs !== undefined)
+  console.log(
+    `\nscoring alone, in process (${DATA.movies.toLocaleString('en')} movies × 64 factors, top 10 unseen, ${scoring.queries} users):`,
+  );
+  console.log('| method | build s | ms per query | recall@10 |');
+  console.log('|---|---:|---:|---:|');
+  for (const method of scoring.methods)
     console.log(
-      `\nscoring alone (${DATA.movies.toLocaleString('en')} movies × 64 factors, top-10 unseen): ${scoreMs.toFixed(3)} ms per query\n`,
+      `| ${method.name} | ${method.build_seconds.toFixed(1)} | ${method.ms_per_query.toFixed(3)} | ${method.recall_at_10.toFixed(4)} |`,
     );
-  console.log(`| server | requests/s | CPU µs per request | p50 ms | p99 ms | non-2xx | errors |`);
+  if (servedRecall !== undefined)
+    console.log(
+      `\nserved answers (${COMPARED_USERS} users): the approximate server holds ${(servedRecall * 100).toFixed(1)} % of the exact server's top 10s`,
+    );
+  console.log(`\n| server | requests/s | CPU µs per request | p50 ms | p99 ms | non-2xx | errors |`);
   console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const [name, figures] of rows)
     console.log(
       `| ${name} | ${figures.requests_per_second.toFixed(0)} | ${figures.cpu_us_per_request ?? '–'} | ${figures.latency_p50_ms} | ${figures.latency_p99_ms} | ${figures.non_2xx} | ${figures.errors} |`,
     );
-  const reference = rows.find(([name]) => name.startsWith('FastAPI'))?.[1];
+  const reference_ = rows.find(([name]) => name.startsWith('FastAPI'))?.[1];
   if (values.json !== undefined)
     writeFileSync(
       values.json,
       JSON.stringify({
-        score_ms: scoreMs,
+        score_ms: scoring.methods[0]?.ms_per_query,
+        scoring: scoring.methods,
+        served_recall_at_10: servedRecall ?? null,
         uncached: rows[0]?.[1],
         cached: rows[1]?.[1],
-        peer: reference ?? null,
-        uncached_ratio: reference
-          ? (rows[0]?.[1].requests_per_second ?? 0) / reference.requests_per_second
+        peer: reference_ ?? null,
+        uncached_ratio: reference_
+          ? (rows[0]?.[1].requests_per_second ?? 0) / reference_.requests_per_second
           : null,
-        cached_ratio: reference
-          ? (rows[1]?.[1].requests_per_second ?? 0) / reference.requests_per_second
+        cached_ratio: reference_
+          ? (rows[1]?.[1].requests_per_second ?? 0) / reference_.requests_per_second
           : null,
         // How many times our CPU per request the peer spends: the ratio a load generator on its own core sees.
-        uncached_cpu_ratio: cpuRatio(reference, rows[0]?.[1]),
-        cached_cpu_ratio: cpuRatio(reference, rows[1]?.[1]),
+        uncached_cpu_ratio: cpuRatio(reference_, rows[0]?.[1]),
+        cached_cpu_ratio: cpuRatio(reference_, rows[1]?.[1]),
       }),
     );
-  if (reference !== undefined) {
-    for (const [name, figures] of rows.slice(0, 2))
+  if (reference_ !== undefined) {
+    for (const [name, figures] of rows.filter(([name]) => name.startsWith('movie-mlops')))
       console.log(
-        `${name}: ${(figures.requests_per_second / reference.requests_per_second).toFixed(2)}× the reference's throughput, p99 ${figures.latency_p99_ms} ms vs ${reference.latency_p99_ms} ms`,
+        `${name}: ${(figures.requests_per_second / reference_.requests_per_second).toFixed(2)}× the reference's throughput, p99 ${figures.latency_p99_ms} ms vs ${reference_.latency_p99_ms} ms`,
       );
   }
 } finally {

@@ -128,7 +128,16 @@ export interface ServingConfig {
   challengerPercent: number;
   /** On start, train and promote a first ALS model when there is a watch log but no champion. */
   isBootstrapModel: boolean;
+  /**
+   * Top-k of factor models from an approximate index (`approximate`), by scoring every movie (`exact`), or
+   * approximate from `APPROXIMATE_FROM_ITEMS` movies up (`auto`); the index is calibrated to find at least
+   * `recallTarget` of the exact top 10.
+   */
+  index: { mode: 'auto' | 'exact' | 'approximate'; recallTarget: number };
 }
+
+/** Catalogue size from which `auto` serves top-k from an approximate index (below, exact is under 0.1 ms). */
+export const APPROXIMATE_FROM_ITEMS = 50_000;
 
 export interface DataConfig {
   /** Generate the synthetic demo catalogue and watch log on the first `mlops up` when no data exists. */

@@ -151,6 +151,8 @@ export const ENV_SCHEMA = z.object({
   MLOPS_SERVING_POLL_SECONDS: integer(1, 3600),
   MLOPS_SERVING_CACHE_SIZE: integer(0, 10_000_000),
   MLOPS_SERVING_CACHE_TTL_SECONDS: integer(1, 86_400),
+  MLOPS_SERVING_INDEX: choice(['auto', 'exact', 'approximate']),
+  MLOPS_SERVING_INDEX_RECALL: fraction(),
   MLOPS_AB_CHALLENGER_PERCENT: integer(0, 100),
   MLOPS_BOOTSTRAP_MODEL: flag(),
 

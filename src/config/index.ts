@@ -17,6 +17,6 @@ export type {
   ServerConfig,
   ServingConfig,
 } from './config.js';
-export { DEFAULT_SERVED_MODEL, LEGACY_SERVED_MODEL } from './config.js';
+export { APPROXIMATE_FROM_ITEMS, DEFAULT_SERVED_MODEL, LEGACY_SERVED_MODEL } from './config.js';
 export { ENV_VARIABLES, SECRET_VARIABLES } from './env-schema.js';
 export { type Environment, type LoadConfigOptions, loadConfig, redactUrlPassword } from './load-config.js';

@@ -61,6 +61,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       cacheTtlMs: (env.MLOPS_SERVING_CACHE_TTL_SECONDS ?? 60) * 1000,
       challengerPercent: env.MLOPS_AB_CHALLENGER_PERCENT ?? 0,
       isBootstrapModel: env.MLOPS_BOOTSTRAP_MODEL ?? true,
+      index: {
+        mode: env.MLOPS_SERVING_INDEX ?? 'auto',
+        recallTarget: env.MLOPS_SERVING_INDEX_RECALL ?? 0.97,
+      },
     },
     features: {
       onlineStore: env.MLOPS_ONLINE_STORE ?? 'embedded',

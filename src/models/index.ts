@@ -14,7 +14,15 @@ export {
   rowItems,
   rowValues,
 } from './interactions.js';
-export { ALGORITHMS, type AlgorithmName, type Recommender, type Tensor, type UserHistory } from './model.js';
+export { FactorScorer } from './kernels/factor-kernel.js';
+export {
+  ALGORITHMS,
+  type AlgorithmName,
+  type DotProductForm,
+  type Recommender,
+  type Tensor,
+  type UserHistory,
+} from './model.js';
 export {
   decodeModel,
   encodeModel,

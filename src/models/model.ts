@@ -36,6 +36,22 @@ export interface Recommender {
    * then come from f32 arithmetic and may differ from the default path in the last bits.
    */
   prepareFastScoring?(): Promise<void>;
+  /** For models whose score is a dot product (factor models): the form serving indexes for approximate top-k. */
+  dotProductForm?(): DotProductForm;
+}
+
+/**
+ * A model whose score for (user, item) is `query(user) · itemRows[item]`, exactly: what an approximate
+ * nearest-neighbour index over the item rows needs.
+ */
+export interface DotProductForm {
+  /** `itemCount` rows of `width` floats. */
+  readonly itemRows: Float32Array;
+  readonly width: number;
+  /** The user's query vector (`width` floats), as `scoreUser` would score them. */
+  query(user: number, history: UserHistory): Float32Array;
+  /** Users seen in training (the indices `query` takes). */
+  readonly userCount: number;
 }
 
 /** What a training run reports after each epoch or iteration. */

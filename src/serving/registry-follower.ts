@@ -1,8 +1,14 @@
-import type { ServingConfig } from '../config/index.js';
+import { APPROXIMATE_FROM_ITEMS, type ServingConfig } from '../config/index.js';
 import { MlopsError } from '../errors/index.js';
 import { latestDatasetVersion } from '../lineage/index.js';
 import type { Logger } from '../logging/index.js';
-import { loadModelVersion, type ModelsContext, readDatasetPairs } from '../models/index.js';
+import {
+  type DotProductForm,
+  loadModelVersion,
+  type ModelsContext,
+  readDatasetPairs,
+  type TrainedModel,
+} from '../models/index.js';
 import type { PlatformMetrics } from '../monitoring/index.js';
 import type { HealthCheck } from '../platform/index.js';
 import {
@@ -14,11 +20,15 @@ import {
 import { type BaselineSource, popularityBaseline } from './baseline.js';
 import { ServingCatalogue } from './catalogue.js';
 import { allFeedback } from './feedback-log.js';
-import { ServedModel, type Variant } from './served-model.js';
+import { type CalibrationQuery, ItemIndex } from './item-index.js';
+import { type ApproximateTopK, ServedModel, type Variant } from './served-model.js';
 import { UserHistories } from './user-histories.js';
 
 /** How often a first start looks for data to serve the baseline from, until the watch log's serves. */
 const BASELINE_POLL_MS = 500;
+/** Users whose vectors calibrate an approximate index against exact scoring. */
+const CALIBRATION_USERS = 256;
+const NO_HISTORY = { items: new Int32Array(0), counts: new Float32Array(0) };
 
 /** The models being served, by A/B arm. */
 export interface ServedModels {
@@ -307,6 +317,7 @@ export class RegistryFollower {
     try {
       const trained = await loadModelVersion(this.context, version);
       await trained.model.prepareFastScoring?.();
+      const approximate = await this.approximateTopK(trained, version);
       const seconds = (performance.now() - started) / 1000;
       this.metrics?.modelLoadDuration.observe({ model: version.name }, seconds);
       const served = new ServedModel(
@@ -316,6 +327,7 @@ export class RegistryFollower {
         seconds,
         this.loadedHistories.watchers,
         this.loadedCatalogue as ServingCatalogue,
+        approximate,
       );
       this.log.info(
         {
@@ -325,6 +337,7 @@ export class RegistryFollower {
           variant,
           algorithm: served.algorithm,
           load_seconds: seconds,
+          item_index: approximate?.index.summary ?? null,
         },
         `serving ${version.name} version ${version.version} (${served.algorithm}) as ${variant}`,
       );
@@ -340,5 +353,63 @@ export class RegistryFollower {
       );
       return undefined;
     }
+  }
+
+  /**
+   * The approximate index a factor model is served from, built when the index mode asks for one (`auto`:
+   * from APPROXIMATE_FROM_ITEMS movies); none when the model has no dot-product form or calibration could
+   * not reach the recall target without scanning most of the catalogue (then exact scoring is as cheap).
+   */
+  private async approximateTopK(
+    trained: TrainedModel,
+    version: ModelVersion,
+  ): Promise<ApproximateTopK | undefined> {
+    const { mode, recallTarget } = this.config.index;
+    const itemCount = trained.model.itemCount;
+    if (mode === 'exact' || (mode === 'auto' && itemCount < APPROXIMATE_FROM_ITEMS)) return undefined;
+    const form = trained.model.dotProductForm?.();
+    if (form === undefined) return undefined;
+    const index = await ItemIndex.build(form.itemRows, form.width, {
+      recallTarget,
+      sampleQueries: this.calibrationQueries(trained, form),
+    });
+    if (index === undefined) {
+      this.log.warn(
+        {
+          action: 'ITEM_INDEX_SKIPPED',
+          model: version.name,
+          version: version.version,
+          recall_target: recallTarget,
+        },
+        `${version.name} version ${version.version} is scored exactly: no approximate index over its ${itemCount} movies reached recall ${recallTarget} while scanning under half of them`,
+      );
+      return undefined;
+    }
+    const { lists, probes, recall_at_10, build_seconds } = index.summary;
+    this.log.info(
+      {
+        action: 'ITEM_INDEX_BUILT',
+        model: version.name,
+        version: version.version,
+        item_index: index.summary,
+      },
+      `${version.name} version ${version.version}: top-k from an index of ${lists} clusters, ${probes} scanned for a top 10 (recall ${recall_at_10.toFixed(3)} on ${index.summary.calibration_users} users), built in ${build_seconds.toFixed(1)} s`,
+    );
+    return { form, index };
+  }
+
+  /** Training users spread over the model's user list, each with the movies serving would not show them. */
+  private calibrationQueries(trained: TrainedModel, form: DotProductForm): CalibrationQuery[] {
+    const taken = Math.min(form.userCount, CALIBRATION_USERS);
+    return Array.from({ length: taken }, (_, slot) => {
+      const user = Math.floor((slot * form.userCount) / taken);
+      const watched = this.loadedHistories.watched(trained.users.ids[user] as number);
+      const excluded: number[] = [];
+      for (const movie of watched.movies) {
+        const item = trained.items.index(movie);
+        if (item !== undefined) excluded.push(item);
+      }
+      return { vector: form.query(user, NO_HISTORY), excluded };
+    });
   }
 }

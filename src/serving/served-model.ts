@@ -1,6 +1,7 @@
-import { AlsModel, type TrainedModel, topK, type UserHistory } from '../models/index.js';
+import { AlsModel, type DotProductForm, type TrainedModel, topK, type UserHistory } from '../models/index.js';
 import type { ModelVersion } from '../tracking/index.js';
 import type { ServingCatalogue } from './catalogue.js';
+import type { ItemIndex } from './item-index.js';
 import type { Watched } from './user-histories.js';
 
 export type Variant = 'champion' | 'challenger';
@@ -13,6 +14,24 @@ export type Strategy = 'model' | 'fold-in' | 'history' | 'popular-within-taste' 
 export interface ScoredUser {
   scores: Float32Array;
   strategy: Strategy;
+}
+
+/** A factor model's dot-product form with an approximate index over its item rows. */
+export interface ApproximateTopK {
+  form: DotProductForm;
+  index: ItemIndex;
+}
+
+export interface RankedMovie {
+  movieId: number;
+  score: number;
+}
+
+/** Who scores a user, and from what: the learned user (or −1) and the history to use. */
+interface ScoringPlan {
+  strategy: Strategy;
+  user: number;
+  history: UserHistory;
 }
 
 /**
@@ -32,6 +51,8 @@ export class ServedModel {
     readonly loadSeconds: number,
     watchers: ReadonlyMap<number, number>,
     catalogue: ServingCatalogue,
+    /** Top-k from an index instead of scoring every item (large catalogues, factor models). */
+    readonly approximate?: ApproximateTopK,
   ) {
     const ids = trained.items.ids;
     this.popularity = Float32Array.from(ids, (movie) => watchers.get(movie) ?? 0);
@@ -84,37 +105,81 @@ export class ServedModel {
   }
 
   /**
-   * Scores every item for a user. Users the model learned are scored by it unless they have fed back
-   * since (then ALS folds them in from their whole history); users it never saw get the model's answer
-   * from their history where it has one, popular-within-taste otherwise, and plain popularity when there
-   * is nothing to go on. Never an error.
+   * How a user is scored. Users the model learned are scored by it unless they have fed back since (then
+   * ALS folds them in from their whole history); users it never saw get the model's answer from their
+   * history where it has one, popular-within-taste otherwise, and plain popularity when there is nothing
+   * to go on.
    */
-  score(userId: number, watched: Watched, hasFreshInteractions: boolean): ScoredUser {
-    const model = this.trained.model;
-    const scores = new Float32Array(model.itemCount);
-    const user = this.trained.users.index(userId) ?? -1;
+  private plan(userId: number, watched: Watched, hasFreshInteractions: boolean): ScoringPlan {
     const algorithm = this.algorithm;
+    if (algorithm === 'popularity') return { strategy: 'popular', user: -1, history: NO_HISTORY };
+    const user = this.trained.users.index(userId) ?? -1;
     // Item-item models (item-kNN, EASE) score from the history alone, for known and new users alike.
     const isItemItem = algorithm === 'item-knn' || algorithm === 'ease';
     const learnsFromHistory = algorithm === 'als' || algorithm === 'bpr' || isItemItem;
-    if (algorithm === 'popularity') {
-      model.scoreUser(-1, NO_HISTORY, scores);
-      return { scores, strategy: 'popular' };
-    }
-    if (user >= 0 && !(hasFreshInteractions && learnsFromHistory)) {
+    if (user >= 0 && !(hasFreshInteractions && learnsFromHistory))
       // Factor models score a known user from their vector alone; item-item models always need the history.
-      model.scoreUser(user, isItemItem ? this.history(watched) : NO_HISTORY, scores);
-      return { scores, strategy: 'model' };
-    }
+      return { strategy: 'model', user, history: isItemItem ? this.history(watched) : NO_HISTORY };
     const history = this.history(watched);
-    if (history.items.length > 0 && learnsFromHistory) {
-      model.scoreUser(-1, history, scores);
-      return { scores, strategy: model instanceof AlsModel ? 'fold-in' : 'history' };
+    if (history.items.length > 0 && learnsFromHistory)
+      return { strategy: this.trained.model instanceof AlsModel ? 'fold-in' : 'history', user: -1, history };
+    if (history.items.length > 0) return { strategy: 'popular-within-taste', user: -1, history };
+    return { strategy: 'popular', user: -1, history: NO_HISTORY };
+  }
+
+  /** Scores every item for a user, as `plan` says. Never an error. */
+  score(userId: number, watched: Watched, hasFreshInteractions: boolean): ScoredUser {
+    const { strategy, user, history } = this.plan(userId, watched, hasFreshInteractions);
+    const model = this.trained.model;
+    const scores = new Float32Array(model.itemCount);
+    if (strategy === 'popular-within-taste') return { scores: this.popularWithinTaste(history), strategy };
+    if (strategy === 'popular' && this.algorithm !== 'popularity') scores.set(this.popularity);
+    else model.scoreUser(user, history, scores);
+    return { scores, strategy };
+  }
+
+  /**
+   * A user's top `k` movies, skipping `excluded` and `hidden` movie ids and, with `genres`, movies of none
+   * of them: from the approximate index when the model has one and the user is scored by the model (no
+   * genre filter), by scoring every item otherwise.
+   */
+  recommend(
+    userId: number,
+    watched: Watched,
+    hasFreshInteractions: boolean,
+    request: {
+      k: number;
+      excluded: ArrayLike<number>;
+      hidden: ArrayLike<number>;
+      genres: readonly string[] | undefined;
+    },
+  ): { ranked: RankedMovie[]; strategy: Strategy; isApproximate: boolean } {
+    const plan = this.plan(userId, watched, hasFreshInteractions);
+    const byModel = plan.strategy === 'model' || plan.strategy === 'fold-in' || plan.strategy === 'history';
+    if (this.approximate !== undefined && byModel && (request.genres?.length ?? 0) === 0) {
+      const { form, index } = this.approximate;
+      const skipped: number[] = [];
+      for (const movies of [request.excluded, request.hidden])
+        for (let slot = 0; slot < movies.length; slot++) {
+          const item = this.itemOf(movies[slot] as number);
+          if (item >= 0) skipped.push(item);
+        }
+      const best = index.search(form.query(plan.user, plan.history), request.k, skipped);
+      if (best !== undefined) {
+        const ranked = Array.from(best.indices, (item, rank) => ({
+          movieId: this.trained.items.ids[item] as number,
+          score: best.scores[rank] as number,
+        }));
+        return { ranked, strategy: plan.strategy, isApproximate: true };
+      }
     }
-    if (history.items.length > 0)
-      return { scores: this.popularWithinTaste(history), strategy: 'popular-within-taste' };
-    scores.set(this.popularity);
-    return { scores, strategy: 'popular' };
+    const { scores, strategy } = this.score(userId, watched, hasFreshInteractions);
+    if (request.hidden.length > 0) this.mask(scores, request.hidden);
+    return {
+      ranked: this.rank(scores, request.k, request.excluded, request.genres),
+      strategy,
+      isApproximate: false,
+    };
   }
 
   /** Popularity boosted by how much of the user's history shares each movie's genres. */
@@ -137,7 +202,7 @@ export class ServedModel {
     k: number,
     excluded: ArrayLike<number>,
     genres: readonly string[] | undefined,
-  ): { movieId: number; score: number }[] {
+  ): RankedMovie[] {
     // Excluded movies and, with `genres`, movies of none of them score −∞: topK skips them.
     this.mask(scores, excluded);
     if (genres !== undefined && genres.length > 0) {

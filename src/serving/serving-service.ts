@@ -17,6 +17,8 @@ import { type InteractionType, isPositive, type UserHistories } from './user-his
 
 /** How long a retry after 503 should wait while no model is loaded. */
 const RETRY_AFTER_SECONDS = 5;
+/** No hidden movies (most users): one shared empty list. */
+const NONE = new Int32Array(0);
 
 /**
  * Serves recommendations from the registry's `champion` version (and `challenger`, for a configured share
@@ -138,14 +140,18 @@ export class ServingService {
     const started = performance.now();
 
     const watched = this.histories.watched(request.userId);
-    const { scores, strategy } = model.score(
+    const hidden = this.histories.hiddenFrom(request.userId);
+    const { ranked, strategy } = model.recommend(
       request.userId,
       watched,
       this.histories.hasFreshInteractions(request.userId),
+      {
+        k: request.k,
+        excluded: request.excludeSeen ? watched.movies : [],
+        hidden: hidden.size > 0 ? Int32Array.from(hidden) : NONE,
+        genres: request.genres,
+      },
     );
-    const hidden = this.histories.hiddenFrom(request.userId);
-    if (hidden.size > 0) model.mask(scores, Int32Array.from(hidden));
-    const ranked = model.rank(scores, request.k, request.excludeSeen ? watched.movies : [], request.genres);
     const response: RecommendResponse = {
       user_id: external,
       recommendations: ranked.map(({ movieId, score }) => ({ ...this.details(movieId), score })),
@@ -323,6 +329,7 @@ export class ServingService {
             items: model.trained.items.size,
             loaded_at: model.loadedAt.toISOString(),
             load_seconds: model.loadSeconds,
+            item_index: model.approximate?.index.summary ?? null,
           };
     return {
       model_name: this.config.modelName,

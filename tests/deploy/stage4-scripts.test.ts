@@ -148,6 +148,7 @@ describe('scripts/run_smoke_test.sh (the CD smoke test)', () => {
         cacheSize: 100,
         cacheTtlMs: 60_000,
         challengerPercent: 0,
+        index: { mode: 'auto', recallTarget: 0.97 },
         isBootstrapModel: false,
       },
       platform.metrics,

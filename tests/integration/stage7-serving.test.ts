@@ -22,6 +22,7 @@ function servingConfig(overrides: Partial<ServingConfig> = {}): ServingConfig {
     cacheTtlMs: 60_000,
     challengerPercent: 0,
     isBootstrapModel: false,
+    index: { mode: 'auto', recallTarget: 0.97 },
     ...overrides,
   };
 }

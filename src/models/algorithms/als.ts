@@ -5,6 +5,7 @@ import { FactorScorer } from '../kernels/factor-kernel.js';
 import {
   checkAborted,
   cosineToAll,
+  type DotProductForm,
   f32,
   type Recommender,
   scoreAllRows,
@@ -65,6 +66,18 @@ export class AlsModel implements Recommender {
 
   similarItems(item: number, out: Float32Array): void {
     cosineToAll(this.itemFactors, this.factors, item, out);
+  }
+
+  dotProductForm(): DotProductForm {
+    return {
+      itemRows: this.itemFactors,
+      width: this.factors,
+      query: (user, history) =>
+        user >= 0
+          ? this.userFactors.subarray(user * this.factors, (user + 1) * this.factors)
+          : Float32Array.from(this.foldIn(history)),
+      userCount: this.userFactors.length / this.factors,
+    };
   }
 
   /**

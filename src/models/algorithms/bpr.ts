@@ -6,6 +6,7 @@ import { FactorScorer } from '../kernels/factor-kernel.js';
 import {
   checkAborted,
   cosineToAll,
+  type DotProductForm,
   f32,
   type Recommender,
   scoreAllRows,
@@ -62,6 +63,32 @@ export class BprModel implements Recommender {
 
   similarItems(item: number, out: Float32Array): void {
     cosineToAll(this.itemFactors, this.factors, item, out);
+  }
+
+  /** Scores as one dot product: item rows carry their bias as a last column, queries a 1 to meet it. */
+  dotProductForm(): DotProductForm {
+    const f = this.factors;
+    const width = f + 1;
+    const itemRows = new Float32Array(this.itemCount * width);
+    for (let item = 0; item < this.itemCount; item++) {
+      itemRows.set(this.itemFactors.subarray(item * f, (item + 1) * f), item * width);
+      itemRows[item * width + f] = this.itemBias[item] as number;
+    }
+    const withBiasTerm = (vector: ArrayLike<number>) => {
+      const query = new Float32Array(width);
+      for (let d = 0; d < f; d++) query[d] = vector[d] as number;
+      query[f] = 1;
+      return query;
+    };
+    return {
+      itemRows,
+      width,
+      query: (user, history) =>
+        withBiasTerm(
+          user >= 0 ? this.userFactors.subarray(user * f, (user + 1) * f) : this.meanOfItems(history),
+        ),
+      userCount: this.userFactors.length / f,
+    };
   }
 
   /** A stand-in user vector for someone unseen in training: the mean of their movies' factors. */

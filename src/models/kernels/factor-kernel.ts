@@ -164,4 +164,22 @@ export class FactorScorer {
     this.kernel.scoreRows(this.vectorAt, this.rowsAt, this.count, this.width, this.outAt);
     out.set(new Float32Array(this.memory.buffer, this.outAt, this.count));
   }
+
+  /**
+   * Scores rows `start` to `end` (exclusive) and returns a view of their scores in the kernel's memory:
+   * valid until the next call, so read it first.
+   */
+  scoreRange(vector: ArrayLike<number>, start: number, end: number): Float32Array {
+    const input = new Float32Array(this.memory.buffer, this.vectorAt, this.width);
+    for (let d = 0; d < this.factors; d++) input[d] = vector[d] as number;
+    const outAt = this.outAt + start * 4;
+    this.kernel.scoreRows(
+      this.vectorAt,
+      this.rowsAt + start * this.width * 4,
+      end - start,
+      this.width,
+      outAt,
+    );
+    return new Float32Array(this.memory.buffer, outAt, end - start);
+  }
 }

@@ -133,6 +133,17 @@ export const ServedModelInfo = z.object({
   items: z.number(),
   loaded_at: z.string(),
   load_seconds: z.number(),
+  /** The approximate top-k index the version is served from; null when every movie is scored. */
+  item_index: z
+    .object({
+      kind: z.literal('ivf'),
+      lists: z.number(),
+      probes: z.number(),
+      recall_at_10: z.number(),
+      calibration_users: z.number(),
+      build_seconds: z.number(),
+    })
+    .nullable(),
 });
 export type ServedModelInfo = z.input<typeof ServedModelInfo>;
 
