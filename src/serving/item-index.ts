@@ -44,11 +44,14 @@ const ROWS_PER_TURN = 4096;
  * recall it reports is measured, not assumed.
  */
 export class ItemIndex {
-  /** Marks of the items a request excludes (set and cleared per search; serving is single-threaded). */
-  private readonly excludedMark: Uint8Array;
-  /** Scores of the items a search may show, and their positions: reused by every search. */
+  /** Scratch reused by every search (serving is single-threaded): the clusters' scores, which are probed, the probed runs copied side by side and where each run starts. */
+  private readonly listScores: Float32Array;
+  private readonly isProbed: Uint8Array;
   private readonly candidates: Float32Array;
-  private readonly positions: Int32Array;
+  private readonly runStarts: Int32Array;
+  /** Inverse of `order`, and each position's cluster: to knock excluded items out of the scored runs. */
+  private readonly positionOfItem: Int32Array;
+  private readonly listOfPosition: Int32Array;
 
   private constructor(
     private readonly blocks: FactorScorer,
@@ -59,9 +62,16 @@ export class ItemIndex {
     private readonly probes: number,
     readonly summary: ItemIndexSummary,
   ) {
-    this.excludedMark = new Uint8Array(order.length);
+    const lists = offsets.length - 1;
+    this.listScores = new Float32Array(lists);
+    this.isProbed = new Uint8Array(lists);
     this.candidates = new Float32Array(order.length);
-    this.positions = new Int32Array(order.length);
+    this.runStarts = new Int32Array(lists);
+    this.positionOfItem = new Int32Array(order.length);
+    order.forEach((item, position) => {
+      this.positionOfItem[item] = position;
+    });
+    this.listOfPosition = listsOfPositions(offsets);
   }
 
   get lists(): number {
@@ -137,35 +147,51 @@ export class ItemIndex {
     const lists = this.lists;
     // A longer list reaches further down the ranking: scan proportionally more clusters.
     const probes = Math.min(lists, Math.ceil((this.probes * Math.max(k, 10)) / 10));
-    const listScores = new Float32Array(lists);
-    this.centres.score(query, listScores);
-    const probed = topK(listScores, probes).indices;
-    for (let slot = 0; slot < excluded.length; slot++) this.excludedMark[excluded[slot] as number] = 1;
-    let taken = 0;
-    const positions = this.positions;
-    try {
-      for (const list of probed) {
-        const start = this.offsets[list] as number;
-        const end = this.offsets[list + 1] as number;
-        if (end === start) continue;
-        const scores = this.blocks.scoreRange(query, start, end);
-        for (let slot = 0; slot < scores.length; slot++) {
-          const position = start + slot;
-          if (this.excludedMark[this.order[position] as number] === 1) continue;
-          this.candidates[taken] = scores[slot] as number;
-          positions[taken] = position;
-          taken++;
-        }
-      }
-    } finally {
-      for (let slot = 0; slot < excluded.length; slot++) this.excludedMark[excluded[slot] as number] = 0;
+    this.centres.score(query, this.listScores);
+    const probed = topK(this.listScores, probes).indices;
+    // Each probed cluster is scored into its own run of the kernel's output, in place.
+    for (const list of probed) {
+      const start = this.offsets[list] as number;
+      const end = this.offsets[list + 1] as number;
+      if (end > start) this.blocks.scoreRange(query, start, end);
+      this.isProbed[list] = 1;
     }
-    if (taken < k) return undefined;
+    const scores = this.blocks.scores;
+    let hidden = 0;
+    for (let slot = 0; slot < excluded.length; slot++) {
+      const position = this.positionOfItem[excluded[slot] as number] as number;
+      if (this.isProbed[this.listOfPosition[position] as number] === 1) {
+        scores[position] = Number.NEGATIVE_INFINITY;
+        hidden++;
+      }
+    }
+    // The runs side by side, so one top-k pass sees them all; starts[] maps a slot back to its position.
+    let taken = 0;
+    probed.forEach((list, slot) => {
+      const start = this.offsets[list] as number;
+      const end = this.offsets[list + 1] as number;
+      this.runStarts[slot] = taken;
+      this.candidates.set(scores.subarray(start, end), taken);
+      taken += end - start;
+      this.isProbed[list] = 0;
+    });
+    if (taken - hidden < k) return undefined;
     const best = topK(this.candidates.subarray(0, taken), k);
-    return {
-      indices: Int32Array.from(best.indices, (slot) => this.order[positions[slot] as number] as number),
-      scores: best.scores,
-    };
+    const indices = new Int32Array(best.indices.length);
+    best.indices.forEach((slot, rank) => {
+      // The last run starting at or before the slot holds it.
+      let low = 0;
+      let high = probed.length - 1;
+      while (low < high) {
+        const middle = (low + high + 1) >> 1;
+        if ((this.runStarts[middle] as number) <= slot) low = middle;
+        else high = middle - 1;
+      }
+      const list = probed[low] as number;
+      const position = (this.offsets[list] as number) + slot - (this.runStarts[low] as number);
+      indices[rank] = this.order[position] as number;
+    });
+    return { indices, scores: best.scores };
   }
 }
 
@@ -279,9 +305,7 @@ function calibrate(
 ): { probes: number | undefined; recall: number } {
   const count = order.length;
   const lists = offsets.length - 1;
-  const listOfPosition = new Int32Array(count);
-  for (let list = 0; list < lists; list++)
-    listOfPosition.fill(list, offsets[list] as number, offsets[list + 1] as number);
+  const listOfPosition = listsOfPositions(offsets);
   const positionOfItem = new Int32Array(count);
   order.forEach((item, position) => {
     positionOfItem[item] = position;
@@ -313,4 +337,13 @@ function calibrate(
     if (covered / found >= options.recallTarget) return { probes, recall: covered / found };
   }
   return { probes: undefined, recall: covered / found };
+}
+
+/** The cluster of every stored position. */
+function listsOfPositions(offsets: Int32Array): Int32Array {
+  const lists = offsets.length - 1;
+  const listOf = new Int32Array(offsets[lists] as number);
+  for (let list = 0; list < lists; list++)
+    listOf.fill(list, offsets[list] as number, offsets[list + 1] as number);
+  return listOf;
 }

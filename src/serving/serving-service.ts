@@ -154,7 +154,7 @@ export class ServingService {
     );
     const response: RecommendResponse = {
       user_id: external,
-      recommendations: ranked.map(({ movieId, score }) => ({ ...this.details(movieId), score })),
+      recommendations: ranked.map(({ movieId, score }) => this.recommendation(movieId, score)),
       count: ranked.length,
       model: servedBy(model, variant),
       strategy,
@@ -354,6 +354,12 @@ export class ServingService {
   /** Whether a champion is loaded (what `/ready` reports). */
   get isReady(): boolean {
     return this.models.champion !== undefined;
+  }
+
+  /** A movie's details and score, built field by field: a spread per movie was 5 % of an uncached answer. */
+  private recommendation(movieId: number, score: number) {
+    const { movie_id, title, genres, year, poster_url } = this.details(movieId);
+    return { movie_id, title, genres, year, poster_url, score };
   }
 
   private details(movieId: number): MovieDetails {

@@ -165,9 +165,14 @@ export class FactorScorer {
     out.set(new Float32Array(this.memory.buffer, this.outAt, this.count));
   }
 
+  /** The kernel's output: row i's score from the last call that scored it (`scoreRange` leaves the rest). */
+  get scores(): Float32Array {
+    return new Float32Array(this.memory.buffer, this.outAt, this.count);
+  }
+
   /**
-   * Scores rows `start` to `end` (exclusive) and returns a view of their scores in the kernel's memory:
-   * valid until the next call, so read it first.
+   * Scores rows `start` to `end` (exclusive) into `scores` and returns a view of theirs: valid until the
+   * next call that scores those rows.
    */
   scoreRange(vector: ArrayLike<number>, start: number, end: number): Float32Array {
     const input = new Float32Array(this.memory.buffer, this.vectorAt, this.width);
