@@ -8,6 +8,10 @@
  *   npm run bench:serving [-- --seconds 10 --connections 32 --interactions 1000000 --json figures.json]
  *   npm run bench:serving -- --home /tmp/serving-home   (prepares once, then reuses: for profiling runs)
  *   npm run bench:serving -- --movies 100000            (a 100,000-movie catalogue)
+ *   npm run bench:serving -- --index approximate        (MLOPS_SERVING_INDEX of the served runs)
+ *
+ * When the uncached server answers from the approximate index, an exact server runs too and the share of
+ * its top 10s the approximate one holds is printed; scoring alone compares exact, the index and usearch.
  *
  * `--json` also writes the figures and ratios to a file (what `npm run bench:smoke` collects).
  */
@@ -16,7 +20,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { APPROXIMATE_FROM_ITEMS, loadConfig } from '../src/config/index.js';
+import { loadConfig } from '../src/config/index.js';
 import { generateSyntheticData, publicMovies, publishDatasets } from '../src/data/index.js';
 import { latestDatasetVersion } from '../src/lineage/index.js';
 import { createLogger } from '../src/logging/index.js';
@@ -44,6 +48,8 @@ const { values } = parseArgs({
     movies: { type: 'string', default: '10000' },
     iterations: { type: 'string', default: '10' },
     json: { type: 'string' },
+    /** MLOPS_SERVING_INDEX of the served runs (`auto`: the index from 50,000 movies). */
+    index: { type: 'string', default: 'auto' },
     /** Keep the prepared home here, and on later runs reuse it (no data generation or training). */
     home: { type: 'string' },
   },
@@ -204,8 +210,8 @@ const COMPARED_USERS = 300;
 
 async function ours(
   cacheSize: number,
-  index: 'auto' | 'exact' = 'auto',
-): Promise<{ figures: Load; answers: number[][] }> {
+  index = values.index,
+): Promise<{ figures: Load; answers: number[][]; isIndexed: boolean }> {
   const port = await freePort();
   const server = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'src/cli/main.ts'), 'serve'], {
     env: {
@@ -221,6 +227,9 @@ async function ours(
   });
   try {
     await waitForServer(`http://127.0.0.1:${port}/ready`, server);
+    const info = (await (await fetch(`http://127.0.0.1:${port}/api/v1/model/info`)).json()) as {
+      champion?: { item_index?: unknown };
+    };
     const prefix = `http://127.0.0.1:${port}/api/v1/recommendations?user_id=`;
     const answers: number[][] = [];
     for (let user = 0; user < COMPARED_USERS; user++) {
@@ -229,7 +238,7 @@ async function ours(
       };
       answers.push((body.recommendations ?? []).map((movie) => movie.movie_id));
     }
-    return { figures: load(prefix, server.pid), answers };
+    return { figures: load(prefix, server.pid), answers, isIndexed: info.champion?.item_index != null };
   } finally {
     server.kill('SIGTERM');
     await new Promise((resolve) => server.once('exit', resolve));
@@ -276,8 +285,8 @@ async function peer(): Promise<Load> {
 try {
   await prepare();
   const scoring = await compareScoring(reference);
-  const approximate = DATA.movies >= APPROXIMATE_FROM_ITEMS;
   const uncached = await ours(0);
+  const approximate = uncached.isIndexed;
   const rows: [string, Load][] = [
     [approximate ? 'movie-mlops, cache off (approximate index)' : 'movie-mlops, cache off', uncached.figures],
     ['movie-mlops, cache on', (await ours(100_000)).figures],
