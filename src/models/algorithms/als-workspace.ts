@@ -74,6 +74,10 @@ const ON_TASK = `
  * within a half-step, so the factors are identical for any number of threads.
  */
 export class AlsWorkspace {
+  /** Which side's Gram matrix (plus λI) `layout.gram` holds, and whether `layout.gramB` holds the items' current one. */
+  private gramHolds: 'users' | 'items' | undefined;
+  private itemGramReady = false;
+
   private constructor(
     private readonly memory: WebAssembly.Memory,
     private readonly kernel: FactorKernel,
@@ -148,6 +152,8 @@ export class AlsWorkspace {
   setFactors(users: Float32Array, items: Float32Array): void {
     this.write(this.layout.users.target, users);
     this.write(this.layout.items.target, items);
+    this.gramHolds = undefined;
+    this.itemGramReady = false;
   }
 
   /** The factor matrices without padding, copied out of the kernel memory. */
@@ -158,8 +164,12 @@ export class AlsWorkspace {
   /** One half-step: solves every row of one side against the other side's factors. */
   async solve(side: 'users' | 'items'): Promise<void> {
     const { layout, kernel } = this;
-    const other = side === 'users' ? layout.items : layout.users;
-    kernel.gram(other.target, other.rows, layout.width, this.reg, layout.gram);
+    const otherSide = side === 'users' ? 'items' : 'users';
+    const other = layout[otherSide];
+    if (otherSide === 'items' && this.itemGramReady) this.copyItemGram();
+    else kernel.gram(other.target, other.rows, layout.width, this.reg, layout.gram);
+    this.gramHolds = otherSide;
+    if (side === 'items') this.itemGramReady = false;
     const s = layout[side];
     if (this.workers.length === 0) {
       kernel.solveRows(
@@ -202,19 +212,37 @@ export class AlsWorkspace {
             u.rows,
           )
         : (await this.run('loss', 'users')).reduce((sum, part) => sum + part, 0);
-    kernel.gram(u.target, u.rows, layout.width, 0, layout.gram);
+    // After an items half-step the solve's Gram matrix is the users' (plus λ on the diagonal): reused, and
+    // the items' Gram computed here is kept for the next users half-step, so the loss costs no Gram of its own.
+    if (this.gramHolds !== 'users') {
+      kernel.gram(u.target, u.rows, layout.width, this.reg, layout.gram);
+      this.gramHolds = 'users';
+    }
     kernel.gram(layout.items.target, layout.items.rows, layout.width, 0, layout.gramB);
-    const userGram = new Float32Array(this.memory.buffer, layout.gram, layout.width * layout.width);
-    const itemGram = new Float32Array(this.memory.buffer, layout.gramB, layout.width * layout.width);
+    this.itemGramReady = true;
+    const width = layout.width;
+    const userGram = new Float32Array(this.memory.buffer, layout.gram, width * width);
+    const itemGram = new Float32Array(this.memory.buffer, layout.gramB, width * width);
     let loss = observed;
     let norms = 0;
-    for (let d = 0; d < layout.width; d++) {
-      norms += (userGram[d * layout.width + d] as number) + (itemGram[d * layout.width + d] as number);
-      for (let e = 0; e < layout.width; e++)
-        loss += (userGram[d * layout.width + e] as number) * (itemGram[d * layout.width + e] as number);
+    for (let d = 0; d < width; d++) {
+      const userDiagonal = (userGram[d * width + d] as number) - this.reg;
+      norms += userDiagonal + (itemGram[d * width + d] as number);
+      for (let e = 0; e < width; e++)
+        loss +=
+          (e === d ? userDiagonal : (userGram[d * width + e] as number)) *
+          (itemGram[d * width + e] as number);
     }
     loss += this.reg * norms;
     return loss / (byUser.rows * byUser.cols + byUser.indices.length);
+  }
+
+  /** The items' Gram matrix the loss computed, plus λ on the diagonal, as the next users half-step's. */
+  private copyItemGram(): void {
+    const width = this.layout.width;
+    const gram = new Float32Array(this.memory.buffer, this.layout.gram, width * width);
+    gram.set(new Float32Array(this.memory.buffer, this.layout.gramB, width * width));
+    for (let d = 0; d < width; d++) gram[d * width + d] = (gram[d * width + d] as number) + this.reg;
   }
 
   async close(): Promise<void> {
