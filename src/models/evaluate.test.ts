@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrapInterval, evaluateRanking, metricsForTracking } from './evaluate.js';
+import {
+  bootstrapInterval,
+  evaluateRanking,
+  metricsForTracking,
+  metricsFromTracking,
+  type RankingMetrics,
+} from './evaluate.js';
 import { matrixOf, pairsFromRows } from './interactions.js';
 import type { Recommender, Tensor } from './model.js';
 
@@ -93,5 +99,28 @@ describe('evaluateRanking', () => {
     );
     expect(metrics.users).toBe(0);
     expect(metrics.ndcg).toBe(0);
+  });
+});
+
+describe('metricsFromTracking', () => {
+  const metrics = {
+    k: 10,
+    users: 120,
+    precision: 0.1,
+    recall: 0.2,
+    ndcg: 0.3,
+    map: 0.15,
+    hit_rate: 0.6,
+    coverage: 0.4,
+    novelty: 3.2,
+    intervals: { ndcg: [0.28, 0.32], recall: [0.18, 0.22], map: [0.13, 0.17] },
+  } as RankingMetrics;
+
+  it('reads back what metricsForTracking recorded, and nothing for another k or a missing figure', () => {
+    const recorded = metricsForTracking(metrics);
+    expect(metricsFromTracking(recorded, 10)).toEqual(metrics);
+    expect(metricsFromTracking(recorded, 5)).toBeUndefined();
+    const { novelty_at_10: _, ...older } = recorded;
+    expect(metricsFromTracking(older, 10)).toBeUndefined();
   });
 });

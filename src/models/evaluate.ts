@@ -148,3 +148,29 @@ export function metricsForTracking(metrics: RankingMetrics): Record<string, numb
     eval_users: users,
   };
 }
+
+const RANKING_VALUES = ['precision', 'recall', 'ndcg', 'map', 'hit_rate', 'coverage', 'novelty'] as const;
+
+/**
+ * The figures `metricsForTracking` recorded for cut-off `k`, back as ranking metrics; undefined when any
+ * is missing (recorded by an older version, or for another k).
+ */
+export function metricsFromTracking(recorded: Record<string, number>, k: number): RankingMetrics | undefined {
+  const value = (name: string) => recorded[name];
+  const values = Object.fromEntries(RANKING_VALUES.map((name) => [name, value(`${name}_at_${k}`)]));
+  const interval = (name: string): [number, number] | undefined => {
+    const low = value(`${name}_at_${k}_ci_low`);
+    const high = value(`${name}_at_${k}_ci_high`);
+    return low === undefined || high === undefined ? undefined : [low, high];
+  };
+  const intervals = { ndcg: interval('ndcg'), recall: interval('recall'), map: interval('map') };
+  const users = value('eval_users');
+  if (users === undefined || Object.values(values).some((figure) => figure === undefined)) return undefined;
+  if (Object.values(intervals).some((bounds) => bounds === undefined)) return undefined;
+  return {
+    k,
+    users,
+    ...(values as Omit<RankingMetrics, 'k' | 'users' | 'intervals'>),
+    intervals,
+  } as RankingMetrics;
+}

@@ -8,7 +8,7 @@ import {
   readVerifiedVersionFiles,
   Tracker,
 } from '../tracking/index.js';
-import { evaluateRanking, metricsForTracking, type RankingMetrics } from './evaluate.js';
+import { evaluateRanking, metricsForTracking, metricsFromTracking, type RankingMetrics } from './evaluate.js';
 import { buildMatrix } from './interactions.js';
 import { decodeModel, MANIFEST_FILE, TENSORS_FILE, type TrainedModel } from './model-artifact.js';
 import { type SplitOptions, splitInteractions } from './split.js';
@@ -78,6 +78,11 @@ export interface EvaluateOptions {
   split?: Partial<SplitOptions>;
   /** Log the figures to the version's run (new metric values, `eval_dataset_version` tag), for promotion. */
   record?: boolean;
+  /**
+   * When the version was trained on this very dataset version (same split, same k), return the figures
+   * its training recorded instead of scoring again: re-evaluating there reproduces them exactly.
+   */
+  reuseTrainingEvaluation?: boolean;
 }
 
 export interface EvaluationResult {
@@ -85,6 +90,8 @@ export interface EvaluationResult {
   datasetVersion: string;
   metrics: RankingMetrics;
   recorded: boolean;
+  /** The figures are those training recorded on the same dataset version (nothing was scored again). */
+  reused?: boolean;
 }
 
 /**
@@ -101,7 +108,6 @@ export async function evaluateModelVersion(
   const version = await resolveModelVersion(context, reference);
   const trained = await loadModelVersion(context, version);
   const dataset = await resolveDatasetVersion(context.db, options.dataset ?? DEFAULT_DATASET);
-  const pairs = await readDatasetPairs(context, dataset);
   const stored = trained.manifest.split as Partial<SplitOptions> & { k?: number };
   const split = {
     strategy: 'time',
@@ -114,6 +120,17 @@ export async function evaluateModelVersion(
   const k = options.k ?? stored.k ?? 10;
   if (!Number.isInteger(k) || k < 1 || k > 1000)
     throw new ValidationError(`k must be an integer from 1 to 1000, got ${k}`, { field: 'k' });
+  if (
+    options.reuseTrainingEvaluation === true &&
+    options.split === undefined &&
+    k === (stored.k ?? 10) &&
+    trained.manifest.dataset_version === dataset.version_id
+  ) {
+    const metrics = metricsFromTracking(trained.manifest.metrics, k);
+    if (metrics !== undefined)
+      return { version, datasetVersion: dataset.version_id, metrics, recorded: false, reused: true };
+  }
+  const pairs = await readDatasetPairs(context, dataset);
   const { train, test } = splitInteractions(pairs, split);
   const matrix = buildMatrix(train, trained.users, trained.items);
   await trained.model.prepareFastScoring?.();

@@ -15,8 +15,8 @@ export interface FirstStartOptions {
 
 /**
  * A fresh install's first start, through the built-in pipelines: data collection (when there is no
- * catalogue and demo data is on), features (when nothing was built and the feature bootstrap is on) and
- * training (when serving has no champion and the model bootstrap is on), each run to its end in turn.
+ * catalogue and demo data is on), then features (when nothing was built and the feature bootstrap is on)
+ * and training (when serving has no champion and the model bootstrap is on) side by side, each run to its end.
  * Resolves with the runs it made; rejects with the task that failed, or when `signal` aborts.
  */
 export async function runFirstStart(
@@ -58,22 +58,32 @@ export async function runFirstStart(
       'no data yet: generating the offline demo catalogue and watch log (first start only)',
     );
   if ((await latestDatasetVersion(db, 'watch_log')) === undefined) return runs;
-  if (config.features.isBootstrap && !(await hasAnyBuild({ db })))
-    await runToEnd(
-      'movie_feature_pipeline',
-      'no features built yet: running movie_feature_pipeline (first start only)',
+  // Features and the first model run side by side: training reads the watch log alone (the built-in
+  // algorithms use no features), so the champion does not wait for the feature build.
+  const side: Promise<void>[] = [];
+  const isBuildingFeatures = config.features.isBootstrap && !(await hasAnyBuild({ db }));
+  if (isBuildingFeatures)
+    side.push(
+      runToEnd(
+        'movie_feature_pipeline',
+        'no features built yet: running movie_feature_pipeline (first start only)',
+      ),
     );
   if (config.serving.isEnabled && config.serving.isBootstrapModel) {
     const model = await getRegisteredModel(db, config.serving.modelName).catch(() => undefined);
     const hasChampion = model?.aliases.some((alias) => alias.alias === 'champion') ?? false;
     if (!hasChampion)
-      await runToEnd(
-        'movie_training_pipeline',
-        'no champion model yet: running movie_training_pipeline (first start only)',
-        {
-          model_name: config.serving.modelName,
-        },
+      side.push(
+        runToEnd(
+          'movie_training_pipeline',
+          'no champion model yet: running movie_training_pipeline (first start only)',
+          { model_name: config.serving.modelName, join_features: !isBuildingFeatures },
+        ),
       );
   }
+  // Both are awaited to the end (a failure of one does not abandon the other mid-run), then the first failure is reported.
+  const outcomes = await Promise.allSettled(side);
+  const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failure !== undefined) throw failure.reason;
   return runs;
 }

@@ -101,6 +101,8 @@ describe('the built-in pipelines, wired end to end', () => {
     expect(tasks.evaluate?.output).toMatchObject({
       model_version: '1',
       metrics: { ndcg: trained.ndcg_at_10 },
+      // Trained on the same watch-log version a moment before: training's figures, not a second scoring.
+      reused_training_evaluation: true,
     });
     expect(tasks.promote?.output).toMatchObject({ model_version: '1', promoted: true });
     const champion = await getVersionByAlias(test.platform.database.db, 'movie_predictor', 'champion');

@@ -119,6 +119,15 @@ for (const backend of BACKENDS) {
       const again = await evaluateModelVersion(context, reference);
       expect(again.metrics).toEqual(trained.metrics);
       expect(again.datasetVersion).toBe(watchLogVersion);
+      expect(again.reused).toBeUndefined();
+      // The pipeline's evaluate step takes training's own figures for the same data: the same numbers.
+      const reused = await evaluateModelVersion(context, reference, { reuseTrainingEvaluation: true });
+      expect(reused).toMatchObject({ reused: true, recorded: false, datasetVersion: watchLogVersion });
+      expect(reused.metrics).toEqual(trained.metrics);
+      // Another k (or split, or dataset) is scored again.
+      const otherK = await evaluateModelVersion(context, reference, { reuseTrainingEvaluation: true, k: 7 });
+      expect(otherK.reused).toBeUndefined();
+      expect(otherK.metrics.k).toBe(7);
 
       const atFive = await evaluateModelVersion(context, reference, { k: 5, record: true });
       expect(atFive.recorded).toBe(true);

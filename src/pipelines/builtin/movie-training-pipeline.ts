@@ -39,6 +39,10 @@ export const movieTrainingPipeline = definePipeline({
       model_name: z.string().min(1).optional(),
       // Learn from the feedback recorded since the watch log (only when training on the latest version).
       fold_feedback: z.boolean().default(true),
+      // Record the point-in-time training set (the features each interaction had at its time). The
+      // built-in algorithms learn from the interactions alone, so the first start, which builds the
+      // features at the same time, trains without waiting for them.
+      join_features: z.boolean().default(true),
     })
     .strict(),
   tasks: [
@@ -58,6 +62,10 @@ export const movieTrainingPipeline = definePipeline({
           log.info(
             `folded ${folded} feedback rows into ${dataset.dataset} ${dataset.version_id.slice(0, 12)} (from ${latest.version_id.slice(0, 12)})`,
           );
+        if (conf.join_features === false) {
+          log.info('join_features is off: the training set is the watch log alone');
+          return { dataset_version: dataset.version_id, training_set_version: null };
+        }
         if (!(await hasAnyBuild(context))) {
           log.warn('no feature build yet: the training set is the watch log alone');
           return { dataset_version: dataset.version_id, training_set_version: null };
@@ -156,7 +164,8 @@ export const movieTrainingPipeline = definePipeline({
     {
       id: 'evaluate',
       dependsOn: ['train'],
-      async run({ platform, conf, upstream }) {
+      description: "the new version's ranking metrics on the dataset it will be compared on",
+      async run({ platform, conf, upstream, log }) {
         const trained = upstream.train as { model_version: string; dataset_version: string };
         const result = await evaluateModelVersion(
           dataContext(platform),
@@ -164,12 +173,18 @@ export const movieTrainingPipeline = definePipeline({
           {
             dataset: trained.dataset_version,
             record: true,
+            // Trained on this dataset version a moment ago: its training figures are this evaluation's.
+            reuseTrainingEvaluation: true,
           },
+        );
+        log.info(
+          `${result.reused === true ? 'as evaluated at training' : 'evaluated'} on ${trained.dataset_version.slice(0, 12)}: NDCG@${result.metrics.k} ${result.metrics.ndcg.toFixed(4)} over ${result.metrics.users} users`,
         );
         return {
           model_version: trained.model_version,
           dataset_version: trained.dataset_version,
           metrics: result.metrics,
+          reused_training_evaluation: result.reused === true,
         };
       },
     },
