@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import type { DataContext } from '../data/index.js';
 import { NotFoundError } from '../errors/index.js';
-import { checkoutDatasetVersion, type DatasetVersion } from '../lineage/index.js';
+
 import type { Entity, FeatureType, FeatureView } from './definitions/types.js';
 import type { ActiveRegistry } from './registry.js';
+
+/** Features read dataset files from the verified local cache lineage keeps. */
+export { localDatasetFile } from '../lineage/index.js';
 
 /**
  * The offline store's shared pieces: dataset names, DuckDB types, local dataset files, view lookup. Builds
@@ -36,14 +36,6 @@ export function duckDbTypeOf(dtype: FeatureType): string {
 /** The dataset name a view's builds are versioned under. */
 export function featureDatasetName(view: string): string {
   return `features.${view}`;
-}
-
-/** A dataset version's file on local disk: the content-addressed cache under MLOPS_HOME, verified once. */
-export async function localDatasetFile(context: DataContext, version: DatasetVersion): Promise<string> {
-  const dir = path.join(context.home, 'cache', 'datasets', version.version_id);
-  const file = path.join(dir, `${version.dataset}.${version.format}`);
-  if (!existsSync(file)) await checkoutDatasetVersion(context, version, dir);
-  return file;
 }
 
 export function findView(registry: ActiveRegistry, name: string): ActiveRegistry['featureViews'][number] {

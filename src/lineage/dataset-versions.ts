@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -264,6 +264,22 @@ export async function checkoutDatasetVersion(
     `${JSON.stringify(manifest, null, 2)}\n`,
   );
   return target;
+}
+
+/** Where a dataset version's verified local copy and what is derived from it live (content-addressed). */
+export function datasetCacheDir(home: string, version: Pick<DatasetVersion, 'version_id'>): string {
+  return path.join(home, 'cache', 'datasets', version.version_id);
+}
+
+/** A dataset version's file on local disk: checked out into the cache under MLOPS_HOME and verified once. */
+export async function localDatasetFile(
+  deps: LineageDependencies & { home: string },
+  version: DatasetVersion,
+): Promise<string> {
+  const dir = datasetCacheDir(deps.home, version);
+  const file = path.join(dir, `${version.dataset}.${version.format}`);
+  if (!existsSync(file)) await checkoutDatasetVersion(deps, version, dir);
+  return file;
 }
 
 function contentTypeOf(format: string): string {

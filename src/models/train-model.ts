@@ -3,10 +3,11 @@ import path from 'node:path';
 import { z } from 'zod';
 import { MlopsError, ValidationError } from '../errors/index.js';
 import {
-  checkoutDatasetVersion,
   codeRevision,
   type DatasetVersion,
+  datasetCacheDir,
   linkLineage,
+  localDatasetFile,
   resolveDatasetVersion,
 } from '../lineage/index.js';
 import type { Logger } from '../logging/index.js';
@@ -25,6 +26,7 @@ import { fitAlgorithm } from './fit.js';
 import { type InteractionPairs, matrixOf, readInteractionPairs } from './interactions.js';
 import { ALGORITHMS, type AlgorithmName, type TrainingProgress } from './model.js';
 import { encodeModel, type ModelManifest, writeModelFiles } from './model-artifact.js';
+import { readCachedPairs, writeCachedPairs } from './pairs-cache.js';
 import { DEFAULT_SPLIT, type SplitOptions, splitInteractions } from './split.js';
 
 /** What model training needs from the platform. */
@@ -291,7 +293,11 @@ export async function trainModel(context: ModelsContext, options: TrainOptions):
   }
 }
 
-/** Reads a watch-log dataset version into (user, movie) pairs. */
+/**
+ * Reads a watch-log dataset version into (user, movie) pairs: from the pairs cached beside its verified
+ * local copy when an earlier read left them there, else aggregated from the Parquet file by DuckDB (and
+ * cached for the next read). A cache that cannot be written only costs the next read its speed.
+ */
 export async function readDatasetPairs(
   context: ModelsContext,
   dataset: DatasetVersion,
@@ -302,19 +308,24 @@ export async function readDatasetPairs(
       { field: 'dataset' },
     );
   }
-  const work = await makeWorkDir(context.home);
-  try {
-    const file = await checkoutDatasetVersion(context, dataset, work);
-    return await readInteractionPairs(file).catch((error: unknown) => {
-      throw new MlopsError(
-        'MLOPS_ERR_DATA_INVALID',
-        `dataset ${dataset.dataset} ${dataset.version_id.slice(0, 12)} is not a watch log (user_id, content_id, timestamp): ${String(error)}`,
-        { cause: error },
-      );
-    });
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
+  const cached = path.join(datasetCacheDir(context.home, dataset), `${dataset.dataset}.pairs`);
+  const hit = await readCachedPairs(cached);
+  if (hit !== undefined) return hit;
+  const file = await localDatasetFile(context, dataset);
+  const pairs = await readInteractionPairs(file).catch((error: unknown) => {
+    throw new MlopsError(
+      'MLOPS_ERR_DATA_INVALID',
+      `dataset ${dataset.dataset} ${dataset.version_id.slice(0, 12)} is not a watch log (user_id, content_id, timestamp): ${String(error)}`,
+      { cause: error },
+    );
+  });
+  await writeCachedPairs(cached, pairs).catch((error: unknown) =>
+    context.logger?.warn(
+      { component: 'MODELS', action: 'PAIRS_CACHE_FAILED', err: error },
+      `could not cache the pairs of ${dataset.dataset} ${dataset.version_id.slice(0, 12)}: ${String(error)}`,
+    ),
+  );
+  return pairs;
 }
 
 export function validateSplit(split: SplitOptions): void {

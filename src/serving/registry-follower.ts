@@ -167,6 +167,13 @@ export class RegistryFollower {
         (variant) => wanted[variant]?.version !== this.current[variant]?.version.version,
       );
       if (changed.length === 0) return;
+      // The artifacts are read while the watch log and the catalogue load: neither needs the other.
+      const fetched = new Map(
+        changed.flatMap((variant) => {
+          const version = wanted[variant];
+          return version === undefined ? [] : [[variant, this.fetch(version)] as const];
+        }),
+      );
       await this.loadData();
       const next = { ...this.current };
       for (const variant of changed) {
@@ -175,7 +182,7 @@ export class RegistryFollower {
           delete next[variant];
           continue;
         }
-        const loaded = await this.load(version, variant);
+        const loaded = await this.load(version, variant, fetched.get(variant));
         if (loaded !== undefined) {
           next[variant] = loaded;
           this.refused.delete(variant);
@@ -310,13 +317,33 @@ export class RegistryFollower {
     }
   }
 
-  private async load(version: ModelVersion, variant: Variant): Promise<ServedModel | undefined> {
-    const key = `${version.name}/${version.version}`;
-    if (this.failed.has(key)) return undefined;
+  /** Reads a version's artifact and readies its scoring; settles to the error instead of rejecting. */
+  private fetch(
+    version: ModelVersion,
+  ): Promise<{ trained: TrainedModel; started: number } | { error: unknown }> {
     const started = performance.now();
-    try {
+    if (this.failed.has(`${version.name}/${version.version}`)) return Promise.resolve({ error: undefined });
+    const ready = async () => {
       const trained = await loadModelVersion(this.context, version);
       await trained.model.prepareFastScoring?.();
+      return { trained, started };
+    };
+    return ready().catch((error: unknown) => ({ error }));
+  }
+
+  private async load(
+    version: ModelVersion,
+    variant: Variant,
+    fetched = this.fetch(version),
+  ): Promise<ServedModel | undefined> {
+    const key = `${version.name}/${version.version}`;
+    if (this.failed.has(key)) return undefined;
+    let started = performance.now();
+    try {
+      const artifact = await fetched;
+      if ('error' in artifact) throw artifact.error;
+      const { trained } = artifact;
+      started = artifact.started;
       const approximate = await this.approximateTopK(trained, version);
       const seconds = (performance.now() - started) / 1000;
       this.metrics?.modelLoadDuration.observe({ model: version.name }, seconds);

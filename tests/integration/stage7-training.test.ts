@@ -1,13 +1,14 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DataContext, toInteractionColumns, writeInteractionsParquet } from '../../src/data/index.js';
 import { MlopsError } from '../../src/errors/index.js';
-import { lineageOf, recordDatasetVersion } from '../../src/lineage/index.js';
+import { lineageOf, recordDatasetVersion, resolveDatasetVersion } from '../../src/lineage/index.js';
 import {
   evaluateModelVersion,
   loadModelVersion,
+  readDatasetPairs,
   resolveModelVersion,
   trainModel,
 } from '../../src/models/index.js';
@@ -136,6 +137,18 @@ for (const backend of BACKENDS) {
         atFive.metrics.ndcg,
         12,
       );
+    });
+
+    it('reads a watch-log version once through DuckDB, then from the pairs cached beside it', async () => {
+      const version = await resolveDatasetVersion(context.db, watchLogVersion);
+      const first = await readDatasetPairs(context, version);
+      const cached = path.join(context.home, 'cache', 'datasets', version.version_id, 'watch_log.pairs');
+      expect(existsSync(cached)).toBe(true);
+      expect(await readDatasetPairs(context, version)).toEqual(first);
+      // A damaged cache is not trusted: the pairs come from the Parquet file again and the cache is rewritten.
+      writeFileSync(cached, 'not pairs');
+      expect(await readDatasetPairs(context, version)).toEqual(first);
+      expect(readFileSync(cached).length).toBeGreaterThan(first.length * 28);
     });
 
     it('refuses bad input before any work: unknown algorithm, NaN or unknown hyperparameters, bad k', async () => {
