@@ -3,7 +3,7 @@ import type { DatabaseSchema, MetadataDb } from '../storage/index.js';
 import { parseExperimentId, type ViewType } from './experiment-store.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 import { datasetFilterSql } from './run-io-store.js';
-import { getRuns, type Run } from './run-store.js';
+import { HAS_IO, type Run, runsOf } from './run-store.js';
 import { parseRunFilter, parseRunOrderBy, type RunFilterClause } from './search-runs-filter.js';
 
 /** MLflow's SearchRuns: runs of some experiments matching a filter string, ordered and paged. */
@@ -26,7 +26,12 @@ export async function searchRuns(
   const ids = options.experimentIds.map(parseExperimentId);
   if (ids.length === 0) return { runs: [], nextPageToken: undefined };
 
-  let query = db.selectFrom('runs').select('runs.run_id').where('runs.experiment_id', 'in', ids);
+  // The page's whole rows come with the search (no second read of them), then their children in one query.
+  let query = db
+    .selectFrom('runs')
+    .selectAll('runs')
+    .select(HAS_IO.as('has_io'))
+    .where('runs.experiment_id', 'in', ids);
   if (options.viewType !== 'ALL')
     query = query.where(
       'runs.lifecycle_stage',
@@ -57,10 +62,7 @@ export async function searchRuns(
     .execute();
   const page = rows.slice(0, options.maxResults);
   return {
-    runs: await getRuns(
-      db,
-      page.map((row) => row.run_id),
-    ),
+    runs: await runsOf(db, page),
     nextPageToken:
       rows.length > options.maxResults ? encodePageToken(offset + options.maxResults) : undefined,
   };

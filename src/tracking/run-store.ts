@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import type { DatabaseSchema, MetadataDb } from '../storage/index.js';
 import { getExperiment } from './experiment-store.js';
-import { getRunIo, type RunIo, runIdIn, runsWithIo } from './run-io-store.js';
+import { getRunIo, type RunIo, runIdIn } from './run-io-store.js';
 import { generateRunName, RUN_NAME_TAG } from './run-names.js';
 import { validateTag } from './run-validation.js';
 import { invalid, missing } from './tracking-errors.js';
@@ -100,52 +101,84 @@ export async function getRun(db: MetadataDb, runId: string): Promise<Run> {
  */
 export async function getRuns(db: MetadataDb, runIds: readonly string[]): Promise<Run[]> {
   if (runIds.length === 0) return [];
-  const ids = [...new Set(runIds)];
-  const [rows, metrics, params, tags, withIo] = await Promise.all([
-    db.selectFrom('runs').selectAll().where(runIdIn(ids)).execute(),
-    db
-      .selectFrom('latest_metrics')
-      .select(['run_id', 'key', 'value', 'timestamp', 'step'])
-      .where(runIdIn(ids))
-      .orderBy('key')
-      .execute(),
-    db
-      .selectFrom('run_params')
-      .select(['run_id', 'key', 'value'])
-      .where(runIdIn(ids))
-      .orderBy('key')
-      .execute(),
-    db.selectFrom('run_tags').select(['run_id', 'key', 'value']).where(runIdIn(ids)).orderBy('key').execute(),
-    runsWithIo(db, ids),
-  ]);
-  const io = new Map<string, RunIo>();
-  for (const runId of withIo) io.set(runId, await getRunIo(db, runId));
-  const byRun = <T extends { run_id: string }>(items: T[]) => {
-    const grouped = new Map<string, Omit<T, 'run_id'>[]>();
-    for (const { run_id: runId, ...rest } of items) {
-      const list = grouped.get(runId);
-      if (list === undefined) grouped.set(runId, [rest]);
-      else list.push(rest);
-    }
-    return grouped;
-  };
-  const [metricsOf, paramsOf, tagsOf] = [byRun(metrics), byRun(params), byRun(tags)];
+  const rows = await db
+    .selectFrom('runs')
+    .selectAll()
+    .select(HAS_IO.as('has_io'))
+    .where(runIdIn([...new Set(runIds)]))
+    .execute();
   const found = new Map(rows.map((row) => [row.run_id, row]));
-  return runIds.flatMap((runId) => {
-    const row = found.get(runId);
-    if (row === undefined) return [];
-    return [
-      {
-        info: toRunInfo(row),
-        data: {
-          metrics: (metricsOf.get(runId) ?? []).map(toMetric),
-          params: paramsOf.get(runId) ?? [],
-          tags: tagsOf.get(runId) ?? [],
-        },
-        ...(io.get(runId) ?? { inputs: { dataset_inputs: [] } }),
-      },
-    ];
-  });
+  return runsOf(
+    db,
+    runIds.flatMap((runId) => {
+      const row = found.get(runId);
+      return row === undefined ? [] : [row];
+    }),
+  );
+}
+
+/** Whether a run logged dataset inputs or model outputs: a column for `runsOf`. */
+export const HAS_IO = sql<boolean>`exists (select 1 from run_dataset_inputs i where i.run_id = runs.run_id) or exists (select 1 from run_model_links l where l.run_id = runs.run_id)`;
+
+/**
+ * Whole runs from their rows (selected with `HAS_IO as has_io`), in the rows' order: one more query
+ * whatever their number (each costs PGlite a fixed round trip), for their metrics, params and tags as one list.
+ */
+export async function runsOf(
+  db: MetadataDb,
+  rows: readonly (DatabaseSchema['runs'] & { has_io: boolean })[],
+): Promise<Run[]> {
+  if (rows.length === 0) return [];
+  const ids = [...new Set(rows.map((row) => row.run_id))];
+  const children = await sql<RunChild>`
+    select run_id, 0 as kind, key, value as number, null::text as text, "timestamp", step
+      from latest_metrics where run_id = any(${ids}::text[])
+    union all
+    select run_id, 1, key, null::double precision, value, null::bigint, null::bigint
+      from run_params where run_id = any(${ids}::text[])
+    union all
+    select run_id, 2, key, null::double precision, value, null::bigint, null::bigint
+      from run_tags where run_id = any(${ids}::text[])
+    order by kind, key`
+    .execute(db)
+    .then((result) => result.rows);
+  const io = new Map<string, RunIo>();
+  for (const row of rows)
+    if (row.has_io && !io.has(row.run_id)) io.set(row.run_id, await getRunIo(db, row.run_id));
+  const dataOf = new Map<string, Run['data']>();
+  for (const child of children) {
+    let data = dataOf.get(child.run_id);
+    if (data === undefined) {
+      data = { metrics: [], params: [], tags: [] };
+      dataOf.set(child.run_id, data);
+    }
+    if (child.kind === 0)
+      data.metrics.push(
+        toMetric({
+          key: child.key,
+          value: child.number as number,
+          timestamp: child.timestamp as number,
+          step: child.step as number,
+        }),
+      );
+    else (child.kind === 1 ? data.params : data.tags).push({ key: child.key, value: child.text as string });
+  }
+  return rows.map((row) => ({
+    info: toRunInfo(row),
+    data: dataOf.get(row.run_id) ?? { metrics: [], params: [], tags: [] },
+    ...(io.get(row.run_id) ?? { inputs: { dataset_inputs: [] } }),
+  }));
+}
+
+/** One metric (kind 0), param (1) or tag (2) of a run, as the page's single child query returns them. */
+interface RunChild {
+  run_id: string;
+  kind: 0 | 1 | 2;
+  key: string;
+  number: number | null;
+  text: string | null;
+  timestamp: number | string | null;
+  step: number | string | null;
 }
 
 export async function updateRun(
