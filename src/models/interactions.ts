@@ -16,6 +16,18 @@ export interface InteractionPairs {
   lastAt: Float64Array;
 }
 
+/** `length` pairs, every field zero: to be filled in place. */
+export function pairsOfLength(length: number): InteractionPairs {
+  return {
+    length,
+    userId: new Int32Array(length),
+    movieId: new Int32Array(length),
+    count: new Float32Array(length),
+    firstAt: new Float64Array(length),
+    lastAt: new Float64Array(length),
+  };
+}
+
 /**
  * Reads a watch-log Parquet file into pairs, aggregated by DuckDB. A user's movies started at the same
  * moment keep the order of the file (the importer keeps the source's line order), never the movie id's:
@@ -54,14 +66,7 @@ export async function readInteractionPairs(file: string): Promise<InteractionPai
       });
     }
     const length = chunks.reduce((sum, chunk) => sum + chunk.users.length, 0);
-    const pairs: InteractionPairs = {
-      length,
-      userId: new Int32Array(length),
-      movieId: new Int32Array(length),
-      count: new Float32Array(length),
-      firstAt: new Float64Array(length),
-      lastAt: new Float64Array(length),
-    };
+    const pairs: InteractionPairs = pairsOfLength(length);
     let offset = 0;
     for (const chunk of chunks) {
       pairs.userId.set(chunk.users, offset);

@@ -1,5 +1,5 @@
 import { open, rename, rm } from 'node:fs/promises';
-import type { InteractionPairs } from './interactions.js';
+import { type InteractionPairs, pairsOfLength } from './interactions.js';
 
 /**
  * A watch-log version's interaction pairs as raw typed arrays beside its cached Parquet file. A version's
@@ -32,14 +32,7 @@ export async function readCachedPairs(file: string): Promise<InteractionPairs | 
       size !== HEADER_BYTES + length * BYTES_PER_PAIR
     )
       return undefined;
-    const pairs: InteractionPairs = {
-      length,
-      userId: new Int32Array(length),
-      movieId: new Int32Array(length),
-      count: new Float32Array(length),
-      firstAt: new Float64Array(length),
-      lastAt: new Float64Array(length),
-    };
+    const pairs: InteractionPairs = pairsOfLength(length);
     let position = HEADER_BYTES;
     for (const column of columnsOf(pairs)) {
       await readFully(handle, new Uint8Array(column.buffer, column.byteOffset, column.byteLength), position);

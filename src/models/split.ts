@@ -1,5 +1,5 @@
 import { SeededRandom } from '../data/index.js';
-import type { InteractionPairs } from './interactions.js';
+import { type InteractionPairs, pairsOfLength } from './interactions.js';
 
 export type SplitStrategy = 'time' | 'random';
 
@@ -75,14 +75,7 @@ function selectPairs(
   wanted: number,
   length: number,
 ): InteractionPairs {
-  const selected: InteractionPairs = {
-    length,
-    userId: new Int32Array(length),
-    movieId: new Int32Array(length),
-    count: new Float32Array(length),
-    firstAt: new Float64Array(length),
-    lastAt: new Float64Array(length),
-  };
+  const selected: InteractionPairs = pairsOfLength(length);
   let target = 0;
   for (let p = 0; p < pairs.length; p++) {
     if (flags[p] !== wanted) continue;

@@ -5,7 +5,9 @@ import {
   publishDatasets,
   type SyntheticOptions,
 } from '../../src/data/index.js';
+import { latestDatasetVersion } from '../../src/lineage/index.js';
 import { createLogger, type Logger } from '../../src/logging/index.js';
+import { readDatasetPairs } from '../../src/models/index.js';
 import { contextOf, openPlatform, type Platform } from '../../src/platform/index.js';
 import { createCapturingLogger } from './logs.js';
 import { createPostgresDatabase, createTestHome, testS3Env } from './services.js';
@@ -94,4 +96,19 @@ export async function publishSynthetic(platform: Platform, options: SyntheticOpt
     watchLog,
   });
   return published.watchLog?.version.version_id ?? '';
+}
+
+/** Every user's watched movies in the latest published watch log (what serving excludes as seen). */
+export async function watchedByUser(platform: Platform): Promise<Map<number, Set<number>>> {
+  const context = contextOf(platform);
+  const published = await latestDatasetVersion(context.db, 'watch_log');
+  if (published === undefined) throw new Error('the watch log was not published');
+  const pairs = await readDatasetPairs(context, published);
+  const watched = new Map<number, Set<number>>();
+  for (let p = 0; p < pairs.length; p++) {
+    const set = watched.get(pairs.userId[p] as number) ?? new Set();
+    set.add(pairs.movieId[p] as number);
+    watched.set(pairs.userId[p] as number, set);
+  }
+  return watched;
 }

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServingConfig } from '../../src/config/index.js';
-import { latestDatasetVersion } from '../../src/lineage/index.js';
-import { type ModelsContext, readDatasetPairs, trainModel } from '../../src/models/index.js';
+import { type ModelsContext, trainModel } from '../../src/models/index.js';
 import type { Platform } from '../../src/platform/index.js';
 import { type App, buildApp } from '../../src/server/index.js';
 import { ServingService } from '../../src/serving/index.js';
 import { promote } from '../../src/tracking/index.js';
-import { contextOf, openBackend, publishSynthetic } from '../helpers/platform.js';
+import { contextOf, openBackend, publishSynthetic, watchedByUser } from '../helpers/platform.js';
 
 const DATA = { users: 500, movies: 3000, interactions: 40_000, seed: 33, endDate: '2026-11-01', days: 90 };
 const ACTOR = { actor: 'test', reason: 'test' };
@@ -63,15 +62,7 @@ describe('serving top-k from the approximate index (MLOPS_SERVING_INDEX)', () =>
     await trainModel(context, { algorithm: 'als', hyperparameters: { factors: 16, iterations: 6 } });
     await trainModel(context, { algorithm: 'bpr', hyperparameters: { factors: 16, epochs: 8 } });
     await promote(context.db, 'movie_predictor', '1', ACTOR);
-    const published = await latestDatasetVersion(context.db, 'watch_log');
-    if (published === undefined) throw new Error('the watch log was not published');
-    const pairs = await readDatasetPairs(context, published);
-    watchedBy = new Map();
-    for (let p = 0; p < pairs.length; p++) {
-      const set = watchedBy.get(pairs.userId[p] as number) ?? new Set();
-      set.add(pairs.movieId[p] as number);
-      watchedBy.set(pairs.userId[p] as number, set);
-    }
+    watchedBy = await watchedByUser(platform);
     const approximateService = new ServingService(
       context,
       servingConfig({ mode: 'approximate', recallTarget: 0.95 }),

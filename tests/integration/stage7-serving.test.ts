@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServingConfig } from '../../src/config/index.js';
 import { generateSyntheticCatalogue, publicMovies, publishDatasets } from '../../src/data/index.js';
-import { latestDatasetVersion } from '../../src/lineage/index.js';
-import { type ModelsContext, readDatasetPairs, trainModel } from '../../src/models/index.js';
+import { type ModelsContext, trainModel } from '../../src/models/index.js';
 import type { Platform } from '../../src/platform/index.js';
 import { type App, buildApp } from '../../src/server/index.js';
 import { bucketOf, ServingService } from '../../src/serving/index.js';
 import { getRegisteredModel, promote, setAlias } from '../../src/tracking/index.js';
-import { contextOf, openBackend, publishSynthetic } from '../helpers/platform.js';
+import { contextOf, openBackend, publishSynthetic, watchedByUser } from '../helpers/platform.js';
 
 const DATA = { users: 400, movies: 250, interactions: 25_000, seed: 21, endDate: '2026-11-01', days: 90 };
 const ACTOR = { actor: 'test', reason: 'test' };
@@ -61,15 +60,7 @@ describe('recommendation serving', () => {
     await trainModel(context, { algorithm: 'als', hyperparameters: { factors: 16, iterations: 6 } });
     await trainModel(context, { algorithm: 'bpr', hyperparameters: { factors: 16, epochs: 5 } });
     await promote(context.db, 'movie_predictor', '1', ACTOR);
-    const published = await latestDatasetVersion(context.db, 'watch_log');
-    if (published === undefined) throw new Error('the watch log was not published');
-    const pairs = await readDatasetPairs(context, published);
-    watchedBy = new Map();
-    for (let p = 0; p < pairs.length; p++) {
-      const set = watchedBy.get(pairs.userId[p] as number) ?? new Set();
-      set.add(pairs.movieId[p] as number);
-      watchedBy.set(pairs.userId[p] as number, set);
-    }
+    watchedBy = await watchedByUser(platform);
     serving = new ServingService(context, servingConfig(), platform.metrics);
     platform.addHealthCheck(serving.healthCheck());
     app = await buildApp(platform, { serving });
