@@ -29,7 +29,7 @@ import {
 import { recordDatasetVersion } from '../src/lineage/index.js';
 import { createLogger } from '../src/logging/index.js';
 import { openPlatform } from '../src/platform/index.js';
-import { freePort, waitForServer } from './helpers.js';
+import { freePort, scratchDatabase, waitForServer } from './helpers.js';
 
 const { values } = parseArgs({
   options: {
@@ -43,7 +43,12 @@ const { values } = parseArgs({
     'database-url': { type: 'string' },
   },
 });
-const databaseUrl = values['database-url'];
+// --database-url names a PostgreSQL server: the bench works in a fresh database of its own on it, dropped at the end.
+const scratch =
+  values['database-url'] === undefined
+    ? undefined
+    : await scratchDatabase(values['database-url'], 'features');
+const databaseUrl = scratch?.url;
 const repo = path.resolve(import.meta.dirname, '..');
 const ENTITIES = Number(values.entities);
 const SNAPSHOTS = 10;
@@ -548,4 +553,8 @@ function printSummary(figures: Record<string, unknown>): void {
   );
 }
 
-await main();
+try {
+  await main();
+} finally {
+  await scratch?.drop();
+}

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import pg from 'pg';
 
 /** A TCP port nobody listens on right now. */
 export async function freePort(): Promise<number> {
@@ -38,4 +39,37 @@ export function printTable<T>(
     process.stdout.write(
       `${line.map((cell, index) => (index === 0 ? cell.padEnd(widths[0] ?? 0) : cell.padStart(widths[index] ?? 0))).join('  ')}\n`,
     );
+}
+
+/**
+ * A fresh database on the PostgreSQL server of `serverUrl` (named `mlops_bench_<what>_<pid>`), so a bench
+ * never meets the records of an earlier run; `drop` removes it.
+ */
+export async function scratchDatabase(
+  serverUrl: string,
+  what: string,
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `mlops_bench_${what}_${process.pid}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const dropper = new pg.Client({ connectionString: serverUrl });
+      await dropper.connect();
+      try {
+        await dropper.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await dropper.end();
+      }
+    },
+  };
 }

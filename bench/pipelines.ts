@@ -12,11 +12,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { loadConfig } from '../src/config/index.js';
 import { createLogger } from '../src/logging/index.js';
 import { openPipelines, type RunningPipelines } from '../src/pipelines/index.js';
 import { openPlatform, type Platform } from '../src/platform/index.js';
+import { scratchDatabase } from './helpers.js';
 import { CHAIN, FANOUT } from './pipelines-definitions.js';
 
 const { values } = parseArgs({
@@ -109,16 +109,11 @@ async function main(): Promise<void> {
     rmSync(embeddedHome, { recursive: true, force: true });
   }
 
-  const name = `mlops_bench_${process.pid}`;
-  const admin = new pg.Client({ connectionString: postgresUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(postgresUrl);
-  url.pathname = `/${name}`;
+  const database = await scratchDatabase(postgresUrl, 'pipelines');
   const home = mkdtempSync(path.join(tmpdir(), 'mlops-bench-pipelines-'));
   const env = {
     MLOPS_HOME: home,
-    MLOPS_DATABASE_URL: url.toString(),
+    MLOPS_DATABASE_URL: database.url,
     MLOPS_EXECUTOR: 'bullmq',
     REDIS_URL: redisUrl,
     MLOPS_BULLMQ_QUEUE: `bench-${process.pid}`,
@@ -129,8 +124,7 @@ async function main(): Promise<void> {
     results.push(await measure(distributed, 'BullMQ on Redis, PostgreSQL'));
   } finally {
     await distributed.close();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
+    await database.drop();
     rmSync(home, { recursive: true, force: true });
   }
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n\n`);

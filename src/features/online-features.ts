@@ -61,17 +61,29 @@ export class OnlineFeatureServer {
   async currentRegistry(): Promise<ActiveRegistry> {
     const stale = Date.now() - this.registryAt > REGISTRY_REFRESH_MS;
     if (this.registry === undefined || stale) {
-      this.refreshing ??= activeRegistry(this.db)
-        .then((registry) => {
-          this.registry = registry;
-          this.registryAt = Date.now();
-          return registry;
-        })
-        .finally(() => {
-          this.refreshing = undefined;
+      if (this.refreshing === undefined) {
+        const refreshing = activeRegistry(this.db)
+          .then((registry) => {
+            this.registry = registry;
+            this.registryAt = Date.now();
+            return registry;
+          })
+          .finally(() => {
+            this.refreshing = undefined;
+          });
+        // Nobody awaits a refresh behind a stale copy: its failure (the database restarting, a full pool)
+        // is logged and the next read tries again; left unhandled it would end the process.
+        refreshing.catch((error: unknown) => {
+          if (this.registry !== undefined)
+            this.options.logger.warn(
+              { component: 'FEATURE_STORE', action: 'REGISTRY_REFRESH_FAILED', err: error },
+              `reading the feature registry failed (${String(error)}): serving the copy read ${Math.round((Date.now() - this.registryAt) / 1000)} s ago`,
+            );
         });
+        this.refreshing = refreshing;
+      }
       // A stale copy serves while the new one loads; only the first read waits.
-      if (this.registry === undefined) return this.refreshing;
+      if (this.registry === undefined) return this.refreshing as Promise<ActiveRegistry>;
     }
     return this.registry;
   }
