@@ -32,8 +32,9 @@ export interface ItemIndexOptions {
 /** k-means rounds over a sample of the items: the lists only need to be good, not converged. */
 const KMEANS_ROUNDS = 8;
 const SAMPLE_PER_LIST = 64;
-/** Rows handled between yields to the event loop, so a build never stalls requests being served. */
+/** Rows (and calibration queries) handled between yields to the event loop, so a build never stalls requests being served. */
 const ROWS_PER_TURN = 4096;
+const QUERIES_PER_TURN = 16;
 
 /**
  * An inverted-file index for approximate top-k by dot product over a factor model's item rows. Items are
@@ -123,7 +124,7 @@ export class ItemIndex {
     }
     const blocks = await FactorScorer.create(stored, width);
     const centreScorer = await FactorScorer.create(centres, width);
-    const { probes, recall } = calibrate(blocks, centreScorer, order, offsets, options);
+    const { probes, recall } = await calibrate(blocks, centreScorer, order, offsets, options);
     if (probes === undefined) return undefined;
     return new ItemIndex(blocks, centreScorer, order, offsets, probes, {
       kind: 'ivf',
@@ -296,13 +297,13 @@ const MOST_PROBED = 0.5;
  * approximate top 10 (only exact top-10 items can outrank it), so recall with p probes is the share of
  * top-10 items whose cluster ranks below p for that query: one exact scoring per query measures every p.
  */
-function calibrate(
+async function calibrate(
   blocks: FactorScorer,
   centres: FactorScorer,
   order: Int32Array,
   offsets: Int32Array,
   options: ItemIndexOptions,
-): { probes: number | undefined; recall: number } {
+): Promise<{ probes: number | undefined; recall: number }> {
   const count = order.length;
   const lists = offsets.length - 1;
   const listOfPosition = listsOfPositions(offsets);
@@ -315,7 +316,9 @@ function calibrate(
   let found = 0;
   const listScores = new Float32Array(lists);
   const rankOfList = new Int32Array(lists);
-  for (const { vector, excluded = [] } of options.sampleQueries) {
+  for (const [slot, { vector, excluded = [] }] of options.sampleQueries.entries()) {
+    // Each query scores the whole catalogue (about 1 ms at 100,000 movies): let requests in between.
+    if (slot % QUERIES_PER_TURN === QUERIES_PER_TURN - 1) await nextTurn();
     const scores = Float32Array.from(blocks.scoreRange(vector, 0, count));
     for (let slot = 0; slot < excluded.length; slot++)
       scores[positionOfItem[excluded[slot] as number] as number] = Number.NEGATIVE_INFINITY;
