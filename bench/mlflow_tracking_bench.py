@@ -32,8 +32,9 @@ for index in range(search_runs):
     client.log_batch(run_id, metrics=[Metric("ndcg_at_10", (index % 1000) / 1000, now, 0)])
 fill_seconds = time.perf_counter() - started
 
+# 21 searches: a median of 5 moved by a third between runs of the same commit.
 latencies = []
-for _ in range(5):
+for _ in range(21):
     started = time.perf_counter()
     found = client.search_runs([search_experiment], filter_string="metrics.ndcg_at_10 > 0.9", order_by=["metrics.ndcg_at_10 DESC"], max_results=100)
     latencies.append(time.perf_counter() - started)
@@ -43,6 +44,6 @@ print(json.dumps({
     "log_batch_metrics_per_s": batches * 1000 / batch_seconds,
     "log_batch_ms": batch_seconds / batches * 1000,
     "create_and_log_runs_per_s": search_runs / fill_seconds,
-    "search_ms_median": latencies[2] * 1000,
+    "search_ms_median": latencies[len(latencies) // 2] * 1000,
     "search_results": len(found),
 }))
