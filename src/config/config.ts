@@ -185,6 +185,8 @@ export interface PgliteDatabaseConfig extends DatabaseCommonConfig {
   type: 'pglite';
   /** Folder holding the embedded Postgres data directory. */
   dataDir: string;
+  /** How often the embedded database's own upkeep (analyze, vacuum) looks for due tables; unset or 0: never. */
+  maintenanceIntervalMs?: number;
 }
 
 export interface PostgresDatabaseConfig extends DatabaseCommonConfig {

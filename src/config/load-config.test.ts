@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       type: 'pglite',
       dataDir: path.join(cwd, '.mlops', 'db'),
       autoMigrate: true,
+      maintenanceIntervalMs: 10_000,
     });
     expect(config.artifacts).toEqual({ type: 'local', root: path.join(cwd, '.mlops', 'artifacts') });
     expect(config.log).toEqual({ level: 'info', format: 'auto' });
@@ -62,6 +63,11 @@ describe('loadConfig', () => {
     [{ MLOPS_ARTIFACT_BACKEND: 'gcs' }, 'MLOPS_ARTIFACT_BACKEND', /must be one of local, s3/],
     [{ MLOPS_LOG_LEVEL: 'loud' }, 'MLOPS_LOG_LEVEL', /must be one of trace, debug/],
     [{ MLOPS_DATABASE_URL: 'mysql://db' }, 'MLOPS_DATABASE_URL', /must be a URL like postgres:\/\//],
+    [
+      { MLOPS_DATABASE_MAINTENANCE_SECONDS: '-1' },
+      'MLOPS_DATABASE_MAINTENANCE_SECONDS',
+      /must be a whole number from 0 to 86400/,
+    ],
     [{ MLOPS_DATABASE_BACKEND: 'postgres' }, 'MLOPS_DATABASE_URL', /MLOPS_DATABASE_URL is required/],
     [{ MLOPS_ARTIFACT_BACKEND: 's3' }, 'S3_BUCKET', /S3_BUCKET is required/],
     [{ S3_BUCKET: 'Bad_Bucket' }, 'S3_BUCKET', /S3_BUCKET must be a bucket name/],

@@ -158,7 +158,13 @@ function buildDatabaseConfig(env: ParsedEnv, home: string, problems: Problem[]):
     env.MLOPS_DATABASE_BACKEND ??
     (env.MLOPS_DATABASE_URL !== undefined || env.POSTGRES_HOST !== undefined ? 'postgres' : 'pglite');
   const autoMigrate = env.MLOPS_DATABASE_AUTO_MIGRATE ?? true;
-  if (backend === 'pglite') return { type: 'pglite', dataDir: path.join(home, 'db'), autoMigrate };
+  if (backend === 'pglite')
+    return {
+      type: 'pglite',
+      dataDir: path.join(home, 'db'),
+      autoMigrate,
+      maintenanceIntervalMs: (env.MLOPS_DATABASE_MAINTENANCE_SECONDS ?? 10) * 1000,
+    };
 
   const common = {
     type: 'postgres' as const,

@@ -2,8 +2,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logging/index.js';
+import { maintainPglite } from '../../src/storage/database/pglite-maintenance.js';
 import {
   currentSchemaVersion,
   LATEST_SCHEMA_VERSION,
@@ -20,6 +22,24 @@ import {
 import { runDatabaseContract } from './database.contract.js';
 
 const quiet = createLogger({ level: 'silent', format: 'json' });
+
+async function plannerRows(database: MetadataDatabase, table: string): Promise<number> {
+  const { rows } = await sql<{ rows: number }>`
+    select reltuples::float8 as rows from pg_class where relname = ${table}`.execute(database.db);
+  return rows[0]?.rows ?? Number.NaN;
+}
+
+async function deadRows(database: MetadataDatabase, table: string): Promise<number> {
+  const { rows } = await sql<{ dead: number }>`
+    select n_dead_tup::float8 as dead from pg_stat_user_tables where relname = ${table}`.execute(database.db);
+  return rows[0]?.dead ?? Number.NaN;
+}
+
+/** PostgreSQL publishes a session's table counters at most once a second, when idle. */
+async function settleStatistics(database: MetadataDatabase): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  await sql`select 1`.execute(database.db);
+}
 
 let pgliteHome = '';
 runDatabaseContract('pglite', {
@@ -105,6 +125,62 @@ describe('embedded database (pglite) specifics', () => {
     expect(existsSync(path.join(home, 'db.init-999999'))).toBe(false);
     expect(existsSync(path.join(home, 'db', 'PG_VERSION'))).toBe(true);
     await database.close();
+    remove();
+  });
+
+  it('measures its tables and reclaims updated rows itself, as autovacuum would (PGlite has none)', async () => {
+    const { home, remove } = createTestHome();
+    const database = await openDatabase(
+      { type: 'pglite', dataDir: path.join(home, 'db'), autoMigrate: true },
+      quiet,
+    );
+    const { db } = database;
+    await sql`create table upkeep_probe (id integer primary key, score float8 not null)`.execute(db);
+    await sql`insert into upkeep_probe select g, g from generate_series(1, 5000) g`.execute(db);
+    // The planner knows nothing of a table never analyzed; PGlite never analyzes one by itself.
+    expect(await plannerRows(database, 'upkeep_probe')).toBe(-1);
+    await settleStatistics(database);
+    const first = await maintainPglite(db);
+    expect(first).toContainEqual(expect.objectContaining({ table: 'upkeep_probe' }));
+    expect(await plannerRows(database, 'upkeep_probe')).toBe(5000);
+
+    // Nothing changed since: nothing to do.
+    await settleStatistics(database);
+    expect((await maintainPglite(db)).map((upkeep) => upkeep.table)).not.toContain('upkeep_probe');
+
+    // Every row updated once: the old versions are dead rows until a vacuum reclaims them.
+    await sql`update upkeep_probe set score = score + 1`.execute(db);
+    await settleStatistics(database);
+    expect(await deadRows(database, 'upkeep_probe')).toBe(5000);
+    expect(await maintainPglite(db)).toContainEqual(
+      expect.objectContaining({ table: 'upkeep_probe', action: 'vacuum' }),
+    );
+    await settleStatistics(database);
+    expect(await deadRows(database, 'upkeep_probe')).toBe(0);
+    await database.close();
+    remove();
+  });
+
+  it('runs that upkeep in the background when the configuration asks, and stops it at close', async () => {
+    const { home, remove } = createTestHome();
+    const config = {
+      type: 'pglite' as const,
+      dataDir: path.join(home, 'db'),
+      autoMigrate: true,
+      maintenanceIntervalMs: 200,
+    };
+    const database = await openDatabase(config, quiet);
+    await sql`create table upkeep_probe (id integer primary key)`.execute(database.db);
+    await sql`insert into upkeep_probe select g from generate_series(1, 3000) g`.execute(database.db);
+    const deadline = Date.now() + 15_000;
+    while ((await plannerRows(database, 'upkeep_probe')) !== 3000 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await plannerRows(database, 'upkeep_probe')).toBe(3000);
+    await database.close();
+    // Closed cleanly with the timer stopped: the folder opens again at once.
+    const again = await openDatabase(config, quiet);
+    expect(await plannerRows(again, 'upkeep_probe')).toBe(3000);
+    await again.close();
     remove();
   });
 

@@ -9,6 +9,7 @@ import { describeError, MlopsError } from '../../errors/index.js';
 import type { Logger } from '../../logging/index.js';
 import { FileLock, isProcessAlive } from './file-lock.js';
 import type { MetadataDatabase } from './metadata-database.js';
+import { PgliteMaintenance } from './pglite-maintenance.js';
 import { createEmptyDataDir } from './pglite-template.js';
 import type { DatabaseSchema } from './schema.js';
 
@@ -37,7 +38,7 @@ export async function openPgliteDatabase(
       );
     }
     const pglite = await openExisting(dataDir);
-    return new PgliteDatabase(pglite, dataDir, lock);
+    return new PgliteDatabase(pglite, dataDir, lock, config.maintenanceIntervalMs ?? 0, logger);
   } catch (error) {
     lock.release();
     throw error;
@@ -91,13 +92,22 @@ class PgliteDatabase implements MetadataDatabase {
   readonly backend = 'pglite' as const;
   readonly db: Kysely<DatabaseSchema>;
   private closing: Promise<void> | undefined;
+  private readonly maintenance: PgliteMaintenance | undefined;
 
   constructor(
     pglite: PGlite,
     readonly location: string,
     private readonly lock: FileLock,
+    maintenanceIntervalMs: number,
+    logger: Logger,
   ) {
     this.db = new Kysely<DatabaseSchema>({ dialect: new PGliteDialect(pglite) });
+    if (maintenanceIntervalMs > 0)
+      this.maintenance = new PgliteMaintenance(
+        this.db,
+        maintenanceIntervalMs,
+        logger.child({ component: 'DATABASE', logger: 'mlops.database' }),
+      );
   }
 
   async ping(): Promise<number> {
@@ -108,7 +118,10 @@ class PgliteDatabase implements MetadataDatabase {
 
   close(): Promise<void> {
     // Destroying the Kysely driver also closes PGlite, which flushes it to disk.
-    this.closing ??= this.db.destroy().finally(() => this.lock.release());
+    this.closing ??= (async () => {
+      await this.maintenance?.stop();
+      await this.db.destroy();
+    })().finally(() => this.lock.release());
     return this.closing;
   }
 }
