@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
 import { EmbeddedOnlineStore } from '../../src/features/index.js';
 import { RedisOnlineStore } from '../../src/features/online/redis-online-store.js';
 import { createLogger } from '../../src/logging/index.js';
@@ -66,4 +68,59 @@ runOnlineStoreContract('Redis', {
       await store.deleteView(view);
     await store.close();
   },
+});
+
+describe('embedded online store on PostgreSQL with several writing processes', () => {
+  it('never skips a batch that commits after a later one was read', async () => {
+    const created = await createPostgresDatabase();
+    const databases = await Promise.all(
+      [0, 1, 2].map(() => openDatabase(postgresConfig(created.url), quiet)),
+    );
+    const [writerDb, readerDb, slowDb] = databases as [MetadataDatabase, MetadataDatabase, MetadataDatabase];
+    await migrateToLatest(writerDb.db, quiet);
+    const writer = await EmbeddedOnlineStore.open(writerDb.db, { syncIntervalMs: 0 });
+    const reader = await EmbeddedOnlineStore.open(readerDb.db, { syncIntervalMs: 0 });
+    try {
+      // A third process's batch, mid-transaction: it holds the writers' lock and has taken its seq.
+      let commit = () => {};
+      const committing = new Promise<void>((resolve) => {
+        commit = resolve;
+      });
+      let holding = () => {};
+      const held = new Promise<void>((resolve) => {
+        holding = resolve;
+      });
+      const slow = slowDb.db.transaction().execute(async (trx) => {
+        await sql`select pg_advisory_xact_lock(hashtext('mlops.online_features.writer'))`.execute(trx);
+        await trx
+          .insertInto('online_features')
+          .values({
+            feature_view: 'race',
+            entity_key: 'early',
+            feature_values: JSON.stringify({ n: 1 }),
+            event_timestamp: new Date(1_700_000_000_000),
+          })
+          .execute();
+        holding();
+        await committing;
+      });
+      await held;
+      const later = writer.write('race', [
+        { entityKey: 'late', values: { n: 2 }, eventTimestamp: 1_700_000_000_000 },
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await reader.catchUp(); // the later batch must not be visible yet, or the early one would be skipped
+      commit();
+      await slow;
+      await later;
+      await reader.catchUp();
+      const hits = await reader.read('race', ['early', 'late'], ['n']);
+      expect(hits.map((hit) => hit?.values)).toEqual([[1], [2]]);
+    } finally {
+      await writer.close();
+      await reader.close();
+      for (const database of databases) await database.close();
+      await created.drop();
+    }
+  });
 });

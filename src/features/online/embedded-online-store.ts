@@ -9,6 +9,8 @@ interface Entry {
 
 const WRITE_BATCH = 500;
 const SYNC_BATCH = 10_000;
+/** The advisory lock every writer of `online_features` holds while its batch takes seqs and commits. */
+const WRITER_LOCK = 'mlops.online_features.writer';
 
 /**
  * The embedded online store: the `online_features` table of the metadata database is the truth, and each
@@ -45,32 +47,38 @@ export class EmbeddedOnlineStore implements OnlineStore {
     let written = 0;
     for (let start = 0; start < rows.length; start += WRITE_BATCH) {
       const batch = rows.slice(start, start + WRITE_BATCH);
-      const result = await this.db
-        .insertInto('online_features')
-        .values(
-          batch.map((row) => ({
-            feature_view: view,
-            entity_key: row.entityKey,
-            feature_values: JSON.stringify(row.values),
-            event_timestamp: new Date(row.eventTimestamp),
-          })),
-        )
-        .onConflict((conflict) =>
-          conflict
-            .columns(['feature_view', 'entity_key'])
-            .doUpdateSet((eb) => ({
-              feature_values: eb.ref('excluded.feature_values'),
-              event_timestamp: eb.ref('excluded.event_timestamp'),
-              // `seq` is not updatable through the typed table (never written by callers): set it here.
-              ...({ seq: sql`nextval('online_features_seq')` } as object),
-            }))
-            .whereRef('online_features.event_timestamp', '<=', 'excluded.event_timestamp'),
-        )
-        .executeTakeFirst();
-      written += Number(result.numInsertedOrUpdatedRows ?? 0);
+      written += await this.db.transaction().execute(async (trx) => {
+        // One writer at a time, across processes: a batch takes its `seq` values only once the previous
+        // batch has committed, so seqs become visible in order and a reader's "past the last seq I saw"
+        // never skips a batch that committed late.
+        await sql`select pg_advisory_xact_lock(hashtext(${WRITER_LOCK}))`.execute(trx);
+        const result = await trx
+          .insertInto('online_features')
+          .values(
+            batch.map((row) => ({
+              feature_view: view,
+              entity_key: row.entityKey,
+              feature_values: JSON.stringify(row.values),
+              event_timestamp: new Date(row.eventTimestamp),
+            })),
+          )
+          .onConflict((conflict) =>
+            conflict
+              .columns(['feature_view', 'entity_key'])
+              .doUpdateSet((eb) => ({
+                feature_values: eb.ref('excluded.feature_values'),
+                event_timestamp: eb.ref('excluded.event_timestamp'),
+                // `seq` is not updatable through the typed table (never written by callers): set it here.
+                ...({ seq: sql`nextval('online_features_seq')` } as object),
+              }))
+              .whereRef('online_features.event_timestamp', '<=', 'excluded.event_timestamp'),
+          )
+          .executeTakeFirst();
+        return Number(result.numInsertedOrUpdatedRows ?? 0);
+      });
     }
     // What this process wrote is visible to its own reads at once.
-    await this.sync();
+    await this.freshSync();
     return written;
   }
 
@@ -106,7 +114,13 @@ export class EmbeddedOnlineStore implements OnlineStore {
   }
 
   catchUp(): Promise<void> {
-    return this.sync();
+    return this.freshSync();
+  }
+
+  /** A sync that starts now: one already under way may have read before the latest writes committed. */
+  private async freshSync(): Promise<void> {
+    await this.syncing?.catch(() => undefined);
+    await this.sync();
   }
 
   /** Copies rows written since the last sync into memory (one sync at a time). */
