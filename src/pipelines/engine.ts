@@ -79,7 +79,9 @@ export class PipelineEngine {
         await this.executor.dispatch(runId, taskId, tryNumber);
       },
       logFailure: (what, error) => {
-        log.error(
+        // After stop, an attempt that ignored its abort fails to write once the database closes: expected,
+        // and already announced by stop's TASKS_LEFT_RUNNING warning.
+        (this.stopped ? log.debug.bind(log) : log.error.bind(log))(
           { action: 'SCHEDULER_ERROR', err: error },
           `pipeline ${what} failed: ${error instanceof Error ? error.message : String(error)}`,
         );
@@ -223,12 +225,21 @@ export class PipelineEngine {
     return this.scheduler.start(intervalMs, options);
   }
 
-  /** Stops scheduling, aborts running attempts and waits for the current pass. */
-  async stop(): Promise<void> {
+  /**
+   * Stops scheduling, aborts running attempts and gives them `graceMs` to record their outcome, then waits
+   * for the current pass. An attempt still running after that is taken back on the next start.
+   */
+  async stop(graceMs = 2000): Promise<void> {
     this.stopped = true;
     this.scheduler.halt();
     this.machine.clearTimers();
     this.runner.abortAll('the process is stopping');
+    const left = await this.runner.settle(graceMs);
+    if (left.length > 0)
+      this.core.log.warn(
+        { action: 'TASKS_LEFT_RUNNING', tasks: left },
+        `${left.length} task attempt(s) did not stop within ${graceMs / 1000} s (${left.join(', ')}); the next start retries them`,
+      );
     await this.scheduler.idle();
     await this.executor?.close();
   }

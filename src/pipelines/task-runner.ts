@@ -17,6 +17,8 @@ import { TaskTimeoutError, withTimeout } from './task-timeout.js';
 export class TaskRunner {
   /** The attempts running in this process, by `runId/taskId`. */
   private readonly running = new Map<string, AbortController>();
+  /** Every `executeTask` under way, until it has recorded its outcome. */
+  private readonly inFlight = new Map<Promise<void>, string>();
 
   constructor(
     private readonly core: EngineCore,
@@ -45,6 +47,34 @@ export class TaskRunner {
    * when the task is no longer queued (another worker took it, or it finished).
    */
   async executeTask(runId: string, taskId: string): Promise<void> {
+    const attempt = this.runAttempt(runId, taskId);
+    this.inFlight.set(attempt, `${runId}/${taskId}`);
+    try {
+      await attempt;
+    } finally {
+      this.inFlight.delete(attempt);
+    }
+  }
+
+  /**
+   * Waits up to `graceMs` for the attempts under way to record their outcome (an aborted one records its
+   * failure, to be retried); resolves with the `runId/taskId` of those still running, which ignored the abort.
+   */
+  async settle(graceMs: number): Promise<string[]> {
+    if (this.inFlight.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.inFlight.keys()]),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    return [...this.inFlight.values()];
+  }
+
+  private async runAttempt(runId: string, taskId: string): Promise<void> {
     const { db, plans, platform, workerId } = this.core;
     const run = await readRun(db, runId);
     const definition = plans.definition(run.pipeline_id);

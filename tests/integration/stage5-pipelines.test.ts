@@ -387,3 +387,63 @@ describe("Airflow's REST API subset", () => {
     );
   });
 });
+
+describe('stopping with attempts under way', () => {
+  const stubborn = definePipeline({
+    id: 'stubborn',
+    description: 'logs for 1.5 s whatever it is told',
+    tasks: [
+      {
+        id: 'work',
+        run: async ({ log }) => {
+          for (let step = 0; step < 30; step += 1) {
+            log.info(`step ${step}`);
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+          return 'done';
+        },
+      },
+    ],
+  });
+  const obedient = definePipeline({
+    id: 'obedient',
+    description: 'waits until aborted',
+    tasks: [
+      {
+        id: 'wait',
+        retries: 1,
+        run: ({ signal }) =>
+          new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+      },
+    ],
+  });
+
+  it('lets aborted attempts record their outcome, names the ones that ignore it, and logs no errors after', async () => {
+    const own = await openTestPlatform();
+    const stopping = new PipelineEngine(own.platform, [stubborn, obedient], { logger: own.logger });
+    stopping.setExecutor(new InProcessExecutor(stopping, 2));
+    await stopping.register(new Date('2026-01-01T00:00:00Z'));
+    const first = await stopping.trigger('stubborn', {});
+    const second = await stopping.trigger('obedient', {});
+    const deadline = Date.now() + 10_000;
+    const running = async (runId: string) =>
+      (await stopping.tasks(runId)).every((task) => task.state === 'running');
+    while (!((await running(first.run_id)) && (await running(second.run_id))) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+
+    await stopping.stop(500);
+    // The attempt that honoured the abort is recorded, to be retried, before the database goes.
+    const [waited] = await stopping.tasks(second.run_id);
+    expect(waited).toMatchObject({ state: 'up_for_retry', try_number: 1 });
+    expect((await stopping.logs(second.run_id, 'wait', 1)).map((line) => line.message)).toContainEqual(
+      expect.stringContaining('the process is stopping'),
+    );
+    const warning = own.logLines().find((line) => line.action === 'TASKS_LEFT_RUNNING');
+    expect(warning).toMatchObject({ level: 40, tasks: [`${first.run_id}/work`] });
+
+    // The stubborn attempt goes on writing after the database closes: quiet, not a stream of errors.
+    await own.dispose();
+    await new Promise((resolve) => setTimeout(resolve, 1800));
+    expect(own.logLines().filter((line) => Number(line.level) >= 50)).toEqual([]);
+  });
+});
