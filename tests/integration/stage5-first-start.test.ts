@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasAnyBuild } from '../../src/features/index.js';
 import {
   BUILTIN_PIPELINES,
+  definePipeline,
   InProcessExecutor,
   PipelineEngine,
   runFirstStart,
@@ -27,7 +28,7 @@ describe('a first start through the built-in pipelines', () => {
     await test?.dispose();
   });
 
-  it('builds the features and trains the first champion side by side, the model from the watch log alone', async () => {
+  it('trains the first champion from the watch log alone, then builds the features', async () => {
     const finished: string[] = [];
     const runs = await runFirstStart(engine, test.platform, {
       onRunFinished: (pipelineId) => {
@@ -35,14 +36,14 @@ describe('a first start through the built-in pipelines', () => {
       },
     });
     expect(runs).toHaveLength(2);
-    expect(finished.sort()).toEqual(['movie_feature_pipeline', 'movie_training_pipeline']);
+    expect(finished).toEqual(['movie_training_pipeline', 'movie_feature_pipeline']);
     const records = await Promise.all(runs.map((runId) => engine.run(runId)));
     const features = records.find((run) => run.pipeline_id === 'movie_feature_pipeline');
     const training = records.find((run) => run.pipeline_id === 'movie_training_pipeline');
     if (features === undefined || training === undefined) throw new Error('a first-start run is missing');
-    // Side by side: the training run started before the feature run ended.
-    expect(new Date(training.start_date ?? 0).getTime()).toBeLessThan(
-      new Date(features.end_date ?? 0).getTime(),
+    // The champion first: the feature run starts once the training run has ended, with both cores to itself.
+    expect(new Date(features.start_date ?? 0).getTime()).toBeGreaterThanOrEqual(
+      new Date(training.end_date ?? 0).getTime(),
     );
     expect(training.conf).toMatchObject({ join_features: false });
 
@@ -58,5 +59,32 @@ describe('a first start through the built-in pipelines', () => {
 
     // A second first start finds everything in place and runs nothing.
     expect(await runFirstStart(engine, test.platform)).toEqual([]);
+  });
+});
+
+describe('a first start whose training fails', () => {
+  it('still builds the features, then reports the failed task', async () => {
+    const test = await openTestPlatform({ MLOPS_FEATURES_BOOTSTRAP: 'true', MLOPS_BOOTSTRAP_MODEL: 'true' });
+    await publishSynthetic(test.platform, DATA);
+    const failingTraining = definePipeline({
+      id: 'movie_training_pipeline',
+      description: 'a training that cannot succeed',
+      tasks: [{ id: 'train', run: () => Promise.reject(new Error('no GPU today')) }],
+    });
+    const pipelines = BUILTIN_PIPELINES.map((pipeline) =>
+      pipeline.id === 'movie_training_pipeline' ? failingTraining : pipeline,
+    );
+    const engine = new PipelineEngine(test.platform, pipelines, { logger: test.logger });
+    engine.setExecutor(new InProcessExecutor(engine, 2));
+    await engine.register();
+    try {
+      await expect(runFirstStart(engine, test.platform)).rejects.toThrow(
+        /movie_training_pipeline failed at task train: no GPU today/,
+      );
+      expect(await hasAnyBuild({ db: test.platform.database.db })).toBe(true);
+    } finally {
+      await engine.stop();
+      await test.dispose();
+    }
   });
 });
