@@ -34,6 +34,7 @@ import { monitoringRoutes } from './routes/monitoring-routes.js';
 import { pipelineRoutes } from './routes/pipeline-routes.js';
 import { registryRoutes } from './routes/registry-routes.js';
 import { legacyTopK, servingRoutes } from './routes/serving-routes.js';
+import { RunSearch } from './schemas/mlflow-api.js';
 import { Predictions, Recommendations, SimilarAnswer } from './schemas/serving-api.js';
 import { registerSecurity } from './security.js';
 import { registerWebUi, sendUiNotBuilt, WEB_DIST_DIR } from './web-ui.js';
@@ -97,7 +98,7 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
   app.setSerializerCompiler(
     responseSerializer({
       isStrict: options.isResponseCheckStrict ?? process.env.NODE_ENV === 'test',
-      trusted: [Recommendations, Predictions, SimilarAnswer],
+      trusted: [Recommendations, Predictions, SimilarAnswer, RunSearch],
     }),
   );
   registerErrorHandling(app as unknown as FastifyInstance);

@@ -13,8 +13,9 @@ export function responseSerializer(options: {
   isStrict: boolean;
   /**
    * Answers sent with plain `JSON.stringify` outside strict mode: the hot serving answers, built field by
-   * field by the serving service, where the zod pass cost a tenth of the server's CPU per request. Strict
-   * mode still runs every one through its schema, so a test of the route fails if the two would differ.
+   * field by the serving service, where the zod pass cost a tenth of the server's CPU per request, and
+   * MLflow's run search, whose zod pass over a page of 100 runs was 1.5 of its 10 ms. Strict mode still
+   * runs every one through its schema, so a test of the route fails if the two would differ.
    */
   trusted?: readonly unknown[];
 }): SerializerCompiler {
