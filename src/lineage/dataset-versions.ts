@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -245,7 +246,8 @@ export async function checkoutDatasetVersion(
 ): Promise<string> {
   await mkdir(dir, { recursive: true });
   const target = path.join(dir, `${version.dataset}.${version.format}`);
-  const tmp = `${target}.tmp-${process.pid}`;
+  // Unique per call: two checkouts of one version in a process must not write or rename each other's file.
+  const tmp = `${target}.tmp-${process.pid}-${randomUUID()}`;
   try {
     await pipeline(await deps.artifacts.stream(version.artifact_key), createWriteStream(tmp));
     const actual = await hashFile(tmp);
@@ -278,9 +280,18 @@ export async function localDatasetFile(
 ): Promise<string> {
   const dir = datasetCacheDir(deps.home, version);
   const file = path.join(dir, `${version.dataset}.${version.format}`);
-  if (!existsSync(file)) await checkoutDatasetVersion(deps, version, dir);
+  if (existsSync(file)) return file;
+  // Callers that ask at once (serving's loader and the first training) share one checkout.
+  let checkout = checkoutsUnderWay.get(file);
+  if (checkout === undefined) {
+    checkout = checkoutDatasetVersion(deps, version, dir).finally(() => checkoutsUnderWay.delete(file));
+    checkoutsUnderWay.set(file, checkout);
+  }
+  await checkout;
   return file;
 }
+
+const checkoutsUnderWay = new Map<string, Promise<string>>();
 
 function contentTypeOf(format: string): string {
   return (

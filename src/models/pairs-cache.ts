@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { type InteractionPairs, pairsOfLength } from './interactions.js';
 
@@ -48,7 +49,7 @@ export async function readCachedPairs(file: string): Promise<InteractionPairs | 
 
 /** Writes the pairs (to a temporary file renamed into place: a reader never sees half a file). */
 export async function writeCachedPairs(file: string, pairs: InteractionPairs): Promise<void> {
-  const temporary = `${file}.tmp-${process.pid}`;
+  const temporary = `${file}.tmp-${process.pid}-${randomUUID()}`;
   const handle = await open(temporary, 'w');
   try {
     const header = Buffer.alloc(HEADER_BYTES);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import {
   hashFile,
   lineageOf,
   listDatasetVersions,
+  localDatasetFile,
   resolveDatasetVersion,
 } from '../../src/lineage/index.js';
 import type { Platform } from '../../src/platform/index.js';
@@ -115,6 +116,21 @@ function runDataPipelineSuite(
       expect(JSON.parse(readFileSync(path.join(dir, 'watch_log.version.json'), 'utf8')).version_id).toBe(
         version.version_id,
       );
+    });
+
+    it('checks a version out many times at once, as serving and the first training do, each copy verified', async () => {
+      const [latest] = await listDatasetVersions(context.db, { dataset: 'watch_log' });
+      const version = await resolveDatasetVersion(context.db, latest?.version_id ?? '');
+      const dir = mkdtempSync(path.join(tmpdir(), 'mlops-checkout-'));
+      const files = await Promise.all([1, 2, 3, 4].map(() => checkoutDatasetVersion(context, version, dir)));
+      expect(new Set(files).size).toBe(1);
+      expect(await hashFile(files[0] ?? '')).toBe(version.version_id);
+      expect(readdirSync(dir).sort()).toEqual(['watch_log.parquet', 'watch_log.version.json']);
+
+      // Through the cache every stage uses: one checkout for all callers.
+      const cached = await Promise.all([1, 2, 3].map(() => localDatasetFile(context, version)));
+      expect(new Set(cached).size).toBe(1);
+      expect(await hashFile(cached[0] ?? '')).toBe(version.version_id);
     });
 
     it('leaves the served catalogue untouched when a new catalogue fails validation', async () => {
